@@ -1,0 +1,146 @@
+// The service contract every transport serves: getObj, sendObj, fib (see README "The service contract").
+// Servers call `createService`; the harness uses `requestArgs` and `checkReply` to send and verify calls.
+
+export const METHODS = ['getObj', 'sendObj', 'fib'] as const;
+export type MethodName = (typeof METHODS)[number];
+
+/** fib(35) takes ~100 ms recursively in V8; fib(45) would take minutes, so the contract stops at 35. */
+export const MAX_FIB_N = 35;
+export const DEFAULT_PAYLOAD_ENTRIES = 100;
+
+export type Obj = Record<string, number>;
+
+/** An error the service reports to its caller. `kind` follows Python's names because the interop peers are Python. */
+export class ServiceError extends Error {
+  constructor(
+    readonly kind: 'ValueError' | 'NameError' | 'TypeError',
+    message: string,
+  ) {
+    super(message);
+    this.name = kind;
+  }
+}
+
+/** A client-side error carrying what the remote side reported. */
+export class RemoteError extends Error {
+  constructor(
+    readonly kind: string,
+    message: string,
+  ) {
+    super(`${kind}: ${message}`);
+    this.name = 'RemoteError';
+  }
+}
+
+export class CallTimeoutError extends Error {
+  constructor(method: string, timeoutMs: number) {
+    super(`${method} timed out after ${timeoutMs} ms`);
+    this.name = 'CallTimeoutError';
+  }
+}
+
+export function makeObj(prefix: 'server' | 'client', entries: number): Obj {
+  const obj: Obj = {};
+  for (let i = 0; i < entries; i++) obj[`${prefix}:${i}`] = i;
+  return obj;
+}
+
+export function fib(n: number): number {
+  return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
+
+/** Returns why `obj` is not the object of `entries` entries `{prefix:i: i}`, or null when it is. */
+export function objProblem(obj: unknown, prefix: string, entries: number): string | null {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return `expected an object, got ${describe(obj)}`;
+  const keys = Object.keys(obj);
+  if (keys.length !== entries) return `expected ${entries} entries, got ${keys.length}`;
+  const rec = obj as Record<string, unknown>;
+  for (let i = 0; i < entries; i++) {
+    if (rec[`${prefix}:${i}`] !== i) return `entry ${prefix}:${i} is ${describe(rec[`${prefix}:${i}`])}, expected ${i}`;
+  }
+  return null;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v).slice(0, 40)}`;
+}
+
+export function checkFibN(n: unknown): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_FIB_N) {
+    throw new ServiceError('ValueError', `fib(n) needs an integer 0 <= n <= ${MAX_FIB_N}, got ${JSON.stringify(n) ?? String(n)}`);
+  }
+  return n;
+}
+
+export interface ServiceOptions {
+  payloadEntries: number;
+  /** Busy-wait per call, simulating handler work (also how a slowdown is injected on purpose). */
+  serverWorkUs: number;
+}
+
+export interface Service {
+  /** Runs one call; throws ServiceError for a bad call. */
+  handle(method: string, args: readonly unknown[]): unknown;
+  readonly options: ServiceOptions;
+}
+
+export function createService(options: ServiceOptions): Service {
+  const obj = makeObj('server', options.payloadEntries);
+  const handlers: Record<MethodName, (args: readonly unknown[]) => unknown> = {
+    getObj: () => obj,
+    sendObj: (args) => {
+      const problem = objProblem(args[0], 'client', options.payloadEntries);
+      if (problem) throw new ServiceError('ValueError', `sendObj: ${problem}`);
+      return null;
+    },
+    fib: (args) => fib(checkFibN(args[0])),
+  };
+  return {
+    options,
+    handle(method, args) {
+      if (!Object.hasOwn(handlers, method)) throw new ServiceError('NameError', `unknown method ${JSON.stringify(method)}`);
+      if (options.serverWorkUs > 0) busyWaitUs(options.serverWorkUs);
+      return handlers[method as MethodName](args);
+    },
+  };
+}
+
+function busyWaitUs(us: number): void {
+  const end = performance.now() + us / 1000;
+  while (performance.now() < end);
+}
+
+export interface CallSpec {
+  method: MethodName;
+  args: unknown[];
+  /** Returns why a reply is wrong, or null when it is right. */
+  check(reply: unknown): string | null;
+  /** JSON size of the application data each way: the floor for bytes on the wire. */
+  payloadBytes: { request: number; response: number };
+}
+
+/** What the client sends for `method` and how it checks the reply. Built once per cell, outside any timed loop. */
+export function callSpec(method: MethodName, opts: { payloadEntries: number; fibN: number }): CallSpec {
+  const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
+  switch (method) {
+    case 'getObj': {
+      const expected = makeObj('server', opts.payloadEntries);
+      // Same reference (inproc) means the same values; anything else is checked entry by entry.
+      const check = (r: unknown) => (r === expected ? null : objProblem(r, 'server', opts.payloadEntries));
+      return { method, args: [], check, payloadBytes: { request: 2, response: jsonBytes(expected) } };
+    }
+    case 'sendObj': {
+      const obj = makeObj('client', opts.payloadEntries);
+      const check = (r: unknown) => (r === null || r === undefined ? null : `expected null, got ${JSON.stringify(r)?.slice(0, 40)}`);
+      return { method, args: [obj], check, payloadBytes: { request: jsonBytes([obj]), response: 4 } };
+    }
+    case 'fib': {
+      checkFibN(opts.fibN);
+      const expected = fib(opts.fibN);
+      const check = (r: unknown) => (r === expected ? null : `fib(${opts.fibN}) should be ${expected}, got ${JSON.stringify(r)}`);
+      return { method, args: [opts.fibN], check, payloadBytes: { request: jsonBytes([opts.fibN]), response: jsonBytes(expected) } };
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// http: HTTP/1.1 + JSON, keep-alive, one POST per call to /rpc/METHOD with the JSON array of arguments.
+//   200 {"result": value}   4xx {"error": {"kind", "message"}}
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CallTimeoutError, RemoteError, ServiceError, type Service } from './contract.ts';
+import { hostPort, parseAddress } from './support/address.ts';
+import { errorPayload } from './support/errors.ts';
+import { BodyTooLargeError, readBody } from './support/http.ts';
+import type { ClientHandle, ClientOptions, ServerHandle, ServerOptions, Transport } from './transport.ts';
+
+export const httpJson: Transport = {
+  name: 'http',
+  summary: 'HTTP/1.1 + JSON, keep-alive, one POST per call',
+  defaultListen: 'http://127.0.0.1:0',
+  wire: true,
+  serve,
+  connect,
+};
+
+async function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
+  const { host, port } = hostPort(parseAddress(listen, ['http:']));
+  const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => void handle(req, res, service, options));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+  const bound = server.address() as AddressInfo;
+  return {
+    address: `http://${host}:${bound.port}`,
+    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, service: Service, options: ServerOptions) {
+  const method = req.url?.startsWith('/rpc/') ? req.url.slice(5) : null;
+  if (req.method !== 'POST' || !method) return reply(res, 404, { error: { kind: 'NotFound', message: 'POST /rpc/METHOD' } });
+  try {
+    const body = await readBody(req, options.maxMessageBytes);
+    const args: unknown = body.length ? JSON.parse(body.toString('utf8')) : [];
+    if (!Array.isArray(args)) throw new ServiceError('TypeError', 'the body must be a JSON array of arguments');
+    reply(res, 200, { result: service.handle(method, args) ?? null });
+  } catch (error) {
+    const status = error instanceof BodyTooLargeError ? 413 : error instanceof ServiceError && error.kind === 'NameError' ? 404 : 400;
+    reply(res, status, { error: errorPayload(error) });
+  }
+}
+
+function reply(res: http.ServerResponse, status: number, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) }).end(json);
+}
+
+async function connect(address: string, options: ClientOptions): Promise<ClientHandle> {
+  const url = parseAddress(address, ['http:']);
+  const { host, port } = hostPort(url, 80);
+  // maxSockets unbounded: HTTP/1.1 has one call per connection, so concurrency C needs C sockets.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  const base = url.pathname.replace(/\/$/, '');
+  return {
+    call: (method, args) => post(agent, { host, port, path: `${base}/rpc/${method}` }, method, args, options),
+    close: async () => agent.destroy(),
+  };
+}
+
+function post(agent: http.Agent, target: { host: string; port: number; path: string }, method: string, args: unknown[], options: ClientOptions) {
+  return new Promise<unknown>((resolve, reject) => {
+    const body = JSON.stringify(args);
+    const req = http.request({ ...target, agent, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    req.setTimeout(options.timeoutMs, () => req.destroy(new CallTimeoutError(method, options.timeoutMs)));
+    req.on('error', reject);
+    req.on('response', (res) => {
+      readBody(res, options.maxMessageBytes).then((buf) => {
+        const parsed = JSON.parse(buf.toString('utf8')) as { result?: unknown; error?: { kind: string; message: string } };
+        if (parsed.error) reject(new RemoteError(parsed.error.kind, parsed.error.message));
+        else resolve(parsed.result);
+      }, reject);
+    });
+    req.end(body);
+  });
+}

@@ -1,0 +1,36 @@
+// Addresses are URLs for every transport (tcp://, http://, amqp://, inproc://), so the harness can
+// rewrite host and port generically, e.g. to route a client through the byte-counting relay.
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export function parseAddress(address: string, protocols: readonly string[]): URL {
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    throw new Error(`bad address ${JSON.stringify(address)}: expected a URL like ${protocols[0]}//127.0.0.1:4242`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new Error(`bad address ${JSON.stringify(address)}: expected ${protocols.join(' or ')}//HOST:PORT`);
+  }
+  return url;
+}
+
+export function hostPort(url: URL, defaultPort?: number): HostPort {
+  const port = url.port === '' ? defaultPort : Number(url.port);
+  if (port === undefined || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`bad address ${url.href}: needs a port`);
+  }
+  return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+/** The same address with another host and port (for relays and for reporting the real port of port 0). */
+export function withHostPort(address: string, target: HostPort): string {
+  const url = new URL(address);
+  url.hostname = target.host.includes(':') ? `[${target.host}]` : target.host;
+  url.port = String(target.port);
+  return url.href;
+}

@@ -1,0 +1,131 @@
+// tcp: raw TCP, length-prefixed MessagePack frames, many calls in flight on one connection
+// matched by id. The wire floor: the least a real network transport can cost.
+//   request  [id, method, args]
+//   response [id, null, result] or [id, [kind, message], null]
+import net from 'node:net';
+import { Decoder, Encoder } from '@msgpack/msgpack';
+import { RemoteError, type Service } from './contract.ts';
+import { hostPort, parseAddress } from './support/address.ts';
+import { errorPayload } from './support/errors.ts';
+import { encodeFrame, FrameDecoder } from './support/framing.ts';
+import { PendingCalls } from './support/pending.ts';
+import type { ClientHandle, ClientOptions, ServerHandle, ServerOptions, Transport } from './transport.ts';
+
+type Request = [number, string, unknown[]];
+type Response = [number, [string, string] | null, unknown];
+
+export const tcp: Transport = {
+  name: 'tcp',
+  summary: 'raw TCP, length-prefixed MessagePack, multiplexed (wire floor)',
+  defaultListen: 'tcp://127.0.0.1:0',
+  wire: true,
+  serve,
+  connect,
+};
+
+async function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
+  const { host, port } = hostPort(parseAddress(listen, ['tcp:']));
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    serveConnection(socket, service, options);
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+  const bound = server.address() as net.AddressInfo;
+  return {
+    address: `tcp://${host.includes(':') ? `[${host}]` : host}:${bound.port}`,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function serveConnection(socket: net.Socket, service: Service, options: ServerOptions): void {
+  socket.setNoDelay(true);
+  const frames = new FrameDecoder(options.maxMessageBytes);
+  const decoder = messageDecoder(options.maxMessageBytes);
+  const encoder = new Encoder();
+  socket.on('error', () => {}); // a client that goes away is not the server's problem
+  socket.on('data', (chunk) => {
+    let bodies: Buffer[];
+    try {
+      bodies = frames.push(chunk);
+    } catch (error) {
+      console.error(`tcp: dropping connection from ${socket.remoteAddress}: ${(error as Error).message}`);
+      return void socket.destroy();
+    }
+    for (const body of bodies) {
+      const reply = handleFrame(body, service, decoder);
+      if (reply) socket.write(encodeFrame(encoder.encode(reply)));
+    }
+  });
+}
+
+function handleFrame(body: Buffer, service: Service, decoder: Decoder): Response | null {
+  let request: Request;
+  try {
+    request = decoder.decode(body) as Request;
+    if (!Array.isArray(request) || typeof request[0] !== 'number' || typeof request[1] !== 'string') throw new Error('not [id, method, args]');
+  } catch (error) {
+    console.error(`tcp: dropping malformed frame: ${(error as Error).message}`);
+    return null;
+  }
+  const [id, method, args] = request;
+  try {
+    return [id, null, service.handle(method, Array.isArray(args) ? args : [])];
+  } catch (error) {
+    const { kind, message } = errorPayload(error);
+    return [id, [kind, message], null];
+  }
+}
+
+export function messageDecoder(maxBytes: number): Decoder {
+  return new Decoder({ maxStrLength: maxBytes, maxBinLength: maxBytes, maxArrayLength: maxBytes, maxMapLength: maxBytes });
+}
+
+async function connect(address: string, options: ClientOptions): Promise<ClientHandle> {
+  const { host, port } = hostPort(parseAddress(address, ['tcp:']));
+  const socket = net.connect({ host, port, noDelay: true });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const pending = new PendingCalls<number>(options.timeoutMs);
+  const frames = new FrameDecoder(options.maxMessageBytes);
+  const decoder = messageDecoder(options.maxMessageBytes);
+  const encoder = new Encoder();
+  let nextId = 0;
+  let closedReason: Error | null = null;
+
+  socket.on('data', (chunk) => {
+    try {
+      for (const body of frames.push(chunk)) settle(pending, decoder.decode(body) as Response);
+    } catch (error) {
+      socket.destroy(error as Error);
+    }
+  });
+  socket.on('error', (error) => (closedReason ??= new Error(`tcp connection to ${address} failed: ${error.message}`)));
+  socket.on('close', () => {
+    closedReason ??= new Error(`tcp server at ${address} closed the connection`);
+    pending.rejectAll(closedReason);
+  });
+
+  return {
+    call(method, args) {
+      if (closedReason) return Promise.reject(closedReason);
+      const id = nextId++ >>> 0;
+      socket.write(encodeFrame(encoder.encode([id, method, args] satisfies Request)));
+      return pending.add(id, method);
+    },
+    async close() {
+      closedReason ??= new Error('client closed');
+      pending.rejectAll(closedReason);
+      socket.destroy();
+    },
+  };
+}
+
+function settle(pending: PendingCalls<number>, [id, error, result]: Response): void {
+  if (error) pending.reject(id, new RemoteError(error[0], error[1]));
+  else pending.resolve(id, result);
+}

@@ -1,0 +1,102 @@
+// xmlrpc: XML-RPC over HTTP with the `xmlrpc` package, <nil/> allowed, so it interoperates with Python's
+// SimpleXMLRPCServer(allow_none=True) and ServerProxy(allow_none=True).
+// The server is node's http server plus the package's (de)serializer rather than xmlrpc.createServer,
+// because that one answers an unknown method with a bare 404 (Python expects a fault) and reads bodies of any size.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { createRequire } from 'node:module';
+import xmlrpcLib from 'xmlrpc';
+import { CallTimeoutError, RemoteError, type Service } from './contract.ts';
+import { hostPort, parseAddress } from './support/address.ts';
+import { errorPayload } from './support/errors.ts';
+import { BodyTooLargeError, readBody } from './support/http.ts';
+import type { ClientHandle, ClientOptions, ServerHandle, ServerOptions, Transport } from './transport.ts';
+
+const require = createRequire(import.meta.url);
+const Serializer = require('xmlrpc/lib/serializer.js') as {
+  serializeMethodResponse(value: unknown): string;
+  serializeFault(fault: { faultCode: number; faultString: string }): string;
+};
+const Deserializer = require('xmlrpc/lib/deserializer.js') as new () => {
+  deserializeMethodCall(stream: Readable, cb: (error: Error | null, method: string, params: unknown[]) => void): void;
+};
+
+/** Fault codes: 1 for a bad call (Python's SimpleXMLRPCServer uses 1 for any exception), -32601 unknown method (the xmlrpc-epi convention). */
+const FAULT_BAD_CALL = 1;
+const FAULT_NO_METHOD = -32601;
+const FAULT_PARSE = -32700;
+
+export const xmlrpc: Transport = {
+  name: 'xmlrpc',
+  summary: 'XML-RPC over HTTP/1.1 (xmlrpc package), interoperates with Python xmlrpc',
+  defaultListen: 'http://127.0.0.1:0',
+  wire: true,
+  serve,
+  connect,
+};
+
+async function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
+  const { host, port } = hostPort(parseAddress(listen, ['http:']));
+  const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => void handle(req, res, service, options));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+  const bound = server.address() as AddressInfo;
+  return {
+    address: `http://${host}:${bound.port}/RPC2`,
+    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, service: Service, options: ServerOptions) {
+  if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST' }).end();
+  let body: Buffer;
+  try {
+    body = await readBody(req, options.maxMessageBytes);
+  } catch (error) {
+    return void res.writeHead(error instanceof BodyTooLargeError ? 413 : 400).end();
+  }
+  new Deserializer().deserializeMethodCall(Readable.from([body.toString('utf8')]), (error, method, params) => {
+    if (error) return send(res, Serializer.serializeFault({ faultCode: FAULT_PARSE, faultString: `parse error: ${error.message}` }));
+    send(res, callToXml(service, method, params));
+  });
+}
+
+function callToXml(service: Service, method: string, params: unknown[]): string {
+  try {
+    return Serializer.serializeMethodResponse(service.handle(method, params) ?? null);
+  } catch (error) {
+    const { kind, message } = errorPayload(error);
+    // Python's server formats faults as "<class 'X'>:message"; ours reads "X: message", which the client below parses back.
+    return Serializer.serializeFault({ faultCode: kind === 'NameError' ? FAULT_NO_METHOD : FAULT_BAD_CALL, faultString: `${kind}: ${message}` });
+  }
+}
+
+function send(res: http.ServerResponse, xml: string): void {
+  res.writeHead(200, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(xml) }).end(xml);
+}
+
+async function connect(address: string, options: ClientOptions): Promise<ClientHandle> {
+  const url = parseAddress(address, ['http:']);
+  const { host, port } = hostPort(url, 80);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  const clientOptions: http.RequestOptions & { signal?: AbortSignal } = { host, port, path: url.pathname || '/', agent };
+  const client = xmlrpcLib.createClient(clientOptions as Parameters<typeof xmlrpcLib.createClient>[0]);
+  return {
+    call: (method, args) =>
+      new Promise((resolve, reject) => {
+        // The package passes its options object to http.request synchronously inside methodCall,
+        // so a fresh signal set just before the call applies to this call only.
+        clientOptions.signal = AbortSignal.timeout(options.timeoutMs);
+        client.methodCall(method, args, (error: unknown, value: unknown) => (error ? reject(toClientError(error as Error, method, options.timeoutMs)) : resolve(value)));
+      }),
+    close: async () => agent.destroy(),
+  };
+}
+
+function toClientError(error: Error & { faultCode?: number; faultString?: string }, method: string, timeoutMs: number): Error {
+  if (error.name === 'AbortError' || error.name === 'TimeoutError') return new CallTimeoutError(method, timeoutMs);
+  if (error.faultCode === undefined) return error;
+  // "ValueError: msg" from our server, "<class 'ValueError'>:msg" from Python's
+  const match = /^(?:<class '(?:[\w.]+\.)?(\w+)'>:|(\w+): )(.*)$/s.exec(error.faultString ?? '');
+  return match ? new RemoteError(match[1] ?? match[2]!, match[3]!) : new RemoteError(`Fault${error.faultCode}`, error.faultString ?? '');
+}
