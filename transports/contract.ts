@@ -49,16 +49,21 @@ export function fib(n: number): number {
   return n < 2 ? n : fib(n - 1) + fib(n - 2);
 }
 
-/** Returns why `obj` is not the object of `entries` entries `{prefix:i: i}`, or null when it is. */
-export function objProblem(obj: unknown, prefix: string, entries: number): string | null {
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return `expected an object, got ${describe(obj)}`;
-  const keys = Object.keys(obj);
-  if (keys.length !== entries) return `expected ${entries} entries, got ${keys.length}`;
-  const rec = obj as Record<string, unknown>;
-  for (let i = 0; i < entries; i++) {
-    if (rec[`${prefix}:${i}`] !== i) return `entry ${prefix}:${i} is ${describe(rec[`${prefix}:${i}`])}, expected ${i}`;
-  }
-  return null;
+/** Returns a function telling why a value is not `{prefix:i: i}` for i < entries, or null when it is.
+ *  Keys are built once: building them per check costs more than a loopback call. */
+export function objChecker(prefix: string, entries: number): (obj: unknown) => string | null {
+  const keys = Array.from({ length: entries }, (_, i) => `${prefix}:${i}`);
+  return (obj) => {
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return `expected an object, got ${describe(obj)}`;
+    const rec = obj as Record<string, unknown>;
+    let count = 0;
+    for (const _ in rec) count++;
+    if (count !== entries) return `expected ${entries} entries, got ${count}`;
+    for (let i = 0; i < entries; i++) {
+      if (rec[keys[i]!] !== i) return `entry ${keys[i]} is ${describe(rec[keys[i]!])}, expected ${i}`;
+    }
+    return null;
+  };
 }
 
 function describe(v: unknown): string {
@@ -88,10 +93,11 @@ export interface Service {
 
 export function createService(options: ServiceOptions): Service {
   const obj = makeObj('server', options.payloadEntries);
+  const checkClientObj = objChecker('client', options.payloadEntries);
   const handlers: Record<MethodName, (args: readonly unknown[]) => unknown> = {
     getObj: () => obj,
     sendObj: (args) => {
-      const problem = objProblem(args[0], 'client', options.payloadEntries);
+      const problem = checkClientObj(args[0]);
       if (problem) throw new ServiceError('ValueError', `sendObj: ${problem}`);
       return null;
     },
@@ -126,10 +132,8 @@ export function callSpec(method: MethodName, opts: { payloadEntries: number; fib
   const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
   switch (method) {
     case 'getObj': {
-      const expected = makeObj('server', opts.payloadEntries);
-      // Same reference (inproc) means the same values; anything else is checked entry by entry.
-      const check = (r: unknown) => (r === expected ? null : objProblem(r, 'server', opts.payloadEntries));
-      return { method, args: [], check, payloadBytes: { request: 2, response: jsonBytes(expected) } };
+      const check = objChecker('server', opts.payloadEntries);
+      return { method, args: [], check, payloadBytes: { request: 2, response: jsonBytes(makeObj('server', opts.payloadEntries)) } };
     }
     case 'sendObj': {
       const obj = makeObj('client', opts.payloadEntries);

@@ -1,0 +1,63 @@
+// Report -> latest.md: per call, one row per transport (fastest first), and Mermaid charts GitHub renders.
+import type { Report } from '../types.ts';
+import { num, table } from './format.ts';
+import { cpuCell, latencyCell, sections, type Row, type Section } from './view.ts';
+
+export function renderMarkdown(report: Report): string {
+  const m = report.meta;
+  const out = [
+    '# rpcbench report',
+    '',
+    `${m.date} · node ${m.node} · ${m.os.platform} ${m.os.arch} · ${m.cpu.model} × ${m.cpu.count} · commit ${m.gitCommit?.slice(0, 10) ?? 'unknown'} · ${m.durationSec} s`,
+    '',
+    `Options: ${m.options.trials} trials × ${m.options.durationSec} s (median shown), warm-up ${m.options.warmupSec} s, fib(${m.options.fibN}), server work ${m.options.serverWorkUs} µs${m.options.quick ? ', quick' : ''}.`,
+    'Latency in µs (p50/p99 with one call in flight), calls/s per concurrency, bytes per call on the wire (request/response, TCP payload), CPU µs per call (client/server).',
+    '',
+  ];
+  for (const section of sections(report)) out.push(...renderSection(section), '');
+  if (report.skipped.length) {
+    out.push('## Skipped', '', ...report.skipped.map((s) => `- **${s.transport}**${s.call ? ` ${s.call}` : ''}: ${s.reason}`), '');
+  }
+  return out.join('\n');
+}
+
+function renderSection(s: Section): string[] {
+  const header = ['transport', 'p50 µs', 'p99 µs', ...s.concurrencies.map((c) => `calls/s @${c}`), 'bytes/call', 'payload bytes', 'CPU µs/call', 'errors'];
+  const rows = s.rows.map((r) => rowCells(r, s.concurrencies));
+  const title = s.call === 'fib' ? 'fib' : `${s.call} (${s.payloadEntries} entries)`;
+  return [`## ${title}`, '', table(header, rows), '', ...chart(s)];
+}
+
+function rowCells(r: Row, concurrencies: number[]): string[] {
+  const lat = latencyCell(r);
+  const cpu = cpuCell(r).cpuUsPerCall;
+  const bytes = r.first.bytesPerCall;
+  return [
+    r.transport,
+    num(lat.latencyUs.p50),
+    num(lat.latencyUs.p99),
+    ...concurrencies.map((c) => num(r.throughput.get(c)?.callsPerSec)),
+    bytes ? `${num(bytes.request)} / ${num(bytes.response)}` : '-',
+    `${num(r.first.payloadBytes.request)} / ${num(r.first.payloadBytes.response)}`,
+    `${num(cpu.client)} / ${num(cpu.server)}`,
+    String(r.errors),
+  ];
+}
+
+/** A bar chart of calls/s at the highest concurrency. inproc is left out: it is orders of magnitude off the scale. */
+function chart(s: Section): string[] {
+  const c = s.concurrencies.at(-1);
+  if (c === undefined) return [];
+  const rows = s.rows.filter((r) => r.transport !== 'inproc' && r.throughput.has(c));
+  if (rows.length < 2) return [];
+  return [
+    '```mermaid',
+    'xychart-beta',
+    `    title "${s.call}: calls/s at concurrency ${c} (higher is better)"`,
+    `    x-axis [${rows.map((r) => `"${r.transport}"`).join(', ')}]`,
+    '    y-axis "calls/s"',
+    `    bar [${rows.map((r) => Math.round(r.throughput.get(c)!.callsPerSec)).join(', ')}]`,
+    '```',
+    '',
+  ];
+}

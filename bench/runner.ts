@@ -1,0 +1,119 @@
+// Runs a plan: for each group, start (or reach) the server, connect one client, run every cell's
+// warm-up and trials, and return typed results. Reports progress through events; never formats.
+import { callSpec, type CallSpec } from '../transports/contract.ts';
+import type { ClientHandle, ClientOptions } from '../transports/transport.ts';
+import type { BenchOptions } from './options.ts';
+import type { Plan, PlanGroup } from './plan.ts';
+import { closedLoop, openLoop, Recorder, type Limits } from './scenarios.ts';
+import { startServer, targetServer, type RunningServer } from './servers.ts';
+import { latencyUs, medianOfTrials, round3 } from './stats.ts';
+import type { BytesPerCall, CellKey, CellResult, SkippedEntry, TrialResult } from './types.ts';
+import { measureBytesPerCall } from './wire.ts';
+
+export interface RunEvents {
+  cellStart?(cell: CellKey, index: number, total: number): void;
+  cellDone?(result: CellResult): void;
+  skipped?(entry: SkippedEntry): void;
+}
+
+export interface RunOutput {
+  results: CellResult[];
+  skipped: SkippedEntry[];
+}
+
+export async function runPlan(plan: Plan, options: BenchOptions, events: RunEvents = {}): Promise<RunOutput> {
+  const out: RunOutput = { results: [], skipped: [...plan.skipped] };
+  const total = plan.groups.reduce((n, g) => n + g.cells.length, 0);
+  let index = 0;
+  for (const group of plan.groups) {
+    const results = await runGroup(group, options, (cell) => events.cellStart?.(cell, index++, total), (entry) => {
+      out.skipped.push(entry);
+      events.skipped?.(entry);
+    });
+    for (const r of results) events.cellDone?.(r);
+    out.results.push(...results);
+  }
+  return out;
+}
+
+async function runGroup(group: PlanGroup, options: BenchOptions, onCell: (c: CellKey) => void, onSkip: (e: SkippedEntry) => void): Promise<CellResult[]> {
+  const clientOptions: ClientOptions = { timeoutMs: options.timeoutMs, maxMessageBytes: options.maxMessageBytes };
+  const results: CellResult[] = [];
+  let server: RunningServer | undefined;
+  let client: ClientHandle | undefined;
+  const remaining = [...group.cells];
+  try {
+    server = group.target
+      ? targetServer(group.target)
+      : await startServer(group.transport, {
+          listen: group.transport.defaultListen,
+          service: { payloadEntries: group.payloadEntries, serverWorkUs: options.serverWorkUs },
+          server: { maxMessageBytes: options.maxMessageBytes },
+        });
+    client = await group.transport.connect(server.address, clientOptions);
+    const bytes = new Map<string, BytesPerCall | null>();
+    while (remaining.length) {
+      const cell = remaining[0]!;
+      onCell(cell);
+      const spec = callSpec(cell.call, { payloadEntries: cell.payloadEntries, fibN: options.fibN });
+      if (!bytes.has(cell.call)) bytes.set(cell.call, options.wire ? await measureBytesPerCall(group.transport, server.address, spec, clientOptions) : null);
+      results.push(await runCell(cell, spec, client, server, options, bytes.get(cell.call)!));
+      remaining.shift();
+    }
+  } catch (error) {
+    const reason = server?.deathReason() ?? (error instanceof Error ? error.message : String(error));
+    const calls = [...new Set(remaining.map((c) => c.call))];
+    for (const call of calls) onSkip({ transport: group.transport.name, call, reason: `failed: ${reason}` });
+  } finally {
+    await client?.close().catch(() => {});
+    await server?.stop();
+  }
+  return results;
+}
+
+async function runCell(cell: CellKey, spec: CallSpec, client: ClientHandle, server: RunningServer, options: BenchOptions, bytesPerCall: BytesPerCall | null): Promise<CellResult> {
+  const call = () => client.call(spec.method, spec.args);
+  await runScenario(cell, call, spec, { durationMs: options.warmupSec * 1000, maxCalls: null }, new Recorder());
+  const limits: Limits = { durationMs: options.count ? Infinity : options.durationSec * 1000, maxCalls: options.count };
+  const trials: TrialResult[] = [];
+  const errorMessages = new Set<string>();
+  for (let i = 0; i < options.trials; i++) {
+    const rec = new Recorder();
+    const serverCpu0 = await server.cpuUsageUs();
+    const clientCpu0 = process.cpuUsage();
+    const elapsedMs = await runScenario(cell, call, spec, limits, rec);
+    const clientCpu = process.cpuUsage(clientCpu0);
+    const serverCpu1 = await server.cpuUsageUs();
+    const perCall = (us: number) => round3(us / Math.max(1, rec.calls + rec.errors));
+    trials.push({
+      calls: rec.calls,
+      errors: rec.errors,
+      timeouts: rec.timeouts,
+      durationSec: round3(elapsedMs / 1000),
+      callsPerSec: round3(rec.calls / (elapsedMs / 1000)),
+      latencyUs: latencyUs(rec.histogram),
+      cpuUsPerCall: {
+        client: perCall(clientCpu.user + clientCpu.system),
+        server: serverCpu0 === null || serverCpu1 === null ? null : perCall(serverCpu1 - serverCpu0),
+      },
+    });
+    rec.errorMessages.forEach((m) => errorMessages.size < 5 && errorMessages.add(m));
+  }
+  const sum = (f: (t: TrialResult) => number) => trials.reduce((n, t) => n + f(t), 0);
+  return {
+    ...cell,
+    ...medianOfTrials(trials),
+    bytesPerCall,
+    payloadBytes: spec.payloadBytes,
+    calls: sum((t) => t.calls),
+    errors: sum((t) => t.errors),
+    timeouts: sum((t) => t.timeouts),
+    errorMessages: [...errorMessages],
+    trials,
+  };
+}
+
+function runScenario(cell: CellKey, call: () => Promise<unknown>, spec: CallSpec, limits: Limits, rec: Recorder): Promise<number> {
+  if (cell.scenario === 'rate') return openLoop(call, spec.check, cell.ratePerSec!, cell.concurrency, limits, rec);
+  return closedLoop(call, spec.check, cell.concurrency, limits, rec);
+}

@@ -1,0 +1,113 @@
+// Scenarios drive calls and record what happened; they know nothing of transports or formatting.
+//   closedLoop: C workers, each sends its next call when the last one returns (latency = C of 1).
+//   openLoop:   calls start on a fixed schedule whatever the replies do; latency counts from the
+//               scheduled start, so a stalled server is not hidden (coordinated omission, as in wrk2 and k6).
+import { CallTimeoutError, RemoteError } from '../transports/contract.ts';
+import { newHistogram, type Histogram } from './stats.ts';
+
+export type Call = () => Promise<unknown>;
+export type Check = (reply: unknown) => string | null;
+
+/** A run of failures this long, with no success between, means the connection or server is gone. */
+const MAX_CONSECUTIVE_FAILURES = 50;
+
+export class ScenarioAborted extends Error {}
+
+export class Recorder {
+  readonly histogram: Histogram = newHistogram();
+  calls = 0;
+  errors = 0;
+  timeouts = 0;
+  readonly errorMessages = new Set<string>();
+  private consecutiveFailures = 0;
+
+  ok(latencyMs: number): void {
+    this.histogram.recordValue(Math.max(1, Math.round(latencyMs * 1e6)));
+    this.calls++;
+    this.consecutiveFailures = 0;
+  }
+
+  fail(error: unknown): void {
+    this.errors++;
+    if (error instanceof CallTimeoutError) this.timeouts++;
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.errorMessages.size < 5) this.errorMessages.add(message);
+    // A remote error is a real answer; only failures without one (dead connection, timeouts) end the run.
+    if (!(error instanceof RemoteError) && ++this.consecutiveFailures >= MAX_CONSECUTIVE_FAILURES) {
+      throw new ScenarioAborted(`${MAX_CONSECUTIVE_FAILURES} calls failed in a row, last: ${message}`);
+    }
+  }
+
+  settle(reply: unknown, check: Check, latencyMs: number): void {
+    const problem = check(reply);
+    if (problem === null) this.ok(latencyMs);
+    else this.fail(new Error(`wrong reply: ${problem}`));
+  }
+}
+
+export interface Limits {
+  durationMs: number;
+  /** Stop after this many calls instead (null: run for durationMs). */
+  maxCalls: number | null;
+}
+
+export async function closedLoop(call: Call, check: Check, concurrency: number, limits: Limits, rec: Recorder): Promise<number> {
+  const start = performance.now();
+  const endAt = start + limits.durationMs;
+  let budget = limits.maxCalls ?? Infinity;
+  let aborted: unknown = null;
+  const worker = async () => {
+    while (budget-- > 0 && aborted === null) {
+      const t0 = performance.now();
+      if (t0 >= endAt) return;
+      try {
+        const reply = await call();
+        rec.settle(reply, check, performance.now() - t0);
+      } catch (error) {
+        try {
+          if (error instanceof ScenarioAborted) throw error;
+          rec.fail(error);
+        } catch (abort) {
+          aborted = abort; // stops the other workers too
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  if (aborted) throw aborted;
+  return performance.now() - start;
+}
+
+export async function openLoop(call: Call, check: Check, ratePerSec: number, maxInFlight: number, limits: Limits, rec: Recorder): Promise<number> {
+  const intervalMs = 1000 / ratePerSec;
+  const total = Math.min(limits.maxCalls ?? Infinity, Math.floor((limits.durationMs / 1000) * ratePerSec));
+  const start = performance.now();
+  let sent = 0;
+  let inFlight = 0;
+  let aborted: unknown = null;
+  const inFlightDone: Array<Promise<void>> = [];
+  while (sent < total && aborted === null) {
+    const scheduled = start + sent * intervalMs;
+    const wait = scheduled - performance.now();
+    if (wait > 1) await sleep(wait - 0.5);
+    else if (wait > 0) await new Promise((r) => setImmediate(r));
+    while (sent < total && start + sent * intervalMs <= performance.now()) {
+      const due = start + sent++ * intervalMs;
+      if (inFlight >= maxInFlight) {
+        rec.fail(new Error(`dropped: ${maxInFlight} calls already in flight`));
+        continue;
+      }
+      inFlight++;
+      const done = call().then(
+        (reply) => rec.settle(reply, check, performance.now() - due),
+        (error) => rec.fail(error),
+      ).catch((error) => void (aborted ??= error)).finally(() => inFlight--);
+      inFlightDone.push(done);
+    }
+  }
+  await Promise.all(inFlightDone);
+  if (aborted) throw aborted;
+  return performance.now() - start;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

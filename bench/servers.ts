@@ -1,0 +1,96 @@
+// Starts the server a benchmark talks to: in a child process (the default), in-process (inproc),
+// or not at all (--target: a server somebody else runs).
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createService, type ServiceOptions } from '../transports/contract.ts';
+import type { ServerOptions, Transport } from '../transports/transport.ts';
+import { onShutdown } from './shutdown.ts';
+
+export interface ServerProcessConfig {
+  transport: string;
+  listen: string;
+  service: ServiceOptions;
+  server: ServerOptions;
+}
+
+export interface RunningServer {
+  address: string;
+  /** CPU used by the server process so far (microseconds), or null when it is not ours to measure. */
+  cpuUsageUs(): Promise<number | null>;
+  /** Why the server is gone, if it died. */
+  deathReason(): string | null;
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 20_000;
+const tsxLoader = import.meta.resolve('tsx');
+const entry = fileURLToPath(new URL('./server-process.ts', import.meta.url));
+
+export function targetServer(address: string): RunningServer {
+  return { address, cpuUsageUs: async () => null, deathReason: () => null, stop: async () => {} };
+}
+
+export async function startServer(transport: Transport, config: Omit<ServerProcessConfig, 'transport'>): Promise<RunningServer> {
+  if (!transport.wire) {
+    const handle = await transport.serve(config.listen, createService(config.service), config.server);
+    return { address: handle.address, cpuUsageUs: async () => null, deathReason: () => null, stop: () => handle.close() };
+  }
+  return startChild({ ...config, transport: transport.name });
+}
+
+async function startChild(config: ServerProcessConfig): Promise<RunningServer> {
+  const child = fork(entry, [JSON.stringify(config)], { execArgv: ['--import', tsxLoader], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const stderr: string[] = [];
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => stderr.push(...s.split('\n').filter(Boolean).slice(-20)));
+  let death: string | null = null;
+  child.on('exit', (code, signal) => (death ??= `${config.transport} server process exited (${signal ?? `code ${code}`})${tail(stderr)}`));
+  const unregister = onShutdown(() => stopChild(child));
+  const address = await waitReady(child, config, () => death);
+  return {
+    address,
+    cpuUsageUs: () => askCpu(child),
+    deathReason: () => death,
+    stop: async () => {
+      unregister();
+      await stopChild(child);
+    },
+  };
+}
+
+function waitReady(child: ChildProcess, config: ServerProcessConfig, death: () => string | null): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`${config.transport} server did not start within ${READY_TIMEOUT_MS / 1000} s`))), READY_TIMEOUT_MS);
+    child.on('message', (msg: { type: string; address?: string; message?: string }) => {
+      if (msg.type === 'ready') resolve(msg.address!);
+      if (msg.type === 'failed') reject(new Error(`${config.transport} server failed to start on ${config.listen}: ${msg.message}`));
+      if (msg.type !== 'cpu') clearTimeout(timer);
+    });
+    child.on('exit', () => (clearTimeout(timer), reject(new Error(death() ?? 'server exited'))));
+  });
+}
+
+let nextCpuId = 0;
+function askCpu(child: ChildProcess): Promise<number | null> {
+  if (!child.connected) return Promise.resolve(null);
+  const id = nextCpuId++;
+  return new Promise((resolve) => {
+    const onMessage = (msg: { type: string; id?: number; usage?: NodeJS.CpuUsage }) => {
+      if (msg.type !== 'cpu' || msg.id !== id) return;
+      child.off('message', onMessage);
+      resolve(msg.usage!.user + msg.usage!.system);
+    };
+    child.on('message', onMessage);
+    child.send({ type: 'cpu', id });
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  if (child.connected) child.send({ type: 'stop' });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
+}
+
+const tail = (lines: string[]) => (lines.length ? `; its last output: ${lines.slice(-5).join(' | ')}` : '');
