@@ -61,7 +61,8 @@ async function runGroup(group: PlanGroup, options: BenchOptions, onCell: (c: Cel
       remaining.shift();
     }
   } catch (error) {
-    const reason = server?.deathReason() ?? (error instanceof Error ? error.message : String(error));
+    // a dead server explains the failure better than the client's error; its exit may lag the socket close
+    const reason = (await server?.deathReason(1000)) ?? (error instanceof Error ? error.message : String(error));
     const calls = [...new Set(remaining.map((c) => c.call))];
     for (const call of calls) onSkip({ transport: group.transport.name, call, reason: `failed: ${reason}` });
   } finally {

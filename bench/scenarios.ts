@@ -88,8 +88,10 @@ export async function openLoop(call: Call, check: Check, ratePerSec: number, max
   const inFlightDone: Array<Promise<void>> = [];
   while (sent < total && aborted === null) {
     const scheduled = start + sent * intervalMs;
+    // Timers fire up to ~1 ms late, and lateness would count as latency: sleep to just short of the
+    // due time, then poll the event loop (which also lets replies in) until it comes.
     const wait = scheduled - performance.now();
-    if (wait > 1) await sleep(wait - 0.5);
+    if (wait > 2) await sleep(wait - 1.5);
     else if (wait > 0) await new Promise((r) => setImmediate(r));
     while (sent < total && start + sent * intervalMs <= performance.now()) {
       const due = start + sent++ * intervalMs;

@@ -17,8 +17,8 @@ export interface RunningServer {
   address: string;
   /** CPU used by the server process so far (microseconds), or null when it is not ours to measure. */
   cpuUsageUs(): Promise<number | null>;
-  /** Why the server is gone, if it died. */
-  deathReason(): string | null;
+  /** Why the server is gone, if it died; waits up to `waitMs` for a dying process to be reported. */
+  deathReason(waitMs?: number): Promise<string | null>;
   stop(): Promise<void>;
 }
 
@@ -27,13 +27,13 @@ const tsxLoader = import.meta.resolve('tsx');
 const entry = fileURLToPath(new URL('./server-process.ts', import.meta.url));
 
 export function targetServer(address: string): RunningServer {
-  return { address, cpuUsageUs: async () => null, deathReason: () => null, stop: async () => {} };
+  return { address, cpuUsageUs: async () => null, deathReason: async () => null, stop: async () => {} };
 }
 
 export async function startServer(transport: Transport, config: Omit<ServerProcessConfig, 'transport'>): Promise<RunningServer> {
   if (!transport.wire) {
     const handle = await transport.serve(config.listen, createService(config.service), config.server);
-    return { address: handle.address, cpuUsageUs: async () => null, deathReason: () => null, stop: () => handle.close() };
+    return { address: handle.address, cpuUsageUs: async () => null, deathReason: async () => null, stop: () => handle.close() };
   }
   return startChild({ ...config, transport: transport.name });
 }
@@ -43,13 +43,22 @@ async function startChild(config: ServerProcessConfig): Promise<RunningServer> {
   const stderr: string[] = [];
   child.stderr!.setEncoding('utf8').on('data', (s: string) => stderr.push(...s.split('\n').filter(Boolean).slice(-20)));
   let death: string | null = null;
-  child.on('exit', (code, signal) => (death ??= `${config.transport} server process exited (${signal ?? `code ${code}`})${tail(stderr)}`));
+  const exited = new Promise<void>((resolve) =>
+    child.on('exit', (code, signal) => {
+      death ??= `${config.transport} server process exited (${signal ?? `code ${code}`})${tail(stderr)}`;
+      resolve();
+    }),
+  );
+  child.on('error', () => {}); // IPC to a dying child fails with EPIPE; the exit event says what happened
   const unregister = onShutdown(() => stopChild(child));
   const address = await waitReady(child, config, () => death);
   return {
     address,
     cpuUsageUs: () => askCpu(child),
-    deathReason: () => death,
+    deathReason: async (waitMs = 0) => {
+      if (!death && waitMs > 0) await Promise.race([exited, new Promise((r) => setTimeout(r, waitMs))]);
+      return death;
+    },
     stop: async () => {
       unregister();
       await stopChild(child);
@@ -74,20 +83,25 @@ function askCpu(child: ChildProcess): Promise<number | null> {
   if (!child.connected) return Promise.resolve(null);
   const id = nextCpuId++;
   return new Promise((resolve) => {
-    const onMessage = (msg: { type: string; id?: number; usage?: NodeJS.CpuUsage }) => {
-      if (msg.type !== 'cpu' || msg.id !== id) return;
+    const done = (value: number | null) => {
       child.off('message', onMessage);
-      resolve(msg.usage!.user + msg.usage!.system);
+      child.off('exit', onExit);
+      resolve(value);
     };
+    const onMessage = (msg: { type: string; id?: number; usage?: NodeJS.CpuUsage }) => {
+      if (msg.type === 'cpu' && msg.id === id) done(msg.usage!.user + msg.usage!.system);
+    };
+    const onExit = () => done(null);
     child.on('message', onMessage);
-    child.send({ type: 'cpu', id });
+    child.once('exit', onExit);
+    child.send({ type: 'cpu', id }, (error) => error && done(null));
   });
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
-  if (child.connected) child.send({ type: 'stop' });
+  if (child.connected) child.send({ type: 'stop' }, () => {});
   const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
   await exited;
   clearTimeout(timer);

@@ -15,11 +15,13 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 export function latencyUs(h: Histogram): LatencyUs {
   if (h.totalCount === 0) return { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0 };
   const us = (ns: number) => round3(ns / 1000);
+  // A percentile is the top of its HDR bucket, which can lie above the exact max; clamp so p99 <= max always.
+  const pct = (p: number) => us(Math.min(h.getValueAtPercentile(p), h.maxValue));
   return {
-    p50: us(h.getValueAtPercentile(50)),
-    p90: us(h.getValueAtPercentile(90)),
-    p99: us(h.getValueAtPercentile(99)),
-    p999: us(h.getValueAtPercentile(99.9)),
+    p50: pct(50),
+    p90: pct(90),
+    p99: pct(99),
+    p999: pct(99.9),
     max: us(h.maxValue),
     mean: us(h.mean),
   };

@@ -1,0 +1,92 @@
+// CLI behaviour on bad input and failures: one clear line, exit 2 for usage, nothing hangs, reports still written.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { Report } from '../bench/types.ts';
+import { ROOT, runCli } from './helpers.ts';
+
+const usageCases: Array<[string[], RegExp]> = [
+  [['--transports', 'nope'], /--transports: unknown "nope"; allowed: inproc, tcp/],
+  [['--calls', 'fib,foo'], /--calls: unknown "foo"; allowed: getObj, sendObj, fib/],
+  [['--scenarios', 'soak'], /allowed: latency, throughput, rate/],
+  [['--concurrency', '0'], /--concurrency: "0" is not a whole number/],
+  [['--duration', 'soon'], /--duration: "soon" is not a duration/],
+  [['--fib-n', '36'], /--fib-n: "36" is not a whole number from 0 to 35/],
+  [['--target', 'xmlrpc'], /--target: "xmlrpc" should be NAME=ADDRESS/],
+  [['--target', 'grpcx=tcp://x:1'], /--target: unknown transport "grpcx"/],
+  [['--frobnicate'], /Unknown option '--frobnicate'/],
+];
+
+for (const [args, message] of usageCases) {
+  test(`bench ${args.join(' ')} exits 2 with one line`, () => {
+    const r = runCli('cli.ts', args);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  });
+}
+
+test('--list names every transport, --help shows the options', () => {
+  const list = runCli('cli.ts', ['--list']);
+  assert.equal(list.status, 0);
+  for (const name of ['inproc', 'tcp', 'http', 'xmlrpc']) assert.match(list.stdout, new RegExp(`^${name}\\s`, 'm'));
+  const help = runCli('cli.ts', ['--help']);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--payload-entries/);
+});
+
+test('serve refuses an unknown transport and an address it cannot bind', () => {
+  assert.match(runCli('serve.ts', ['--transport', 'nope']).stderr, /unknown transport "nope"/);
+  const r = runCli('serve.ts', ['--transport', 'tcp', '--listen', 'tcp://127.0.0.1:99999']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /cannot serve tcp on tcp:\/\/127.0.0.1:99999/);
+});
+
+test('a target nobody listens on is a clear failure, not a hang', () => {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-'));
+  const r = runCli('cli.ts', ['--target', 'tcp=tcp://127.0.0.1:9', '--quick', '--out', out], 30_000);
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /skipped tcp getObj: failed: .*ECONNREFUSED/);
+});
+
+test('a server that dies mid-run: clear reason, other transports still run, report written, exit 1', async () => {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-'));
+  const args = ['--import', 'tsx', 'bench/cli.ts', '--transports', 'tcp,http', '--calls', 'fib', '--duration', '1s', '--trials', '3', '--concurrency', '1', '--out', out];
+  const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let killed = false;
+  proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  proc.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+    // once the tcp cells run, kill the tcp server process from outside, as a crash would
+    if (!killed && /tcp fib latency/.test(stderr)) {
+      killed = true;
+      setTimeout(() => killChildren(proc.pid!), 300);
+    }
+  });
+  const status = await new Promise((resolve) => proc.on('close', resolve));
+  assert.equal(status, 1, stderr);
+  assert.match(stdout, /skipped tcp fib: failed: tcp server process exited \(SIGKILL\)/);
+  const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+  assert.ok(report.results.some((c) => c.transport === 'http'), 'http still ran');
+  assert.ok(report.skipped.some((s) => s.transport === 'tcp' && /SIGKILL/.test(s.reason)));
+});
+
+/** SIGKILLs the server child processes of `pid` (Linux /proc), so only that server dies. */
+function killChildren(pid: number): void {
+  for (const entry of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    const stat = `/proc/${entry}/stat`;
+    if (!existsSync(stat)) continue;
+    try {
+      const fields = readFileSync(stat, 'utf8').split(') ')[1]!.split(' ');
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (Number(fields[1]) === pid && cmd.includes('server-process')) process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      // the process went away while we looked
+    }
+  }
+}

@@ -1,0 +1,51 @@
+// Shared by the tests: run a foreign peer or our CLI as a child process, and wait for what it prints.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+
+/** Starts a long-running peer and resolves with its process and the first match of `ready` in its stdout. */
+export function startPeer(cmd: string, args: string[], ready: RegExp, timeoutMs = 15_000): Promise<{ proc: ChildProcess; match: RegExpMatchArray }> {
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (proc.kill(), reject(new Error(`${cmd} ${args.join(' ')} printed no ${ready} within ${timeoutMs} ms: ${out}`))), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = out.match(ready);
+      if (match) (clearTimeout(timer), resolve({ proc, match }));
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    proc.on('exit', (code) => (clearTimeout(timer), reject(new Error(`${cmd} exited with ${code} before ready: ${out}`))));
+  });
+}
+
+export function stopPeer(proc: ChildProcess | undefined): Promise<void> {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => (proc.once('exit', () => resolve()), proc.kill('SIGTERM')));
+}
+
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `npm run bench`'s entry point (or another bench/ script) synchronously. */
+export function runCli(script: string, args: string[], timeoutMs = 120_000): CliRun {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${script}`, ...args], { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function runAsync(cmd: string, args: string[], timeoutMs = 60_000): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const proc = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    proc.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}

@@ -1,0 +1,71 @@
+// A real (short) run writes a JSON report that validates against the committed schema and a markdown report.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { before, describe, test } from 'node:test';
+import type { Report } from '../bench/types.ts';
+import { reportProblems } from '../bench/validate.ts';
+import { runCli } from './helpers.ts';
+
+describe('reports of a real run', () => {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-'));
+  let report: Report;
+  let markdown: string;
+  let stdout: string;
+  before(() => {
+    const args = ['--transports', 'inproc,tcp,http', '--duration', '50ms', '--warmup', '10ms', '--trials', '2', '--concurrency', '1,4', '--scenarios', 'latency,throughput,rate', '--rate', '200', '--out', out];
+    const r = runCli('cli.ts', args);
+    assert.equal(r.status, 0, r.stderr);
+    stdout = r.stdout;
+    report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+    markdown = readFileSync(path.join(out, 'latest.md'), 'utf8');
+  });
+
+  test('latest.json validates against bench/report.schema.json', () => {
+    assert.deepEqual(reportProblems(report), []);
+  });
+
+  test('has every cell of the plan with real measurements', () => {
+    // 3 transports x 3 calls x (latency + 2 concurrencies + rate)
+    assert.equal(report.results.length, 3 * 3 * 4);
+    for (const cell of report.results) {
+      const at = `${cell.transport} ${cell.call} ${cell.scenario} c=${cell.concurrency}`;
+      assert.equal(cell.errors, 0, `${at}: ${cell.errorMessages.join('; ')}`);
+      assert.equal(cell.trials.length, 2, at);
+      assert.ok(cell.calls > 0 && cell.callsPerSec > 0, at);
+      assert.ok(cell.latencyUs.p50 > 0 && cell.latencyUs.p50 <= cell.latencyUs.p99 && cell.latencyUs.p99 <= cell.latencyUs.max, at);
+      assert.equal(cell.bytesPerCall === null, cell.transport === 'inproc', at);
+      assert.equal(cell.cpuUsPerCall.server === null, cell.transport === 'inproc', at);
+    }
+  });
+
+  test('bytes on the wire are at least the payload and the same for every scenario', () => {
+    const tcpGet = report.results.filter((c) => c.transport === 'tcp' && c.call === 'getObj');
+    assert.ok(new Set(tcpGet.map((c) => JSON.stringify(c.bytesPerCall))).size === 1);
+    // msgpack of the 100-entry object is ~1.1 kB; the JSON payload floor is ~1.6 kB
+    assert.ok(tcpGet[0]!.bytesPerCall!.response > 1000, JSON.stringify(tcpGet[0]!.bytesPerCall));
+    const httpSend = report.results.find((c) => c.transport === 'http' && c.call === 'sendObj')!;
+    assert.ok(httpSend.bytesPerCall!.request > httpSend.payloadBytes.request);
+  });
+
+  test('latest.md has a table per call, fastest first, and a chart', () => {
+    for (const title of ['## getObj (100 entries)', '## sendObj (100 entries)', '## fib']) assert.ok(markdown.includes(title), title);
+    const getObjTable = markdown.split('## getObj')[1]!.split('##')[0]!;
+    const order = ['inproc', 'tcp', 'http'].map((t) => getObjTable.indexOf(`| ${t} |`));
+    assert.ok(order.every((i) => i > 0));
+    assert.ok(markdown.includes('```mermaid\nxychart-beta'));
+    assert.ok(markdown.includes('calls/s @4'));
+  });
+
+  test('stdout has the summary table', () => {
+    assert.match(stdout, /getObj \(100 entries\)\ntransport\s+p50 µs/);
+  });
+
+  test('a broken report does not validate', () => {
+    const broken = structuredClone(report) as unknown as { results: Array<Record<string, unknown>> };
+    delete broken.results[0]!.latencyUs;
+    assert.ok(reportProblems(broken).some((p) => p.includes('latencyUs')));
+    assert.notDeepEqual(reportProblems({ ...report, schemaVersion: 2 }), []);
+  });
+});
