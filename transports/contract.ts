@@ -86,8 +86,8 @@ export interface ServiceOptions {
 }
 
 export interface Service {
-  /** Runs one call; throws ServiceError for a bad call. */
-  handle(method: string, args: readonly unknown[]): unknown;
+  /** Runs one call; throws (or rejects with) ServiceError for a bad call. Async only for long server work. */
+  handle(method: string, args: readonly unknown[]): unknown | Promise<unknown>;
   readonly options: ServiceOptions;
 }
 
@@ -107,15 +107,29 @@ export function createService(options: ServiceOptions): Service {
     options,
     handle(method, args) {
       if (!Object.hasOwn(handlers, method)) throw new ServiceError('NameError', `unknown method ${JSON.stringify(method)}`);
+      const handler = handlers[method as MethodName];
+      if (options.serverWorkUs > LONG_WORK_US) return busyWaitSliced(options.serverWorkUs).then(() => handler(args));
       if (options.serverWorkUs > 0) busyWaitUs(options.serverWorkUs);
-      return handlers[method as MethodName](args);
+      return handler(args);
     },
   };
 }
 
+/** Work longer than this is done in slices, so the server still answers protocol heartbeats meanwhile
+ *  (ZeroRPC peers give up after two silent 5 s intervals). Shorter work blocks, as a CPU-bound handler does. */
+const LONG_WORK_US = 50_000;
+const SLICE_US = 10_000;
+
 function busyWaitUs(us: number): void {
   const end = performance.now() + us / 1000;
   while (performance.now() < end);
+}
+
+async function busyWaitSliced(us: number): Promise<void> {
+  for (let left = us; left > 0; left -= SLICE_US) {
+    busyWaitUs(Math.min(SLICE_US, left));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 export interface CallSpec {

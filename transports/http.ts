@@ -35,7 +35,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, servi
     const body = await readBody(req, options.maxMessageBytes);
     const args: unknown = body.length ? JSON.parse(body.toString('utf8')) : [];
     if (!Array.isArray(args)) throw new ServiceError('TypeError', 'the body must be a JSON array of arguments');
-    reply(res, 200, { result: service.handle(method, args) ?? null });
+    reply(res, 200, { result: (await service.handle(method, args)) ?? null });
   } catch (error) {
     const status = error instanceof BodyTooLargeError ? 413 : error instanceof ServiceError && error.kind === 'NameError' ? 404 : 400;
     reply(res, status, { error: errorPayload(error) });

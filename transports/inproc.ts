@@ -24,7 +24,7 @@ export const inproc: Transport = {
     return {
       async call(method, args) {
         try {
-          return service.handle(method, args);
+          return await service.handle(method, args);
         } catch (error) {
           throw asRemoteError(error);
         }

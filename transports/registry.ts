@@ -4,8 +4,9 @@ import { inproc } from './inproc.ts';
 import { tcp } from './tcp.ts';
 import type { Transport } from './transport.ts';
 import { xmlrpc } from './xmlrpc.ts';
+import { zerorpc } from './zerorpc.ts';
 
-export const TRANSPORTS: readonly Transport[] = [inproc, tcp, httpJson, xmlrpc];
+export const TRANSPORTS: readonly Transport[] = [inproc, tcp, httpJson, xmlrpc, zerorpc];
 
 export function transportNames(): string[] {
   return TRANSPORTS.map((t) => t.name);

@@ -3,10 +3,11 @@
 //   request  [id, method, args]
 //   response [id, null, result] or [id, [kind, message], null]
 import net from 'node:net';
-import { Decoder, Encoder } from '@msgpack/msgpack';
+import { Encoder, type Decoder } from '@msgpack/msgpack';
 import { RemoteError, type Service } from './contract.ts';
 import { hostPort, parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
+import { messageDecoder } from './support/msgpack.ts';
 import { encodeFrame, FrameDecoder } from './support/framing.ts';
 import { PendingCalls } from './support/pending.ts';
 import type { ClientHandle, ClientOptions, ServerHandle, ServerOptions, Transport } from './transport.ts';
@@ -58,13 +59,12 @@ function serveConnection(socket: net.Socket, service: Service, options: ServerOp
       return void socket.destroy();
     }
     for (const body of bodies) {
-      const reply = handleFrame(body, service, decoder);
-      if (reply) socket.write(encodeFrame(encoder.encode(reply)));
+      void handleFrame(body, service, decoder).then((reply) => reply && !socket.destroyed && socket.write(encodeFrame(encoder.encode(reply))));
     }
   });
 }
 
-function handleFrame(body: Buffer, service: Service, decoder: Decoder): Response | null {
+async function handleFrame(body: Buffer, service: Service, decoder: Decoder): Promise<Response | null> {
   let request: Request;
   try {
     request = decoder.decode(body) as Request;
@@ -75,15 +75,11 @@ function handleFrame(body: Buffer, service: Service, decoder: Decoder): Response
   }
   const [id, method, args] = request;
   try {
-    return [id, null, service.handle(method, Array.isArray(args) ? args : [])];
+    return [id, null, await service.handle(method, Array.isArray(args) ? args : [])];
   } catch (error) {
     const { kind, message } = errorPayload(error);
     return [id, [kind, message], null];
   }
-}
-
-export function messageDecoder(maxBytes: number): Decoder {
-  return new Decoder({ maxStrLength: maxBytes, maxBinLength: maxBytes, maxArrayLength: maxBytes, maxMapLength: maxBytes });
 }
 
 async function connect(address: string, options: ClientOptions): Promise<ClientHandle> {

@@ -57,13 +57,13 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, servi
   }
   new Deserializer().deserializeMethodCall(Readable.from([body.toString('utf8')]), (error, method, params) => {
     if (error) return send(res, Serializer.serializeFault({ faultCode: FAULT_PARSE, faultString: `parse error: ${error.message}` }));
-    send(res, callToXml(service, method, params));
+    void callToXml(service, method, params).then((xml) => send(res, xml));
   });
 }
 
-function callToXml(service: Service, method: string, params: unknown[]): string {
+async function callToXml(service: Service, method: string, params: unknown[]): Promise<string> {
   try {
-    return Serializer.serializeMethodResponse(service.handle(method, params) ?? null);
+    return Serializer.serializeMethodResponse((await service.handle(method, params)) ?? null);
   } catch (error) {
     const { kind, message } = errorPayload(error);
     // Python's server formats faults as "<class 'X'>:message"; ours reads "X: message", which the client below parses back.

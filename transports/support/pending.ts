@@ -4,6 +4,7 @@ import { CallTimeoutError } from '../contract.ts';
 
 interface Entry {
   method: string;
+  started: number;
   deadline: number;
   resolve(value: unknown): void;
   reject(error: Error): void;
@@ -21,7 +22,8 @@ export class PendingCalls<Id = number> {
 
   add(id: Id, method: string): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.entries.set(id, { method, deadline: performance.now() + this.timeoutMs, resolve, reject });
+      const now = performance.now();
+      this.entries.set(id, { method, started: now, deadline: now + this.timeoutMs, resolve, reject });
       this.sweeper ??= setInterval(() => this.sweep(), Math.min(250, Math.max(10, this.timeoutMs / 4))).unref();
     });
   }
@@ -37,6 +39,12 @@ export class PendingCalls<Id = number> {
     const entry = this.take(id);
     entry?.reject(error);
     return entry !== undefined;
+  }
+
+  /** Ids of calls in flight for at least `ms` (e.g. those that are owed a protocol heartbeat). */
+  idsOlderThan(ms: number): Id[] {
+    const cutoff = performance.now() - ms;
+    return [...this.entries].filter(([, e]) => e.started <= cutoff).map(([id]) => id);
   }
 
   has(id: Id): boolean {

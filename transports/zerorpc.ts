@@ -1,0 +1,236 @@
+// zerorpc: the ZeroRPC protocol (v3) on ZeroMQ + MessagePack, as zerorpc-python speaks it
+// (https://github.com/0rpc/zerorpc-python: events.py, channel.py, heartbeat.py, core.py).
+//   Client DEALER sends ['', event]; server ROUTER receives [identity..., '', event] and replies the same way.
+//   event = msgpack [header, name, args], strings as str, bytes as bin; header = {message_id, v: 3[, response_to]}.
+//   A request's message_id is its channel id; every later event of that call carries response_to = that id.
+//   Replies: 'OK' [result] or 'ERR' [errorName, message, traceback].
+//   '_zpc_hb' [0] heartbeats flow on open channels (a peer gives up after two silent intervals);
+//   '_zpc_more' [openSlots] is flow control for streams, which single replies never need.
+import { randomUUID } from 'node:crypto';
+import { Encoder, type Decoder } from '@msgpack/msgpack';
+import * as zmq from 'zeromq';
+import { RemoteError, type Service } from './contract.ts';
+import { hostPort, parseAddress } from './support/address.ts';
+import { errorPayload } from './support/errors.ts';
+import { messageDecoder } from './support/msgpack.ts';
+import { PendingCalls } from './support/pending.ts';
+import type { ClientHandle, ClientOptions, ServerHandle, ServerOptions, Transport } from './transport.ts';
+
+/** An id as received: zerorpc-python sends str, older peers bytes; it is echoed back with its own type. */
+export type MessageId = string | Uint8Array;
+export interface Header {
+  message_id: MessageId;
+  v: number;
+  response_to?: MessageId;
+}
+export type Event = [Header, string, unknown[]];
+
+export const HEARTBEAT = '_zpc_hb';
+export const MORE = '_zpc_more';
+/** zerorpc-python's default heartbeat frequency. */
+const DEFAULT_HEARTBEAT_MS = 5000;
+
+export interface ZerorpcConfig {
+  heartbeatMs: number;
+}
+
+export function createZerorpc(config: ZerorpcConfig = { heartbeatMs: DEFAULT_HEARTBEAT_MS }): Transport {
+  return {
+    name: 'zerorpc',
+    summary: 'ZeroRPC v3: ZeroMQ ROUTER/DEALER + MessagePack, interoperates with zerorpc-python',
+    defaultListen: 'tcp://127.0.0.1:0',
+    wire: true,
+    serve: (listen, service, options) => serve(listen, service, options, config),
+    connect: (address, options) => connect(address, options, config),
+  };
+}
+
+export const zerorpc = createZerorpc();
+
+/** Ids shaped like zerorpc-python's: 8 hex digits of a counter, then the tail of a uuid4. */
+export function idGenerator(): () => string {
+  const base = randomUUID().slice(8);
+  let counter = Math.floor(Math.random() * 2 ** 31);
+  return () => `${((counter = (counter + 1) >>> 0)).toString(16).padStart(8, '0')}${base}`;
+}
+
+const idKey = (id: MessageId) => (typeof id === 'string' ? id : `bin:${Buffer.from(id).toString('hex')}`);
+
+export function decodeEvent(decoder: Decoder, payload: Uint8Array): Event {
+  const event = decoder.decode(payload) as Event;
+  if (!Array.isArray(event) || event.length !== 3) throw new Error('an event is [header, name, args]');
+  const [header, name, args] = event;
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new Error('the header is not a map');
+  if (typeof name !== 'string') throw new Error('the event name is not a string');
+  if (!Array.isArray(args)) throw new Error('the args are not an array');
+  return event;
+}
+
+/** zeromq.js v6 allows one send in flight per socket; calls queue here instead of failing with EBUSY. */
+class SendQueue {
+  private readonly queue: Array<Array<Uint8Array | string>> = [];
+  private sending = false;
+
+  constructor(private readonly socket: zmq.Router | zmq.Dealer) {}
+
+  send(frames: Array<Uint8Array | string>): void {
+    this.queue.push(frames);
+    if (!this.sending) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.sending = true;
+    try {
+      while (this.queue.length && !this.socket.closed) await this.socket.send(this.queue.shift()!);
+    } catch (error) {
+      if (!this.socket.closed) console.error(`zerorpc: send failed: ${(error as Error).message}`);
+    } finally {
+      this.sending = false;
+    }
+  }
+}
+
+function zmqEndpoint(address: string): string {
+  const { host, port } = hostPort(parseAddress(address, ['tcp:']));
+  const h = host.includes(':') ? `[${host}]` : host;
+  return `tcp://${h}:${port === 0 ? '*' : port}`; // ZeroMQ spells "any free port" as *
+}
+
+async function serve(listen: string, service: Service, options: ServerOptions, config: ZerorpcConfig): Promise<ServerHandle> {
+  // maxMessageSize: ZeroMQ drops a peer that sends a bigger message before we ever buffer it
+  const socket = new zmq.Router({ maxMessageSize: options.maxMessageBytes, linger: 0 });
+  await socket.bind(zmqEndpoint(listen));
+  const sender = new SendQueue(socket);
+  const encoder = new Encoder();
+  const decoder = messageDecoder(options.maxMessageBytes);
+  const newId = idGenerator();
+  const open = new Map<string, { id: MessageId; route: Uint8Array[]; since: number }>();
+  const emit = (route: Uint8Array[], to: MessageId, name: string, args: unknown[]) =>
+    sender.send([...route, '', encoder.encode([{ message_id: newId(), v: 3, response_to: to }, name, args])]);
+
+  // Active heartbeats on calls that outlast an interval, so a zerorpc-python client does not declare us lost.
+  const heartbeat = setInterval(() => {
+    const due = performance.now() - config.heartbeatMs;
+    for (const ch of open.values()) if (ch.since <= due) emit(ch.route, ch.id, HEARTBEAT, [0]);
+  }, config.heartbeatMs).unref();
+
+  const onRequest = async (route: Uint8Array[], [header, name, args]: Event) => {
+    const id = header.message_id;
+    const key = idKey(id);
+    open.set(key, { id, route, since: performance.now() });
+    try {
+      emit(route, id, 'OK', [(await service.handle(name, args)) ?? null]);
+    } catch (error) {
+      const { kind, message } = errorPayload(error);
+      emit(route, id, 'ERR', [kind, message, '']);
+    } finally {
+      open.delete(key);
+    }
+  };
+
+  const loop = (async () => {
+    for await (const frames of socket) {
+      const route = frames.slice(0, -2); // identity frames, before the empty delimiter
+      let event: Event;
+      try {
+        event = decodeEvent(decoder, frames.at(-1)!);
+      } catch (error) {
+        console.error(`zerorpc: dropping malformed message: ${(error as Error).message}`);
+        continue;
+      }
+      const [header, name] = event;
+      if (name === HEARTBEAT) {
+        // passive side of heartbeat.py: answer a peer's heartbeat while its call is open
+        const ch = header.response_to !== undefined ? open.get(idKey(header.response_to)) : undefined;
+        if (ch) emit(ch.route, ch.id, HEARTBEAT, [0]);
+      } else if (name !== MORE) {
+        if (header.message_id === undefined) console.error(`zerorpc: dropping ${name}: no message_id`);
+        else void onRequest(route, event);
+      }
+    }
+  })().catch((error: Error) => !socket.closed && console.error(`zerorpc: server loop ended: ${error.message}`));
+
+  return {
+    address: socket.lastEndpoint!,
+    close: async () => {
+      clearInterval(heartbeat);
+      socket.close();
+      await loop;
+    },
+  };
+}
+
+async function connect(address: string, options: ClientOptions, config: ZerorpcConfig): Promise<ClientHandle> {
+  const socket = new zmq.Dealer({ maxMessageSize: options.maxMessageBytes, linger: 0 });
+  const connected = waitForConnect(socket, Math.min(options.timeoutMs, 5000));
+  socket.connect(zmqEndpoint(address));
+  await connected.catch((error: Error) => {
+    socket.close();
+    throw new Error(`no ZeroRPC server answers at ${address}: ${error.message}`);
+  });
+  const pending = new PendingCalls<string>(options.timeoutMs);
+  const sender = new SendQueue(socket);
+  const encoder = new Encoder();
+  const decoder = messageDecoder(options.maxMessageBytes);
+  const newId = idGenerator();
+  let lost: Error | null = null;
+
+  // ZeroMQ reconnects silently; fail fast instead of letting every call in flight time out.
+  socket.events.on('disconnect', () => {
+    lost = new Error(`ZeroRPC server at ${address} disconnected`);
+    pending.rejectAll(lost);
+  });
+  socket.events.on('connect', () => (lost = null));
+
+  const heartbeat = setInterval(() => {
+    for (const id of pending.idsOlderThan(config.heartbeatMs)) {
+      sender.send(['', encoder.encode([{ message_id: newId(), v: 3, response_to: id }, HEARTBEAT, [0]])]);
+    }
+  }, config.heartbeatMs).unref();
+
+  const loop = (async () => {
+    for await (const frames of socket) settleReply(frames.at(-1)!, decoder, pending);
+  })().catch((error: Error) => !socket.closed && pending.rejectAll(new Error(`zerorpc client stopped: ${error.message}`)));
+
+  return {
+    call(method, args) {
+      if (lost) return Promise.reject(lost);
+      const id = newId();
+      sender.send(['', encoder.encode([{ message_id: id, v: 3 }, method, args])]);
+      return pending.add(id, method);
+    },
+    async close() {
+      clearInterval(heartbeat);
+      pending.rejectAll(new Error('client closed'));
+      socket.close();
+      await loop;
+    },
+  };
+}
+
+function settleReply(payload: Uint8Array, decoder: Decoder, pending: PendingCalls<string>): void {
+  let event: Event;
+  try {
+    event = decodeEvent(decoder, payload);
+  } catch (error) {
+    return void console.error(`zerorpc: dropping malformed reply: ${(error as Error).message}`);
+  }
+  const [header, name, args] = event;
+  const to = header.response_to;
+  if (typeof to !== 'string' || name === HEARTBEAT || name === MORE) return; // liveness only; our timeout bounds the call
+  if (name === 'OK') pending.resolve(to, args[0]);
+  else if (name === 'ERR') pending.reject(to, new RemoteError(String(args[0] ?? 'Error'), String(args[1] ?? '')));
+  else pending.reject(to, new Error(`unexpected ZeroRPC event ${JSON.stringify(name)}`));
+}
+
+function waitForConnect(socket: zmq.Dealer, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onConnect = () => {
+      clearTimeout(timer);
+      socket.events.off('connect', onConnect);
+      resolve();
+    };
+    const timer = setTimeout(() => (socket.events.off('connect', onConnect), reject(new Error(`no connection within ${timeoutMs} ms`))), timeoutMs);
+    socket.events.on('connect', onConnect);
+  });
+}
