@@ -1,7 +1,7 @@
 // `npm run bench`: options -> plan -> run -> report -> reporters (and the regression gate with --baseline).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { TRANSPORTS, transportNames } from '../transports/registry.ts';
+import { TRANSPORTS, transportCatalog } from '../transports/registry.ts';
 import { HELP, parseOptions, UsageError, type BenchOptions } from './options.ts';
 import { makePlan } from './plan.ts';
 import { createProgress } from './progress.ts';
@@ -10,14 +10,15 @@ import { renderJson } from './reporters/json.ts';
 import { renderMarkdown } from './reporters/markdown.ts';
 import { renderSummary } from './reporters/summary.ts';
 import { runPlan } from './runner.ts';
-import { runShutdownHooks } from './shutdown.ts';
+import { onShutdown, runShutdownHooks } from './shutdown.ts';
 import type { Report } from './types.ts';
 
 async function main(argv: string[]): Promise<number> {
-  const options = parseOptions(argv, transportNames());
+  const options = parseOptions(argv, transportCatalog());
   if (options.help) return void process.stdout.write(HELP), 0;
   if (options.list) return void process.stdout.write(listTransports()), 0;
   const startedAt = new Date();
+  onShutdown(() => Promise.all(TRANSPORTS.map((t) => t.release?.())).then(() => {}));
   const plan = await makePlan(options);
   if (plan.groups.length === 0) throw new UsageError('nothing to run: every chosen transport was skipped');
   const progress = createProgress();

@@ -2,12 +2,13 @@
 import { parseArgs } from 'node:util';
 import { MAX_FIB_N } from '../transports/contract.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../transports/transport.ts';
+import type { TransportCatalog } from '../transports/registry.ts';
 import { CALLS, SCENARIOS, type CallName, type ScenarioName } from './types.ts';
 
 export class UsageError extends Error {}
 
 export interface BenchOptions {
-  /** Empty: every available transport. */
+  /** The transports to run, groups (amqp) expanded. */
   transports: string[];
   transportsExplicit: boolean;
   calls: CallName[];
@@ -37,7 +38,10 @@ export const HELP = `Usage: npm run bench -- [options]
 
 Runs every transport x call x scenario and writes reports/latest.json and reports/latest.md.
 
-  --transports a,b        transports to run (default: all available; see --list)
+  --transports a,b        transports to run (default: all available; see --list);
+                          \`amqp\` means the chosen --amqp-variants
+  --amqp-variants a,b     amqp variants (e.g. direct-reply,persistent-confirms, or all;
+                          default: direct-reply,exclusive-queue,persistent-confirms)
   --calls a,b             ${CALLS.join(',')} (default: all)
   --scenarios a,b         ${SCENARIOS.join(',')} (default: latency,throughput)
   --concurrency 1,16,64   calls in flight for throughput (default 1,16,64; --quick 16)
@@ -63,6 +67,7 @@ Runs every transport x call x scenario and writes reports/latest.json and report
 
 const spec = {
   transports: { type: 'string' },
+  'amqp-variants': { type: 'string' },
   calls: { type: 'string' },
   scenarios: { type: 'string' },
   concurrency: { type: 'string' },
@@ -85,7 +90,8 @@ const spec = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export function parseOptions(argv: string[], knownTransports: readonly string[]): BenchOptions {
+export function parseOptions(argv: string[], catalog: TransportCatalog): BenchOptions {
+  const knownTransports = catalog.names;
   let values: ReturnType<typeof parseArgs<{ options: typeof spec; args: string[]; allowPositionals: false }>>['values'];
   try {
     ({ values } = parseArgs({ args: argv, options: spec, allowPositionals: false }));
@@ -93,11 +99,11 @@ export function parseOptions(argv: string[], knownTransports: readonly string[])
     throw new UsageError(`${(error as Error).message.split('\n')[0]} (see --help)`);
   }
   const quick = values.quick ?? false;
-  const transports = values.transports ? names('--transports', values.transports, knownTransports) : [];
   const targets = parseTargets(values.target ?? [], knownTransports);
+  const explicit = values.transports !== undefined || Object.keys(targets).length > 0;
   return {
-    transports: transports.length ? transports : Object.keys(targets),
-    transportsExplicit: transports.length > 0 || Object.keys(targets).length > 0,
+    transports: chooseTransports(values.transports, values['amqp-variants'], targets, catalog),
+    transportsExplicit: explicit,
     calls: values.calls ? (names('--calls', values.calls, CALLS) as CallName[]) : [...CALLS],
     scenarios: values.scenarios ? (names('--scenarios', values.scenarios, SCENARIOS) as ScenarioName[]) : ['latency', 'throughput'],
     concurrency: values.concurrency ? ints('--concurrency', values.concurrency, 1, 10_000) : quick ? [16] : [1, 16, 64],
@@ -156,4 +162,17 @@ function parseTargets(list: string[], known: readonly string[]): Record<string, 
     targets[name] = item.slice(eq + 1);
   }
   return targets;
+}
+
+/** --transports (groups expanded) or the default matrix; a group's members follow --amqp-variants. */
+function chooseTransports(list: string | undefined, amqpVariants: string | undefined, targets: Record<string, string>, catalog: TransportCatalog): string[] {
+  const amqp = catalog.groups.amqp!;
+  const short = amqp.all.map((n) => n.slice('amqp:'.length));
+  const chosenAmqp = amqpVariants === undefined ? amqp.defaults : amqpVariants.trim() === 'all' ? amqp.all : names('--amqp-variants', amqpVariants, short).map((n) => `amqp:${n}`);
+  if (list === undefined) {
+    if (Object.keys(targets).length) return Object.keys(targets);
+    return [...catalog.defaults.filter((n) => !amqp.all.includes(n)), ...chosenAmqp];
+  }
+  const requested = names('--transports', list, [...catalog.names, ...Object.keys(catalog.groups)]);
+  return [...new Set(requested.flatMap((n) => (n === 'amqp' ? chosenAmqp : [n])))];
 }

@@ -19,12 +19,12 @@ export interface Plan {
 }
 
 export async function makePlan(options: BenchOptions, registry: readonly Transport[] = TRANSPORTS): Promise<Plan> {
-  const chosen = options.transports.length ? registry.filter((t) => options.transports.includes(t.name)) : [...registry];
+  const chosen = options.transports.map((name) => registry.find((t) => t.name === name)!);
   const skipped: SkippedEntry[] = [];
   const groups: PlanGroup[] = [];
   for (const transport of chosen) {
     const target = options.targets[transport.name] ?? null;
-    const reason = target ? null : await transport.unavailableReason?.();
+    const reason = target ? null : await transport.prepare?.();
     if (reason) {
       if (options.transportsExplicit) throw new UsageError(`${transport.name}: ${reason}`);
       skipped.push({ transport: transport.name, call: null, reason });

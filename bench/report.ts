@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { maskAddress } from '../transports/support/address.ts';
 import type { BenchOptions } from './options.ts';
 import type { RunOutput } from './runner.ts';
 import { SCHEMA_VERSION, type Report, type ReportMeta } from './types.ts';
@@ -36,7 +37,7 @@ function buildMeta(options: BenchOptions, startedAt: Date): ReportMeta {
       fibN: options.fibN,
       timeoutMs: options.timeoutMs,
       quick: options.quick,
-      targets: options.targets,
+      targets: Object.fromEntries(Object.entries(options.targets).map(([name, address]) => [name, maskAddress(address)])),
     },
   };
 }

@@ -46,7 +46,7 @@ async function runGroup(group: PlanGroup, options: BenchOptions, onCell: (c: Cel
     server = group.target
       ? targetServer(group.target)
       : await startServer(group.transport, {
-          listen: group.transport.defaultListen,
+          listen: group.transport.benchListen?.() ?? group.transport.defaultListen,
           service: { payloadEntries: group.payloadEntries, serverWorkUs: options.serverWorkUs },
           server: { maxMessageBytes: options.maxMessageBytes },
         });

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { createService, DEFAULT_PAYLOAD_ENTRIES } from '../transports/contract.ts';
 import { findTransport, transportNames } from '../transports/registry.ts';
+import { maskAddress } from '../transports/support/address.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../transports/transport.ts';
 import { onShutdown } from './shutdown.ts';
 
@@ -39,10 +40,10 @@ async function main(): Promise<void> {
     serverWorkUs: wholeNumber('--server-work-us', values['server-work-us'], 0),
   });
   const server = await transport.serve(values.listen ?? transport.defaultListen, service, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES }).catch((error: Error) =>
-    fail(`cannot serve ${transport.name} on ${values.listen ?? transport.defaultListen}: ${error.message}`),
+    fail(`cannot serve ${transport.name} on ${maskAddress(values.listen ?? transport.defaultListen)}: ${error.message}`),
   );
   onShutdown(() => server.close());
-  process.stdout.write(`listening ${server.address}\n`);
+  process.stdout.write(`listening ${maskAddress(server.address)}\n`);
 }
 
 void main();

@@ -35,7 +35,22 @@ export async function startServer(transport: Transport, config: Omit<ServerProce
     const handle = await transport.serve(config.listen, createService(config.service), config.server);
     return { address: handle.address, cpuUsageUs: async () => null, deathReason: async () => null, stop: () => handle.close() };
   }
-  return startChild({ ...config, transport: transport.name });
+  const count = transport.serverProcesses ?? 1;
+  const children = await Promise.all(Array.from({ length: count }, () => startChild({ ...config, transport: transport.name })));
+  return count === 1 ? children[0]! : combine(children);
+}
+
+/** Competing server processes (e.g. consumers on one queue) seen as one server: CPU adds up, any death counts. */
+function combine(children: RunningServer[]): RunningServer {
+  return {
+    address: children[0]!.address,
+    cpuUsageUs: async () => {
+      const each = await Promise.all(children.map((c) => c.cpuUsageUs()));
+      return each.some((u) => u === null) ? null : each.reduce((a, b) => a! + b!, 0);
+    },
+    deathReason: async (waitMs) => (await Promise.all(children.map((c) => c.deathReason(waitMs)))).find((r) => r !== null) ?? null,
+    stop: async () => void (await Promise.all(children.map((c) => c.stop()))),
+  };
 }
 
 async function startChild(config: ServerProcessConfig): Promise<RunningServer> {

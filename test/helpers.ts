@@ -34,8 +34,8 @@ export interface CliRun {
 }
 
 /** Runs `npm run bench`'s entry point (or another bench/ script) synchronously. */
-export function runCli(script: string, args: string[], timeoutMs = 120_000): CliRun {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${script}`, ...args], { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs });
+export function runCli(script: string, args: string[], timeoutMs = 120_000, env: Record<string, string> = {}): CliRun {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${script}`, ...args], { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

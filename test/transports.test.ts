@@ -12,7 +12,7 @@ for (const transport of TRANSPORTS) {
     let server: ServerHandle;
     let client: ClientHandle;
     before(async () => {
-      server = await transport.serve(transport.defaultListen, createService({ payloadEntries: 100, serverWorkUs: 0 }), opts);
+      server = await transport.serve(transport.benchListen?.() ?? transport.defaultListen, createService({ payloadEntries: 100, serverWorkUs: 0 }), opts);
       client = await transport.connect(server.address, opts);
     });
     after(async () => {
@@ -51,5 +51,5 @@ for (const transport of TRANSPORTS) {
 }
 
 async function skipReason(transport: (typeof TRANSPORTS)[number]): Promise<string | false> {
-  return (await transport.unavailableReason?.()) ?? false;
+  return (await transport.prepare?.()) ?? false;
 }

@@ -33,10 +33,16 @@ export interface Transport {
   defaultListen: string;
   /** False for in-process transports: no wire to count, no server process. */
   wire: boolean;
+  /** Server processes a bench run starts (competing consumers on a queue); default 1. */
+  serverProcesses?: number;
   serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle>;
   connect(address: string, options: ClientOptions): Promise<ClientHandle>;
-  /** Why this transport cannot run here (e.g. no broker), or null; called before planning. */
-  unavailableReason?(): Promise<string | null>;
+  /** Address our own server uses in a bench run, when it differs from defaultListen (amqp: a queue unique to the run). */
+  benchListen?(): string;
+  /** Gets ready to run (e.g. finds or starts a broker); returns why it cannot run here, or null. Called while planning. */
+  prepare?(): Promise<string | null>;
+  /** Releases what prepare acquired (e.g. a broker container). Called at the end of a run, also on Ctrl-C. */
+  release?(): Promise<void>;
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;

@@ -34,3 +34,15 @@ export function withHostPort(address: string, target: HostPort): string {
   url.port = String(target.port);
   return url.href;
 }
+
+/** The address with any password replaced by ***, for every message, log line and report. */
+export function maskAddress(address: string): string {
+  try {
+    const url = new URL(address);
+    if (!url.password) return address;
+    url.password = '***';
+    return url.href;
+  } catch {
+    return address.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+  }
+}

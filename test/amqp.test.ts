@@ -1,0 +1,161 @@
+// RabbitMQ RPC against the real broker: interop with the tutorial's pika server and client, failures that
+// must be clear errors (no broker, broker gone mid-run), cleanup, and fair dispatch at prefetch 1.
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Report } from '../bench/types.ts';
+import { after, before, describe, test } from 'node:test';
+import amqp from 'amqplib';
+import { startRelay } from '../bench/relay.ts';
+import { createAmqp, OWN_PREFIX, VARIANTS, amqpTransports } from '../transports/amqp.ts';
+import { createService, fib } from '../transports/contract.ts';
+import { brokerUrlFromEnv, findBroker } from '../transports/support/broker.ts';
+import { fixture, runAsync, runCli, startPeer, stopPeer } from './helpers.ts';
+
+const broker = await findBroker();
+const skip = broker.reason ?? false;
+const url = broker.url ?? brokerUrlFromEnv();
+const opts = { timeoutMs: 5000, maxMessageBytes: 1 << 20 };
+const direct = amqpTransports.find((t) => t.name === 'amqp:direct-reply')!;
+const service = () => createService({ payloadEntries: 100, serverWorkUs: 0 });
+const uniqueQueue = (what: string) => `${OWN_PREFIX}test-${what}-${process.pid}-${Date.now()}`;
+
+async function queueExists(queue: string): Promise<boolean> {
+  const conn = await amqp.connect(url);
+  try {
+    const ch = await conn.createChannel();
+    ch.on('error', () => {});
+    return await ch.checkQueue(queue).then(() => true, () => false);
+  } finally {
+    await conn.close().catch(() => {});
+  }
+}
+
+describe('pika interop (RabbitMQ tutorial six)', { skip }, () => {
+  test('our client benchmarks calls against the tutorial pika server', async () => {
+    const queue = uniqueQueue('pika-server');
+    let proc: ChildProcess | undefined;
+    try {
+      ({ proc } = await startPeer('/usr/bin/python3', [fixture('pika_rpc_server.py'), url, queue], /listening/));
+      for (const t of [direct, amqpTransports.find((x) => x.name === 'amqp:exclusive-queue')!]) {
+        const client = await t.connect(`${url}?queue=${queue}`, opts);
+        try {
+          assert.deepEqual(await Promise.all([0, 1, 10, 20].map((n) => client.call('fib', [n]))), [0, 1, 55, 6765]);
+        } finally {
+          await client.close();
+        }
+      }
+    } finally {
+      await stopPeer(proc);
+    }
+  });
+
+  test('the tutorial pika client calls our server', async () => {
+    const queue = uniqueQueue('pika-client');
+    const server = await direct.serve(`${url}?queue=${queue}`, service(), opts);
+    try {
+      const r = await runAsync('/usr/bin/python3', [fixture('pika_rpc_client.py'), url, queue, '10', '20', '36', 'x']);
+      assert.equal(r.status, 0, r.stderr);
+      const lines = r.stdout.trim().split('\n');
+      assert.deepEqual(lines.slice(0, 2), ['55', String(fib(20))]);
+      assert.match(lines[2]!, /^error ValueError: fib\(n\) needs an integer 0 <= n <= 35/);
+      assert.match(lines[3]!, /^error ValueError: fib needs the decimal n as its body/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('failures are clear errors, never hangs', { skip }, () => {
+  test('an unreachable broker', async () => {
+    const started = Date.now();
+    await assert.rejects(direct.connect('amqp://guest:secret@127.0.0.1:1?queue=x', opts), (e: Error) => /cannot connect to RabbitMQ at amqp:\/\/guest:\*\*\*@127.0.0.1:1/.test(e.message) && !e.message.includes('secret'));
+    assert.ok(Date.now() - started < 5000);
+  });
+
+  test('no server on the queue: the request is returned at once', async () => {
+    const client = await direct.connect(`${url}?queue=${uniqueQueue('nobody')}`, opts);
+    try {
+      await assert.rejects(client.call('fib', [1]), /took the request \(is the server running\?\)/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('the broker connection closes mid-run: calls in flight fail with the reason', async () => {
+    const queue = uniqueQueue('midrun');
+    const server = await direct.serve(`${url}?queue=${queue}`, createService({ payloadEntries: 100, serverWorkUs: 300_000 }), opts);
+    const relay = await startRelay({ host: new URL(url).hostname, port: Number(new URL(url).port || 5672) });
+    const via = new URL(url);
+    via.port = String(relay.port);
+    const client = await direct.connect(`${via.href}?queue=${queue}`, opts);
+    try {
+      const inFlight = client.call('fib', [1]);
+      setTimeout(() => void relay.close(), 50); // the broker side of the client's connection goes away
+      await assert.rejects(inFlight, /closed the connection/);
+      await assert.rejects(client.call('fib', [1]), /closed the connection/);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  test('--transports amqp with no broker exits 2 saying how to fix it; the default matrix skips it', () => {
+    const env = { AMQP_URL: 'amqp://guest:guest@127.0.0.1:1' };
+    const named = runCli('cli.ts', ['--transports', 'amqp', '--quick'], 30_000, env);
+    assert.equal(named.status, 2);
+    assert.match(named.stderr, /amqp:direct-reply: no RabbitMQ broker at amqp:\/\/guest:\*\*\*@127.0.0.1:1 .*set AMQP_URL/);
+    const out = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-'));
+    const matrix = runCli('cli.ts', ['--quick', '--calls', 'fib', '--scenarios', 'latency', '--trials', '1', '--out', out], 60_000, env);
+    assert.equal(matrix.status, 0, matrix.stderr);
+    const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+    assert.deepEqual(report.skipped.map((s) => s.transport), ['amqp:direct-reply', 'amqp:exclusive-queue', 'amqp:persistent-confirms']);
+    assert.match(report.skipped[0]!.reason, /set AMQP_URL/);
+    assert.ok(report.results.some((c) => c.transport === 'tcp'));
+  });
+});
+
+describe('cleanup and dispatch', { skip }, () => {
+  test('queues a run creates are deleted at the end', async () => {
+    const queue = uniqueQueue('cleanup');
+    const server = await createAmqp(VARIANTS.find((v) => v.name === 'persistent-confirms')!).serve(`${url}?queue=${queue}`, service(), opts);
+    assert.equal(await queueExists(queue), true);
+    await server.close();
+    assert.equal(await queueExists(queue), false);
+  });
+
+  test('prefetch 1 sends work to the idle worker; prefetch 100 deals round-robin to the slow one too', async () => {
+    // Fraction of calls that waited on the slow worker (20 ms of work each): served by it, or queued behind it.
+    const slowShare = async (variant: string) => {
+      const queue = uniqueQueue(`fair-${variant}`);
+      const listen = `${url}?queue=${queue}`;
+      const worker = (workUs: number) =>
+        startPeer(process.execPath, ['--import', 'tsx', 'bench/serve.ts', '--transport', `amqp:${variant}`, '--listen', listen, '--server-work-us', String(workUs)], /listening/);
+      const slow = await worker(20_000);
+      const fast = await worker(0);
+      const client = await amqpTransports.find((x) => x.name === `amqp:${variant}`)!.connect(listen, { ...opts, timeoutMs: 20_000 });
+      try {
+        // 4 calls in flight, so queueing alone never reaches 20 ms
+        const waited: boolean[] = [];
+        await Promise.all(Array.from({ length: 4 }, async () => {
+          for (let i = 0; i < 10; i++) {
+            const t0 = performance.now();
+            await client.call('fib', [1]);
+            waited.push(performance.now() - t0 >= 20);
+          }
+        }));
+        return waited.filter(Boolean).length / waited.length;
+      } finally {
+        await client.close();
+        await Promise.all([stopPeer(slow.proc), stopPeer(fast.proc)]);
+      }
+    };
+    const fair = await slowShare('prefetch-1');
+    const roundRobin = await slowShare('direct-reply');
+    console.log(`slow worker share: prefetch 1 ${Math.round(fair * 100)}%, prefetch 100 ${Math.round(roundRobin * 100)}%`);
+    assert.ok(fair < 0.25, `prefetch 1: ${Math.round(fair * 100)}% of calls waited on the slow worker`);
+    assert.ok(roundRobin > 0.35, `prefetch 100: ${Math.round(roundRobin * 100)}% of calls waited on the slow worker`);
+  });
+});

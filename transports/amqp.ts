@@ -1,0 +1,246 @@
+// amqp: RabbitMQ RPC over AMQP 0-9-1 with amqplib. The server consumes a request queue and replies to each
+// message's reply_to with its correlation_id; the client matches replies by correlation_id, many in flight.
+// fib speaks the RabbitMQ tutorial's RPC protocol exactly (https://www.rabbitmq.com/tutorials/tutorial-six-python):
+// routing key = queue (rpc_queue) on the default exchange, body = decimal n as text, reply = decimal result as text.
+// getObj/sendObj: method in the `type` property, JSON body (content_type application/json).
+// Errors come back as a reply with header x-error = kind and the message as body, never as silence.
+// Each variant is its own transport (a row in the reports) because each changes what a call costs.
+import { randomBytes } from 'node:crypto';
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
+import { RemoteError, ServiceError, type Service } from './contract.ts';
+import { maskAddress, parseAddress } from './support/address.ts';
+import { brokerUrlFromEnv, findBroker } from './support/broker.ts';
+import { errorPayload } from './support/errors.ts';
+import { PendingCalls } from './support/pending.ts';
+import type { ClientHandle, ClientOptions, ServerHandle, ServerOptions, Transport } from './transport.ts';
+
+export interface AmqpVariant {
+  name: string;
+  summary: string;
+  /** RabbitMQ direct reply-to (amq.rabbitmq.reply-to) or an exclusive reply queue per client (the tutorial's way). */
+  replyTo: 'direct' | 'exclusive';
+  /** Server acks on delivery (noAck consumer) or after its reply is sent. */
+  serverAck: 'auto' | 'manual';
+  /** Durable request queue and persistent requests (deliveryMode 2). */
+  durable: boolean;
+  /** Publisher confirms on requests (client) and replies (server, which acks a request only once its reply is confirmed). */
+  confirms: boolean;
+  /** basic.qos per server consumer; applies with manual acks. */
+  prefetch: number;
+  /** Competing server processes on the one queue. */
+  workers: number;
+  /** Part of `npm run bench` when no --amqp-variants is given. */
+  inDefault: boolean;
+}
+
+const base = { replyTo: 'direct', serverAck: 'manual', durable: false, confirms: false, prefetch: 100, workers: 1, inDefault: false } as const;
+export const VARIANTS: readonly AmqpVariant[] = [
+  { ...base, name: 'direct-reply', summary: 'direct reply-to, manual ack, prefetch 100, transient', inDefault: true },
+  { ...base, name: 'exclusive-queue', summary: 'exclusive reply queue per client (tutorial), manual ack, prefetch 100', replyTo: 'exclusive', inDefault: true },
+  { ...base, name: 'auto-ack', summary: 'direct reply-to, server auto-ack (no prefetch limit)', serverAck: 'auto' },
+  { ...base, name: 'prefetch-1', summary: 'direct reply-to, manual ack, prefetch 1 (fair dispatch, the tutorial server)', prefetch: 1 },
+  { ...base, name: 'persistent', summary: 'durable queue, persistent messages, no confirms', durable: true },
+  { ...base, name: 'persistent-confirms', summary: 'durable queue, persistent messages, publisher confirms both ways', durable: true, confirms: true, inDefault: true },
+  { ...base, name: 'workers-2', summary: 'direct reply-to, 2 competing server processes, prefetch 100', workers: 2 },
+];
+
+export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
+export const TUTORIAL_QUEUE = 'rpc_queue';
+/** Queues and exchanges named so are ours: unique per run, auto-deleted, removed at the end. */
+export const OWN_PREFIX = 'rpcbench-';
+const RUN_ID = randomBytes(4).toString('hex');
+let brokerUrl: string | null = null;
+
+export function createAmqp(variant: AmqpVariant): Transport & { variant: AmqpVariant } {
+  return {
+    name: `amqp:${variant.name}`,
+    summary: `RabbitMQ RPC (AMQP 0-9-1): ${variant.summary}`,
+    get defaultListen() {
+      return `${brokerUrlFromEnv()}?queue=${TUTORIAL_QUEUE}`;
+    },
+    wire: true,
+    serverProcesses: variant.workers,
+    variant,
+    benchListen: () => `${brokerUrl ?? brokerUrlFromEnv()}?queue=${OWN_PREFIX}${RUN_ID}-${variant.name}`,
+    async prepare() {
+      const broker = await findBroker();
+      brokerUrl = broker.url;
+      return broker.reason;
+    },
+    release: async () => (await import('./support/broker.ts')).releaseBroker(),
+    serve: (listen, service, options) => serve(listen, service, options, variant),
+    connect: (address, options) => connect(address, options, variant),
+  };
+}
+
+export const amqpTransports = VARIANTS.map(createAmqp);
+
+interface AmqpAddress {
+  /** What amqplib connects to (our own query parameters removed). */
+  url: string;
+  masked: string;
+  queue: string;
+  exchange: string;
+}
+
+/** amqp://user:pass@host:port/vhost?queue=NAME&exchange=NAME (queue defaults to the tutorial's rpc_queue). */
+export function parseAmqpAddress(address: string): AmqpAddress {
+  const url = parseAddress(address, ['amqp:', 'amqps:']);
+  const queue = url.searchParams.get('queue') || TUTORIAL_QUEUE;
+  const exchange = url.searchParams.get('exchange') ?? '';
+  url.searchParams.delete('queue');
+  url.searchParams.delete('exchange');
+  return { url: url.href, masked: maskAddress(address), queue, exchange };
+}
+
+async function connectBroker(address: AmqpAddress, timeoutMs: number): Promise<ChannelModel> {
+  try {
+    // noDelay: without it a lone basic.ack waits on Nagle + delayed ACK, and every manual-ack call took ~40 ms
+    return await amqp.connect(address.url, { timeout: timeoutMs, noDelay: true });
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new Error(`cannot connect to RabbitMQ at ${address.masked}: ${why} (set AMQP_URL to a reachable broker)`);
+  }
+}
+
+async function openChannel(conn: ChannelModel, confirms: boolean): Promise<Channel | ConfirmChannel> {
+  return confirms ? conn.createConfirmChannel() : conn.createChannel();
+}
+
+function publishConfirmed(ch: ConfirmChannel, exchange: string, key: string, body: Buffer, props: Options.Publish): Promise<void> {
+  return new Promise((resolve, reject) => ch.publish(exchange, key, body, props, (err) => (err ? reject(new Error('the broker refused (nacked) the message')) : resolve())));
+}
+
+// ---- server ----
+
+async function serve(listen: string, service: Service, options: ServerOptions, v: AmqpVariant): Promise<ServerHandle> {
+  const address = parseAmqpAddress(listen);
+  const conn = await connectBroker(address, 10_000);
+  conn.on('error', (e: Error) => console.error(`amqp server: connection error: ${e.message}`));
+  const ch = await openChannel(conn, v.confirms);
+  const ours = address.queue.startsWith(OWN_PREFIX);
+  await ch.assertQueue(address.queue, { durable: v.durable, autoDelete: ours });
+  if (address.exchange) {
+    await ch.assertExchange(address.exchange, 'direct', { durable: v.durable, autoDelete: address.exchange.startsWith(OWN_PREFIX) });
+    await ch.bindQueue(address.queue, address.exchange, address.queue);
+  }
+  if (v.serverAck === 'manual') await ch.prefetch(v.prefetch);
+  let closing = false;
+  const onMessage = async (msg: ConsumeMessage) => {
+    const { replyTo, correlationId } = msg.properties as { replyTo?: string; correlationId?: string };
+    const reply = await answer(service, msg, options.maxMessageBytes);
+    if (closing) return; // the channel is gone; an unacked request goes back to the queue
+    try {
+      if (replyTo) {
+        const props: Options.Publish = { ...reply.props, correlationId };
+        if (v.confirms) await publishConfirmed(ch as ConfirmChannel, '', replyTo, reply.body, props);
+        else ch.publish('', replyTo, reply.body, props);
+      } else console.error('amqp server: dropping a request without reply_to');
+      if (v.serverAck === 'manual') ch.ack(msg);
+    } catch (error) {
+      console.error(`amqp server: could not reply: ${(error as Error).message}`);
+    }
+  };
+  const { consumerTag } = await ch.consume(address.queue, (msg) => msg && void onMessage(msg), { noAck: v.serverAck === 'auto' });
+  return {
+    address: listen,
+    async close() {
+      closing = true;
+      try {
+        await ch.cancel(consumerTag);
+        if (ours) await ch.deleteQueue(address.queue);
+        if (address.exchange.startsWith(OWN_PREFIX)) await ch.deleteExchange(address.exchange);
+        await conn.close();
+      } catch {
+        // the broker or connection is already gone; auto-delete removes our queue
+      }
+    },
+  };
+}
+
+interface Reply {
+  body: Buffer;
+  props: Options.Publish;
+}
+
+async function answer(service: Service, msg: ConsumeMessage, maxBytes: number): Promise<Reply> {
+  const method = (msg.properties.type as string | undefined) || 'fib';
+  try {
+    if (msg.content.length > maxBytes) throw new ServiceError('ValueError', `request of ${msg.content.length} bytes exceeds the limit of ${maxBytes} bytes`);
+    if (method === 'fib') {
+      const text = msg.content.toString('utf8').trim();
+      if (!/^-?\d+$/.test(text)) throw new ServiceError('ValueError', `fib needs the decimal n as its body, got ${JSON.stringify(text.slice(0, 40))}`);
+      return { body: Buffer.from(String(await service.handle('fib', [Number(text)]))), props: {} };
+    }
+    const args: unknown = parseJson(msg.content);
+    if (!Array.isArray(args)) throw new ServiceError('TypeError', 'the body must be a JSON array of arguments');
+    const result = await service.handle(method, args);
+    return { body: Buffer.from(JSON.stringify(result ?? null)), props: { contentType: 'application/json' } };
+  } catch (error) {
+    const { kind, message } = errorPayload(error);
+    return { body: Buffer.from(message), props: { contentType: 'text/plain', headers: { 'x-error': kind } } };
+  }
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new ServiceError('ValueError', `the body is not JSON: ${(error as Error).message}`);
+  }
+}
+
+// ---- client ----
+
+async function connect(address: string, options: ClientOptions, v: AmqpVariant): Promise<ClientHandle> {
+  const target = parseAmqpAddress(address);
+  const conn = await connectBroker(target, Math.min(options.timeoutMs, 10_000));
+  const ch = await openChannel(conn, v.confirms);
+  const pending = new PendingCalls<string>(options.timeoutMs);
+  let closed: Error | null = null;
+  const fail = (why: string) => {
+    closed ??= new Error(why);
+    pending.rejectAll(closed);
+  };
+  conn.on('error', () => {}); // 'close' follows with the reason
+  conn.on('close', (err?: Error) => fail(`RabbitMQ at ${target.masked} closed the connection${err ? `: ${err.message}` : ''}`));
+  ch.on('error', (err: Error) => fail(`RabbitMQ channel error: ${err.message}`));
+  // mandatory + return: a request nobody's queue takes is an error at once, not a timeout
+  ch.on('return', (msg: ConsumeMessage) => pending.reject(String(msg.properties.correlationId), new Error(`no queue ${JSON.stringify(target.queue)} on ${target.masked} took the request (is the server running?)`)));
+
+  // Direct reply-to needs the pseudo-queue consumed, in no-ack mode, before the first publish on this channel:
+  // https://www.rabbitmq.com/docs/direct-reply-to
+  const replyTo = v.replyTo === 'direct' ? DIRECT_REPLY_TO : (await ch.assertQueue('', { exclusive: true, autoDelete: true })).queue;
+  await ch.consume(replyTo, (msg) => msg && settleReply(msg, pending, options.maxMessageBytes), { noAck: true });
+
+  let nextId = 0;
+  return {
+    call(method, args) {
+      if (closed) return Promise.reject(closed);
+      const id = String(nextId++);
+      const isFib = method === 'fib';
+      const body = Buffer.from(isFib ? String(args[0]) : JSON.stringify(args));
+      const props: Options.Publish = { correlationId: id, replyTo, mandatory: true, persistent: v.durable, ...(isFib ? {} : { type: method, contentType: 'application/json' }) };
+      const reply = pending.add(id, method);
+      if (!v.confirms) {
+        ch.publish(target.exchange, target.queue, body, props);
+        return reply;
+      }
+      return Promise.all([reply, publishConfirmed(ch as ConfirmChannel, target.exchange, target.queue, body, props)]).then(([value]) => value);
+    },
+    async close() {
+      closed ??= new Error('client closed');
+      pending.rejectAll(closed);
+      await conn.close().catch(() => {});
+    },
+  };
+}
+
+function settleReply(msg: ConsumeMessage, pending: PendingCalls<string>, maxBytes: number): void {
+  const id = String(msg.properties.correlationId);
+  const kind = (msg.properties.headers as Record<string, unknown> | undefined)?.['x-error'];
+  if (msg.content.length > maxBytes) pending.reject(id, new Error(`reply of ${msg.content.length} bytes exceeds the limit of ${maxBytes} bytes`));
+  else if (kind !== undefined) pending.reject(id, new RemoteError(String(kind), msg.content.toString('utf8')));
+  else if (msg.properties.contentType === 'application/json') pending.resolve(id, JSON.parse(msg.content.toString('utf8')));
+  else pending.resolve(id, Number(msg.content.toString('utf8'))); // the tutorial's decimal text reply
+}
