@@ -10,6 +10,9 @@ import { renderJson } from './reporters/json.ts';
 import { renderMarkdown } from './reporters/markdown.ts';
 import { renderSummary } from './reporters/summary.ts';
 import { runPlan } from './runner.ts';
+import { ConfigError, loadConfig } from './compare/config.ts';
+import { runGate } from './compare/gate.ts';
+import { InputError, loadReport } from './compare/load.ts';
 import { onShutdown, runShutdownHooks } from './shutdown.ts';
 import type { Report } from './types.ts';
 
@@ -17,6 +20,10 @@ async function main(argv: string[]): Promise<number> {
   const options = parseOptions(argv, transportCatalog());
   if (options.help) return void process.stdout.write(HELP), 0;
   if (options.list) return void process.stdout.write(listTransports()), 0;
+  const baselines = options.baseline?.split(',').filter(Boolean) ?? [];
+  // bad gate input fails now, not after the whole run
+  baselines.forEach(loadReport);
+  if (baselines.length) loadConfig(null);
   const startedAt = new Date();
   onShutdown(() => Promise.all(TRANSPORTS.map((t) => t.release?.())).then(() => {}));
   const plan = await makePlan(options);
@@ -26,7 +33,12 @@ async function main(argv: string[]): Promise<number> {
   const report = buildReport(options, run, startedAt);
   const files = writeReports(report, options.outDir);
   process.stdout.write(`${renderSummary(report)}\nreports: ${files.join(', ')}\n`);
-  return run.skipped.some((s) => s.reason.startsWith('failed')) ? 1 : 0;
+  const failed = run.skipped.some((s) => s.reason.startsWith('failed'));
+  if (!baselines.length) return failed ? 1 : 0;
+  const gate = runGate({ baseline: baselines, current: report, normalize: options.normalize, config: null, exports: [] });
+  writeFileSync(path.join(options.outDir, 'compare.md'), gate.markdown);
+  process.stdout.write(`\n${gate.markdown}`);
+  return failed || gate.comparison.regressions ? 1 : 0;
 }
 
 function writeReports(report: Report, outDir: string): string[] {
@@ -51,7 +63,7 @@ main(process.argv.slice(2)).then(
   },
   async (error: unknown) => {
     await runShutdownHooks();
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof InputError || error instanceof ConfigError) {
       process.stderr.write(`rpcbench: error: ${error.message}\n`);
       process.exit(2);
     }

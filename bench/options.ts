@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { MAX_FIB_N } from '../transports/contract.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../transports/transport.ts';
 import type { TransportCatalog } from '../transports/registry.ts';
+import { AUTO_REFERENCE } from './compare/config.ts';
 import { CALLS, SCENARIOS, type CallName, type ScenarioName } from './types.ts';
 
 export class UsageError extends Error {}
@@ -30,6 +31,8 @@ export interface BenchOptions {
   outDir: string;
   quick: boolean;
   baseline: string | null;
+  /** Drift correction for --baseline: a reference transport, AUTO_REFERENCE, or null. */
+  normalize: string | null;
   list: boolean;
   help: boolean;
 }
@@ -58,7 +61,10 @@ Runs every transport x call x scenario and writes reports/latest.json and report
   --no-wire               skip the bytes-on-the-wire pass
   --target NAME=ADDRESS   benchmark a server the suite did not start (repeatable),
                           e.g. --target xmlrpc=http://127.0.0.1:4242
-  --baseline FILE         compare the run with a baseline report (exit 1 on regression)
+  --baseline FILE[,FILE]  compare the run with a baseline report (exit 1 on regression; the gate
+                          needs 8+ trials per side for a quick matrix, e.g. --trials 9)
+  --normalize             with --baseline: correct machine drift by the tcp (else inproc) cells
+  --reference TRANSPORT   with --baseline: normalize to this transport instead
   --out DIR               where reports go (default reports)
   --quick                 a short run for CI and smoke tests (under 30 s)
   --list                  list transports and exit
@@ -84,6 +90,8 @@ const spec = {
   'no-wire': { type: 'boolean' },
   target: { type: 'string', multiple: true },
   baseline: { type: 'string' },
+  normalize: { type: 'boolean' },
+  reference: { type: 'string' },
   out: { type: 'string' },
   quick: { type: 'boolean' },
   list: { type: 'boolean' },
@@ -99,6 +107,7 @@ export function parseOptions(argv: string[], catalog: TransportCatalog): BenchOp
     throw new UsageError(`${(error as Error).message.split('\n')[0]} (see --help)`);
   }
   const quick = values.quick ?? false;
+  if ((values.normalize || values.reference) && !values.baseline) throw new UsageError('--normalize and --reference only apply with --baseline FILE');
   const targets = parseTargets(values.target ?? [], knownTransports);
   const explicit = values.transports !== undefined || Object.keys(targets).length > 0;
   return {
@@ -122,6 +131,7 @@ export function parseOptions(argv: string[], catalog: TransportCatalog): BenchOp
     outDir: values.out ?? 'reports',
     quick,
     baseline: values.baseline ?? null,
+    normalize: values.reference ?? (values.normalize ? AUTO_REFERENCE : null),
     list: values.list ?? false,
     help: values.help ?? false,
   };

@@ -1,0 +1,56 @@
+// Reads reports for the gate: every file must parse and validate, or it is bad input (exit 2).
+// Several files per side are merged (their trials pooled), so CI can interleave base and head runs.
+import { readFileSync } from 'node:fs';
+import { medianOfTrials } from '../stats.ts';
+import { SCHEMA_VERSION, type CellKey, type CellResult, type Report } from '../types.ts';
+import { reportProblems } from '../validate.ts';
+
+export class InputError extends Error {}
+
+export function cellKey(c: CellKey): string {
+  return [c.transport, c.call, c.scenario, `c${c.concurrency}`, c.ratePerSec === null ? '' : `${c.ratePerSec}/s`, `${c.payloadEntries}e`].filter(Boolean).join(' ');
+}
+
+export function loadReport(file: string): Report {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InputError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`${file} is not JSON: ${(error as Error).message}`);
+  }
+  const version = (value as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (version !== SCHEMA_VERSION) throw new InputError(`${file} has schemaVersion ${JSON.stringify(version)}; this rpcbench reads ${SCHEMA_VERSION} (re-run the baseline with this version)`);
+  const problems = reportProblems(value);
+  if (problems.length) throw new InputError(`${file} is not an rpcbench report: ${problems.join('; ')}`);
+  return value as Report;
+}
+
+/** One report from several runs of the same matrix: trials of matching cells pooled, medians recomputed. */
+export function mergeReports(reports: Report[]): Report {
+  if (reports.length === 1) return reports[0]!;
+  const cells = new Map<string, CellResult>();
+  for (const report of reports) {
+    for (const cell of report.results) {
+      const key = cellKey(cell);
+      const seen = cells.get(key);
+      if (!seen) cells.set(key, structuredClone(cell));
+      else {
+        seen.trials.push(...cell.trials);
+        Object.assign(seen, medianOfTrials(seen.trials), { calls: seen.calls + cell.calls, errors: seen.errors + cell.errors, timeouts: seen.timeouts + cell.timeouts });
+        seen.bytesPerCall ??= cell.bytesPerCall;
+      }
+    }
+  }
+  return { ...reports[0]!, results: [...cells.values()], skipped: reports.flatMap((r) => r.skipped) };
+}
+
+export function loadSide(files: string[]): Report {
+  if (!files.length) throw new InputError('no report given');
+  return mergeReports(files.map(loadReport));
+}

@@ -1,0 +1,211 @@
+// The regression gate: `npm run compare` on reports whose trials we control, so each verdict is known in advance.
+// The reports are synthetic but schema-valid (checked below), shaped like a quick run's.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { mannWhitneyGreater } from '../bench/compare/mann-whitney.ts';
+import { holm } from '../bench/compare/compare.ts';
+import { SCHEMA_VERSION, type CallName, type CellResult, type Report, type ScenarioName, type TrialResult } from '../bench/types.ts';
+import { reportProblems } from '../bench/validate.ts';
+import { runCli } from './helpers.ts';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-compare-'));
+const TRANSPORTS = ['tcp', 'http', 'zerorpc'];
+const CELLS: Array<[CallName, ScenarioName, number]> = [['getObj', 'latency', 1], ['getObj', 'throughput', 16], ['fib', 'latency', 1], ['fib', 'throughput', 16]];
+
+/** Deterministic jitter, so a "noise" report is the same on every run of the tests. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+}
+
+interface Shape {
+  trials?: number;
+  seed?: number;
+  /** Relative noise per trial, e.g. 0.03 for +-3%. */
+  noise?: number;
+  /** Latency (and CPU) multiplier per cell key prefix; calls/s is divided by it. */
+  slowdown?: (transport: string, call: string, scenario: string) => number;
+  bytes?: number;
+}
+
+function trial(base: number, factor: number, jitter: number): TrialResult {
+  const p50 = base * factor * (1 + jitter);
+  const latencyUs = { p50, p90: p50 * 1.3, p99: p50 * 2, p999: p50 * 3, max: p50 * 4, mean: p50 * 1.1 };
+  return { calls: 1000, errors: 0, timeouts: 0, durationSec: 0.1, callsPerSec: 1e6 / p50, latencyUs, cpuUsPerCall: { client: p50 / 2, server: p50 / 3 } };
+}
+
+function makeReport(shape: Shape = {}): Report {
+  const next = rng(shape.seed ?? 1);
+  const results: CellResult[] = [];
+  for (const [ti, transport] of TRANSPORTS.entries()) {
+    for (const [call, scenario, concurrency] of CELLS) {
+      const factor = shape.slowdown?.(transport, call, scenario) ?? 1;
+      const trials = Array.from({ length: shape.trials ?? 9 }, () => trial(200 + 100 * ti, factor, (shape.noise ?? 0.03) * next()));
+      const mid = [...trials].sort((a, b) => a.latencyUs.p50 - b.latencyUs.p50)[trials.length >> 1]!;
+      results.push({
+        transport, call, scenario, concurrency, ratePerSec: null, payloadEntries: 100,
+        latencyUs: mid.latencyUs, callsPerSec: mid.callsPerSec, cpuUsPerCall: mid.cpuUsPerCall,
+        bytesPerCall: { request: shape.bytes ?? 100, response: 1000 }, payloadBytes: { request: 4, response: 1483 },
+        calls: 1000 * trials.length, errors: 0, timeouts: 0, errorMessages: [], trials,
+      });
+    }
+  }
+  const options = { transports: TRANSPORTS, calls: ['getObj', 'fib'] as CallName[], scenarios: ['latency', 'throughput'] as ScenarioName[], concurrency: [16], ratePerSec: 1000, durationSec: 0.1, warmupSec: 0.05, trials: shape.trials ?? 9, payloadEntries: [100], serverWorkUs: 0, fibN: 20, timeoutMs: 10000, quick: true, targets: {} };
+  const meta = { date: '2026-11-24T00:00:00.000Z', tool: { name: 'rpcbench', version: '0.1.0' }, node: 'v20', os: { platform: 'linux', release: '6', arch: 'x64' }, cpu: { model: 'test', count: 2 }, gitCommit: null, durationSec: 20, options };
+  return { schemaVersion: SCHEMA_VERSION, meta, results, skipped: [] };
+}
+
+let files = 0;
+function save(value: unknown, name = `r${files++}.json`): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
+  return file;
+}
+
+const compare = (...args: string[]) => runCli('compare-cli.ts', args, 60_000);
+
+function assertBadInput(r: ReturnType<typeof compare>, pattern: RegExp): void {
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, pattern);
+  assert.equal(r.stderr.trim().split('\n').length, 1, `one line, no stack trace: ${r.stderr}`);
+}
+
+describe('compare: verdicts', () => {
+  test('the synthetic reports are valid reports', () => {
+    assert.deepEqual(reportProblems(makeReport()), []);
+  });
+
+  test('identical reports pass', () => {
+    const file = save(makeReport());
+    const r = compare(file, file);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /\*\*No regression\.\*\*/);
+    assert.match(r.stdout, /Mode: \*\*absolute\*\*/);
+  });
+
+  test('noise of +-5% per trial in two independent runs passes', () => {
+    for (const seed of [2, 3, 4, 5]) {
+      const r = compare(save(makeReport({ seed, noise: 0.05 })), save(makeReport({ seed: seed + 100, noise: 0.05 })));
+      assert.equal(r.status, 0, `seed ${seed}: ${r.stdout}`);
+    }
+  });
+
+  test('getObj p50 30% worse in every trial fails and names the cell', () => {
+    const slow = makeReport({ seed: 7, slowdown: (t, c, s) => (t === 'zerorpc' && c === 'getObj' && s === 'latency' ? 1.3 : 1) });
+    const r = compare(save(makeReport({ seed: 6 })), save(slow));
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /\*\*1 cell regressed\.\*\*/);
+    const first = r.stdout.split('\n').find((l) => l.startsWith('| zerorpc'));
+    assert.match(first ?? '', /^\| zerorpc getObj latency c1 100e \| 🔴 regressed \| \*\*\d+ → \d+ \(▲\+3\d\.\d%\)\*\*/);
+    assert.match(r.stderr, /1 regression/);
+  });
+
+  test('a 30% slowdown with only 3 trials a side is refused as undecidable, not passed', () => {
+    const r = compare(save(makeReport({ trials: 3 })), save(makeReport({ trials: 3, slowdown: () => 1.3 })));
+    assertBadInput(r, /too few trials to decide.*--trials \d+/);
+  });
+
+  test('three runs of 3 trials, pooled with commas, decide like one run of 9', () => {
+    const base = [1, 2, 3].map((seed) => save(makeReport({ trials: 3, seed })));
+    const cur = [4, 5, 6].map((seed) => save(makeReport({ trials: 3, seed, slowdown: (t, c) => (t === 'tcp' && c === 'fib' ? 1.3 : 1) })));
+    const r = compare(base.join(','), cur.join(','));
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /\*\*2 cells regressed\.\*\*/);
+    assert.match(r.stdout, /\| tcp fib latency c1 100e \| 🔴 regressed/);
+    assert.match(r.stdout, /\| tcp fib throughput c16 100e \| 🔴 regressed/);
+  });
+
+  test('a uniform 20% slowdown fails in absolute mode and passes normalized to tcp', () => {
+    const base = save(makeReport({ seed: 8 }));
+    const cur = save(makeReport({ seed: 9, slowdown: () => 1.2 }));
+    assert.equal(compare(base, cur).status, 1);
+    const r = compare(base, cur, '--normalize');
+    assert.equal(r.status, 0, r.stdout);
+    assert.match(r.stdout, /Mode: \*\*normalized to tcp\*\* \(drift correction\): this run's tcp cells are (19|2\d)\.\d% slower/);
+    assert.match(r.stdout, /\| tcp getObj latency c1 100e \| 📏 reference/);
+  });
+
+  test('normalized mode still catches one transport that got slower than the machine', () => {
+    const cur = makeReport({ seed: 11, slowdown: (t, c) => (t === 'http' && c === 'getObj' ? 1.2 * 1.3 : 1.2) });
+    const r = compare(save(makeReport({ seed: 10 })), save(cur), '--reference', 'tcp');
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stdout, /\*\*2 cells regressed\.\*\*/);
+    assert.match(r.stdout, /\| http getObj latency c1 100e \| 🔴 regressed/);
+  });
+
+  test('more bytes per call is a regression without any trials to test', () => {
+    const r = compare(save(makeReport({ seed: 12 })), save(makeReport({ seed: 12, bytes: 101 })));
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stdout, /\| tcp getObj latency c1 100e \| 🔴 regressed .*\*\*1,100 → 1,101 \(▲\+0\.1%\)\*\* \|$/m);
+  });
+
+  test('a per-transport threshold in rpcbench.config.json lets an expected slowdown through', () => {
+    const config = save({ compare: { transports: { zerorpc: { p50: 50, p99: 50, callsPerSec: 50, cpuPerCall: 50 } } } }, 'config.json');
+    const slow = save(makeReport({ seed: 14, slowdown: (t) => (t === 'zerorpc' ? 1.3 : 1) }));
+    const base = save(makeReport({ seed: 13 }));
+    assert.equal(compare(base, slow).status, 1);
+    assert.equal(compare(base, slow, '--config', config).status, 0);
+  });
+});
+
+describe('compare: outputs', () => {
+  test('--markdown writes the summary to a file and --export writes github-action-benchmark JSON', () => {
+    const md = path.join(dir, 'summary.md');
+    const out = path.join(dir, 'bench.json');
+    const file = save(makeReport());
+    const r = compare(file, file, '--markdown', md, '--export', 'benchmark-action', out);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(readFileSync(md, 'utf8'), /^## rpcbench: performance compared with the baseline/);
+    const smaller = JSON.parse(readFileSync(out, 'utf8')) as Array<{ name: string; unit: string; value: number }>;
+    const bigger = JSON.parse(readFileSync(path.join(dir, 'bench.bigger.json'), 'utf8')) as Array<{ name: string; unit: string; value: number }>;
+    assert.equal(smaller.length, 2 * TRANSPORTS.length * CELLS.length);
+    assert.equal(bigger.length, TRANSPORTS.length * CELLS.length);
+    assert.ok(smaller.every((e) => e.unit === 'us' && e.value > 0 && typeof e.name === 'string'));
+    assert.ok(bigger.every((e) => e.unit === 'calls/s' && e.value > 0));
+  });
+});
+
+describe('compare: bad input exits 2 with one line', () => {
+  const good = save(makeReport());
+  test('missing file', () => assertBadInput(compare(good, path.join(dir, 'nope.json')), /cannot read .*nope\.json: ENOENT/));
+  test('not JSON', () => assertBadInput(compare(save('{"schemaVersion": 1, '), good), /is not JSON/));
+  test('schema version mismatch', () => assertBadInput(compare(good, save({ ...makeReport(), schemaVersion: 2 })), /schemaVersion 2; this rpcbench reads 1/));
+  test('JSON that is not a report', () => assertBadInput(compare(good, save({ schemaVersion: 1, results: 'x' })), /is not an rpcbench report/));
+  test('nothing to compare', () => {
+    const other = makeReport();
+    other.results = other.results.map((c) => ({ ...c, transport: `${c.transport}-other` }));
+    assertBadInput(compare(good, save(other)), /nothing to compare/);
+  });
+  test('normalizing to a transport that did not run', () => assertBadInput(compare(good, good, '--reference', 'xmlrpc'), /cannot normalize to xmlrpc/));
+  test('incompatible runs (different fib n)', () => {
+    const other = makeReport();
+    other.meta.options.fibN = 25;
+    assertBadInput(compare(good, save(other)), /incompatible reports: fib\(20\).*fib\(25\)/);
+  });
+  test('a malformed config', () => assertBadInput(compare(good, good, '--config', save({ thresholds: { p42: 1 } })), /unknown metric "p42"/));
+  test('wrong arguments', () => assertBadInput(compare(good), /expected BASELINE and CURRENT/));
+  test('bench --baseline checks the baseline before running anything', () => {
+    const r = runCli('cli.ts', ['--transports', 'inproc', '--baseline', save('[]')]);
+    assertBadInput(r, /schemaVersion undefined/);
+  });
+  test('bench --normalize without --baseline is a usage error', () => assertBadInput(runCli('cli.ts', ['--normalize']), /only apply with --baseline/));
+});
+
+describe('compare: statistics', () => {
+  test('Mann-Whitney: 3 vs 3 perfectly separated gives the exact p = 1/20', () => {
+    assert.equal(mannWhitneyGreater([4, 5, 6], [1, 2, 3]).p, 0.05);
+    assert.equal(mannWhitneyGreater([1, 2, 3], [4, 5, 6]).p, 1);
+    assert.equal(mannWhitneyGreater([4, 5, 6], [1, 2, 3]).minP, 0.05);
+  });
+  test('Mann-Whitney: interleaved samples are not significant', () => {
+    assert.ok(mannWhitneyGreater([1, 3, 5, 7, 9], [2, 4, 6, 8, 10]).p > 0.5);
+  });
+  test('Holm rejects step-down and stops at the first p above its level', () => {
+    assert.deepEqual(holm([0.01, 0.04, 0.03, 0.5], 0.05), [true, false, false, false]);
+    assert.deepEqual(holm([0.001, 0.01, 0.02, 0.04], 0.05), [true, true, true, true]);
+  });
+});
