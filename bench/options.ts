@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { MAX_FIB_N } from '../transports/contract.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../transports/transport.ts';
-import type { TransportCatalog } from '../transports/registry.ts';
+import { ALIASES, type TransportCatalog } from '../transports/registry.ts';
 import { AUTO_REFERENCE } from './compare/config.ts';
 import { CALLS, SCENARIOS, type CallName, type ScenarioName } from './types.ts';
 
@@ -167,7 +167,7 @@ function parseTargets(list: string[], known: readonly string[]): Record<string, 
   for (const item of list) {
     const eq = item.indexOf('=');
     if (eq <= 0 || eq === item.length - 1) throw new UsageError(`--target: ${JSON.stringify(item)} should be NAME=ADDRESS, e.g. xmlrpc=http://127.0.0.1:4242`);
-    const name = item.slice(0, eq);
+    const name = ALIASES[item.slice(0, eq)] ?? item.slice(0, eq);
     if (!known.includes(name)) throw new UsageError(`--target: unknown transport ${JSON.stringify(name)}; allowed: ${known.join(', ')}`);
     targets[name] = item.slice(eq + 1);
   }

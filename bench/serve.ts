@@ -8,7 +8,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from '../transports/transport.ts';
 import { onShutdown } from './shutdown.ts';
 
 const USAGE = `Usage: npm run serve -- --transport NAME [--listen ADDRESS] [--payload-entries N] [--server-work-us N]
-Transports: ${transportNames().filter((n) => findTransport(n)!.wire).join(', ')}
+Transports: ${transportNames().filter((n) => findTransport(n)!.wire).join(', ')} (amqp = amqp:direct-reply)
 Prints "listening ADDRESS" once ready; Ctrl-C stops it.`;
 
 function fail(message: string): never {

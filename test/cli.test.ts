@@ -90,3 +90,12 @@ function killChildren(pid: number): void {
     }
   }
 }
+
+test('`amqp` names the direct-reply variant where one transport is meant (--target, serve)', async () => {
+  const { parseOptions } = await import('../bench/options.ts');
+  const { transportCatalog, findTransport } = await import('../transports/registry.ts');
+  const options = parseOptions(['--target', 'amqp=amqp://127.0.0.1:5672?queue=rpc_queue'], transportCatalog());
+  assert.deepEqual(options.targets, { 'amqp:direct-reply': 'amqp://127.0.0.1:5672?queue=rpc_queue' });
+  assert.deepEqual(options.transports, ['amqp:direct-reply']);
+  assert.equal(findTransport('amqp')?.name, 'amqp:direct-reply');
+});

@@ -31,6 +31,13 @@ export function transportCatalog(): TransportCatalog {
   };
 }
 
+/**
+ * One name where a single transport is meant (serve, --target): `amqp` serves or calls a queue the way
+ * the RabbitMQ tutorial does, with nothing the other side must agree on (direct reply-to is the client's affair).
+ */
+export const ALIASES: Readonly<Record<string, string>> = { amqp: 'amqp:direct-reply' };
+
 export function findTransport(name: string): Transport | undefined {
-  return TRANSPORTS.find((t) => t.name === name);
+  const canonical = ALIASES[name] ?? name;
+  return TRANSPORTS.find((t) => t.name === canonical);
 }
