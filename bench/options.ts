@@ -23,6 +23,8 @@ export interface BenchOptions {
   trials: number;
   payloadEntries: number[];
   serverWorkUs: number;
+  /** Per-transport server work, over serverWorkUs: how a slowdown is injected into one transport on purpose. */
+  serverWorkUsByTransport: Record<string, number>;
   fibN: number;
   timeoutMs: number;
   maxMessageBytes: number;
@@ -54,7 +56,8 @@ Runs every transport x call x scenario and writes reports/latest.json and report
   --count N               calls per trial instead of a duration
   --trials N              trials per cell; the median is reported, all are kept (default 3)
   --payload-entries N,M   entries in the getObj/sendObj object (default 100)
-  --server-work-us N      server busy-waits N microseconds per call (default 0)
+  --server-work-us N      server busy-waits N microseconds per call (default 0); per transport:
+                          zerorpc=40 or 0,zerorpc=40 (inject a slowdown into one transport)
   --fib-n N               n for fib calls, 0..${MAX_FIB_N} (default 20)
   --timeout-ms N          per-call timeout (default 10000)
   --max-message-bytes N   decoder size limit on both sides (default ${DEFAULT_MAX_MESSAGE_BYTES})
@@ -122,7 +125,7 @@ export function parseOptions(argv: string[], catalog: TransportCatalog): BenchOp
     count: values.count ? int('--count', values.count, 1, 1e9) : null,
     trials: values.trials ? int('--trials', values.trials, 1, 1000) : 3,
     payloadEntries: values['payload-entries'] ? ints('--payload-entries', values['payload-entries'], 0, 1_000_000) : [100],
-    serverWorkUs: values['server-work-us'] ? int('--server-work-us', values['server-work-us'], 0, 10_000_000) : 0,
+    ...serverWork(values['server-work-us'], catalog.names),
     fibN: values['fib-n'] ? int('--fib-n', values['fib-n'], 0, MAX_FIB_N) : 20,
     timeoutMs: values['timeout-ms'] ? int('--timeout-ms', values['timeout-ms'], 1, 3_600_000) : 10_000,
     maxMessageBytes: values['max-message-bytes'] ? int('--max-message-bytes', values['max-message-bytes'], 1024, 1 << 30) : DEFAULT_MAX_MESSAGE_BYTES,
@@ -135,6 +138,19 @@ export function parseOptions(argv: string[], catalog: TransportCatalog): BenchOp
     list: values.list ?? false,
     help: values.help ?? false,
   };
+}
+
+/** `N`, `NAME=N` or a mix (`0,zerorpc=40`): a default and per-transport overrides. */
+function serverWork(value: string | undefined, known: readonly string[]): Pick<BenchOptions, 'serverWorkUs' | 'serverWorkUsByTransport'> {
+  const out = { serverWorkUs: 0, serverWorkUsByTransport: {} as Record<string, number> };
+  for (const item of (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, us] = item.includes('=') ? item.split('=', 2) as [string, string] : [null, item];
+    const n = int('--server-work-us', us, 0, 10_000_000);
+    if (name === null) out.serverWorkUs = n;
+    else if (!known.includes(ALIASES[name] ?? name)) throw new UsageError(`--server-work-us: unknown transport ${JSON.stringify(name)}; allowed: ${known.join(', ')}`);
+    else out.serverWorkUsByTransport[ALIASES[name] ?? name] = n;
+  }
+  return out;
 }
 
 function names(flag: string, value: string, allowed: readonly string[]): string[] {

@@ -34,6 +34,7 @@ function buildMeta(options: BenchOptions, startedAt: Date): ReportMeta {
       trials: options.trials,
       payloadEntries: options.payloadEntries,
       serverWorkUs: options.serverWorkUs,
+      ...(Object.keys(options.serverWorkUsByTransport).length ? { serverWorkUsByTransport: options.serverWorkUsByTransport } : {}),
       fibN: options.fibN,
       timeoutMs: options.timeoutMs,
       quick: options.quick,

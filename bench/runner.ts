@@ -47,7 +47,7 @@ async function runGroup(group: PlanGroup, options: BenchOptions, onCell: (c: Cel
       ? targetServer(group.target)
       : await startServer(group.transport, {
           listen: group.transport.benchListen?.() ?? group.transport.defaultListen,
-          service: { payloadEntries: group.payloadEntries, serverWorkUs: options.serverWorkUs },
+          service: { payloadEntries: group.payloadEntries, serverWorkUs: options.serverWorkUsByTransport[group.transport.name] ?? options.serverWorkUs },
           server: { maxMessageBytes: options.maxMessageBytes },
         });
     client = await group.transport.connect(server.address, clientOptions);

@@ -102,6 +102,8 @@ export interface ReportOptions {
   trials: number;
   payloadEntries: number[];
   serverWorkUs: number;
+  /** Present when some transports got other server work than serverWorkUs (an added optional field: still schema 1). */
+  serverWorkUsByTransport?: Record<string, number>;
   fibN: number;
   timeoutMs: number;
   quick: boolean;

@@ -2,17 +2,17 @@
 # Benchmarks a base checkout and this checkout in turns (base, head, base, head, ...) so both see the
 # same machine, then runs the regression gate on the pooled runs. Exit: the gate's (0 ok, 1 regression, 2 bad input).
 #
-#   scripts/bench-pr.sh BASE_DIR [RUNS]       both checkouts need `npm ci` first; RUNS defaults to 3
+#   scripts/bench-pr.sh BASE_DIR [RUNS]       both checkouts need `npm ci` first; RUNS per side, default 10
 #
-# Env: RPCBENCH_ARGS (bench options, default --quick), RPCBENCH_COMPARE_ARGS (e.g. --normalize),
+# Env: RPCBENCH_ARGS (bench options, default --quick --trials 1: runs, not trials, are the samples), RPCBENCH_COMPARE_ARGS (e.g. --normalize),
 #      RPCBENCH_PR_OUT (default reports/pr). Writes base-N/ and head-N/ reports, compare.md and
 #      benchmark-action.json (+ .bigger.json) there.
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: scripts/bench-pr.sh BASE_DIR [RUNS]" >&2; exit 2; }
 base=$(cd "$1" && pwd)
-runs=${2:-3}
+runs=${2:-10}
 out=${RPCBENCH_PR_OUT:-reports/pr}
-read -r -a bench_args <<< "${RPCBENCH_ARGS:---quick}"
+read -r -a bench_args <<< "${RPCBENCH_ARGS:---quick --trials 1}"
 read -r -a compare_args <<< "${RPCBENCH_COMPARE_ARGS:-}"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)

@@ -15,10 +15,15 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-compare-'));
 const TRANSPORTS = ['tcp', 'http', 'zerorpc'];
 const CELLS: Array<[CallName, ScenarioName, number]> = [['getObj', 'latency', 1], ['getObj', 'throughput', 16], ['fib', 'latency', 1], ['fib', 'throughput', 16]];
 
-/** Deterministic jitter, so a "noise" report is the same on every run of the tests. */
+/** Deterministic jitter in [-1, 1) (mulberry32: nearby seeds give unrelated streams), so the tests see the same "noise" every time. */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * 2 - 1;
+  };
 }
 
 interface Shape {
@@ -26,6 +31,8 @@ interface Shape {
   seed?: number;
   /** Relative noise per trial, e.g. 0.03 for +-3%. */
   noise?: number;
+  /** Relative noise per transport for the whole run (where its server process landed, say), e.g. 0.2. */
+  runNoise?: number;
   /** Latency (and CPU) multiplier per cell key prefix; calls/s is divided by it. */
   slowdown?: (transport: string, call: string, scenario: string) => number;
   bytes?: number;
@@ -41,8 +48,9 @@ function makeReport(shape: Shape = {}): Report {
   const next = rng(shape.seed ?? 1);
   const results: CellResult[] = [];
   for (const [ti, transport] of TRANSPORTS.entries()) {
+    const runFactor = 1 + (shape.runNoise ?? 0) * next();
     for (const [call, scenario, concurrency] of CELLS) {
-      const factor = shape.slowdown?.(transport, call, scenario) ?? 1;
+      const factor = (shape.slowdown?.(transport, call, scenario) ?? 1) * runFactor;
       const trials = Array.from({ length: shape.trials ?? 9 }, () => trial(200 + 100 * ti, factor, (shape.noise ?? 0.03) * next()));
       const mid = [...trials].sort((a, b) => a.latencyUs.p50 - b.latencyUs.p50)[trials.length >> 1]!;
       results.push({
@@ -97,25 +105,37 @@ describe('compare: verdicts', () => {
     const slow = makeReport({ seed: 7, slowdown: (t, c, s) => (t === 'zerorpc' && c === 'getObj' && s === 'latency' ? 1.3 : 1) });
     const r = compare(save(makeReport({ seed: 6 })), save(slow));
     assert.equal(r.status, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /\*\*1 cell regressed\.\*\*/);
-    const first = r.stdout.split('\n').find((l) => l.startsWith('| zerorpc'));
-    assert.match(first ?? '', /^\| zerorpc getObj latency c1 100e \| 🔴 regressed \| \*\*\d+ → \d+ \(▲\+3\d\.\d%\)\*\*/);
+    assert.match(r.stdout, /\*\*Regression: 1 cell got slower\.\*\*/);
+    const first = r.stdout.split('\n').find((l) => l.startsWith('| zerorpc getObj'));
+    assert.match(first ?? '', /^\| zerorpc getObj latency c1 100e \| 🔴 regressed \| \*\*\d+ → \d+ \(▲\+[23]\d\.\d%\)\*\*/);
     assert.match(r.stderr, /1 regression/);
   });
 
   test('a 30% slowdown with only 3 trials a side is refused as undecidable, not passed', () => {
     const r = compare(save(makeReport({ trials: 3 })), save(makeReport({ trials: 3, slowdown: () => 1.3 })));
-    assertBadInput(r, /too few trials to decide.*--trials \d+/);
+    assertBadInput(r, /too few samples to decide.*give \d+ or more per side/);
   });
 
-  test('three runs of 3 trials, pooled with commas, decide like one run of 9', () => {
-    const base = [1, 2, 3].map((seed) => save(makeReport({ trials: 3, seed })));
-    const cur = [4, 5, 6].map((seed) => save(makeReport({ trials: 3, seed, slowdown: (t, c) => (t === 'tcp' && c === 'fib' ? 1.3 : 1) })));
-    const r = compare(base.join(','), cur.join(','));
-    assert.equal(r.status, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /\*\*2 cells regressed\.\*\*/);
-    assert.match(r.stdout, /\| tcp fib latency c1 100e \| 🔴 regressed/);
-    assert.match(r.stdout, /\| tcp fib throughput c16 100e \| 🔴 regressed/);
+  /** `n` runs of one trial each, as CI makes them, with run-to-run noise much larger than the trials'. */
+  const runs = (n: number, seed: number, shape: Shape = {}) =>
+    Array.from({ length: n }, (_, i) => save(makeReport({ trials: 1, noise: 0.03, runNoise: 0.2, seed: seed * 100 + i, ...shape }))).join(',');
+
+  test('pooled runs are the samples: +-20% run-to-run noise passes', () => {
+    for (const seed of [1, 2, 3]) {
+      const r = compare(runs(10, seed), runs(10, seed + 10));
+      assert.equal(r.status, 0, r.stdout);
+      assert.match(r.stdout, /Samples: 10 baseline vs 10 current runs/);
+    }
+  });
+
+  test('a slowdown of one transport that no single noisy cell shows is caught by the transport test', () => {
+    // each cell +-25% from run to run on its own, the transport as a whole +-5%
+    const noisy = { noise: 0.25, runNoise: 0.05 };
+    const r = compare(runs(10, 4, noisy), runs(10, 5, { ...noisy, slowdown: (t) => (t === 'http' ? 1.2 : 1) }));
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stdout, /\| http \| 🔴 regressed \| \*\*▲\+\d\d\.\d% \(threshold 10%\)\*\* \| 4 \|/);
+    assert.ok(!/\| http \S+ \S+ c\d+ 100e \| 🔴 regressed/.test(r.stdout), `no single http cell is significant on its own: ${r.stdout}`);
+    assert.match(r.stdout, /\| tcp \| (✅ unchanged|🟡 within noise) \|/);
   });
 
   test('a uniform 20% slowdown fails in absolute mode and passes normalized to tcp', () => {
@@ -132,7 +152,7 @@ describe('compare: verdicts', () => {
     const cur = makeReport({ seed: 11, slowdown: (t, c) => (t === 'http' && c === 'getObj' ? 1.2 * 1.3 : 1.2) });
     const r = compare(save(makeReport({ seed: 10 })), save(cur), '--reference', 'tcp');
     assert.equal(r.status, 1, r.stdout);
-    assert.match(r.stdout, /\*\*2 cells regressed\.\*\*/);
+    assert.match(r.stdout, /\*\*Regression: 2 cells and 1 transport got slower\.\*\*/);
     assert.match(r.stdout, /\| http getObj latency c1 100e \| 🔴 regressed/);
   });
 

@@ -5,7 +5,7 @@ import { renderComparison } from '../reporters/compare-markdown.ts';
 import type { Report } from '../types.ts';
 import { compareReports, type Comparison } from './compare.ts';
 import { loadConfig } from './config.ts';
-import { InputError, loadSide } from './load.ts';
+import { InputError, loadSide, mergeReports } from './load.ts';
 
 export const GATE_USAGE = `Usage: npm run compare -- BASELINE.json[,MORE.json] CURRENT.json[,MORE.json] [options]
 
@@ -35,10 +35,10 @@ export function runGate(req: GateRequest): { comparison: Comparison; markdown: s
   const config = loadConfig(req.config);
   if (req.normalize !== null) config.normalize = req.normalize;
   const exports = req.exports.map(parseExport);
-  const current = Array.isArray(req.current) ? loadSide(req.current) : req.current;
+  const current = Array.isArray(req.current) ? loadSide(req.current) : [req.current];
   const comparison = compareReports(loadSide(req.baseline), current, config);
   for (const file of exports) {
-    const { smaller, bigger } = benchmarkActionEntries(current);
+    const { smaller, bigger } = benchmarkActionEntries(mergeReports(current));
     writeFileSync(file, `${JSON.stringify(smaller, null, 2)}\n`);
     writeFileSync(biggerFileName(file), `${JSON.stringify(bigger, null, 2)}\n`);
   }

@@ -50,7 +50,8 @@ export function mergeReports(reports: Report[]): Report {
   return { ...reports[0]!, results: [...cells.values()], skipped: reports.flatMap((r) => r.skipped) };
 }
 
-export function loadSide(files: string[]): Report {
+/** The runs of one side of a comparison, each validated. */
+export function loadSide(files: string[]): Report[] {
   if (!files.length) throw new InputError('no report given');
-  return mergeReports(files.map(loadReport));
+  return files.map(loadReport);
 }

@@ -1,29 +1,59 @@
 // Comparison -> markdown for $GITHUB_STEP_SUMMARY or a PR comment: verdict, mode, then cells, regressions first.
-import type { CellComparison, Comparison, MetricComparison, Status } from '../compare/compare.ts';
+import type { CellComparison, Comparison, MetricComparison, Status, TransportComparison } from '../compare/compare.ts';
 import { num, table } from './format.ts';
 
-const ICON: Record<Status, string> = { regressed: '🔴 regressed', undecidable: '⚪ too few trials', noise: '🟡 within noise', improved: '🟢 improved', unchanged: '✅ unchanged', reference: '📏 reference' };
+const ICON: Record<Status, string> = { regressed: '🔴 regressed', undecidable: '⚪ too few samples', noise: '🟡 within noise', improved: '🟢 improved', unchanged: '✅ unchanged', reference: '📏 reference' };
 
 export function renderComparison(cmp: Comparison): string {
-  const verdict = cmp.regressions
-    ? `**${cmp.regressions} cell${cmp.regressions > 1 ? 's' : ''} regressed.**`
-    : '**No regression.**';
   const out = [
     '## rpcbench: performance compared with the baseline',
     '',
-    `${verdict} ${cmp.cells.length} cells compared. A cell regresses only when a change is beyond its threshold and a one-sided Mann-Whitney test over the trials says it is not noise, Holm-corrected over the ${cmp.tests} tests so that the chance of any false alarm stays at ${cmp.alpha}.`,
+    `${verdict(cmp)} ${cmp.cells.length} cells and ${cmp.transports.length} transports compared.`,
     '',
     modeLine(cmp),
     '',
+    samplesLine(cmp),
+    '',
     ...cmp.warnings.map((w) => `> ⚠️ ${w}`),
-    ...(cmp.cells.some((c) => c.status === 'undecidable') ? ['> ⚠️ some cells changed beyond their threshold but have too few trials to tell noise from change: give them more trials.', ''] : []),
+    ...(hasUndecidable(cmp) ? ['> ⚠️ some changes are beyond their threshold but there are too few samples to tell them from noise: pool more runs.', ''] : []),
+    '### By transport (p50 over all its cells)',
+    '',
+    table(['transport', 'status', 'p50 change', 'cells', 'p'], cmp.transports.map(transportRow)),
+    '',
+    '### By cell',
+    '',
     table(['cell', 'status', 'p50 µs', 'p99 µs', 'calls/s', 'CPU µs/call', 'bytes/call'], cmp.cells.map(row)),
     '',
   ];
   if (cmp.onlyInBaseline.length) out.push(`Only in the baseline (not compared): ${cmp.onlyInBaseline.join(', ')}`, '');
   if (cmp.onlyInCurrent.length) out.push(`New in this run (not compared): ${cmp.onlyInCurrent.join(', ')}`, '');
-  out.push('Each metric: baseline → current (change). ▲ worse, ▼ better; **bold** = beyond its threshold and significant.');
+  out.push('Each metric: baseline → current (change), medians over the samples. ▲ worse, ▼ better; **bold** = beyond its threshold and significant.');
   return `${out.join('\n')}\n`;
+}
+
+function verdict(cmp: Comparison): string {
+  const cells = cmp.cells.filter((c) => c.status === 'regressed').length;
+  const transports = cmp.transports.filter((t) => t.status === 'regressed').length;
+  if (!cells && !transports) return '**No regression.**';
+  const parts = [cells && `${cells} cell${cells > 1 ? 's' : ''}`, transports && `${transports} transport${transports > 1 ? 's' : ''}`].filter(Boolean);
+  return `**Regression: ${parts.join(' and ')} got slower.**`;
+}
+
+function samplesLine(cmp: Comparison): string {
+  const what = cmp.unit === 'run' ? 'runs (each the median of its trials)' : 'trials of a single run (they do not see run-to-run noise: pool several runs per side for a gate you can trust)';
+  return (
+    `Samples: ${cmp.samples.baseline} baseline vs ${cmp.samples.current} current ${what}. A change counts when it is beyond its threshold ` +
+    `and a one-sided Mann-Whitney test says it is not noise, Holm-corrected over ${cmp.tests.cells} cell tests and ${cmp.tests.transports} transport tests ` +
+    `(α/2 each), so the chance that this comparison cries wolf is at most ${cmp.alpha}.`
+  );
+}
+
+const hasUndecidable = (cmp: Comparison) => [...cmp.cells, ...cmp.transports].some((c) => c.status === 'undecidable');
+
+function transportRow(t: TransportComparison): string[] {
+  const arrow = Math.abs(t.changePct) < 0.05 ? '' : t.changePct > 0 ? '▲' : '▼';
+  const text = `${arrow}${t.changePct >= 0 ? '+' : ''}${t.changePct.toFixed(1)}% (threshold ${t.thresholdPct}%)`;
+  return [t.transport, ICON[t.status], t.status === 'regressed' ? `**${text}**` : text, String(t.cells), t.p === null ? '-' : t.p.toPrecision(2)];
 }
 
 function modeLine(cmp: Comparison): string {
