@@ -229,3 +229,18 @@ describe('compare: statistics', () => {
     assert.deepEqual(holm([0.001, 0.01, 0.02, 0.04], 0.05), [true, true, true, true]);
   });
 });
+
+describe('bench --baseline: run, then gate', () => {
+  test('a real 2 ms slowdown of tcp fails the run and names it in OUT/compare.md', () => {
+    const args = ['--transports', 'tcp', '--calls', 'fib', '--scenarios', 'latency', '--trials', '9', '--duration', '30ms', '--warmup', '20ms', '--no-wire'];
+    const before = path.join(dir, 'before');
+    const after = path.join(dir, 'after');
+    assert.equal(runCli('cli.ts', [...args, '--out', before]).status, 0);
+    const r = runCli('cli.ts', [...args, '--server-work-us', 'tcp=2000', '--out', after, '--baseline', path.join(before, 'latest.json')]);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    const summary = readFileSync(path.join(after, 'compare.md'), 'utf8');
+    assert.match(summary, /\| tcp fib latency c1 100e \| 🔴 regressed \| \*\*[\d,.]+ → [\d,]+ \(▲\+\d{3,}\.\d%\)\*\*/);
+    assert.match(summary, /trials of a single run/);
+    assert.match(summary, /server work differs/);
+  });
+});
