@@ -1,7 +1,7 @@
 // RabbitMQ RPC against the real broker: interop with the tutorial's pika server and client, failures that
 // must be clear errors (no broker, broker gone mid-run), cleanup, and fair dispatch at prefetch 1.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,7 @@ import { startRelay } from '../bench/relay.ts';
 import { createAmqp, OWN_PREFIX, VARIANTS, amqpTransports } from '../transports/amqp.ts';
 import { createService, fib } from '../transports/contract.ts';
 import { brokerUrlFromEnv, findBroker } from '../transports/support/broker.ts';
-import { fixture, runAsync, runCli, startPeer, stopPeer } from './helpers.ts';
+import { childProcesses, fixture, isAlive, ROOT, runAsync, runCli, startPeer, stopPeer } from './helpers.ts';
 
 const broker = await findBroker();
 const skip = broker.reason ?? false;
@@ -123,6 +123,33 @@ describe('cleanup and dispatch', { skip }, () => {
     const server = await createAmqp(VARIANTS.find((v) => v.name === 'persistent-confirms')!).serve(`${url}?queue=${queue}`, service(), opts);
     assert.equal(await queueExists(queue), true);
     await server.close();
+    assert.equal(await queueExists(queue), false);
+  });
+
+  test('Ctrl-C mid-run: exit 130, server processes gone, the run\'s queue deleted', async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-'));
+    const args = ['--import', 'tsx', 'bench/cli.ts', '--transports', 'tcp,amqp:direct-reply', '--calls', 'fib', '--scenarios', 'latency', '--duration', '20s', '--trials', '1', '--no-wire', '--out', out];
+    // detached: its own process group, so the signal goes to the bench and its servers, as a terminal's Ctrl-C does
+    const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, AMQP_URL: url } });
+    const exited = new Promise<number | null>((resolve) => proc.on('close', resolve));
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the amqp cell never started: ${stderr}`)), 30_000);
+      proc.stderr!.on('data', (c: Buffer) => {
+        stderr += c.toString();
+        if (/amqp:direct-reply fib latency/.test(stderr)) (clearTimeout(timer), resolve());
+      });
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const servers = childProcesses(proc.pid!).filter((c) => c.cmdline.includes('server-process'));
+    const queue = /queue=(rpcbench-[0-9a-f]+-direct-reply)/.exec(servers.map((s) => s.cmdline).join(' '))?.[1];
+    assert.ok(queue, `no amqp server process among ${JSON.stringify(servers)}`);
+    assert.equal(await queueExists(queue), true);
+    process.kill(-proc.pid!, 'SIGINT');
+    assert.equal(await exited, 130, stderr);
+    assert.match(stderr, /SIGINT, cleaning up/);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(servers.filter((s) => isAlive(s.pid)), []);
     assert.equal(await queueExists(queue), false);
   });
 

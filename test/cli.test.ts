@@ -1,12 +1,12 @@
 // CLI behaviour on bad input and failures: one clear line, exit 2 for usage, nothing hangs, reports still written.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { Report } from '../bench/types.ts';
-import { ROOT, runCli } from './helpers.ts';
+import { childProcesses, ROOT, runCli } from './helpers.ts';
 
 const usageCases: Array<[string[], RegExp]> = [
   [['--transports', 'nope'], /--transports: unknown "nope"; allowed: inproc, tcp/],
@@ -76,19 +76,9 @@ test('a server that dies mid-run: clear reason, other transports still run, repo
   assert.ok(report.skipped.some((s) => s.transport === 'tcp' && /SIGKILL/.test(s.reason)));
 });
 
-/** SIGKILLs the server child processes of `pid` (Linux /proc), so only that server dies. */
+/** SIGKILLs the server child processes of `pid`, so only that server dies. */
 function killChildren(pid: number): void {
-  for (const entry of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    const stat = `/proc/${entry}/stat`;
-    if (!existsSync(stat)) continue;
-    try {
-      const fields = readFileSync(stat, 'utf8').split(') ')[1]!.split(' ');
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (Number(fields[1]) === pid && cmd.includes('server-process')) process.kill(Number(entry), 'SIGKILL');
-    } catch {
-      // the process went away while we looked
-    }
-  }
+  for (const child of childProcesses(pid)) if (child.cmdline.includes('server-process')) process.kill(child.pid, 'SIGKILL');
 }
 
 test('`amqp` names the direct-reply variant where one transport is meant (--target, serve)', async () => {

@@ -1,5 +1,6 @@
 // Shared by the tests: run a foreign peer or our CLI as a child process, and wait for what it prints.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -48,4 +49,29 @@ export function runAsync(cmd: string, args: string[], timeoutMs = 60_000): Promi
     proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     proc.on('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+/** The live child processes of `pid` (Linux /proc), with their command lines. */
+export function childProcesses(pid: number): Array<{ pid: number; cmdline: string }> {
+  const out: Array<{ pid: number; cmdline: string }> = [];
+  for (const entry of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    const stat = `/proc/${entry}/stat`;
+    if (!existsSync(stat)) continue;
+    try {
+      const fields = readFileSync(stat, 'utf8').split(') ')[1]!.split(' ');
+      if (Number(fields[1]) === pid) out.push({ pid: Number(entry), cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ') });
+    } catch {
+      // the process went away while we looked
+    }
+  }
+  return out;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
