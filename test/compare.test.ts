@@ -1,12 +1,13 @@
 // The regression gate: `npm run compare` on reports whose trials we control, so each verdict is known in advance.
 // The reports are synthetic but schema-valid (checked below), shaped like a quick run's.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { mannWhitneyGreater } from '../bench/compare/mann-whitney.ts';
 import { holm } from '../bench/compare/compare.ts';
+import { AUTO_REFERENCE, DEFAULT_CONFIG, loadConfig } from '../bench/compare/config.ts';
 import { SCHEMA_VERSION, type CallName, type CellResult, type Report, type ScenarioName, type TrialResult } from '../bench/types.ts';
 import { reportProblems } from '../bench/validate.ts';
 import { runCli } from './helpers.ts';
@@ -168,6 +169,24 @@ describe('compare: verdicts', () => {
     const base = save(makeReport({ seed: 13 }));
     assert.equal(compare(base, slow).status, 1);
     assert.equal(compare(base, slow, '--config', config).status, 0);
+  });
+});
+
+describe('compare: config', () => {
+  test('rpcbench.config.json wins over the "rpcbench" key of package.json, which wins over the defaults', () => {
+    const project = path.join(dir, 'project');
+    mkdirSync(project, { recursive: true });
+    assert.deepEqual(loadConfig(null, project), DEFAULT_CONFIG);
+    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'x', rpcbench: { compare: { thresholds: { p50: 5 }, normalize: true } } }));
+    const fromPackage = loadConfig(null, project);
+    assert.equal(fromPackage.thresholds.p50, 5);
+    assert.equal(fromPackage.thresholds.p99, DEFAULT_CONFIG.thresholds.p99);
+    assert.equal(fromPackage.normalize, AUTO_REFERENCE);
+    writeFileSync(path.join(project, 'rpcbench.config.json'), JSON.stringify({ thresholds: { p99: 40 }, transports: { xmlrpc: { cpuPerCall: 60 } } }));
+    const fromFile = loadConfig(null, project);
+    assert.equal(fromFile.thresholds.p50, DEFAULT_CONFIG.thresholds.p50);
+    assert.equal(fromFile.thresholds.p99, 40);
+    assert.deepEqual(fromFile.transports, { xmlrpc: { cpuPerCall: 60 } });
   });
 });
 
