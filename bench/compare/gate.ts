@@ -9,7 +9,8 @@ import { InputError, loadSide, mergeReports } from './load.ts';
 
 export const GATE_USAGE = `Usage: npm run compare -- BASELINE.json[,MORE.json] CURRENT.json[,MORE.json] [options]
 
-Compares two rpcbench reports cell by cell. Several files per side (comma-separated) are pooled.
+Compares two rpcbench reports cell by cell and transport by transport. Several files per side
+(comma-separated) are pooled, each run one sample; with one file per side its trials are the samples.
 Exit code: 0 no regression, 1 regression, 2 bad input.
 
   --normalize              correct machine drift: scale every cell by how much the reference transport
