@@ -21,6 +21,8 @@ export interface BenchOptions {
   /** Calls per trial instead of a duration, when set. */
   count: number | null;
   trials: number;
+  /** Whole-plan repetitions, each with fresh server processes. */
+  runs: number;
   payloadEntries: number[];
   serverWorkUs: number;
   /** Per-transport server work, over serverWorkUs: how a slowdown is injected into one transport on purpose. */
@@ -55,6 +57,8 @@ Runs every transport x call x scenario and writes reports/latest.json and report
   --warmup S              seconds of warm-up per cell, not measured (default 0.15; --quick 0.05)
   --count N               calls per trial instead of a duration
   --trials N              trials per cell; the median is reported, all are kept (default 3)
+  --runs N                run the whole matrix N times, each run with fresh servers; the gate then
+                          takes runs, not trials, as its samples (default 1)
   --payload-entries N,M   entries in the getObj/sendObj object (default 100)
   --server-work-us N      server busy-waits N microseconds per call (default 0); per transport:
                           zerorpc=40 or 0,zerorpc=40 (inject a slowdown into one transport)
@@ -85,6 +89,7 @@ const spec = {
   warmup: { type: 'string' },
   count: { type: 'string' },
   trials: { type: 'string' },
+  runs: { type: 'string' },
   'payload-entries': { type: 'string' },
   'server-work-us': { type: 'string' },
   'fib-n': { type: 'string' },
@@ -124,6 +129,7 @@ export function parseOptions(argv: string[], catalog: TransportCatalog): BenchOp
     warmupSec: values.warmup ? seconds('--warmup', values.warmup, 0) : quick ? 0.05 : 0.15,
     count: values.count ? int('--count', values.count, 1, 1e9) : null,
     trials: values.trials ? int('--trials', values.trials, 1, 1000) : 3,
+    runs: values.runs ? int('--runs', values.runs, 1, 1000) : 1,
     payloadEntries: values['payload-entries'] ? ints('--payload-entries', values['payload-entries'], 0, 1_000_000) : [100],
     ...serverWork(values['server-work-us'], catalog.names),
     fibN: values['fib-n'] ? int('--fib-n', values['fib-n'], 0, MAX_FIB_N) : 20,

@@ -32,6 +32,7 @@ function buildMeta(options: BenchOptions, startedAt: Date): ReportMeta {
       durationSec: options.durationSec,
       warmupSec: options.warmupSec,
       trials: options.trials,
+      ...(options.runs > 1 ? { runs: options.runs } : {}),
       payloadEntries: options.payloadEntries,
       serverWorkUs: options.serverWorkUs,
       ...(Object.keys(options.serverWorkUsByTransport).length ? { serverWorkUsByTransport: options.serverWorkUsByTransport } : {}),

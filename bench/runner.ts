@@ -21,22 +21,41 @@ export interface RunOutput {
   skipped: SkippedEntry[];
 }
 
+/**
+ * With --runs N the whole plan runs N times, each run with its own server processes, and each trial keeps
+ * its run number: runs of one build differ more than trials of one run, and the gate needs to see that.
+ */
 export async function runPlan(plan: Plan, options: BenchOptions, events: RunEvents = {}): Promise<RunOutput> {
-  const out: RunOutput = { results: [], skipped: [...plan.skipped] };
-  const total = plan.groups.reduce((n, g) => n + g.cells.length, 0);
+  const skipped = new Map(plan.skipped.map((s) => [JSON.stringify(s), s]));
+  const cells = new Map<string, CellResult>();
+  const total = plan.groups.reduce((n, g) => n + g.cells.length, 0) * options.runs;
   let index = 0;
-  for (const group of plan.groups) {
-    const results = await runGroup(group, options, (cell) => events.cellStart?.(cell, index++, total), (entry) => {
-      out.skipped.push(entry);
-      events.skipped?.(entry);
-    });
-    for (const r of results) events.cellDone?.(r);
-    out.results.push(...results);
+  for (let run = 0; run < options.runs; run++) {
+    for (const group of plan.groups) {
+      const results = await runGroup(group, options, options.runs > 1 ? run : null, (cell) => events.cellStart?.(cell, index++, total), (entry) => {
+        if (!skipped.has(JSON.stringify(entry))) events.skipped?.(entry);
+        skipped.set(JSON.stringify(entry), entry);
+      });
+      for (const r of results) {
+        events.cellDone?.(r);
+        addRun(cells, r);
+      }
+    }
   }
-  return out;
+  return { results: [...cells.values()], skipped: [...skipped.values()] };
 }
 
-async function runGroup(group: PlanGroup, options: BenchOptions, onCell: (c: CellKey) => void, onSkip: (e: SkippedEntry) => void): Promise<CellResult[]> {
+/** Folds one run's result for a cell into the cell: trials appended, medians and sums recomputed. */
+function addRun(cells: Map<string, CellResult>, r: CellResult): void {
+  const key = JSON.stringify([r.transport, r.call, r.scenario, r.concurrency, r.ratePerSec, r.payloadEntries]);
+  const seen = cells.get(key);
+  if (!seen) return void cells.set(key, r);
+  const trials = [...seen.trials, ...r.trials];
+  const errorMessages = [...new Set([...seen.errorMessages, ...r.errorMessages])].slice(0, 5);
+  cells.set(key, { ...seen, ...medianOfTrials(trials), calls: seen.calls + r.calls, errors: seen.errors + r.errors, timeouts: seen.timeouts + r.timeouts, errorMessages, trials, bytesPerCall: seen.bytesPerCall ?? r.bytesPerCall });
+}
+
+async function runGroup(group: PlanGroup, options: BenchOptions, run: number | null, onCell: (c: CellKey) => void, onSkip: (e: SkippedEntry) => void): Promise<CellResult[]> {
   const clientOptions: ClientOptions = { timeoutMs: options.timeoutMs, maxMessageBytes: options.maxMessageBytes };
   const results: CellResult[] = [];
   let server: RunningServer | undefined;
@@ -57,7 +76,7 @@ async function runGroup(group: PlanGroup, options: BenchOptions, onCell: (c: Cel
       onCell(cell);
       const spec = callSpec(cell.call, { payloadEntries: cell.payloadEntries, fibN: options.fibN });
       if (!bytes.has(cell.call)) bytes.set(cell.call, options.wire ? await measureBytesPerCall(group.transport, server.address, spec, clientOptions) : null);
-      results.push(await runCell(cell, spec, client, server, options, bytes.get(cell.call)!));
+      results.push(await runCell(cell, spec, client, server, options, run, bytes.get(cell.call)!));
       remaining.shift();
     }
   } catch (error) {
@@ -72,7 +91,7 @@ async function runGroup(group: PlanGroup, options: BenchOptions, onCell: (c: Cel
   return results;
 }
 
-async function runCell(cell: CellKey, spec: CallSpec, client: ClientHandle, server: RunningServer, options: BenchOptions, bytesPerCall: BytesPerCall | null): Promise<CellResult> {
+async function runCell(cell: CellKey, spec: CallSpec, client: ClientHandle, server: RunningServer, options: BenchOptions, run: number | null, bytesPerCall: BytesPerCall | null): Promise<CellResult> {
   const call = () => client.call(spec.method, spec.args);
   await runScenario(cell, call, spec, { durationMs: options.warmupSec * 1000, maxCalls: null }, new Recorder());
   const limits: Limits = { durationMs: options.count ? Infinity : options.durationSec * 1000, maxCalls: options.count };
@@ -87,6 +106,7 @@ async function runCell(cell: CellKey, spec: CallSpec, client: ClientHandle, serv
     const serverCpu1 = await server.cpuUsageUs();
     const perCall = (us: number) => round3(us / Math.max(1, rec.calls + rec.errors));
     trials.push({
+      ...(run === null ? {} : { run }),
       calls: rec.calls,
       errors: rec.errors,
       timeouts: rec.timeouts,

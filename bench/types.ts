@@ -32,6 +32,8 @@ export interface CpuUsPerCall {
 
 /** One timed run of one cell. The report keeps every trial so the regression gate can test for noise. */
 export interface TrialResult {
+  /** Which run of --runs N this trial belongs to; absent when there was one run. */
+  run?: number;
   calls: number;
   errors: number;
   timeouts: number;
@@ -102,6 +104,8 @@ export interface ReportOptions {
   trials: number;
   payloadEntries: number[];
   serverWorkUs: number;
+  /** Whole-plan repetitions (--runs); absent means 1. */
+  runs?: number;
   /** Present when some transports got other server work than serverWorkUs (an added optional field: still schema 1). */
   serverWorkUsByTransport?: Record<string, number>;
   fibN: number;

@@ -129,6 +129,22 @@ describe('compare: verdicts', () => {
     }
   });
 
+  test('a report made with --runs N is N samples, like N files', () => {
+    const oneReport = (seed: number, shape: Shape = {}) => {
+      const parts = Array.from({ length: 8 }, (_, run) => makeReport({ trials: 2, noise: 0.03, runNoise: 0.2, seed: seed * 100 + run, ...shape }));
+      const report = parts[0]!;
+      report.results.forEach((cell, i) => (cell.trials = parts.flatMap((p, run) => p.results[i]!.trials.map((t) => ({ run, ...t })))));
+      assert.deepEqual(reportProblems(report), []);
+      return save(report);
+    };
+    const quiet = compare(oneReport(20), oneReport(21));
+    assert.equal(quiet.status, 0, quiet.stdout);
+    assert.match(quiet.stdout, /Samples: 8 baseline vs 8 current runs/);
+    const slow = compare(oneReport(22), oneReport(23, { slowdown: (t) => (t === 'zerorpc' ? 1.5 : 1) }));
+    assert.equal(slow.status, 1, slow.stdout);
+    assert.match(slow.stdout, /\| zerorpc \| 🔴 regressed/);
+  });
+
   test('a slowdown of one transport that no single noisy cell shows is caught by the transport test', () => {
     // each cell +-25% from run to run on its own, the transport as a whole +-5%
     const noisy = { noise: 0.25, runNoise: 0.05 };

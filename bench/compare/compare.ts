@@ -142,20 +142,29 @@ export function compareReports(baseline: Report[], current: Report[], config: Ga
   };
 }
 
-/** Several runs: one sample per run (the median of its trials). One run: its trials. */
+/**
+ * A run is one report file, or one run of a report made with --runs N. Several runs on a side: one
+ * sample per run (the median of its trials). A single run: its trials.
+ */
+function runsOf(cell: CellResult): Map<number, TrialResult[]> {
+  const runs = new Map<number, TrialResult[]>();
+  for (const t of cell.trials) runs.set(t.run ?? 0, [...(runs.get(t.run ?? 0) ?? []), t]);
+  return runs;
+}
+
 function sideOf(reports: Report[]): Side {
-  const unit: SampleUnit = reports.length > 1 ? 'run' : 'trial';
+  const manyRuns = reports.length > 1 || reports.some((r) => r.results.some((c) => runsOf(c).size > 1));
   const cells = new Map<string, CellSamples>();
-  reports.forEach((report, run) => {
+  reports.forEach((report, file) => {
     for (const cell of report.results) {
       const key = cellKey(cell);
       const entry = cells.get(key) ?? { cell, samples: [] };
       cells.set(key, entry);
-      if (unit === 'run') entry.samples.push({ index: run, stat: medianOfTrials(cell.trials) });
-      else entry.samples.push(...cell.trials.map((stat, index) => ({ index, stat })));
+      if (!manyRuns) entry.samples.push(...cell.trials.map((stat, index) => ({ index, stat })));
+      else for (const [run, trials] of runsOf(cell)) entry.samples.push({ index: file * 100_000 + run, stat: medianOfTrials(trials) });
     }
   });
-  return { unit, cells };
+  return { unit: manyRuns ? 'run' : 'trial', cells };
 }
 
 function optionWarnings(baseline: Report, current: Report): string[] {
