@@ -69,7 +69,7 @@ Runs every transport x call x scenario and writes reports/latest.json and report
   --target NAME=ADDRESS   benchmark a server the suite did not start (repeatable),
                           e.g. --target xmlrpc=http://127.0.0.1:4242
   --baseline FILE[,FILE]  compare the run with a baseline report (exit 1 on regression; the gate
-                          needs 8+ trials per side for a quick matrix, e.g. --trials 9)
+                          wants 8+ runs per side, e.g. --quick --runs 8 --trials 1 for both)
   --normalize             with --baseline: correct machine drift by the tcp (else inproc) cells
   --reference TRANSPORT   with --baseline: normalize to this transport instead
   --out DIR               where reports go (default reports)

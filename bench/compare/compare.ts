@@ -302,7 +302,7 @@ function requireEnoughSamples(tests: Tested[], levels: number[]): void {
   const need = samplesFor(lenient);
   throw new InputError(
     `too few samples to decide: no test can reach p <= ${lenient.toPrecision(2)} with these; give ${need} or more per side ` +
-      `(pool ${need} runs per side, comma-separated, e.g. base-1.json,base-2.json,...; or one run each with --trials ${need}, which sees less of the noise)`,
+      `(bench --runs ${need}, or ${need} report files per side, comma-separated)`,
   );
 }
 
