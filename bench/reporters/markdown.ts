@@ -10,7 +10,7 @@ export function renderMarkdown(report: Report): string {
     '',
     `${m.date} · node ${m.node} · ${m.os.platform} ${m.os.arch} · ${m.cpu.model} × ${m.cpu.count} · commit ${m.gitCommit?.slice(0, 10) ?? 'unknown'} · ${m.durationSec} s`,
     '',
-    `Options: ${m.options.trials} trials × ${m.options.durationSec} s (median shown), warm-up ${m.options.warmupSec} s, fib(${m.options.fibN}), server work ${m.options.serverWorkUs} µs${Object.entries(m.options.serverWorkUsByTransport ?? {}).map(([t, us]) => ` (${t}: ${us} µs)`).join('')}${m.options.quick ? ', quick' : ''}.`,
+    `Options: ${(m.options.runs ?? 1) > 1 ? `${m.options.runs} runs × ` : ''}${m.options.trials} trials × ${m.options.durationSec} s (median shown), warm-up ${m.options.warmupSec} s, fib(${m.options.fibN}), server work ${m.options.serverWorkUs} µs${Object.entries(m.options.serverWorkUsByTransport ?? {}).map(([t, us]) => ` (${t}: ${us} µs)`).join('')}${m.options.quick ? ', quick' : ''}.`,
     'Latency in µs (p50/p99 with one call in flight), calls/s per concurrency, bytes per call on the wire (request/response, TCP payload), CPU µs per call (client/server).',
     '',
   ];
