@@ -22,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
   if (options.list) return void process.stdout.write(listTransports()), 0;
   const baselines = options.baseline?.split(',').filter(Boolean) ?? [];
   // bad gate input fails now, not after the whole run
-  baselines.forEach(loadReport);
+  const baselineReports = baselines.map(loadReport);
   if (baselines.length) loadConfig(null);
   const startedAt = new Date();
   onShutdown(() => Promise.all(TRANSPORTS.map((t) => t.release?.())).then(() => {}));
@@ -35,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(`${renderSummary(report)}\nreports: ${files.join(', ')}\n`);
   const failed = run.skipped.some((s) => s.reason.startsWith('failed'));
   if (!baselines.length) return failed ? 1 : 0;
-  const gate = runGate({ baseline: baselines, current: report, normalize: options.normalize, config: null, exports: [] });
+  const gate = runGate({ baseline: baselineReports, current: [report], normalize: options.normalize, config: null, exports: [] });
   writeFileSync(path.join(options.outDir, 'compare.md'), gate.markdown);
   process.stdout.write(`\n${gate.markdown}`);
   return failed || gate.comparison.regressions ? 1 : 0;

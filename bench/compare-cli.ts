@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runGate, GATE_USAGE } from './compare/gate.ts';
 import { InputError } from './compare/load.ts';
-import { AUTO_REFERENCE, ConfigError } from './compare/config.ts';
+import { ConfigError, normalizeFlag } from './compare/config.ts';
 
 /** Accepts `--export benchmark-action FILE` (two words, as github-action-benchmark users write it) as well as `=FILE`. */
 function joinExportArgs(argv: string[]): string[] {
@@ -33,7 +33,7 @@ function main(argv: string[]): number {
   if (values.help) return void process.stdout.write(GATE_USAGE), 0;
   if (positionals.length !== 2) throw new InputError(`expected BASELINE and CURRENT report files, got ${positionals.length} argument(s) (see --help)`);
   const split = (s: string) => s.split(',').filter(Boolean);
-  const result = runGate({ baseline: split(positionals[0]!), current: split(positionals[1]!), normalize: values.reference ?? (values.normalize ? AUTO_REFERENCE : null), config: values.config ?? null, exports: values.export ?? [] });
+  const result = runGate({ baseline: split(positionals[0]!), current: split(positionals[1]!), normalize: normalizeFlag(values.reference, values.normalize), config: values.config ?? null, exports: values.export ?? [] });
   if (values.markdown) writeFileSync(values.markdown, result.markdown);
   else process.stdout.write(result.markdown);
   process.stderr.write(`${result.comparison.regressions ? `rpcbench compare: ${result.comparison.regressions} regression(s)` : 'rpcbench compare: no regression'}\n`);

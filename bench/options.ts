@@ -3,37 +3,25 @@ import { parseArgs } from 'node:util';
 import { MAX_FIB_N } from '../transports/contract.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../transports/transport.ts';
 import { ALIASES, type TransportCatalog } from '../transports/registry.ts';
-import { AUTO_REFERENCE } from './compare/config.ts';
-import { CALLS, SCENARIOS, type CallName, type ScenarioName } from './types.ts';
+import { normalizeFlag } from './compare/config.ts';
+import { CALLS, SCENARIOS, type CallName, type ReportOptions, type ScenarioName } from './types.ts';
 
 export class UsageError extends Error {}
 
-export interface BenchOptions {
+/** What the report records (ReportOptions, with targets unmasked), plus what only steers this process. */
+export interface BenchOptions extends Omit<ReportOptions, 'runs' | 'serverWorkUsByTransport'> {
   /** The transports to run, groups (amqp) expanded. */
   transports: string[];
   transportsExplicit: boolean;
-  calls: CallName[];
-  scenarios: ScenarioName[];
-  concurrency: number[];
-  ratePerSec: number;
-  durationSec: number;
-  warmupSec: number;
   /** Calls per trial instead of a duration, when set. */
   count: number | null;
-  trials: number;
   /** Whole-plan repetitions, each with fresh server processes. */
   runs: number;
-  payloadEntries: number[];
-  serverWorkUs: number;
   /** Per-transport server work, over serverWorkUs: how a slowdown is injected into one transport on purpose. */
   serverWorkUsByTransport: Record<string, number>;
-  fibN: number;
-  timeoutMs: number;
   maxMessageBytes: number;
   wire: boolean;
-  targets: Record<string, string>;
   outDir: string;
-  quick: boolean;
   baseline: string | null;
   /** Drift correction for --baseline: a reference transport, AUTO_REFERENCE, or null. */
   normalize: string | null;
@@ -140,7 +128,7 @@ export function parseOptions(argv: string[], catalog: TransportCatalog): BenchOp
     outDir: values.out ?? 'reports',
     quick,
     baseline: values.baseline ?? null,
-    normalize: values.reference ?? (values.normalize ? AUTO_REFERENCE : null),
+    normalize: normalizeFlag(values.reference, values.normalize),
     list: values.list ?? false,
     help: values.help ?? false,
   };

@@ -9,6 +9,7 @@ import { startServer, targetServer, type RunningServer } from './servers.ts';
 import { latencyUs, medianOfTrials, round3 } from './stats.ts';
 import type { BytesPerCall, CellKey, CellResult, SkippedEntry, TrialResult } from './types.ts';
 import { measureBytesPerCall } from './wire.ts';
+import { addCell } from './cells.ts';
 
 export interface RunEvents {
   cellStart?(cell: CellKey, index: number, total: number): void;
@@ -38,21 +39,11 @@ export async function runPlan(plan: Plan, options: BenchOptions, events: RunEven
       });
       for (const r of results) {
         events.cellDone?.(r);
-        addRun(cells, r);
+        addCell(cells, r);
       }
     }
   }
   return { results: [...cells.values()], skipped: [...skipped.values()] };
-}
-
-/** Folds one run's result for a cell into the cell: trials appended, medians and sums recomputed. */
-function addRun(cells: Map<string, CellResult>, r: CellResult): void {
-  const key = JSON.stringify([r.transport, r.call, r.scenario, r.concurrency, r.ratePerSec, r.payloadEntries]);
-  const seen = cells.get(key);
-  if (!seen) return void cells.set(key, r);
-  const trials = [...seen.trials, ...r.trials];
-  const errorMessages = [...new Set([...seen.errorMessages, ...r.errorMessages])].slice(0, 5);
-  cells.set(key, { ...seen, ...medianOfTrials(trials), calls: seen.calls + r.calls, errors: seen.errors + r.errors, timeouts: seen.timeouts + r.timeouts, errorMessages, trials, bytesPerCall: seen.bytesPerCall ?? r.bytesPerCall });
 }
 
 async function runGroup(group: PlanGroup, options: BenchOptions, run: number | null, onCell: (c: CellKey) => void, onSkip: (e: SkippedEntry) => void): Promise<CellResult[]> {

@@ -10,7 +10,8 @@
 import { median, medianOfTrials } from '../stats.ts';
 import type { CellResult, Report, TrialResult } from '../types.ts';
 import { AUTO_REFERENCE, thresholdsFor, type GateConfig, type Metric } from './config.ts';
-import { cellKey, InputError } from './load.ts';
+import { cellKey } from '../cells.ts';
+import { InputError } from './load.ts';
 import { binomial, mannWhitneyGreater } from './mann-whitney.ts';
 
 /** regressed > undecidable (too few samples to tell) > noise (beyond threshold, not significant) > improved > unchanged */
@@ -146,11 +147,18 @@ export function compareReports(baseline: Report[], current: Report[], config: Ga
  * A run is one report file, or one run of a report made with --runs N. Several runs on a side: one
  * sample per run (the median of its trials). A single run: its trials.
  */
-function runsOf(cell: CellResult): Map<number, TrialResult[]> {
-  const runs = new Map<number, TrialResult[]>();
-  for (const t of cell.trials) runs.set(t.run ?? 0, [...(runs.get(t.run ?? 0) ?? []), t]);
-  return runs;
+function groupBy<T, K>(items: Iterable<T>, key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }
+
+const runsOf = (cell: CellResult) => groupBy(cell.trials, (t) => t.run ?? 0);
 
 function sideOf(reports: Report[]): Side {
   const manyRuns = reports.length > 1 || reports.some((r) => r.results.some((c) => runsOf(c).size > 1));
@@ -204,13 +212,7 @@ interface Tested {
 }
 
 /** One metric of one cell before the verdict. */
-interface Measured extends Tested {
-  metric: Metric;
-  baseline: number;
-  current: number;
-  changePct: number;
-  worsePct: number;
-  thresholdPct: number;
+interface Measured extends Tested, Omit<MetricComparison, 'p' | 'status'> {
   pBetter: number | null;
 }
 
@@ -278,14 +280,14 @@ interface MeasuredTransport extends Tested {
 function measureTransport(t: TransportCells, config: GateConfig): MeasuredTransport {
   const baseMedian = t.pairs.map(([b]) => median(b.samples.map((s) => s.stat.latencyUs.p50)));
   const scores = (side: 0 | 1) => {
-    const perIndex = new Map<number, number[]>();
-    t.pairs.forEach((pair, i) => {
-      for (const s of pair[side].samples) {
+    const logChanges = t.pairs.flatMap((pair, i) =>
+      pair[side].samples.map((s) => {
         const p50 = side === 1 ? adjust('divide', s.stat.latencyUs.p50, t.mode) : s.stat.latencyUs.p50;
-        perIndex.set(s.index, [...(perIndex.get(s.index) ?? []), Math.log(p50 / baseMedian[i]!)]);
-      }
-    });
-    return [...perIndex.values()].filter((xs) => xs.length === t.pairs.length).map((xs) => xs.reduce((a, x) => a + x, 0) / xs.length);
+        return { index: s.index, value: Math.log(p50 / baseMedian[i]!) };
+      }),
+    );
+    const perIndex = [...groupBy(logChanges, (x) => x.index).values()];
+    return perIndex.filter((xs) => xs.length === t.pairs.length).map((xs) => xs.reduce((a, x) => a + x.value, 0) / xs.length);
   };
   const [b, c] = [scores(0), scores(1)];
   const test = mannWhitneyGreater(c, b);

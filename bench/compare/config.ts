@@ -20,6 +20,11 @@ export interface GateConfig {
 /** Normalizing without a name: tcp (the wire floor), else inproc. */
 export const AUTO_REFERENCE = 'auto';
 
+/** --reference NAME or --normalize from a command line; null leaves the config's choice. */
+export function normalizeFlag(reference: string | undefined, normalize: boolean | undefined): string | null {
+  return reference ?? (normalize ? AUTO_REFERENCE : null);
+}
+
 /** 10% on p50 and calls/s, 25% on the noisier p99, any growth in bytes (they are deterministic), 25% on CPU. */
 export const DEFAULT_CONFIG: GateConfig = {
   thresholds: { p50: 10, p99: 25, callsPerSec: 10, bytesPerCall: 0, cpuPerCall: 25 },

@@ -24,8 +24,9 @@ Exit code: 0 no regression, 1 regression, 2 bad input.
 `;
 
 export interface GateRequest {
-  baseline: string[];
-  current: string[] | Report;
+  /** Report files, or reports already loaded. */
+  baseline: string[] | Report[];
+  current: string[] | Report[];
   /** From the command line: a reference name, AUTO_REFERENCE, or null to keep the config's choice. */
   normalize: string | null;
   config: string | null;
@@ -36,8 +37,8 @@ export function runGate(req: GateRequest): { comparison: Comparison; markdown: s
   const config = loadConfig(req.config);
   if (req.normalize !== null) config.normalize = req.normalize;
   const exports = req.exports.map(parseExport);
-  const current = Array.isArray(req.current) ? loadSide(req.current) : [req.current];
-  const comparison = compareReports(loadSide(req.baseline), current, config);
+  const current = sideOf(req.current);
+  const comparison = compareReports(sideOf(req.baseline), current, config);
   for (const file of exports) {
     const { smaller, bigger } = benchmarkActionEntries(mergeReports(current));
     writeFileSync(file, `${JSON.stringify(smaller, null, 2)}\n`);
@@ -45,6 +46,8 @@ export function runGate(req: GateRequest): { comparison: Comparison; markdown: s
   }
   return { comparison, markdown: renderComparison(comparison) };
 }
+
+const sideOf = (side: string[] | Report[]): Report[] => (side.every((x) => typeof x === 'string') ? loadSide(side) : side);
 
 function parseExport(spec: string): string {
   const m = /^benchmark-action=(.+)$/.exec(spec);

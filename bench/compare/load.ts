@@ -1,15 +1,11 @@
 // Reads reports for the gate: every file must parse and validate, or it is bad input (exit 2).
 // Several files per side are merged (their trials pooled), so CI can interleave base and head runs.
 import { readFileSync } from 'node:fs';
-import { medianOfTrials } from '../stats.ts';
-import { SCHEMA_VERSION, type CellKey, type CellResult, type Report } from '../types.ts';
+import { addCell } from '../cells.ts';
+import { SCHEMA_VERSION, type CellResult, type Report } from '../types.ts';
 import { reportProblems } from '../validate.ts';
 
 export class InputError extends Error {}
-
-export function cellKey(c: CellKey): string {
-  return [c.transport, c.call, c.scenario, `c${c.concurrency}`, c.ratePerSec === null ? '' : `${c.ratePerSec}/s`, `${c.payloadEntries}e`].filter(Boolean).join(' ');
-}
 
 export function loadReport(file: string): Report {
   let text: string;
@@ -35,18 +31,7 @@ export function loadReport(file: string): Report {
 export function mergeReports(reports: Report[]): Report {
   if (reports.length === 1) return reports[0]!;
   const cells = new Map<string, CellResult>();
-  for (const report of reports) {
-    for (const cell of report.results) {
-      const key = cellKey(cell);
-      const seen = cells.get(key);
-      if (!seen) cells.set(key, structuredClone(cell));
-      else {
-        seen.trials.push(...cell.trials);
-        Object.assign(seen, medianOfTrials(seen.trials), { calls: seen.calls + cell.calls, errors: seen.errors + cell.errors, timeouts: seen.timeouts + cell.timeouts });
-        seen.bytesPerCall ??= cell.bytesPerCall;
-      }
-    }
-  }
+  for (const report of reports) for (const cell of report.results) addCell(cells, cell);
   return { ...reports[0]!, results: [...cells.values()], skipped: reports.flatMap((r) => r.skipped) };
 }
 
