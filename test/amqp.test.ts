@@ -1,15 +1,15 @@
 // RabbitMQ RPC against the real broker: interop with the tutorial's pika server and client, failures that
 // must be clear errors (no broker, broker gone mid-run), cleanup, and fair dispatch at prefetch 1.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Report } from '../bench/types.ts';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import amqp from 'amqplib';
-import { startRelay } from '../bench/relay.ts';
-import { createAmqp, OWN_PREFIX, VARIANTS, amqpTransports } from '../transports/amqp.ts';
+import { startRelay } from '../bench/harness/byte-count.ts';
+import type { Report } from '../bench/report/types.ts';
+import { amqpTransports, createAmqp, OWN_PREFIX, VARIANTS } from '../transports/amqp.ts';
 import { createService, fib } from '../transports/contract.ts';
 import { brokerUrlFromEnv, findBroker } from '../transports/support/broker.ts';
 import { childProcesses, fixture, isAlive, ROOT, runAsync, runCli, startPeer, stopPeer } from './helpers.ts';
@@ -27,7 +27,10 @@ async function queueExists(queue: string): Promise<boolean> {
   try {
     const ch = await conn.createChannel();
     ch.on('error', () => {});
-    return await ch.checkQueue(queue).then(() => true, () => false);
+    return await ch.checkQueue(queue).then(
+      () => true,
+      () => false,
+    );
   } finally {
     await conn.close().catch(() => {});
   }
@@ -71,7 +74,10 @@ describe('pika interop (RabbitMQ tutorial six)', { skip }, () => {
 describe('failures are clear errors, never hangs', { skip }, () => {
   test('an unreachable broker', async () => {
     const started = Date.now();
-    await assert.rejects(direct.connect('amqp://guest:secret@127.0.0.1:1?queue=x', opts), (e: Error) => /cannot connect to RabbitMQ at amqp:\/\/guest:\*\*\*@127.0.0.1:1/.test(e.message) && !e.message.includes('secret'));
+    await assert.rejects(
+      direct.connect('amqp://guest:secret@127.0.0.1:1?queue=x', opts),
+      (e: Error) => /cannot connect to RabbitMQ at amqp:\/\/guest:\*\*\*@127.0.0.1:1/.test(e.message) && !e.message.includes('secret'),
+    );
     assert.ok(Date.now() - started < 5000);
   });
 
@@ -104,14 +110,17 @@ describe('failures are clear errors, never hangs', { skip }, () => {
 
   test('--transports amqp with no broker exits 2 saying how to fix it; the default matrix skips it', () => {
     const env = { AMQP_URL: 'amqp://guest:guest@127.0.0.1:1' };
-    const named = runCli('cli.ts', ['--transports', 'amqp', '--quick'], 30_000, env);
+    const named = runCli('bench.ts', ['--transports', 'amqp', '--quick'], 30_000, env);
     assert.equal(named.status, 2);
     assert.match(named.stderr, /amqp:direct-reply: no RabbitMQ broker at amqp:\/\/guest:\*\*\*@127.0.0.1:1 .*set AMQP_URL/);
     const out = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-'));
-    const matrix = runCli('cli.ts', ['--quick', '--calls', 'fib', '--scenarios', 'latency', '--trials', '1', '--out', out], 60_000, env);
+    const matrix = runCli('bench.ts', ['--quick', '--calls', 'fib', '--scenarios', 'latency', '--trials', '1', '--out', out], 60_000, env);
     assert.equal(matrix.status, 0, matrix.stderr);
     const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
-    assert.deepEqual(report.skipped.map((s) => s.transport), ['amqp:direct-reply', 'amqp:exclusive-queue', 'amqp:persistent-confirms']);
+    assert.deepEqual(
+      report.skipped.map((s) => s.transport),
+      ['amqp:direct-reply', 'amqp:exclusive-queue', 'amqp:persistent-confirms'],
+    );
     assert.match(report.skipped[0]!.reason, /set AMQP_URL/);
     assert.ok(report.results.some((c) => c.transport === 'tcp'));
   });
@@ -126,9 +135,26 @@ describe('cleanup and dispatch', { skip }, () => {
     assert.equal(await queueExists(queue), false);
   });
 
-  test('Ctrl-C mid-run: exit 130, server processes gone, the run\'s queue deleted', async () => {
+  test("Ctrl-C mid-run: exit 130, server processes gone, the run's queue deleted", async () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-'));
-    const args = ['--import', 'tsx', 'bench/cli.ts', '--transports', 'tcp,amqp:direct-reply', '--calls', 'fib', '--scenarios', 'latency', '--duration', '20s', '--trials', '1', '--no-wire', '--out', out];
+    const args = [
+      '--import',
+      'tsx',
+      'bench/cli/bench.ts',
+      '--transports',
+      'tcp,amqp:direct-reply',
+      '--calls',
+      'fib',
+      '--scenarios',
+      'latency',
+      '--duration',
+      '20s',
+      '--trials',
+      '1',
+      '--no-wire',
+      '--out',
+      out,
+    ];
     // detached: its own process group, so the signal goes to the bench and its servers, as a terminal's Ctrl-C does
     const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, AMQP_URL: url } });
     const exited = new Promise<number | null>((resolve) => proc.on('close', resolve));
@@ -137,11 +163,14 @@ describe('cleanup and dispatch', { skip }, () => {
       const timer = setTimeout(() => reject(new Error(`the amqp cell never started: ${stderr}`)), 30_000);
       proc.stderr!.on('data', (c: Buffer) => {
         stderr += c.toString();
-        if (/amqp:direct-reply fib latency/.test(stderr)) (clearTimeout(timer), resolve());
+        if (/amqp:direct-reply fib latency/.test(stderr)) {
+          clearTimeout(timer);
+          resolve();
+        }
       });
     });
     await new Promise((r) => setTimeout(r, 500));
-    const servers = childProcesses(proc.pid!).filter((c) => c.cmdline.includes('server-process'));
+    const servers = childProcesses(proc.pid!).filter((c) => c.cmdline.includes('server-child'));
     const queue = /queue=(rpcbench-[0-9a-f]+-direct-reply)/.exec(servers.map((s) => s.cmdline).join(' '))?.[1];
     assert.ok(queue, `no amqp server process among ${JSON.stringify(servers)}`);
     assert.equal(await queueExists(queue), true);
@@ -149,7 +178,10 @@ describe('cleanup and dispatch', { skip }, () => {
     assert.equal(await exited, 130, stderr);
     assert.match(stderr, /SIGINT, cleaning up/);
     await new Promise((r) => setTimeout(r, 200));
-    assert.deepEqual(servers.filter((s) => isAlive(s.pid)), []);
+    assert.deepEqual(
+      servers.filter((s) => isAlive(s.pid)),
+      [],
+    );
     assert.equal(await queueExists(queue), false);
   });
 
@@ -159,20 +191,26 @@ describe('cleanup and dispatch', { skip }, () => {
       const queue = uniqueQueue(`fair-${variant}`);
       const listen = `${url}?queue=${queue}`;
       const worker = (workUs: number) =>
-        startPeer(process.execPath, ['--import', 'tsx', 'bench/serve.ts', '--transport', `amqp:${variant}`, '--listen', listen, '--server-work-us', String(workUs)], /listening/);
+        startPeer(
+          process.execPath,
+          ['--import', 'tsx', 'bench/cli/serve.ts', '--transport', `amqp:${variant}`, '--listen', listen, '--server-work-us', String(workUs)],
+          /listening/,
+        );
       const slow = await worker(20_000);
       const fast = await worker(0);
       const client = await amqpTransports.find((x) => x.name === `amqp:${variant}`)!.connect(listen, { ...opts, timeoutMs: 20_000 });
       try {
         // 4 calls in flight, so queueing alone never reaches 20 ms
         const waited: boolean[] = [];
-        await Promise.all(Array.from({ length: 4 }, async () => {
-          for (let i = 0; i < 10; i++) {
-            const t0 = performance.now();
-            await client.call('fib', [1]);
-            waited.push(performance.now() - t0 >= 20);
-          }
-        }));
+        await Promise.all(
+          Array.from({ length: 4 }, async () => {
+            for (let i = 0; i < 10; i++) {
+              const t0 = performance.now();
+              await client.call('fib', [1]);
+              waited.push(performance.now() - t0 >= 20);
+            }
+          }),
+        );
         return waited.filter(Boolean).length / waited.length;
       } finally {
         await client.close();

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { Report } from '../bench/types.ts';
+import type { Report } from '../bench/report/types.ts';
 import { childProcesses, ROOT, runCli } from './helpers.ts';
 
 const usageCases: Array<[string[], RegExp]> = [
@@ -22,7 +22,7 @@ const usageCases: Array<[string[], RegExp]> = [
 
 for (const [args, message] of usageCases) {
   test(`bench ${args.join(' ')} exits 2 with one line`, () => {
-    const r = runCli('cli.ts', args);
+    const r = runCli('bench.ts', args);
     assert.equal(r.status, 2);
     assert.match(r.stderr, message);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
@@ -30,10 +30,10 @@ for (const [args, message] of usageCases) {
 }
 
 test('--list names every transport, --help shows the options', () => {
-  const list = runCli('cli.ts', ['--list']);
+  const list = runCli('bench.ts', ['--list']);
   assert.equal(list.status, 0);
   for (const name of ['inproc', 'tcp', 'http', 'xmlrpc']) assert.match(list.stdout, new RegExp(`^${name}\\s`, 'm'));
-  const help = runCli('cli.ts', ['--help']);
+  const help = runCli('bench.ts', ['--help']);
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--payload-entries/);
 });
@@ -47,14 +47,30 @@ test('serve refuses an unknown transport and an address it cannot bind', () => {
 
 test('a target nobody listens on is a clear failure, not a hang', () => {
   const out = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-'));
-  const r = runCli('cli.ts', ['--target', 'tcp=tcp://127.0.0.1:9', '--quick', '--out', out], 30_000);
+  const r = runCli('bench.ts', ['--target', 'tcp=tcp://127.0.0.1:9', '--quick', '--out', out], 30_000);
   assert.equal(r.status, 1);
   assert.match(r.stdout, /skipped tcp getObj: failed: .*ECONNREFUSED/);
 });
 
 test('a server that dies mid-run: clear reason, other transports still run, report written, exit 1', async () => {
   const out = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-'));
-  const args = ['--import', 'tsx', 'bench/cli.ts', '--transports', 'tcp,http', '--calls', 'fib', '--duration', '1s', '--trials', '3', '--concurrency', '1', '--out', out];
+  const args = [
+    '--import',
+    'tsx',
+    'bench/cli/bench.ts',
+    '--transports',
+    'tcp,http',
+    '--calls',
+    'fib',
+    '--duration',
+    '1s',
+    '--trials',
+    '3',
+    '--concurrency',
+    '1',
+    '--out',
+    out,
+  ];
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -72,20 +88,23 @@ test('a server that dies mid-run: clear reason, other transports still run, repo
   assert.equal(status, 1, stderr);
   assert.match(stdout, /skipped tcp fib: failed: tcp server process exited \(SIGKILL\)/);
   const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
-  assert.ok(report.results.some((c) => c.transport === 'http'), 'http still ran');
+  assert.ok(
+    report.results.some((c) => c.transport === 'http'),
+    'http still ran',
+  );
   assert.ok(report.skipped.some((s) => s.transport === 'tcp' && /SIGKILL/.test(s.reason)));
 });
 
 /** SIGKILLs the server child processes of `pid`, so only that server dies. */
 function killChildren(pid: number): void {
-  for (const child of childProcesses(pid)) if (child.cmdline.includes('server-process')) process.kill(child.pid, 'SIGKILL');
+  for (const child of childProcesses(pid)) if (child.cmdline.includes('server-child')) process.kill(child.pid, 'SIGKILL');
 }
 
 test('`amqp` names the direct-reply variant where one transport is meant (--target, serve)', async () => {
-  const { parseOptions } = await import('../bench/options.ts');
-  const { transportCatalog, findTransport } = await import('../transports/registry.ts');
-  const options = parseOptions(['--target', 'amqp=amqp://127.0.0.1:5672?queue=rpc_queue'], transportCatalog());
+  const { parseOptions } = await import('../bench/cli/bench-options.ts');
+  const { resolve } = await import('../transports/registry.ts');
+  const options = parseOptions(['--target', 'amqp=amqp://127.0.0.1:5672?queue=rpc_queue']);
   assert.deepEqual(options.targets, { 'amqp:direct-reply': 'amqp://127.0.0.1:5672?queue=rpc_queue' });
   assert.deepEqual(options.transports, ['amqp:direct-reply']);
-  assert.equal(findTransport('amqp')?.name, 'amqp:direct-reply');
+  assert.equal(resolve('amqp', 'one')[0]?.name, 'amqp:direct-reply');
 });

@@ -5,16 +5,21 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { mannWhitneyGreater } from '../bench/compare/mann-whitney.ts';
-import { holm } from '../bench/compare/compare.ts';
-import { AUTO_REFERENCE, DEFAULT_CONFIG, loadConfig } from '../bench/compare/config.ts';
-import { SCHEMA_VERSION, type CallName, type CellResult, type Report, type ScenarioName, type TrialResult } from '../bench/types.ts';
-import { reportProblems } from '../bench/validate.ts';
+import { AUTO_REFERENCE, DEFAULT_CONFIG, loadConfig } from '../bench/gate/config.ts';
+import { mannWhitneyGreater } from '../bench/gate/mann-whitney.ts';
+import { holm } from '../bench/gate/verdicts.ts';
+import { type CallName, type CellResult, type Report, SCHEMA_VERSION, type ScenarioName, type TrialResult } from '../bench/report/types.ts';
+import { reportProblems } from '../bench/report/validate.ts';
 import { runCli } from './helpers.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-compare-'));
 const TRANSPORTS = ['tcp', 'http', 'zerorpc'];
-const CELLS: Array<[CallName, ScenarioName, number]> = [['getObj', 'latency', 1], ['getObj', 'throughput', 16], ['fib', 'latency', 1], ['fib', 'throughput', 16]];
+const CELLS: Array<[CallName, ScenarioName, number]> = [
+  ['getObj', 'latency', 1],
+  ['getObj', 'throughput', 16],
+  ['fib', 'latency', 1],
+  ['fib', 'throughput', 16],
+];
 
 /** Deterministic jitter in [-1, 1) (mulberry32: nearby seeds give unrelated streams), so the tests see the same "noise" every time. */
 function rng(seed: number): () => number {
@@ -55,15 +60,51 @@ function makeReport(shape: Shape = {}): Report {
       const trials = Array.from({ length: shape.trials ?? 9 }, () => trial(200 + 100 * ti, factor, (shape.noise ?? 0.03) * next()));
       const mid = [...trials].sort((a, b) => a.latencyUs.p50 - b.latencyUs.p50)[trials.length >> 1]!;
       results.push({
-        transport, call, scenario, concurrency, ratePerSec: null, payloadEntries: 100,
-        latencyUs: mid.latencyUs, callsPerSec: mid.callsPerSec, cpuUsPerCall: mid.cpuUsPerCall,
-        bytesPerCall: { request: shape.bytes ?? 100, response: 1000 }, payloadBytes: { request: 4, response: 1483 },
-        calls: 1000 * trials.length, errors: 0, timeouts: 0, errorMessages: [], trials,
+        transport,
+        call,
+        scenario,
+        concurrency,
+        ratePerSec: null,
+        payloadEntries: 100,
+        latencyUs: mid.latencyUs,
+        callsPerSec: mid.callsPerSec,
+        cpuUsPerCall: mid.cpuUsPerCall,
+        bytesPerCall: { request: shape.bytes ?? 100, response: 1000 },
+        payloadBytes: { request: 4, response: 1483 },
+        calls: 1000 * trials.length,
+        errors: 0,
+        timeouts: 0,
+        errorMessages: [],
+        trials,
       });
     }
   }
-  const options = { transports: TRANSPORTS, calls: ['getObj', 'fib'] as CallName[], scenarios: ['latency', 'throughput'] as ScenarioName[], concurrency: [16], ratePerSec: 1000, durationSec: 0.1, warmupSec: 0.05, trials: shape.trials ?? 9, payloadEntries: [100], serverWorkUs: 0, fibN: 20, timeoutMs: 10000, quick: true, targets: {} };
-  const meta = { date: '2026-11-24T00:00:00.000Z', tool: { name: 'rpcbench', version: '0.1.0' }, node: 'v20', os: { platform: 'linux', release: '6', arch: 'x64' }, cpu: { model: 'test', count: 2 }, gitCommit: null, durationSec: 20, options };
+  const options = {
+    transports: TRANSPORTS,
+    calls: ['getObj', 'fib'] as CallName[],
+    scenarios: ['latency', 'throughput'] as ScenarioName[],
+    concurrency: [16],
+    ratePerSec: 1000,
+    durationSec: 0.1,
+    warmupSec: 0.05,
+    trials: shape.trials ?? 9,
+    payloadEntries: [100],
+    serverWorkUs: 0,
+    fibN: 20,
+    timeoutMs: 10000,
+    quick: true,
+    targets: {},
+  };
+  const meta = {
+    date: '2026-11-24T00:00:00.000Z',
+    tool: { name: 'rpcbench', version: '0.1.0' },
+    node: 'v20',
+    os: { platform: 'linux', release: '6', arch: 'x64' },
+    cpu: { model: 'test', count: 2 },
+    gitCommit: null,
+    durationSec: 20,
+    options,
+  };
   return { schemaVersion: SCHEMA_VERSION, meta, results, skipped: [] };
 }
 
@@ -74,7 +115,7 @@ function save(value: unknown, name = `r${files++}.json`): string {
   return file;
 }
 
-const compare = (...args: string[]) => runCli('compare-cli.ts', args, 60_000);
+const compare = (...args: string[]) => runCli('compare.ts', args, 60_000);
 
 function assertBadInput(r: ReturnType<typeof compare>, pattern: RegExp): void {
   assert.equal(r.status, 2, r.stdout + r.stderr);
@@ -108,7 +149,7 @@ describe('compare: verdicts', () => {
     assert.equal(r.status, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /\*\*Regression: 1 cell got slower\.\*\*/);
     const first = r.stdout.split('\n').find((l) => l.startsWith('| zerorpc getObj'));
-    assert.match(first ?? '', /^\| zerorpc getObj latency c1 100e \| 🔴 regressed \| \*\*\d+ → \d+ \(▲\+[23]\d\.\d%\)\*\*/);
+    assert.match(first ?? '', /^\| zerorpc getObj\(100\) latency c=1 \| 🔴 regressed \| \*\*\d+ → \d+ \(▲\+[23]\d\.\d%\)\*\*/);
     assert.match(r.stderr, /1 regression/);
   });
 
@@ -133,7 +174,9 @@ describe('compare: verdicts', () => {
     const oneReport = (seed: number, shape: Shape = {}) => {
       const parts = Array.from({ length: 8 }, (_, run) => makeReport({ trials: 2, noise: 0.03, runNoise: 0.2, seed: seed * 100 + run, ...shape }));
       const report = parts[0]!;
-      report.results.forEach((cell, i) => (cell.trials = parts.flatMap((p, run) => p.results[i]!.trials.map((t) => ({ run, ...t })))));
+      report.results.forEach((cell, i) => {
+        cell.trials = parts.flatMap((p, run) => p.results[i]!.trials.map((t) => ({ run, ...t })));
+      });
       assert.deepEqual(reportProblems(report), []);
       return save(report);
     };
@@ -151,7 +194,7 @@ describe('compare: verdicts', () => {
     const r = compare(runs(10, 4, noisy), runs(10, 5, { ...noisy, slowdown: (t) => (t === 'http' ? 1.2 : 1) }));
     assert.equal(r.status, 1, r.stdout);
     assert.match(r.stdout, /\| http \| 🔴 regressed \| \*\*▲\+\d\d\.\d% \(threshold 10%\)\*\* \| 4 \|/);
-    assert.ok(!/\| http \S+ \S+ c\d+ 100e \| 🔴 regressed/.test(r.stdout), `no single http cell is significant on its own: ${r.stdout}`);
+    assert.ok(!/\| http \S+ \S+ c=\d+ \| 🔴 regressed/.test(r.stdout), `no single http cell is significant on its own: ${r.stdout}`);
     assert.match(r.stdout, /\| tcp \| (✅ unchanged|🟡 within noise) \|/);
   });
 
@@ -162,7 +205,7 @@ describe('compare: verdicts', () => {
     const r = compare(base, cur, '--normalize');
     assert.equal(r.status, 0, r.stdout);
     assert.match(r.stdout, /Mode: \*\*normalized to tcp\*\* \(drift correction\): this run's tcp cells are (19|2\d)\.\d% slower/);
-    assert.match(r.stdout, /\| tcp getObj latency c1 100e \| 📏 reference/);
+    assert.match(r.stdout, /\| tcp getObj\(100\) latency c=1 \| 📏 reference/);
   });
 
   test('normalized mode still catches one transport that got slower than the machine', () => {
@@ -170,13 +213,13 @@ describe('compare: verdicts', () => {
     const r = compare(save(makeReport({ seed: 10 })), save(cur), '--reference', 'tcp');
     assert.equal(r.status, 1, r.stdout);
     assert.match(r.stdout, /\*\*Regression: 2 cells and 1 transport got slower\.\*\*/);
-    assert.match(r.stdout, /\| http getObj latency c1 100e \| 🔴 regressed/);
+    assert.match(r.stdout, /\| http getObj\(100\) latency c=1 \| 🔴 regressed/);
   });
 
   test('more bytes per call is a regression without any trials to test', () => {
     const r = compare(save(makeReport({ seed: 12 })), save(makeReport({ seed: 12, bytes: 101 })));
     assert.equal(r.status, 1, r.stdout);
-    assert.match(r.stdout, /\| tcp getObj latency c1 100e \| 🔴 regressed .*\*\*1,100 → 1,101 \(▲\+0\.1%\)\*\* \|$/m);
+    assert.match(r.stdout, /\| tcp getObj\(100\) latency c=1 \| 🔴 regressed .*\*\*1,100 → 1,101 \(▲\+0\.1%\)\*\* \|$/m);
   });
 
   test('a per-transport threshold in rpcbench.config.json lets an expected slowdown through', () => {
@@ -244,10 +287,10 @@ describe('compare: bad input exits 2 with one line', () => {
   test('a malformed config', () => assertBadInput(compare(good, good, '--config', save({ thresholds: { p42: 1 } })), /unknown metric "p42"/));
   test('wrong arguments', () => assertBadInput(compare(good), /expected BASELINE and CURRENT/));
   test('bench --baseline checks the baseline before running anything', () => {
-    const r = runCli('cli.ts', ['--transports', 'inproc', '--baseline', save('[]')]);
+    const r = runCli('bench.ts', ['--transports', 'inproc', '--baseline', save('[]')]);
     assertBadInput(r, /schemaVersion undefined/);
   });
-  test('bench --normalize without --baseline is a usage error', () => assertBadInput(runCli('cli.ts', ['--normalize']), /only apply with --baseline/));
+  test('bench --normalize without --baseline is a usage error', () => assertBadInput(runCli('bench.ts', ['--normalize']), /only apply with --baseline/));
 });
 
 describe('compare: statistics', () => {
@@ -270,11 +313,11 @@ describe('bench --baseline: run, then gate', () => {
     const args = ['--transports', 'tcp', '--calls', 'fib', '--scenarios', 'latency', '--trials', '9', '--duration', '30ms', '--warmup', '20ms', '--no-wire'];
     const before = path.join(dir, 'before');
     const after = path.join(dir, 'after');
-    assert.equal(runCli('cli.ts', [...args, '--out', before]).status, 0);
-    const r = runCli('cli.ts', [...args, '--server-work-us', 'tcp=2000', '--out', after, '--baseline', path.join(before, 'latest.json')]);
+    assert.equal(runCli('bench.ts', [...args, '--out', before]).status, 0);
+    const r = runCli('bench.ts', [...args, '--server-work-us', 'tcp=2000', '--out', after, '--baseline', path.join(before, 'latest.json')]);
     assert.equal(r.status, 1, r.stdout + r.stderr);
     const summary = readFileSync(path.join(after, 'compare.md'), 'utf8');
-    assert.match(summary, /\| tcp fib latency c1 100e \| 🔴 regressed \| \*\*[\d,.]+ → [\d,]+ \(▲\+\d{3,}\.\d%\)\*\*/);
+    assert.match(summary, /\| tcp fib latency c=1 \| 🔴 regressed \| \*\*[\d,.]+ → [\d,]+ \(▲\+\d{3,}\.\d%\)\*\*/);
     assert.match(summary, /trials of a single run/);
     assert.match(summary, /server work differs/);
   });

@@ -1,5 +1,5 @@
 // Shared by the tests: run a foreign peer or our CLI as a child process, and wait for what it prints.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -11,21 +11,33 @@ export function startPeer(cmd: string, args: string[], ready: RegExp, timeoutMs 
   const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
   let out = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (proc.kill(), reject(new Error(`${cmd} ${args.join(' ')} printed no ${ready} within ${timeoutMs} ms: ${out}`))), timeoutMs);
+    const timer = setTimeout(() => {
+      proc.kill();
+      reject(new Error(`${cmd} ${args.join(' ')} printed no ${ready} within ${timeoutMs} ms: ${out}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const match = out.match(ready);
-      if (match) (clearTimeout(timer), resolve({ proc, match }));
+      if (match) {
+        clearTimeout(timer);
+        resolve({ proc, match });
+      }
     };
     proc.stdout!.on('data', onData);
     proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    proc.on('exit', (code) => (clearTimeout(timer), reject(new Error(`${cmd} exited with ${code} before ready: ${out}`))));
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${cmd} exited with ${code} before ready: ${out}`));
+    });
   });
 }
 
 export function stopPeer(proc: ChildProcess | undefined): Promise<void> {
   if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => (proc.once('exit', () => resolve()), proc.kill('SIGTERM')));
+  return new Promise((resolve) => {
+    proc.once('exit', () => resolve());
+    proc.kill('SIGTERM');
+  });
 }
 
 export interface CliRun {
@@ -36,7 +48,12 @@ export interface CliRun {
 
 /** Runs `npm run bench`'s entry point (or another bench/ script) synchronously. */
 export function runCli(script: string, args: string[], timeoutMs = 120_000, env: Record<string, string> = {}): CliRun {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${script}`, ...args], { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/cli/${script}`, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env: { ...process.env, ...env },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

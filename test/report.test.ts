@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
-import type { Report } from '../bench/types.ts';
-import { reportProblems } from '../bench/validate.ts';
+import type { Report } from '../bench/report/types.ts';
+import { reportProblems } from '../bench/report/validate.ts';
 import { runCli } from './helpers.ts';
 
 describe('reports of a real run', () => {
@@ -14,8 +14,25 @@ describe('reports of a real run', () => {
   let markdown: string;
   let stdout: string;
   before(() => {
-    const args = ['--transports', 'inproc,tcp,http', '--duration', '50ms', '--warmup', '10ms', '--trials', '2', '--concurrency', '1,4', '--scenarios', 'latency,throughput,rate', '--rate', '200', '--out', out];
-    const r = runCli('cli.ts', args);
+    const args = [
+      '--transports',
+      'inproc,tcp,http',
+      '--duration',
+      '50ms',
+      '--warmup',
+      '10ms',
+      '--trials',
+      '2',
+      '--concurrency',
+      '1,4',
+      '--scenarios',
+      'latency,throughput,rate',
+      '--rate',
+      '200',
+      '--out',
+      out,
+    ];
+    const r = runCli('bench.ts', args);
     assert.equal(r.status, 0, r.stderr);
     stdout = r.stdout;
     report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;

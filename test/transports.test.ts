@@ -38,7 +38,10 @@ for (const transport of TRANSPORTS) {
     });
     test('sendObj with a broken object is a ValueError', async () => {
       const broken = makeObj('client', 99);
-      await assert.rejects(client.call('sendObj', [broken]), (e: unknown) => e instanceof RemoteError && e.kind === 'ValueError' && /100 entries/.test(e.message));
+      await assert.rejects(
+        client.call('sendObj', [broken]),
+        (e: unknown) => e instanceof RemoteError && e.kind === 'ValueError' && /100 entries/.test(e.message),
+      );
     });
     test('an unknown method is a NameError', async () => {
       await assert.rejects(client.call('nope', []), (e: unknown) => e instanceof RemoteError && e.kind === 'NameError');

@@ -1,8 +1,8 @@
 // ZeroRPC at the frame level, since no Python zerorpc runs in CI: raw ZeroMQ sockets play the
 // zerorpc-python peer and check the exact frames our server answers and our client sends.
 import assert from 'node:assert/strict';
-import { decode, encode } from '@msgpack/msgpack';
 import { after, before, describe, test } from 'node:test';
+import { decode, encode } from '@msgpack/msgpack';
 import * as zmq from 'zeromq';
 import { createService, fib, makeObj, RemoteError } from '../transports/contract.ts';
 import type { ServerHandle } from '../transports/transport.ts';
@@ -106,7 +106,8 @@ describe('our zerorpc client, as a zerorpc-python server sees it', () => {
     const frames = await router.receive();
     return { route: frames.slice(0, -2), delimiter: frames.at(-2)!, event: decode(frames.at(-1)!) as Event };
   };
-  const reply = (route: Buffer[], to: unknown, name: string, args: unknown[]) => router.send([...route, '', encode([{ message_id: pyId(500), v: 3, response_to: to }, name, args])]);
+  const reply = (route: Buffer[], to: unknown, name: string, args: unknown[]) =>
+    router.send([...route, '', encode([{ message_id: pyId(500), v: 3, response_to: to }, name, args])]);
 
   test('requests are [header {message_id: str, v: 3}, name, args] with the contract argument layout', async () => {
     const client = await zerorpc.connect(address, clientOpts);
@@ -123,7 +124,11 @@ describe('our zerorpc client, as a zerorpc-python server sees it', () => {
         seen.push([name, args]);
         await reply(route, header.message_id, 'OK', [name === 'fib' ? 6765 : name === 'getObj' ? makeObj('server', 100) : null]);
       }
-      assert.deepEqual(seen, [['getObj', []], ['sendObj', [makeObj('client', 100)]], ['fib', [20]]]);
+      assert.deepEqual(seen, [
+        ['getObj', []],
+        ['sendObj', [makeObj('client', 100)]],
+        ['fib', [20]],
+      ]);
       assert.deepEqual(await Promise.all(calls), [makeObj('server', 100), null, 6765]);
     } finally {
       await client.close();

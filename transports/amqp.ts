@@ -7,12 +7,12 @@
 // Each variant is its own transport (a row in the reports) because each changes what a call costs.
 import { randomBytes } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
-import { RemoteError, ServiceError, type Service } from './contract.ts';
+import { RemoteError, type Service, ServiceError } from './contract.ts';
 import { maskAddress, parseAddress } from './support/address.ts';
 import { brokerUrlFromEnv, findBroker } from './support/broker.ts';
 import { errorPayload } from './support/errors.ts';
 import { PendingCalls } from './support/pending.ts';
-import type { ClientHandle, ClientOptions, ServerHandle, ServerOptions, Transport } from './transport.ts';
+import { type ClientHandle, type ClientOptions, MEASURED, type ServerHandle, type ServerOptions, type Transport } from './transport.ts';
 
 export interface AmqpVariant {
   name: string;
@@ -29,18 +29,43 @@ export interface AmqpVariant {
   prefetch: number;
   /** Competing server processes on the one queue. */
   workers: number;
-  /** Part of `npm run bench` when no --amqp-variants is given. */
+  /** Part of `npm run bench` (and of `--transports amqp`) by default. */
   inDefault: boolean;
+  /** Differs from the others only on the client's side (the reply path), so any RPC server on the queue serves it. */
+  clientSide: boolean;
 }
 
-const base = { replyTo: 'direct', serverAck: 'manual', durable: false, confirms: false, prefetch: 100, workers: 1, inDefault: false } as const;
+const base = {
+  replyTo: 'direct',
+  serverAck: 'manual',
+  durable: false,
+  confirms: false,
+  prefetch: 100,
+  workers: 1,
+  inDefault: false,
+  clientSide: false,
+} as const;
 export const VARIANTS: readonly AmqpVariant[] = [
-  { ...base, name: 'direct-reply', summary: 'direct reply-to, manual ack, prefetch 100, transient', inDefault: true },
-  { ...base, name: 'exclusive-queue', summary: 'exclusive reply queue per client (tutorial), manual ack, prefetch 100', replyTo: 'exclusive', inDefault: true },
+  { ...base, name: 'direct-reply', summary: 'direct reply-to, manual ack, prefetch 100, transient', inDefault: true, clientSide: true },
+  {
+    ...base,
+    name: 'exclusive-queue',
+    summary: 'exclusive reply queue per client (tutorial), manual ack, prefetch 100',
+    replyTo: 'exclusive',
+    inDefault: true,
+    clientSide: true,
+  },
   { ...base, name: 'auto-ack', summary: 'direct reply-to, server auto-ack (no prefetch limit)', serverAck: 'auto' },
   { ...base, name: 'prefetch-1', summary: 'direct reply-to, manual ack, prefetch 1 (fair dispatch, the tutorial server)', prefetch: 1 },
   { ...base, name: 'persistent', summary: 'durable queue, persistent messages, no confirms', durable: true },
-  { ...base, name: 'persistent-confirms', summary: 'durable queue, persistent messages, publisher confirms both ways', durable: true, confirms: true, inDefault: true },
+  {
+    ...base,
+    name: 'persistent-confirms',
+    summary: 'durable queue, persistent messages, publisher confirms both ways',
+    durable: true,
+    confirms: true,
+    inDefault: true,
+  },
   { ...base, name: 'workers-2', summary: 'direct reply-to, 2 competing server processes, prefetch 100', workers: 2 },
 ];
 
@@ -58,8 +83,7 @@ export function createAmqp(variant: AmqpVariant): Transport & { variant: AmqpVar
     get defaultListen() {
       return `${brokerUrlFromEnv()}?queue=${TUTORIAL_QUEUE}`;
     },
-    wire: true,
-    serverProcesses: variant.workers,
+    traits: { ...MEASURED, group: 'amqp', inDefault: variant.inDefault, serverProcesses: variant.workers, clientSide: variant.clientSide },
     variant,
     benchListen: () => `${brokerUrl ?? brokerUrlFromEnv()}?queue=${OWN_PREFIX}${RUN_ID}-${variant.name}`,
     async prepare() {
@@ -108,7 +132,9 @@ async function openChannel(conn: ChannelModel, confirms: boolean): Promise<Chann
 }
 
 function publishConfirmed(ch: ConfirmChannel, exchange: string, key: string, body: Buffer, props: Options.Publish): Promise<void> {
-  return new Promise((resolve, reject) => ch.publish(exchange, key, body, props, (err) => (err ? reject(new Error('the broker refused (nacked) the message')) : resolve())));
+  return new Promise((resolve, reject) =>
+    ch.publish(exchange, key, body, props, (err) => (err ? reject(new Error('the broker refused (nacked) the message')) : resolve())),
+  );
 }
 
 // ---- server ----
@@ -206,7 +232,12 @@ async function connect(address: string, options: ClientOptions, v: AmqpVariant):
   conn.on('close', (err?: Error) => fail(`RabbitMQ at ${target.masked} closed the connection${err ? `: ${err.message}` : ''}`));
   ch.on('error', (err: Error) => fail(`RabbitMQ channel error: ${err.message}`));
   // mandatory + return: a request nobody's queue takes is an error at once, not a timeout
-  ch.on('return', (msg: ConsumeMessage) => pending.reject(String(msg.properties.correlationId), new Error(`no queue ${JSON.stringify(target.queue)} on ${target.masked} took the request (is the server running?)`)));
+  ch.on('return', (msg: ConsumeMessage) =>
+    pending.reject(
+      String(msg.properties.correlationId),
+      new Error(`no queue ${JSON.stringify(target.queue)} on ${target.masked} took the request (is the server running?)`),
+    ),
+  );
 
   // Direct reply-to needs the pseudo-queue consumed, in no-ack mode, before the first publish on this channel:
   // https://www.rabbitmq.com/docs/direct-reply-to
@@ -220,7 +251,13 @@ async function connect(address: string, options: ClientOptions, v: AmqpVariant):
       const id = String(nextId++);
       const isFib = method === 'fib';
       const body = Buffer.from(isFib ? String(args[0]) : JSON.stringify(args));
-      const props: Options.Publish = { correlationId: id, replyTo, mandatory: true, persistent: v.durable, ...(isFib ? {} : { type: method, contentType: 'application/json' }) };
+      const props: Options.Publish = {
+        correlationId: id,
+        replyTo,
+        mandatory: true,
+        persistent: v.durable,
+        ...(isFib ? {} : { type: method, contentType: 'application/json' }),
+      };
       const reply = pending.add(id, method);
       if (!v.confirms) {
         ch.publish(target.exchange, target.queue, body, props);

@@ -1,5 +1,5 @@
 // The service contract every transport serves: getObj, sendObj, fib (see README "The service contract").
-// Servers call `createService`; the harness uses `requestArgs` and `checkReply` to send and verify calls.
+// Servers call `createService`; the harness builds each call with `callSpec`, which also checks the reply.
 
 export const METHODS = ['getObj', 'sendObj', 'fib'] as const;
 export type MethodName = (typeof METHODS)[number];

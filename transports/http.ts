@@ -1,31 +1,23 @@
 // http: HTTP/1.1 + JSON, keep-alive, one POST per call to /rpc/METHOD with the JSON array of arguments.
 //   200 {"result": value}   4xx {"error": {"kind", "message"}}
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { CallTimeoutError, RemoteError, ServiceError, type Service } from './contract.ts';
+import { CallTimeoutError, RemoteError, type Service, ServiceError } from './contract.ts';
 import { hostPort, parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
-import { BodyTooLargeError, readBody } from './support/http.ts';
-import type { ClientHandle, ClientOptions, ServerHandle, ServerOptions, Transport } from './transport.ts';
+import { BodyTooLargeError, readBody, serveHttp } from './support/http.ts';
+import { type ClientHandle, type ClientOptions, MEASURED, type ServerHandle, type ServerOptions, type Transport } from './transport.ts';
 
 export const httpJson: Transport = {
   name: 'http',
   summary: 'HTTP/1.1 + JSON, keep-alive, one POST per call',
+  traits: MEASURED,
   defaultListen: 'http://127.0.0.1:0',
-  wire: true,
   serve,
   connect,
 };
 
-async function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
-  const { host, port } = hostPort(parseAddress(listen, ['http:']));
-  const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => void handle(req, res, service, options));
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
-  const bound = server.address() as AddressInfo;
-  return {
-    address: `http://${host}:${bound.port}`,
-    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  };
+function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
+  return serveHttp(listen, '', (req, res) => void handle(req, res, service, options));
 }
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, service: Service, options: ServerOptions) {

@@ -1,6 +1,6 @@
 // inproc: a direct function call in the client's own process. No wire and no event-loop hop:
 // what it measures is the harness itself, the floor under every other transport.
-import { RemoteError, ServiceError, type Service } from './contract.ts';
+import { RemoteError, type Service, ServiceError } from './contract.ts';
 import type { ClientHandle, ServerHandle, Transport } from './transport.ts';
 
 const services = new Map<string, Service>();
@@ -9,8 +9,8 @@ let nextId = 0;
 export const inproc: Transport = {
   name: 'inproc',
   summary: 'direct function call in the client process (harness floor)',
+  traits: { inDefault: true, role: 'harness-floor', charted: false, inProcess: true, serverProcesses: 0, clientSide: false },
   defaultListen: 'inproc://',
-  wire: false,
 
   async serve(_listen, service): Promise<ServerHandle> {
     const address = `inproc://${nextId++}`;

@@ -3,14 +3,15 @@
 //   request  [id, method, args]
 //   response [id, null, result] or [id, [kind, message], null]
 import net from 'node:net';
-import { Encoder, type Decoder } from '@msgpack/msgpack';
+import { type Decoder, Encoder } from '@msgpack/msgpack';
 import { RemoteError, type Service } from './contract.ts';
 import { hostPort, parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
-import { messageDecoder } from './support/msgpack.ts';
 import { encodeFrame, FrameDecoder } from './support/framing.ts';
+import { messageDecoder } from './support/msgpack.ts';
 import { PendingCalls } from './support/pending.ts';
-import type { ClientHandle, ClientOptions, ServerHandle, ServerOptions, Transport } from './transport.ts';
+import { closerFor, listen as listenOn } from './support/sockets.ts';
+import { type ClientHandle, type ClientOptions, MEASURED, type ServerHandle, type ServerOptions, type Transport } from './transport.ts';
 
 type Request = [number, string, unknown[]];
 type Response = [number, [string, string] | null, unknown];
@@ -18,30 +19,18 @@ type Response = [number, [string, string] | null, unknown];
 export const tcp: Transport = {
   name: 'tcp',
   summary: 'raw TCP, length-prefixed MessagePack, multiplexed (wire floor)',
+  traits: { ...MEASURED, role: 'wire-floor' },
   defaultListen: 'tcp://127.0.0.1:0',
-  wire: true,
   serve,
   connect,
 };
 
 async function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
   const { host, port } = hostPort(parseAddress(listen, ['tcp:']));
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    serveConnection(socket, service, options);
-  });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
-  const bound = server.address() as net.AddressInfo;
-  return {
-    address: `tcp://${host.includes(':') ? `[${host}]` : host}:${bound.port}`,
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const server = net.createServer((socket) => serveConnection(socket, service, options));
+  const close = closerFor(server);
+  const bound = await listenOn(server, host, port);
+  return { address: `tcp://${host.includes(':') ? `[${host}]` : host}:${bound.port}`, close };
 }
 
 function serveConnection(socket: net.Socket, service: Service, options: ServerOptions): void {

@@ -1,5 +1,6 @@
-// The one interface a transport adapter implements. An adapter is one file in transports/,
-// listed in transports/registry.ts; the harness knows none of them by name.
+// The one interface a transport adapter implements. An adapter is one file in transports/, listed in
+// transports/registry.ts. The harness, the gate and the reporters know none of them by name: what they need
+// to know about a transport (its group, its role, whether it is charted) is data, in `traits`.
 import type { MethodName, Service } from './contract.ts';
 
 export interface ServerOptions {
@@ -25,16 +26,43 @@ export interface ClientHandle {
   close(): Promise<void>;
 }
 
+/**
+ * What a transport is to the harness:
+ * - `harness-floor`: no wire at all; what measuring one call costs (inproc);
+ * - `wire-floor`: the least a real network transport costs; the gate's default drift reference (tcp);
+ * - `measured`: every other transport.
+ */
+export type TransportRole = 'harness-floor' | 'wire-floor' | 'measured';
+
+export interface TransportTraits {
+  /**
+   * The family on the command line: a group name that is not itself a transport means the group's members
+   * (`--transports amqp` = its members in the default matrix; `serve --transport amqp` = its first member).
+   */
+  group?: string;
+  /** Part of `npm run bench` when no --transports is given. */
+  inDefault: boolean;
+  role: TransportRole;
+  /** Drawn in charts; the harness floor is left out, being orders of magnitude off any scale. */
+  charted: boolean;
+  /** The server lives in the bench process: no server process, no bytes on a wire, no --target. */
+  inProcess: boolean;
+  /** Server processes a bench run starts (competing consumers on one queue). */
+  serverProcesses: number;
+  /**
+   * A choice made by the client alone, so a foreign server of the group serves it alike (e.g. the reply path
+   * of RabbitMQ RPC): `--target GROUP=ADDRESS` runs every such member against that server.
+   */
+  clientSide: boolean;
+}
+
 export interface Transport {
   /** CLI name, e.g. `tcp` or `amqp:direct-reply`. */
   name: string;
   summary: string;
+  traits: TransportTraits;
   /** Address `serve` uses when none is given; port 0 picks a free port. */
   defaultListen: string;
-  /** False for in-process transports: no wire to count, no server process. */
-  wire: boolean;
-  /** Server processes a bench run starts (competing consumers on a queue); default 1. */
-  serverProcesses?: number;
   serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle>;
   connect(address: string, options: ClientOptions): Promise<ClientHandle>;
   /** Address our own server uses in a bench run, when it differs from defaultListen (amqp: a queue unique to the run). */
@@ -44,5 +72,15 @@ export interface Transport {
   /** Releases what prepare acquired (e.g. a broker container). Called at the end of a run, also on Ctrl-C. */
   release?(): Promise<void>;
 }
+
+/** The traits of an ordinary transport measured in its own server process; adapters override what differs. */
+export const MEASURED: TransportTraits = {
+  inDefault: true,
+  role: 'measured',
+  charted: true,
+  inProcess: false,
+  serverProcesses: 1,
+  clientSide: false,
+};
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;

@@ -3,15 +3,14 @@
 // The server is node's http server plus the package's (de)serializer rather than xmlrpc.createServer,
 // because that one answers an unknown method with a bare 404 (Python expects a fault) and reads bodies of any size.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
 import xmlrpcLib from 'xmlrpc';
 import { CallTimeoutError, RemoteError, type Service } from './contract.ts';
 import { hostPort, parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
-import { BodyTooLargeError, readBody } from './support/http.ts';
-import type { ClientHandle, ClientOptions, ServerHandle, ServerOptions, Transport } from './transport.ts';
+import { BodyTooLargeError, readBody, serveHttp } from './support/http.ts';
+import { type ClientHandle, type ClientOptions, MEASURED, type ServerHandle, type ServerOptions, type Transport } from './transport.ts';
 
 const require = createRequire(import.meta.url);
 const Serializer = require('xmlrpc/lib/serializer.js') as {
@@ -30,21 +29,14 @@ const FAULT_PARSE = -32700;
 export const xmlrpc: Transport = {
   name: 'xmlrpc',
   summary: 'XML-RPC over HTTP/1.1 (xmlrpc package), interoperates with Python xmlrpc',
+  traits: MEASURED,
   defaultListen: 'http://127.0.0.1:0',
-  wire: true,
   serve,
   connect,
 };
 
-async function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
-  const { host, port } = hostPort(parseAddress(listen, ['http:']));
-  const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => void handle(req, res, service, options));
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
-  const bound = server.address() as AddressInfo;
-  return {
-    address: `http://${host}:${bound.port}/RPC2`,
-    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  };
+function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
+  return serveHttp(listen, '/RPC2', (req, res) => void handle(req, res, service, options));
 }
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, service: Service, options: ServerOptions) {
@@ -87,7 +79,9 @@ async function connect(address: string, options: ClientOptions): Promise<ClientH
         // The package passes its options object to http.request synchronously inside methodCall,
         // so a fresh signal set just before the call applies to this call only.
         clientOptions.signal = AbortSignal.timeout(options.timeoutMs);
-        client.methodCall(method, args, (error: unknown, value: unknown) => (error ? reject(toClientError(error as Error, method, options.timeoutMs)) : resolve(value)));
+        client.methodCall(method, args, (error: unknown, value: unknown) =>
+          error ? reject(toClientError(error as Error, method, options.timeoutMs)) : resolve(value),
+        );
       }),
     close: async () => agent.destroy(),
   };

@@ -7,14 +7,14 @@
 //   '_zpc_hb' [0] heartbeats flow on open channels (a peer gives up after two silent intervals);
 //   '_zpc_more' [openSlots] is flow control for streams, which single replies never need.
 import { randomUUID } from 'node:crypto';
-import { Encoder, type Decoder } from '@msgpack/msgpack';
+import { type Decoder, Encoder } from '@msgpack/msgpack';
 import * as zmq from 'zeromq';
 import { RemoteError, type Service } from './contract.ts';
 import { hostPort, parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
 import { messageDecoder } from './support/msgpack.ts';
 import { PendingCalls } from './support/pending.ts';
-import type { ClientHandle, ClientOptions, ServerHandle, ServerOptions, Transport } from './transport.ts';
+import { type ClientHandle, type ClientOptions, MEASURED, type ServerHandle, type ServerOptions, type Transport } from './transport.ts';
 
 /** An id as received: zerorpc-python sends str, older peers bytes; it is echoed back with its own type. */
 export type MessageId = string | Uint8Array;
@@ -38,8 +38,8 @@ export function createZerorpc(config: ZerorpcConfig = { heartbeatMs: DEFAULT_HEA
   return {
     name: 'zerorpc',
     summary: 'ZeroRPC v3: ZeroMQ ROUTER/DEALER + MessagePack, interoperates with zerorpc-python',
+    traits: MEASURED,
     defaultListen: 'tcp://127.0.0.1:0',
-    wire: true,
     serve: (listen, service, options) => serve(listen, service, options, config),
     connect: (address, options) => connect(address, options, config),
   };
@@ -51,7 +51,7 @@ export const zerorpc = createZerorpc();
 export function idGenerator(): () => string {
   const base = randomUUID().slice(8);
   let counter = Math.floor(Math.random() * 2 ** 31);
-  return () => `${((counter = (counter + 1) >>> 0)).toString(16).padStart(8, '0')}${base}`;
+  return () => `${(counter = (counter + 1) >>> 0).toString(16).padStart(8, '0')}${base}`;
 }
 
 const idKey = (id: MessageId) => (typeof id === 'string' ? id : `bin:${Buffer.from(id).toString('hex')}`);
@@ -230,7 +230,10 @@ function waitForConnect(socket: zmq.Dealer, timeoutMs: number): Promise<void> {
       socket.events.off('connect', onConnect);
       resolve();
     };
-    const timer = setTimeout(() => (socket.events.off('connect', onConnect), reject(new Error(`no connection within ${timeoutMs} ms`))), timeoutMs);
+    const timer = setTimeout(() => {
+      socket.events.off('connect', onConnect);
+      reject(new Error(`no connection within ${timeoutMs} ms`));
+    }, timeoutMs);
     socket.events.on('connect', onConnect);
   });
 }

@@ -1,6 +1,7 @@
 // Report -> github-action-benchmark "custom" JSON (https://github.com/benchmark-action/github-action-benchmark):
 // one file of customSmallerIsBetter entries (latency, CPU, bytes) and one of customBiggerIsBetter (calls/s).
-import type { Report } from '../types.ts';
+import { cellLabel } from '../report/cells.ts';
+import type { Report } from '../report/types.ts';
 
 export interface BenchmarkActionEntry {
   name: string;
@@ -14,7 +15,7 @@ export function benchmarkActionEntries(report: Report): { smaller: BenchmarkActi
   const smaller: BenchmarkActionEntry[] = [];
   const bigger: BenchmarkActionEntry[] = [];
   for (const c of report.results) {
-    const name = `${c.transport} ${c.call}${c.call === 'fib' ? '' : `(${c.payloadEntries})`} ${c.scenario} c=${c.concurrency}`;
+    const name = cellLabel(c);
     const spread = (xs: number[]) => `${Math.min(...xs)}..${Math.max(...xs)}`;
     const extra = `${c.trials.length} trials, median shown`;
     smaller.push({ name: `${name} p50`, unit: 'us', value: c.latencyUs.p50, range: spread(c.trials.map((t) => t.latencyUs.p50)), extra });

@@ -1,8 +1,15 @@
 // Comparison -> markdown for $GITHUB_STEP_SUMMARY or a PR comment: verdict, mode, then cells, regressions first.
-import type { CellComparison, Comparison, MetricComparison, Status, TransportComparison } from '../compare/compare.ts';
+import type { CellComparison, Comparison, MetricComparison, Status, TransportComparison } from '../gate/compare.ts';
 import { num, table } from './format.ts';
 
-const ICON: Record<Status, string> = { regressed: '🔴 regressed', undecidable: '⚪ too few samples', noise: '🟡 within noise', improved: '🟢 improved', unchanged: '✅ unchanged', reference: '📏 reference' };
+const ICON: Record<Status, string> = {
+  regressed: '🔴 regressed',
+  undecidable: '⚪ too few samples',
+  noise: '🟡 within noise',
+  improved: '🟢 improved',
+  unchanged: '✅ unchanged',
+  reference: '📏 reference',
+};
 
 export function renderComparison(cmp: Comparison): string {
   const out = [
@@ -40,7 +47,10 @@ function verdict(cmp: Comparison): string {
 }
 
 function samplesLine(cmp: Comparison): string {
-  const what = cmp.unit === 'run' ? 'runs (each the median of its trials)' : 'trials of a single run (they do not see run-to-run noise: pool several runs per side for a gate you can trust)';
+  const what =
+    cmp.unit === 'run'
+      ? 'runs (each the median of its trials)'
+      : 'trials of a single run (they do not see run-to-run noise: pool several runs per side for a gate you can trust)';
   return (
     `Samples: ${cmp.samples.baseline} baseline vs ${cmp.samples.current} current ${what}. A change counts when it is beyond its threshold ` +
     `and a one-sided Mann-Whitney test says it is not noise, Holm-corrected over ${cmp.tests.cells} cell tests and ${cmp.tests.transports} transport tests ` +
@@ -60,7 +70,11 @@ function modeLine(cmp: Comparison): string {
   if (cmp.mode.kind === 'absolute') return 'Mode: **absolute** (values compared as measured).';
   const { reference, factor, cells } = cmp.mode;
   const pct = (factor - 1) * 100;
-  return `Mode: **normalized to ${reference}** (drift correction): this run's ${reference} cells are ${Math.abs(pct).toFixed(1)}% ${pct >= 0 ? 'slower' : 'faster'} than the baseline's (geometric mean of ${cells} cells), so time-like metrics were divided by ${factor.toFixed(3)} and calls/s multiplied by it before comparing. ${reference} itself is the yardstick and is not judged.`;
+  const drift = `${Math.abs(pct).toFixed(1)}% ${pct >= 0 ? 'slower' : 'faster'} than the baseline's (geometric mean of ${cells} cells)`;
+  return (
+    `Mode: **normalized to ${reference}** (drift correction): this run's ${reference} cells are ${drift}, so time-like metrics were divided by ` +
+    `${factor.toFixed(3)} and calls/s multiplied by it before comparing. ${reference} itself is the yardstick and is not judged.`
+  );
 }
 
 function row(cell: CellComparison): string[] {
@@ -74,4 +88,3 @@ function metricCell(m: MetricComparison | undefined): string {
   const text = `${num(m.baseline)} → ${num(m.current)} (${arrow}${m.changePct >= 0 ? '+' : ''}${m.changePct.toFixed(1)}%)`;
   return m.status === 'regressed' || m.status === 'improved' ? `**${text}**` : text;
 }
-

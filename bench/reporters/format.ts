@@ -1,4 +1,5 @@
-// Number formatting shared by the text reporters.
+// Number and line formatting shared by the text reporters.
+import type { SkippedEntry } from '../report/types.ts';
 
 /** 3 significant digits, never scientific: 0.412, 41.2, 4120. */
 export function num(x: number | null | undefined): string {
@@ -19,4 +20,9 @@ export function textTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
+}
+
+/** "skipped NAME CALL: failed: WHY" (it started, then failed) or "skipped NAME: WHY" (it could not run here). */
+export function skippedLine(s: SkippedEntry): string {
+  return `skipped ${s.transport}${s.call ? ` ${s.call}` : ''}: ${s.kind === 'failed' ? 'failed: ' : ''}${s.reason}`;
 }

@@ -1,4 +1,4 @@
-import type { Report } from '../types.ts';
+import type { Report } from '../report/types.ts';
 
 export function renderJson(report: Report): string {
   return `${JSON.stringify(report, null, 2)}\n`;

@@ -1,24 +1,44 @@
 // Report -> latest.md: per call, one row per transport (fastest first), and Mermaid charts GitHub renders.
-import type { Report } from '../types.ts';
+import { findTransport } from '../../transports/registry.ts';
+import type { Report } from '../report/types.ts';
 import { num, table } from './format.ts';
-import { cpuCell, latencyCell, sections, type Row, type Section } from './view.ts';
+import { cpuCell, latencyCell, type Row, type Section, sections } from './view.ts';
 
 export function renderMarkdown(report: Report): string {
-  const m = report.meta;
   const out = [
     '# rpcbench report',
     '',
-    `${m.date} · node ${m.node} · ${m.os.platform} ${m.os.arch} · ${m.cpu.model} × ${m.cpu.count} · commit ${m.gitCommit?.slice(0, 10) ?? 'unknown'} · ${m.durationSec} s`,
+    machineLine(report),
     '',
-    `Options: ${(m.options.runs ?? 1) > 1 ? `${m.options.runs} runs × ` : ''}${m.options.trials} trials × ${m.options.durationSec} s (median shown), warm-up ${m.options.warmupSec} s, fib(${m.options.fibN}), server work ${m.options.serverWorkUs} µs${Object.entries(m.options.serverWorkUsByTransport ?? {}).map(([t, us]) => ` (${t}: ${us} µs)`).join('')}${m.options.quick ? ', quick' : ''}.`,
-    'Latency in µs (p50/p99 with one call in flight), calls/s per concurrency, bytes per call on the wire (request/response, TCP payload), CPU µs per call (client/server).',
+    optionsLine(report),
+    'Latency in µs (p50/p99 with one call in flight), calls/s per concurrency, bytes per call on the wire (request/response, TCP payload), ' +
+      'CPU µs per call (client/server).',
     '',
   ];
   for (const section of sections(report)) out.push(...renderSection(section), '');
   if (report.skipped.length) {
-    out.push('## Skipped', '', ...report.skipped.map((s) => `- **${s.transport}**${s.call ? ` ${s.call}` : ''}: ${s.reason}`), '');
+    out.push(
+      '## Skipped',
+      '',
+      ...report.skipped.map((s) => `- **${s.transport}**${s.call ? ` ${s.call}` : ''}: ${s.kind === 'failed' ? 'failed: ' : ''}${s.reason}`),
+      '',
+    );
   }
   return out.join('\n');
+}
+
+function machineLine({ meta: m }: Report): string {
+  const commit = m.gitCommit?.slice(0, 10) ?? 'unknown';
+  return `${m.date} · node ${m.node} · ${m.os.platform} ${m.os.arch} · ${m.cpu.model} × ${m.cpu.count} · commit ${commit} · ${m.durationSec} s`;
+}
+
+function optionsLine({ meta: { options: o } }: Report): string {
+  const runs = (o.runs ?? 1) > 1 ? `${o.runs} runs × ` : '';
+  const work = Object.entries(o.serverWorkUsByTransport ?? {})
+    .map(([t, us]) => ` (${t}: ${us} µs)`)
+    .join('');
+  const timing = `${runs}${o.trials} trials × ${o.durationSec} s (median shown), warm-up ${o.warmupSec} s`;
+  return `Options: ${timing}, fib(${o.fibN}), server work ${o.serverWorkUs} µs${work}${o.quick ? ', quick' : ''}.`;
 }
 
 function renderSection(s: Section): string[] {
@@ -44,11 +64,11 @@ function rowCells(r: Row, concurrencies: number[]): string[] {
   ];
 }
 
-/** A bar chart of calls/s at the highest concurrency. inproc is left out: it is orders of magnitude off the scale. */
+/** A bar chart of calls/s at the highest concurrency, of the transports whose traits say they are charted. */
 function chart(s: Section): string[] {
   const c = s.concurrencies.at(-1);
   if (c === undefined) return [];
-  const rows = s.rows.filter((r) => r.transport !== 'inproc' && r.throughput.has(c));
+  const rows = s.rows.filter((r) => isCharted(r.transport) && r.throughput.has(c));
   if (rows.length < 2) return [];
   return [
     '```mermaid',
@@ -61,3 +81,6 @@ function chart(s: Section): string[] {
     '',
   ];
 }
+
+/** Transports this build does not know (a report from elsewhere) are charted. */
+const isCharted = (name: string) => findTransport(name)?.traits.charted ?? true;

@@ -1,6 +1,6 @@
 // Report -> the plain-text summary printed on stdout at the end of a run.
-import type { Report } from '../types.ts';
-import { num, textTable } from './format.ts';
+import type { Report } from '../report/types.ts';
+import { num, skippedLine, textTable } from './format.ts';
 import { latencyCell, sections } from './view.ts';
 
 export function renderSummary(report: Report): string {
@@ -11,10 +11,17 @@ export function renderSummary(report: Report): string {
     const rows = s.rows.map((r) => {
       const lat = latencyCell(r).latencyUs;
       const b = r.first.bytesPerCall;
-      return [r.transport, num(lat.p50), num(lat.p99), ...s.concurrencies.map((c) => num(r.throughput.get(c)?.callsPerSec)), b ? `${b.request}/${b.response}` : '-', String(r.errors)];
+      return [
+        r.transport,
+        num(lat.p50),
+        num(lat.p99),
+        ...s.concurrencies.map((c) => num(r.throughput.get(c)?.callsPerSec)),
+        b ? `${b.request}/${b.response}` : '-',
+        String(r.errors),
+      ];
     });
     out.push(textTable(header, rows), '');
   }
-  for (const s of report.skipped) out.push(`skipped ${s.transport}${s.call ? ` ${s.call}` : ''}: ${s.reason}`);
+  for (const s of report.skipped) out.push(skippedLine(s));
   return out.join('\n');
 }

@@ -1,6 +1,6 @@
 // Groups a report's cells into sections (call x payload size) with one row per transport,
 // the shape both text reporters print. Pure data shaping: no measuring, no formatting.
-import type { CallName, CellResult, Report } from '../types.ts';
+import type { CallName, CellResult, Report } from '../report/types.ts';
 
 export interface Row {
   transport: string;

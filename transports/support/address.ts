@@ -46,3 +46,12 @@ export function maskAddress(address: string): string {
     return address.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
   }
 }
+
+/** Ports of URL schemes that may leave the port out. */
+const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443, 'amqp:': 5672, 'amqps:': 5671 };
+
+/** Host and port of the first hop an address leads to (the server, or the broker): what a relay forwards to. */
+export function firstHop(address: string): HostPort {
+  const url = new URL(address);
+  return hostPort(url, DEFAULT_PORTS[url.protocol]);
+}

@@ -36,12 +36,20 @@ async function locate(): Promise<Broker> {
   const problem = await probe(url);
   if (!problem) return { url, reason: null };
   if (!dockerReachable()) {
-    return { url: null, reason: `no RabbitMQ broker at ${maskAddress(url)} (${problem}) and no Docker engine to start one: set AMQP_URL to a broker, or start RabbitMQ (rabbitmq-server -detached), or start Docker` };
+    return {
+      url: null,
+      reason:
+        `no RabbitMQ broker at ${maskAddress(url)} (${problem}) and no Docker engine to start one: ` +
+        'set AMQP_URL to a broker, or start RabbitMQ (rabbitmq-server -detached), or start Docker',
+    };
   }
   try {
     return { url: await startContainer(), reason: null };
   } catch (error) {
-    return { url: null, reason: `no RabbitMQ broker at ${maskAddress(url)} (${problem}), and starting ${RABBITMQ_IMAGE} with Docker failed: ${(error as Error).message}` };
+    return {
+      url: null,
+      reason: `no RabbitMQ broker at ${maskAddress(url)} (${problem}), and starting ${RABBITMQ_IMAGE} with Docker failed: ${(error as Error).message}`,
+    };
   }
 }
 
@@ -63,7 +71,10 @@ function dockerReachable(): boolean {
 async function startContainer(): Promise<string> {
   // imported lazily: runs without Docker never load testcontainers
   const { GenericContainer, Wait } = await import('testcontainers');
-  const container = await new GenericContainer(RABBITMQ_IMAGE).withExposedPorts(5672).withWaitStrategy(Wait.forLogMessage(/Server startup complete/)).start();
+  const container = await new GenericContainer(RABBITMQ_IMAGE)
+    .withExposedPorts(5672)
+    .withWaitStrategy(Wait.forLogMessage(/Server startup complete/))
+    .start();
   cleanup = async () => void (await container.stop({ remove: true }));
   return `amqp://guest:guest@${container.getHost()}:${container.getMappedPort(5672)}`;
 }

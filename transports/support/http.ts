@@ -1,5 +1,8 @@
-// Body reading with a size limit, shared by the HTTP-based servers (http, xmlrpc).
-import type { IncomingMessage } from 'node:http';
+// What the HTTP-based transports (http, xmlrpc) share: the server set-up and body reading with a size limit.
+import http from 'node:http';
+import type { ServerHandle } from '../transport.ts';
+import { hostPort, parseAddress } from './address.ts';
+import { closerFor, listen } from './sockets.ts';
 
 export class BodyTooLargeError extends Error {
   constructor(limit: number) {
@@ -8,7 +11,7 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-export function readBody(stream: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export function readBody(stream: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(stream.headers['content-length'] ?? 0);
     if (declared > maxBytes) return reject(new BodyTooLargeError(maxBytes));
@@ -24,4 +27,14 @@ export function readBody(stream: IncomingMessage, maxBytes: number): Promise<Buf
     stream.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     stream.on('error', reject);
   });
+}
+
+/** An HTTP/1.1 server on `listen` (http://HOST:PORT) that `close` stops for good, keep-alive connections included. */
+export async function serveHttp(listenAt: string, path: string, handler: http.RequestListener): Promise<ServerHandle> {
+  const { host, port } = hostPort(parseAddress(listenAt, ['http:']));
+  // keep-alive well beyond a trial, so a closed-loop client never pays a reconnect inside the timed interval
+  const server = http.createServer({ keepAliveTimeout: 30_000 }, handler);
+  const close = closerFor(server);
+  const bound = await listen(server, host, port);
+  return { address: `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}${path}`, close };
 }

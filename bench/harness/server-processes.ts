@@ -1,9 +1,9 @@
-// Starts the server a benchmark talks to: in a child process (the default), in-process (inproc),
-// or not at all (--target: a server somebody else runs).
-import { fork, type ChildProcess } from 'node:child_process';
+// Starts the server a benchmark talks to: in a child process (the default), in the bench process (a transport
+// whose traits say inProcess), or not at all (--target: a server somebody else runs).
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createService, type ServiceOptions } from '../transports/contract.ts';
-import type { ServerOptions, Transport } from '../transports/transport.ts';
+import { createService, type ServiceOptions } from '../../transports/contract.ts';
+import type { ServerOptions, Transport } from '../../transports/transport.ts';
 import { onShutdown } from './shutdown.ts';
 
 export interface ServerProcessConfig {
@@ -24,18 +24,18 @@ export interface RunningServer {
 
 const READY_TIMEOUT_MS = 20_000;
 const tsxLoader = import.meta.resolve('tsx');
-const entry = fileURLToPath(new URL('./server-process.ts', import.meta.url));
+const entry = fileURLToPath(new URL('./server-child.ts', import.meta.url));
 
 export function targetServer(address: string): RunningServer {
   return { address, cpuUsageUs: async () => null, deathReason: async () => null, stop: async () => {} };
 }
 
 export async function startServer(transport: Transport, config: Omit<ServerProcessConfig, 'transport'>): Promise<RunningServer> {
-  if (!transport.wire) {
+  if (transport.traits.inProcess) {
     const handle = await transport.serve(config.listen, createService(config.service), config.server);
     return { address: handle.address, cpuUsageUs: async () => null, deathReason: async () => null, stop: () => handle.close() };
   }
-  const count = transport.serverProcesses ?? 1;
+  const count = transport.traits.serverProcesses;
   const children = await Promise.all(Array.from({ length: count }, () => startChild({ ...config, transport: transport.name })));
   return count === 1 ? children[0]! : combine(children);
 }
@@ -83,13 +83,19 @@ async function startChild(config: ServerProcessConfig): Promise<RunningServer> {
 
 function waitReady(child: ChildProcess, config: ServerProcessConfig, death: () => string | null): Promise<string> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`${config.transport} server did not start within ${READY_TIMEOUT_MS / 1000} s`))), READY_TIMEOUT_MS);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${config.transport} server did not start within ${READY_TIMEOUT_MS / 1000} s`));
+    }, READY_TIMEOUT_MS);
     child.on('message', (msg: { type: string; address?: string; message?: string }) => {
       if (msg.type === 'ready') resolve(msg.address!);
       if (msg.type === 'failed') reject(new Error(`${config.transport} server failed to start on ${config.listen}: ${msg.message}`));
       if (msg.type !== 'cpu') clearTimeout(timer);
     });
-    child.on('exit', () => (clearTimeout(timer), reject(new Error(death() ?? 'server exited'))));
+    child.on('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(death() ?? 'server exited'));
+    });
   });
 }
 

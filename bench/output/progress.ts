@@ -1,10 +1,8 @@
 // Progress on stderr: a bar on a TTY, one plain line per cell otherwise (CI logs).
 import cliProgress from 'cli-progress';
-import type { RunEvents } from './runner.ts';
-import type { CellKey } from './types.ts';
-
-const label = (c: CellKey) =>
-  `${c.transport} ${c.call}${c.call === 'fib' ? '' : `(${c.payloadEntries})`} ${c.scenario}${c.scenario === 'rate' ? ` ${c.ratePerSec}/s` : ` c=${c.concurrency}`}`;
+import type { RunEvents } from '../harness/runner.ts';
+import { cellLabel as label } from '../report/cells.ts';
+import { skippedLine } from '../reporters/format.ts';
 
 export interface Progress extends RunEvents {
   stop(): void;
@@ -14,7 +12,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
   if (!stream.isTTY) {
     return {
       cellStart: (cell, i, total) => stream.write(`[${i + 1}/${total}] ${label(cell)}\n`),
-      skipped: (e) => stream.write(`skipped ${e.transport}${e.call ? ` ${e.call}` : ''}: ${e.reason}\n`),
+      skipped: (e) => stream.write(`${skippedLine(e)}\n`),
       stop: () => {},
     };
   }
@@ -29,7 +27,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
       bar ??= multi.create(total, 0, { cell: '' });
       bar.update(i, { cell: label(cell) });
     },
-    skipped: (e) => multi.log(`skipped ${e.transport}${e.call ? ` ${e.call}` : ''}: ${e.reason}\n`),
+    skipped: (e) => multi.log(`${skippedLine(e)}\n`),
     stop: () => multi.stop(),
   };
 }

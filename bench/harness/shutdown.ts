@@ -10,7 +10,11 @@ export function onShutdown(hook: () => Promise<void> | void): () => void {
 }
 
 export async function runShutdownHooks(): Promise<void> {
-  const pending = [...hooks].map((h) => Promise.resolve().then(h).catch(() => {}));
+  const pending = [...hooks].map((h) =>
+    Promise.resolve()
+      .then(h)
+      .catch(() => {}),
+  );
   hooks.clear();
   await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, 5000))]);
 }

@@ -2,10 +2,10 @@
 // IPC protocol: child -> parent {type:'ready', address} | {type:'failed', message} | {type:'cpu', id, usage};
 //               parent -> child {type:'cpu', id} | {type:'stop'}.
 // The child exits when told to stop or when the parent goes away (IPC disconnect), so no server outlives a run.
-import { createService } from '../transports/contract.ts';
-import { findTransport } from '../transports/registry.ts';
-import type { ServerHandle } from '../transports/transport.ts';
-import type { ServerProcessConfig } from './servers.ts';
+import { createService } from '../../transports/contract.ts';
+import { findTransport } from '../../transports/registry.ts';
+import type { ServerHandle } from '../../transports/transport.ts';
+import type { ServerProcessConfig } from './server-processes.ts';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ServerProcessConfig;
 let server: ServerHandle | undefined;

@@ -1,10 +1,15 @@
-// A cell's identity, and how results of one cell from several runs fold into one (--runs N, pooled reports).
-import { medianOfTrials } from './stats.ts';
+// A cell's identity and name, and how results of one cell from several runs fold into one (--runs N, pooled reports).
+import { medianOfTrials } from './trials.ts';
 import type { CellKey, CellResult } from './types.ts';
 
-/** e.g. "tcp getObj throughput c16 100e": how the gate and its summary name a cell. */
-export function cellKey(c: CellKey): string {
-  return [c.transport, c.call, c.scenario, `c${c.concurrency}`, c.ratePerSec === null ? '' : `${c.ratePerSec}/s`, `${c.payloadEntries}e`].filter(Boolean).join(' ');
+/**
+ * How every output names a cell, and the key cells are matched by: "NAME getObj(100) throughput c=16",
+ * "NAME fib latency c=1", "NAME getObj(100) rate 1000/s c=16". fib has no payload, so none is named.
+ */
+export function cellLabel(c: CellKey): string {
+  const call = c.call === 'fib' ? c.call : `${c.call}(${c.payloadEntries})`;
+  const load = c.scenario === 'rate' ? `${c.ratePerSec}/s c=${c.concurrency}` : `c=${c.concurrency}`;
+  return `${c.transport} ${call} ${c.scenario} ${load}`;
 }
 
 /** Trials appended, medians and sums recomputed; the first run's bytes per call are kept (they are deterministic). */
@@ -22,9 +27,9 @@ export function mergeCells(seen: CellResult, next: CellResult): CellResult {
   };
 }
 
-/** Folds results into `cells` by key. */
+/** Folds results into `cells` by label. */
 export function addCell(cells: Map<string, CellResult>, cell: CellResult): void {
-  const key = cellKey(cell);
+  const key = cellLabel(cell);
   const seen = cells.get(key);
   cells.set(key, seen ? mergeCells(seen, cell) : cell);
 }

@@ -1,15 +1,16 @@
 // Runs a plan: for each group, start (or reach) the server, connect one client, run every cell's
 // warm-up and trials, and return typed results. Reports progress through events; never formats.
-import { callSpec, type CallSpec } from '../transports/contract.ts';
-import type { ClientHandle, ClientOptions } from '../transports/transport.ts';
-import type { BenchOptions } from './options.ts';
-import type { Plan, PlanGroup } from './plan.ts';
-import { closedLoop, openLoop, Recorder, type Limits } from './scenarios.ts';
-import { startServer, targetServer, type RunningServer } from './servers.ts';
-import { latencyUs, medianOfTrials, round3 } from './stats.ts';
-import type { BytesPerCall, CellKey, CellResult, SkippedEntry, TrialResult } from './types.ts';
-import { measureBytesPerCall } from './wire.ts';
-import { addCell } from './cells.ts';
+import { type CallSpec, callSpec } from '../../transports/contract.ts';
+import type { ClientHandle, ClientOptions } from '../../transports/transport.ts';
+import type { RunOutput } from '../report/build.ts';
+import { addCell } from '../report/cells.ts';
+import { medianOfTrials, round3 } from '../report/trials.ts';
+import type { BytesPerCall, CellKey, CellResult, SkippedEntry, TrialResult } from '../report/types.ts';
+import { measureBytesPerCall } from './byte-count.ts';
+import type { Plan, PlanGroup, RunConfig } from './plan.ts';
+import { closedLoop, type Limits, openLoop, Recorder } from './scenarios.ts';
+import { type RunningServer, startServer, targetServer } from './server-processes.ts';
+import { latencyUs } from './stats.ts';
 
 export interface RunEvents {
   cellStart?(cell: CellKey, index: number, total: number): void;
@@ -17,26 +18,28 @@ export interface RunEvents {
   skipped?(entry: SkippedEntry): void;
 }
 
-export interface RunOutput {
-  results: CellResult[];
-  skipped: SkippedEntry[];
-}
-
 /**
  * With --runs N the whole plan runs N times, each run with its own server processes, and each trial keeps
  * its run number: runs of one build differ more than trials of one run, and the gate needs to see that.
  */
-export async function runPlan(plan: Plan, options: BenchOptions, events: RunEvents = {}): Promise<RunOutput> {
+export async function runPlan(plan: Plan, events: RunEvents = {}): Promise<RunOutput> {
+  const { config } = plan;
   const skipped = new Map(plan.skipped.map((s) => [JSON.stringify(s), s]));
   const cells = new Map<string, CellResult>();
-  const total = plan.groups.reduce((n, g) => n + g.cells.length, 0) * options.runs;
+  const total = plan.groups.reduce((n, g) => n + g.cells.length, 0) * config.runs;
   let index = 0;
-  for (let run = 0; run < options.runs; run++) {
+  for (let run = 0; run < config.runs; run++) {
     for (const group of plan.groups) {
-      const results = await runGroup(group, options, options.runs > 1 ? run : null, (cell) => events.cellStart?.(cell, index++, total), (entry) => {
-        if (!skipped.has(JSON.stringify(entry))) events.skipped?.(entry);
-        skipped.set(JSON.stringify(entry), entry);
-      });
+      const results = await runGroup(
+        group,
+        config,
+        config.runs > 1 ? run : null,
+        (cell) => events.cellStart?.(cell, index++, total),
+        (entry) => {
+          if (!skipped.has(JSON.stringify(entry))) events.skipped?.(entry);
+          skipped.set(JSON.stringify(entry), entry);
+        },
+      );
       for (const r of results) {
         events.cellDone?.(r);
         addCell(cells, r);
@@ -46,35 +49,43 @@ export async function runPlan(plan: Plan, options: BenchOptions, events: RunEven
   return { results: [...cells.values()], skipped: [...skipped.values()] };
 }
 
-async function runGroup(group: PlanGroup, options: BenchOptions, run: number | null, onCell: (c: CellKey) => void, onSkip: (e: SkippedEntry) => void): Promise<CellResult[]> {
-  const clientOptions: ClientOptions = { timeoutMs: options.timeoutMs, maxMessageBytes: options.maxMessageBytes };
+async function runGroup(
+  group: PlanGroup,
+  config: RunConfig,
+  run: number | null,
+  onCell: (c: CellKey) => void,
+  onSkip: (e: SkippedEntry) => void,
+): Promise<CellResult[]> {
+  const clientOptions: ClientOptions = { timeoutMs: config.timeoutMs, maxMessageBytes: config.maxMessageBytes };
   const results: CellResult[] = [];
   let server: RunningServer | undefined;
   let client: ClientHandle | undefined;
   const remaining = [...group.cells];
   try {
-    server = group.target
-      ? targetServer(group.target)
-      : await startServer(group.transport, {
-          listen: group.transport.benchListen?.() ?? group.transport.defaultListen,
-          service: { payloadEntries: group.payloadEntries, serverWorkUs: options.serverWorkUsByTransport[group.transport.name] ?? options.serverWorkUs },
-          server: { maxMessageBytes: options.maxMessageBytes },
-        });
+    server =
+      group.server.kind === 'target'
+        ? targetServer(group.server.address)
+        : await startServer(group.transport, {
+            listen: group.server.listen,
+            service: group.server.service,
+            server: { maxMessageBytes: config.maxMessageBytes },
+          });
     client = await group.transport.connect(server.address, clientOptions);
     const bytes = new Map<string, BytesPerCall | null>();
     while (remaining.length) {
       const cell = remaining[0]!;
       onCell(cell);
-      const spec = callSpec(cell.call, { payloadEntries: cell.payloadEntries, fibN: options.fibN });
-      if (!bytes.has(cell.call)) bytes.set(cell.call, options.wire ? await measureBytesPerCall(group.transport, server.address, spec, clientOptions) : null);
-      results.push(await runCell(cell, spec, client, server, options, run, bytes.get(cell.call)!));
+      const spec = callSpec(cell.call, { payloadEntries: cell.payloadEntries, fibN: config.fibN });
+      if (!bytes.has(cell.call))
+        bytes.set(cell.call, config.countBytes ? await measureBytesPerCall(group.transport, server.address, spec, clientOptions) : null);
+      results.push(await runCell(cell, spec, client, server, config, run, bytes.get(cell.call)!));
       remaining.shift();
     }
   } catch (error) {
     // a dead server explains the failure better than the client's error; its exit may lag the socket close
     const reason = (await server?.deathReason(1000)) ?? (error instanceof Error ? error.message : String(error));
     const calls = [...new Set(remaining.map((c) => c.call))];
-    for (const call of calls) onSkip({ transport: group.transport.name, call, reason: `failed: ${reason}` });
+    for (const call of calls) onSkip({ kind: 'failed', transport: group.transport.name, call, reason });
   } finally {
     await client?.close().catch(() => {});
     await server?.stop();
@@ -82,13 +93,21 @@ async function runGroup(group: PlanGroup, options: BenchOptions, run: number | n
   return results;
 }
 
-async function runCell(cell: CellKey, spec: CallSpec, client: ClientHandle, server: RunningServer, options: BenchOptions, run: number | null, bytesPerCall: BytesPerCall | null): Promise<CellResult> {
+async function runCell(
+  cell: CellKey,
+  spec: CallSpec,
+  client: ClientHandle,
+  server: RunningServer,
+  config: RunConfig,
+  run: number | null,
+  bytesPerCall: BytesPerCall | null,
+): Promise<CellResult> {
   const call = () => client.call(spec.method, spec.args);
-  await runScenario(cell, call, spec, { durationMs: options.warmupSec * 1000, maxCalls: null }, new Recorder());
-  const limits: Limits = { durationMs: options.count ? Infinity : options.durationSec * 1000, maxCalls: options.count };
+  await runScenario(cell, call, spec, { durationMs: config.warmupMs, maxCalls: null }, new Recorder());
+  const limits: Limits = { durationMs: config.durationMs, maxCalls: config.count };
   const trials: TrialResult[] = [];
   const errorMessages = new Set<string>();
-  for (let i = 0; i < options.trials; i++) {
+  for (let i = 0; i < config.trials; i++) {
     const rec = new Recorder();
     const serverCpu0 = await server.cpuUsageUs();
     const clientCpu0 = process.cpuUsage();
@@ -109,7 +128,7 @@ async function runCell(cell: CellKey, spec: CallSpec, client: ClientHandle, serv
         server: serverCpu0 === null || serverCpu1 === null ? null : perCall(serverCpu1 - serverCpu0),
       },
     });
-    rec.errorMessages.forEach((m) => errorMessages.size < 5 && errorMessages.add(m));
+    for (const m of rec.errorMessages) if (errorMessages.size < 5) errorMessages.add(m);
   }
   const sum = (f: (t: TrialResult) => number) => trials.reduce((n, t) => n + f(t), 0);
   return {

@@ -44,7 +44,7 @@ function normalUpperTail(current: readonly number[], baseline: readonly number[]
   const counts = new Map<number, number>();
   for (const x of [...current, ...baseline]) counts.set(x, (counts.get(x) ?? 0) + 1);
   const tieTerm = [...counts.values()].reduce((s, t) => s + (t ** 3 - t), 0);
-  const variance = (n1 * n2 / 12) * (n + 1 - tieTerm / (n * (n - 1)));
+  const variance = ((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1)));
   if (variance <= 0) return 1;
   const z = (u - 0.5 - (n1 * n2) / 2) / Math.sqrt(variance);
   return 1 - normalCdf(z);
@@ -52,8 +52,8 @@ function normalUpperTail(current: readonly number[], baseline: readonly number[]
 
 function normalCdf(z: number): number {
   // Abramowitz-Stegun 7.1.26, accurate to 1e-7: plenty for a p-value compared with 0.05
-  const t = 1 / (1 + 0.3275911 * Math.abs(z) / Math.SQRT2);
-  const erf = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(z * z) / 2);
+  const t = 1 / (1 + (0.3275911 * Math.abs(z)) / Math.SQRT2);
+  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(z * z) / 2);
   return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
 

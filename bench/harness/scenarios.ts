@@ -2,8 +2,8 @@
 //   closedLoop: C workers, each sends its next call when the last one returns (latency = C of 1).
 //   openLoop:   calls start on a fixed schedule whatever the replies do; latency counts from the
 //               scheduled start, so a stalled server is not hidden (coordinated omission, as in wrk2 and k6).
-import { CallTimeoutError, RemoteError } from '../transports/contract.ts';
-import { newHistogram, type Histogram } from './stats.ts';
+import { CallTimeoutError, RemoteError } from '../../transports/contract.ts';
+import { type Histogram, newHistogram } from './stats.ts';
 
 export type Call = () => Promise<unknown>;
 export type Check = (reply: unknown) => string | null;
@@ -100,10 +100,13 @@ export async function openLoop(call: Call, check: Check, ratePerSec: number, max
         continue;
       }
       inFlight++;
-      const done = call().then(
-        (reply) => rec.settle(reply, check, performance.now() - due),
-        (error) => rec.fail(error),
-      ).catch((error) => void (aborted ??= error)).finally(() => inFlight--);
+      const done = call()
+        .then(
+          (reply) => rec.settle(reply, check, performance.now() - due),
+          (error) => rec.fail(error),
+        )
+        .catch((error) => void (aborted ??= error))
+        .finally(() => inFlight--);
       inFlightDone.push(done);
     }
   }

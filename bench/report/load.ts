@@ -1,9 +1,9 @@
-// Reads reports for the gate: every file must parse and validate, or it is bad input (exit 2).
+// Reads report files (for the gate, --baseline, merging): each must parse and validate, or it is bad input (exit 2).
 // Several files per side are merged (their trials pooled), so CI can interleave base and head runs.
 import { readFileSync } from 'node:fs';
-import { addCell } from '../cells.ts';
-import { SCHEMA_VERSION, type CellResult, type Report } from '../types.ts';
-import { reportProblems } from '../validate.ts';
+import { addCell } from './cells.ts';
+import { type CellResult, type Report, SCHEMA_VERSION } from './types.ts';
+import { reportProblems } from './validate.ts';
 
 export class InputError extends Error {}
 
@@ -21,7 +21,8 @@ export function loadReport(file: string): Report {
     throw new InputError(`${file} is not JSON: ${(error as Error).message}`);
   }
   const version = (value as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (version !== SCHEMA_VERSION) throw new InputError(`${file} has schemaVersion ${JSON.stringify(version)}; this rpcbench reads ${SCHEMA_VERSION} (re-run the baseline with this version)`);
+  if (version !== SCHEMA_VERSION)
+    throw new InputError(`${file} has schemaVersion ${JSON.stringify(version)}; this rpcbench reads ${SCHEMA_VERSION} (re-run the baseline with this version)`);
   const problems = reportProblems(value);
   if (problems.length) throw new InputError(`${file} is not an rpcbench report: ${problems.join('; ')}`);
   return value as Report;

@@ -1,11 +1,13 @@
 // Result types that cross module boundaries. The JSON report is exactly `Report`;
-// reports/report.schema.json describes the same shape and test/schema.test.ts keeps the two in step.
+// bench/report/report.schema.json describes the same shape, and test/report.test.ts validates a real report against it.
 // Units live in the field names: ...Us = microseconds, ...Bytes = bytes, ...PerSec = per second.
+import { METHODS, type MethodName } from '../../transports/contract.ts';
 
 export const SCHEMA_VERSION = 1;
 
-export const CALLS = ['getObj', 'sendObj', 'fib'] as const;
-export type CallName = (typeof CALLS)[number];
+/** The calls a cell can make: the contract's methods. */
+export const CALLS = METHODS;
+export type CallName = MethodName;
 
 export const SCENARIOS = ['latency', 'throughput', 'rate'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -74,6 +76,8 @@ export interface CellResult extends CellKey {
 }
 
 export interface SkippedEntry {
+  /** `unavailable`: could not run here (no broker, ...); `failed`: started, then failed (a dead server, ...). */
+  kind: 'unavailable' | 'failed';
   transport: string;
   /** null: the whole transport was skipped. */
   call: CallName | null;

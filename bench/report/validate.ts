@@ -1,4 +1,4 @@
-// Validates a parsed report against bench/report.schema.json. Used by the tests and by compare
+// Validates a parsed report against bench/report/report.schema.json. Used by the tests and by compare
 // (a baseline that does not match the schema is bad input, exit 2).
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';

@@ -1,0 +1,75 @@
+// Command-line parsing shared by every command: one error type, one error format, one parser per kind of value.
+// Bad input is a UsageError: one line naming what is allowed, exit 2, before any work starts.
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+export class UsageError extends Error {}
+
+type Spec = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * util.parseArgs with its errors rewritten as one line in our words: its own texts run to several lines
+ * ("To specify a positional argument starting with a '-' ...") and mention things our commands do not have.
+ */
+export function parseFlags<S extends Spec>(argv: string[], spec: S, positionals = false) {
+  try {
+    return parseArgs({ args: argv, options: spec, allowPositionals: positionals, strict: true });
+  } catch (error) {
+    throw new UsageError(rewrite(error as Error & { code?: string }));
+  }
+}
+
+function rewrite(error: Error & { code?: string }): string {
+  const option = /'(-[^']*)'/.exec(error.message)?.[1];
+  switch (error.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `Unknown option '${option ?? '?'}' (see --help)`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      // "argument is ambiguous" (a value starting with '-') or a missing value
+      return /ambiguous/.test(error.message)
+        ? `${option}: its value starts with '-'; write ${option}=VALUE (see --help)`
+        : `${option}: needs a value (see --help)`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument ${JSON.stringify(/'([^']*)'/.exec(error.message)?.[1] ?? '')} (see --help)`;
+    default:
+      return `${error.message.split('\n')[0]} (see --help)`;
+  }
+}
+
+/** A flag's value, refusing the empty string: `--concurrency ''` is a mistake, not "the default". */
+export function given(flag: string, value: string | undefined): string | undefined {
+  if (value !== undefined && value.trim() === '') throw new UsageError(`${flag}: needs a value, got an empty string`);
+  return value;
+}
+
+export function int(flag: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
+    throw new UsageError(`${flag}: ${JSON.stringify(value)} is not a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+export function ints(flag: string, value: string, min: number, max: number): number[] {
+  return [...new Set(value.split(',').map((v) => int(flag, v, min, max)))];
+}
+
+export function seconds(flag: string, value: string, min = 0.001): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value.trim());
+  const s = m ? Number(m[1]) / (m[2] === 'ms' ? 1000 : 1) : Number.NaN;
+  if (!(s >= min && s <= 3600)) {
+    throw new UsageError(`${flag}: ${JSON.stringify(value)} is not a duration like 0.5, 2s or 500ms (at least ${min} s, at most 3600 s)`);
+  }
+  return s;
+}
+
+/** A comma-separated list of names, each one of `allowed`. */
+export function names(flag: string, value: string, allowed: readonly string[]): string[] {
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = list.filter((n) => !allowed.includes(n));
+  if (unknown.length) throw new UsageError(`${flag}: unknown ${unknown.map((u) => JSON.stringify(u)).join(', ')}; allowed: ${allowed.join(', ')}`);
+  if (!list.length) throw new UsageError(`${flag}: needs at least one of: ${allowed.join(', ')}`);
+  return [...new Set(list)];
+}

@@ -1,0 +1,238 @@
+// `npm run bench` options -> validated BenchOptions. Bad input is a UsageError (exit 2, one line).
+import { MAX_FIB_N } from '../../transports/contract.ts';
+import { defaultTransports, groups, type Purpose, resolve, TransportNameError } from '../../transports/registry.ts';
+import { maskAddress } from '../../transports/support/address.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../../transports/transport.ts';
+import { normalizeFlag } from '../gate/config.ts';
+import type { PlanRequest } from '../harness/plan.ts';
+import { CALLS, type CallName, type ReportOptions, SCENARIOS, type ScenarioName } from '../report/types.ts';
+import { given, int, ints, names, parseFlags, seconds, UsageError } from './args.ts';
+
+/** Everything a bench run was asked to do; the plan and the report options are derived from it. */
+export interface BenchOptions extends PlanRequest {
+  quick: boolean;
+  outDir: string;
+  baseline: string | null;
+  /** Drift correction for --baseline: a reference transport, AUTO_REFERENCE, or null. */
+  normalize: string | null;
+  list: boolean;
+  help: boolean;
+}
+
+/** `--amqp-variants` and the like: one flag per group of transports, generated from the registry. */
+function groupFlags(): Array<{ flag: string; group: string; members: string[]; defaults: string[] }> {
+  return [...groups()].map(([group, members]) => ({
+    flag: `${group}-variants`,
+    group,
+    members: members.map((t) => t.name),
+    defaults: members.filter((t) => t.traits.inDefault).map((t) => t.name),
+  }));
+}
+
+const short = (group: string, name: string) => name.slice(group.length + 1);
+
+export function help(): string {
+  const variants = groupFlags().map(
+    (g) =>
+      `  --${g.flag} a,b${' '.repeat(Math.max(1, 21 - g.flag.length))}${g.group} variants: ${g.members.map((m) => short(g.group, m)).join(', ')}, or all\n` +
+      `                          (default: ${g.defaults.map((m) => short(g.group, m)).join(',')})`,
+  );
+  return `Usage: npm run bench -- [options]
+
+Runs every transport x call x scenario and writes reports/latest.json and reports/latest.md.
+
+  --transports a,b        transports to run (default: all available; see --list); a group name
+                          (e.g. amqp) means its chosen variants, GROUP:* all of them
+${variants.join('\n')}
+  --calls a,b             ${CALLS.join(',')} (default: all)
+  --scenarios a,b         ${SCENARIOS.join(',')} (default: latency,throughput)
+  --concurrency 1,16,64   calls in flight for throughput (default 1,16,64; --quick 16)
+  --rate N                calls/s for the open-loop rate scenario (default 1000)
+  --duration S            seconds per trial, e.g. 0.5 or 500ms (default 0.4; --quick 0.1)
+  --warmup S              seconds of warm-up per cell, not measured (default 0.15; --quick 0.05)
+  --count N               calls per trial instead of a duration
+  --trials N              trials per cell; the median is reported, all are kept (default 3)
+  --runs N                run the whole matrix N times, each run with fresh servers; the gate then
+                          takes runs, not trials, as its samples (default 1)
+  --payload-entries N,M   entries in the getObj/sendObj object (default 100)
+  --server-work-us N      server busy-waits N microseconds per call (default 0); per transport:
+                          zerorpc=40 or 0,zerorpc=40 (inject a slowdown into one transport)
+  --fib-n N               n for fib calls, 0..${MAX_FIB_N} (default 20)
+  --timeout-ms N          per-call timeout (default 10000)
+  --max-message-bytes N   decoder size limit on both sides (default ${DEFAULT_MAX_MESSAGE_BYTES})
+  --no-wire               skip the bytes-on-the-wire pass
+  --target NAME=ADDRESS   benchmark a server the suite did not start (repeatable),
+                          e.g. --target xmlrpc=http://127.0.0.1:4242
+  --baseline FILE[,FILE]  compare the run with a baseline report (exit 1 on regression; the gate
+                          wants 8+ runs per side, e.g. --quick --runs 8 --trials 1 for both)
+  --normalize             with --baseline: correct machine drift by the wire-floor transport's cells
+  --reference TRANSPORT   with --baseline: normalize to this transport instead
+  --out DIR               where reports go (default reports)
+  --quick                 a short run for CI and smoke tests (under 30 s)
+  --list                  list transports and exit
+  --help                  this text
+`;
+}
+
+function spec() {
+  const variants = Object.fromEntries(groupFlags().map((g) => [g.flag, { type: 'string' as const }]));
+  return {
+    transports: { type: 'string' },
+    ...variants,
+    calls: { type: 'string' },
+    scenarios: { type: 'string' },
+    concurrency: { type: 'string' },
+    rate: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    count: { type: 'string' },
+    trials: { type: 'string' },
+    runs: { type: 'string' },
+    'payload-entries': { type: 'string' },
+    'server-work-us': { type: 'string' },
+    'fib-n': { type: 'string' },
+    'timeout-ms': { type: 'string' },
+    'max-message-bytes': { type: 'string' },
+    'no-wire': { type: 'boolean' },
+    target: { type: 'string', multiple: true },
+    baseline: { type: 'string' },
+    normalize: { type: 'boolean' },
+    reference: { type: 'string' },
+    out: { type: 'string' },
+    quick: { type: 'boolean' },
+    list: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
+}
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const raw = parseFlags(argv, spec()).values as Record<string, string | string[] | boolean | undefined>;
+  const str = (flag: string) => given(`--${flag}`, raw[flag] as string | undefined);
+  const flag = (name: string) => (raw[name] as boolean | undefined) ?? false;
+  const quick = flag('quick');
+  if ((flag('normalize') || str('reference')) && !str('baseline')) throw new UsageError('--normalize and --reference only apply with --baseline FILE');
+  const targets = parseTargets((raw.target as string[] | undefined) ?? []);
+  const opt = <T>(name: string, parse: (v: string) => T, fallback: T): T => {
+    const v = str(name);
+    return v === undefined ? fallback : parse(v);
+  };
+  return {
+    transports: chooseTransports(str('transports'), targets, str),
+    transportsExplicit: str('transports') !== undefined || Object.keys(targets).length > 0,
+    calls: opt('calls', (v) => names('--calls', v, CALLS) as CallName[], [...CALLS]),
+    scenarios: opt('scenarios', (v) => names('--scenarios', v, SCENARIOS) as ScenarioName[], ['latency', 'throughput']),
+    concurrency: opt('concurrency', (v) => ints('--concurrency', v, 1, 10_000), quick ? [16] : [1, 16, 64]),
+    ratePerSec: opt('rate', (v) => int('--rate', v, 1, 1_000_000), 1000),
+    durationSec: opt('duration', (v) => seconds('--duration', v), quick ? 0.1 : 0.4),
+    warmupSec: opt('warmup', (v) => seconds('--warmup', v, 0), quick ? 0.05 : 0.15),
+    count: opt('count', (v) => int('--count', v, 1, 1e9), null),
+    trials: opt('trials', (v) => int('--trials', v, 1, 1000), 3),
+    runs: opt('runs', (v) => int('--runs', v, 1, 1000), 1),
+    payloadEntries: opt('payload-entries', (v) => ints('--payload-entries', v, 0, 1_000_000), [100]),
+    ...serverWork(str('server-work-us')),
+    fibN: opt('fib-n', (v) => int('--fib-n', v, 0, MAX_FIB_N), 20),
+    timeoutMs: opt('timeout-ms', (v) => int('--timeout-ms', v, 1, 3_600_000), 10_000),
+    maxMessageBytes: opt('max-message-bytes', (v) => int('--max-message-bytes', v, 1024, 1 << 30), DEFAULT_MAX_MESSAGE_BYTES),
+    countBytes: !flag('no-wire'),
+    targets,
+    quick,
+    outDir: opt('out', (v) => v, 'reports'),
+    baseline: str('baseline') ?? null,
+    normalize: normalizeFlag(str('reference'), flag('normalize')),
+    list: flag('list'),
+    help: flag('help'),
+  };
+}
+
+/** Names of the transports `name` means for `purpose`, or a UsageError naming `flag`. */
+function transportNames(flag: string, name: string, purpose: Purpose): string[] {
+  try {
+    return resolve(name, purpose).map((t) => t.name);
+  } catch (error) {
+    // in a list flag, as every list flag says it; in NAME=VALUE flags, which kind of name is wrong
+    if (error instanceof TransportNameError && flag === '--transports')
+      throw new UsageError(`${flag}: ${error.message.replace('unknown transport', 'unknown')}`);
+    if (error instanceof TransportNameError) throw new UsageError(`${flag}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** `N`, `NAME=N` or a mix (`0,zerorpc=40`): a default and per-transport overrides. */
+function serverWork(value: string | undefined): Pick<BenchOptions, 'serverWorkUs' | 'serverWorkUsByTransport'> {
+  const out = { serverWorkUs: 0, serverWorkUsByTransport: {} as Record<string, number> };
+  for (const item of (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const eq = item.indexOf('=');
+    const us = int('--server-work-us', eq < 0 ? item : item.slice(eq + 1), 0, 10_000_000);
+    if (eq < 0) out.serverWorkUs = us;
+    else for (const name of transportNames('--server-work-us', item.slice(0, eq), 'one')) out.serverWorkUsByTransport[name] = us;
+  }
+  return out;
+}
+
+function parseTargets(list: string[]): Record<string, string> {
+  const targets: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    if (eq <= 0 || eq === item.length - 1) throw new UsageError(`--target: ${JSON.stringify(item)} should be NAME=ADDRESS, e.g. xmlrpc=http://127.0.0.1:4242`);
+    for (const name of transportNames('--target', item.slice(0, eq), 'one')) targets[name] = item.slice(eq + 1);
+  }
+  return targets;
+}
+
+/** --transports (groups expanded) or the default matrix; a group's members follow its --GROUP-variants flag. */
+function chooseTransports(list: string | undefined, targets: Record<string, string>, str: (flag: string) => string | undefined): string[] {
+  const chosen = new Map(groupFlags().map((g) => [g.group, variantsOf(g, str(g.flag))]));
+  const expand = (name: string) => (chosen.has(name) ? chosen.get(name)! : transportNames('--transports', name, 'run'));
+  if (list === undefined) {
+    if (Object.keys(targets).length) return Object.keys(targets);
+    const grouped = new Set([...chosen.values()].flat());
+    const inGroup = (name: string) => groupFlags().some((g) => g.members.includes(name));
+    return [
+      ...defaultTransports()
+        .map((t) => t.name)
+        .filter((n) => !inGroup(n)),
+      ...[...grouped],
+    ];
+  }
+  const requested = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!requested.length) throw new UsageError('--transports: needs at least one transport (see --list)');
+  return [...new Set(requested.flatMap(expand))];
+}
+
+function variantsOf(g: ReturnType<typeof groupFlags>[number], value: string | undefined): string[] {
+  if (value === undefined) return g.defaults;
+  if (value.trim() === 'all') return g.members;
+  return names(
+    `--${g.flag}`,
+    value,
+    g.members.map((m) => short(g.group, m)),
+  ).map((n) => `${g.group}:${n}`);
+}
+
+/** The options as the report records them: enough to reproduce the run, addresses masked, defaults left out. */
+export function reportOptions(r: BenchOptions): ReportOptions {
+  return {
+    transports: r.transports,
+    calls: r.calls,
+    scenarios: r.scenarios,
+    concurrency: r.concurrency,
+    ratePerSec: r.ratePerSec,
+    durationSec: r.durationSec,
+    warmupSec: r.warmupSec,
+    trials: r.trials,
+    ...(r.runs > 1 ? { runs: r.runs } : {}),
+    payloadEntries: r.payloadEntries,
+    serverWorkUs: r.serverWorkUs,
+    ...(Object.keys(r.serverWorkUsByTransport).length ? { serverWorkUsByTransport: r.serverWorkUsByTransport } : {}),
+    fibN: r.fibN,
+    timeoutMs: r.timeoutMs,
+    quick: r.quick,
+    targets: Object.fromEntries(Object.entries(r.targets).map(([name, address]) => [name, maskAddress(address)])),
+  };
+}

@@ -1,0 +1,247 @@
+// Baseline runs + current runs -> a typed Comparison. Measures nothing and formats nothing.
+//
+// A metric regresses only when its change is beyond its threshold AND a one-sided Mann-Whitney test over the
+// samples (see samples.ts) says the change is not noise. Two families of tests, Holm-corrected at alpha/2 each so
+// that a whole comparison cries wolf with probability <= alpha: every metric of every cell, and one test per
+// transport over all its cells' p50, which sees a transport-wide slowdown too small for any one noisy cell to show.
+import { cellLabel } from '../report/cells.ts';
+import { InputError } from '../report/load.ts';
+import { median } from '../report/trials.ts';
+import type { CellResult, Report } from '../report/types.ts';
+import { type GateConfig, type Metric, thresholdsFor } from './config.ts';
+import { mannWhitneyGreater } from './mann-whitney.ts';
+import { adjust, type Mode, modeFor, type Scaling } from './normalize.ts';
+import { type CellSamples, groupBy, type SampleUnit, type Side, type Stat, sideOf } from './samples.ts';
+import { bySeverity, enoughSamples, type Status, statusOf, type Tested, verdictsOf, worst } from './verdicts.ts';
+
+export type { Mode, SampleUnit, Status };
+
+export interface MetricComparison {
+  metric: Metric;
+  baseline: number;
+  current: number;
+  /** Signed change of the (normalized) median, in percent: +10 means the value grew 10%. */
+  changePct: number;
+  /** The change in the metric's worse direction (latency up, calls/s down), in percent. */
+  worsePct: number;
+  thresholdPct: number;
+  /** p-value of the one-sided test that current is worse; null for deterministic metrics (bytes). */
+  p: number | null;
+  status: Status;
+}
+
+export interface CellComparison {
+  /** The cell's label (cellLabel), also its key. */
+  key: string;
+  transport: string;
+  call: string;
+  scenario: string;
+  concurrency: number;
+  payloadEntries: number;
+  metrics: MetricComparison[];
+  status: Status;
+}
+
+/** A transport as a whole: the geometric mean change of p50 over its cells, tested per sample. */
+export interface TransportComparison {
+  transport: string;
+  cells: number;
+  changePct: number;
+  thresholdPct: number;
+  p: number | null;
+  status: Status;
+}
+
+export interface Comparison {
+  mode: Mode;
+  alpha: number;
+  unit: SampleUnit;
+  /** Fewest samples a matched cell has on each side. */
+  samples: { baseline: number; current: number };
+  /** How many tests each Holm family spread its alpha/2 over. */
+  tests: { cells: number; transports: number };
+  cells: CellComparison[];
+  transports: TransportComparison[];
+  onlyInBaseline: string[];
+  onlyInCurrent: string[];
+  /** Regressed cells plus regressed transports: the gate fails when this is not 0. */
+  regressions: number;
+  warnings: string[];
+}
+
+interface MetricSpec {
+  metric: Metric;
+  higherIsWorse: boolean;
+  scaling: Scaling;
+  value(s: Stat): number;
+}
+
+const SPECS: MetricSpec[] = [
+  { metric: 'p50', higherIsWorse: true, scaling: 'divide', value: (s) => s.latencyUs.p50 },
+  { metric: 'p99', higherIsWorse: true, scaling: 'divide', value: (s) => s.latencyUs.p99 },
+  { metric: 'callsPerSec', higherIsWorse: false, scaling: 'multiply', value: (s) => s.callsPerSec },
+  { metric: 'cpuPerCall', higherIsWorse: true, scaling: 'divide', value: (s) => s.cpuUsPerCall.client + (s.cpuUsPerCall.server ?? 0) },
+];
+
+type Pair = readonly [CellSamples, CellSamples];
+
+export function compareReports(baseline: Report[], current: Report[], config: GateConfig): Comparison {
+  const base = sideOf(baseline);
+  const cur = sideOf(current);
+  const matched = [...cur.cells.keys()].filter((k) => base.cells.has(k));
+  if (!matched.length) throw new InputError('nothing to compare: no cell (transport, call, scenario, concurrency, payload) is in both reports');
+  const warnings = optionWarnings(baseline[0]!, current[0]!);
+  if (base.unit !== cur.unit) warnings.push('one side is a single run and the other several: samples are trials, which understate run-to-run noise');
+  const pairs = matched.map((k) => [base.cells.get(k)!, cur.cells.get(k)!] as const);
+  const mode = modeFor(config.normalize, pairs);
+  const level = config.alpha / 2;
+
+  const measured = pairs.map((pair) => measureCell(pair, config, mode));
+  const cellTests = measured.flatMap((m) => (m.isReference ? [] : m.metrics.filter((x) => !x.deterministic)));
+  const transportTests = transportsOf(pairs, mode).map((t) => measureTransport(t, config));
+  const cellLevel = level / Math.max(1, cellTests.length);
+  const transportLevel = level / Math.max(1, transportTests.length);
+  const enough = enoughSamples([...cellTests, ...transportTests], [cellLevel, transportLevel]);
+  if (!enough.ok) {
+    throw new InputError(
+      `too few samples to decide: no test can reach p <= ${enough.level.toPrecision(2)} with these; give ${enough.need} or more per side ` +
+        `(bench --runs ${enough.need}, or ${enough.need} report files per side, comma-separated)`,
+    );
+  }
+  const cellVerdicts = verdictsOf(cellTests, level);
+  const cells = measured.map((m) => judgeCell(m, cellVerdicts, cellLevel)).sort(bySeverity);
+  const transportVerdicts = verdictsOf(transportTests, level);
+  const transports = transportTests.map((t) => judgeTransport(t, transportVerdicts.get(t) ?? false, transportLevel)).sort(bySeverity);
+  const count = (side: Side) => Math.min(...matched.map((k) => side.cells.get(k)!.samples.length));
+  return {
+    mode,
+    alpha: config.alpha,
+    unit: base.unit === 'run' && cur.unit === 'run' ? 'run' : 'trial',
+    samples: { baseline: count(base), current: count(cur) },
+    tests: { cells: cellTests.length, transports: transportTests.length },
+    cells,
+    transports,
+    onlyInBaseline: [...base.cells.keys()].filter((k) => !cur.cells.has(k)),
+    onlyInCurrent: [...cur.cells.keys()].filter((k) => !base.cells.has(k)),
+    regressions: cells.filter((c) => c.status === 'regressed').length + transports.filter((t) => t.status === 'regressed').length,
+    warnings,
+  };
+}
+
+function optionWarnings(baseline: Report, current: Report): string[] {
+  const b = baseline.meta.options;
+  const c = current.meta.options;
+  if (b.fibN !== c.fibN) throw new InputError(`incompatible reports: fib(${b.fibN}) in the baseline, fib(${c.fibN}) now; re-run one with --fib-n`);
+  const warnings: string[] = [];
+  if (b.durationSec !== c.durationSec || b.trials !== c.trials)
+    warnings.push(`the runs differ in duration or trials (${b.trials}×${b.durationSec} s vs ${c.trials}×${c.durationSec} s)`);
+  const work = (o: typeof b) => JSON.stringify([o.serverWorkUs, o.serverWorkUsByTransport ?? {}]);
+  if (work(b) !== work(c)) warnings.push(`server work differs: ${work(b)} µs in the baseline, ${work(c)} µs now`);
+  return warnings;
+}
+
+/** One metric of one cell before the verdict. */
+interface Measured extends Tested, Omit<MetricComparison, 'p' | 'status'> {}
+
+interface MeasuredCell {
+  cell: CellResult;
+  isReference: boolean;
+  metrics: Measured[];
+}
+
+function measureCell([base, cur]: Pair, config: GateConfig, mode: Mode): MeasuredCell {
+  const thresholds = thresholdsFor(config, cur.cell.transport);
+  const metrics = SPECS.map((spec) => {
+    const b = base.samples.map((s) => spec.value(s.stat));
+    const c = cur.samples.map((s) => adjust(spec.scaling, spec.value(s.stat), mode));
+    return measure(spec.metric, spec.higherIsWorse, b, c, thresholds[spec.metric]);
+  });
+  const bytes = (c: CellResult) => (c.bytesPerCall ? c.bytesPerCall.request + c.bytesPerCall.response : null);
+  const [bb, cb] = [bytes(base.cell), bytes(cur.cell)];
+  if (bb !== null && cb !== null) {
+    metrics.push({ ...change('bytesPerCall', true, bb, cb, thresholds.bytesPerCall), deterministic: true, pWorse: null, pBetter: null, minP: 0 });
+  }
+  return { cell: cur.cell, isReference: mode.kind === 'normalized' && cur.cell.transport === mode.reference, metrics };
+}
+
+function change(metric: Metric, higherIsWorse: boolean, b: number, c: number, thresholdPct: number) {
+  const changePct = b === 0 ? (c === 0 ? 0 : Number.POSITIVE_INFINITY) : (c / b - 1) * 100;
+  return { metric, baseline: b, current: c, changePct, worsePct: higherIsWorse ? changePct : -changePct, thresholdPct };
+}
+
+function measure(metric: Metric, higherIsWorse: boolean, base: number[], cur: number[], thresholdPct: number): Measured {
+  const out = change(metric, higherIsWorse, median(base), median(cur), thresholdPct);
+  const [worse, better] = higherIsWorse
+    ? [mannWhitneyGreater(cur, base), mannWhitneyGreater(base, cur)]
+    : [mannWhitneyGreater(base, cur), mannWhitneyGreater(cur, base)];
+  return { ...out, deterministic: false, pWorse: worse.p, pBetter: better.p, minP: worse.minP };
+}
+
+function judgeCell(m: MeasuredCell, rejected: Map<Measured, boolean>, level: number): CellComparison {
+  const metrics = m.metrics.map((x): MetricComparison => {
+    const { pWorse, pBetter, minP, deterministic, ...rest } = x;
+    return { ...rest, p: pWorse, status: statusOf(x, rejected.get(x) ?? false, level) };
+  });
+  const { transport, call, scenario, concurrency, payloadEntries } = m.cell;
+  const status = m.isReference ? 'reference' : worst(metrics.map((x) => x.status));
+  return { key: cellLabel(m.cell), transport, call, scenario, concurrency, payloadEntries, metrics, status };
+}
+
+/** A transport's matched cells on both sides, for the transport-wide test. */
+interface TransportCells {
+  transport: string;
+  pairs: Pair[];
+  mode: Mode;
+}
+
+function transportsOf(pairs: readonly Pair[], mode: Mode): TransportCells[] {
+  const by = groupBy(
+    pairs.filter(([b]) => !(mode.kind === 'normalized' && b.cell.transport === mode.reference)),
+    ([b]) => b.cell.transport,
+  );
+  return [...by].map(([transport, ps]) => ({ transport, pairs: ps, mode }));
+}
+
+interface MeasuredTransport extends Tested {
+  transport: string;
+  cells: number;
+  changePct: number;
+}
+
+/**
+ * Per sample (run), the mean over the transport's cells of log(p50 / the baseline's median p50 of that cell):
+ * how much slower this run was across the whole transport. Samples missing a cell are left out.
+ */
+function measureTransport(t: TransportCells, config: GateConfig): MeasuredTransport {
+  const baseMedian = t.pairs.map(([b]) => median(b.samples.map((s) => s.stat.latencyUs.p50)));
+  const scores = (side: 0 | 1) => {
+    const logChanges = t.pairs.flatMap((pair, i) =>
+      pair[side].samples.map((s) => {
+        const p50 = side === 1 ? adjust('divide', s.stat.latencyUs.p50, t.mode) : s.stat.latencyUs.p50;
+        return { index: s.index, value: Math.log(p50 / baseMedian[i]!) };
+      }),
+    );
+    const perIndex = [...groupBy(logChanges, (x) => x.index).values()];
+    return perIndex.filter((xs) => xs.length === t.pairs.length).map((xs) => xs.reduce((a, x) => a + x.value, 0) / xs.length);
+  };
+  const [b, c] = [scores(0), scores(1)];
+  const test = mannWhitneyGreater(c, b);
+  const ok = b.length > 0 && c.length > 0;
+  const changePct = ok ? (Math.exp(median(c) - median(b)) - 1) * 100 : 0;
+  const thresholdPct = thresholdsFor(config, t.transport).p50;
+  return {
+    transport: t.transport,
+    cells: t.pairs.length,
+    changePct,
+    worsePct: changePct,
+    thresholdPct,
+    deterministic: false,
+    pWorse: ok ? test.p : null,
+    pBetter: ok ? mannWhitneyGreater(b, c).p : null,
+    minP: test.minP,
+  };
+}
+
+function judgeTransport(t: MeasuredTransport, rejected: boolean, level: number): TransportComparison {
+  return { transport: t.transport, cells: t.cells, changePct: t.changePct, thresholdPct: t.thresholdPct, p: t.pWorse, status: statusOf(t, rejected, level) };
+}

@@ -1,0 +1,101 @@
+// Thresholds for the regression gate: defaults, then rpcbench.config.json (or the "rpcbench" key of
+// package.json), per metric and per transport. Percentages: 10 means a 10% change in the worse direction.
+// The file is checked against config.schema.json: a config of the wrong shape is bad input (exit 2).
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+
+export const METRICS = ['p50', 'p99', 'callsPerSec', 'bytesPerCall', 'cpuPerCall'] as const;
+export type Metric = (typeof METRICS)[number];
+export type Thresholds = Record<Metric, number>;
+
+export interface GateConfig {
+  thresholds: Thresholds;
+  /** Per-transport overrides by transport name, e.g. {"NAME": {"p99": 50}}. */
+  transports: Record<string, Partial<Thresholds>>;
+  /** Family-wise significance level of the whole comparison. */
+  alpha: number;
+  /** Reference transport for drift correction: a name, AUTO_REFERENCE, or null for an absolute comparison. */
+  normalize: string | null;
+}
+
+/** Normalizing without a name: the wire floor, else the harness floor. */
+export const AUTO_REFERENCE = 'auto';
+
+/** --reference NAME or --normalize from a command line; null leaves the config's choice. */
+export function normalizeFlag(reference: string | undefined, normalize: boolean | undefined): string | null {
+  return reference ?? (normalize ? AUTO_REFERENCE : null);
+}
+
+/** 10% on p50 and calls/s, 25% on the noisier p99, any growth in bytes (they are deterministic), 25% on CPU. */
+export const DEFAULT_CONFIG: GateConfig = {
+  thresholds: { p50: 10, p99: 25, callsPerSec: 10, bytesPerCall: 0, cpuPerCall: 25 },
+  transports: {},
+  alpha: 0.05,
+  normalize: null,
+};
+
+export class ConfigError extends Error {}
+
+const schema = JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')) as object;
+const validate = new Ajv({ allErrors: true, allowUnionTypes: true, verbose: true }).compile<ConfigSection>(schema);
+
+interface ConfigSection {
+  thresholds?: Partial<Thresholds>;
+  transports?: Record<string, Partial<Thresholds>>;
+  alpha?: number;
+  normalize?: boolean | string | null;
+}
+
+export function loadConfig(explicit: string | null, cwd = process.cwd()): GateConfig {
+  const file = explicit ?? path.join(cwd, 'rpcbench.config.json');
+  if (existsSync(file)) return fromSection(sectionOf(readJson(file), file), file);
+  if (explicit) throw new ConfigError(`config file ${explicit} does not exist`);
+  const pkg = path.join(cwd, 'package.json');
+  const raw = existsSync(pkg) ? (readJson(pkg) as { rpcbench?: unknown } | null)?.rpcbench : undefined;
+  return raw === undefined ? structuredClone(DEFAULT_CONFIG) : fromSection(sectionOf(raw, `${pkg} "rpcbench"`), pkg);
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** The gate's section: `{"compare": {...}}`, or the section itself. */
+function sectionOf(raw: unknown, source: string): ConfigSection {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new ConfigError(`${source}: must be a JSON object, got ${raw === null ? 'null' : typeof raw}`);
+  const section = 'compare' in raw ? (raw as { compare: unknown }).compare : raw;
+  if (!validate(section)) {
+    const problems = (validate.errors ?? []).slice(0, 3).map(describe);
+    throw new ConfigError(`${source}: ${problems.join('; ')}`);
+  }
+  return section;
+}
+
+function describe(e: NonNullable<typeof validate.errors>[number]): string {
+  const where = e.instancePath ? e.instancePath.slice(1).replaceAll('/', '.') : 'the section';
+  if (e.keyword === 'additionalProperties') {
+    const key = (e.params as { additionalProperty: string }).additionalProperty;
+    const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+    const what = allowed.includes('p50') ? 'metric' : 'key';
+    return `${where}: unknown ${what} "${key}"; allowed: ${allowed.join(', ')}`;
+  }
+  return `${where} ${e.message ?? 'is invalid'}`;
+}
+
+function fromSection(s: ConfigSection, _source: string): GateConfig {
+  const config = structuredClone(DEFAULT_CONFIG);
+  Object.assign(config.thresholds, s.thresholds ?? {});
+  config.transports = { ...(s.transports ?? {}) };
+  if (s.alpha !== undefined) config.alpha = s.alpha;
+  if (s.normalize !== undefined) config.normalize = s.normalize === true ? AUTO_REFERENCE : s.normalize || null;
+  return config;
+}
+
+export function thresholdsFor(config: GateConfig, transport: string): Thresholds {
+  return { ...config.thresholds, ...config.transports[transport] };
+}

@@ -1,0 +1,113 @@
+// What to run -> the plan: cells grouped by server (one server per transport and payload size), each group
+// carrying its own choices (our server and how it is set up, or a foreign one), and the run configuration.
+// Transports that cannot run here become `skipped` entries, or a PlanError when the user named them.
+import type { ServiceOptions } from '../../transports/contract.ts';
+import { findTransport } from '../../transports/registry.ts';
+import type { Transport } from '../../transports/transport.ts';
+import type { CallName, CellKey, ReportOptions, SkippedEntry } from '../report/types.ts';
+
+/** A transport the user asked for by name cannot run: exit 2, before anything starts. */
+export class PlanError extends Error {}
+
+/** What a plan is made from (the bench command's options satisfy it): what the report records, and more. */
+export interface PlanRequest extends Omit<ReportOptions, 'runs' | 'serverWorkUsByTransport' | 'quick'> {
+  /** The user named these transports (or targets): one that cannot run is then an error, not a skip. */
+  transportsExplicit: boolean;
+  /** Calls per trial instead of a duration, when set. */
+  count: number | null;
+  /** Whole-plan repetitions, each with fresh server processes. */
+  runs: number;
+  /** Per-transport server work over serverWorkUs: how a slowdown is injected into one transport on purpose. */
+  serverWorkUsByTransport: Record<string, number>;
+  maxMessageBytes: number;
+  /** Run the untimed bytes-on-the-wire pass. */
+  countBytes: boolean;
+}
+
+/** Our own server, and how it is set up; or a server somebody else runs. */
+export type ServerChoice = { kind: 'own'; listen: string; service: ServiceOptions } | { kind: 'target'; address: string };
+
+export interface PlanGroup {
+  transport: Transport;
+  server: ServerChoice;
+  payloadEntries: number;
+  cells: CellKey[];
+}
+
+/** How every cell runs: the same for all groups. */
+export interface RunConfig {
+  runs: number;
+  trials: number;
+  /** Each trial lasts this long, or `count` calls when that is set. */
+  durationMs: number;
+  count: number | null;
+  warmupMs: number;
+  fibN: number;
+  timeoutMs: number;
+  maxMessageBytes: number;
+  countBytes: boolean;
+}
+
+export interface Plan {
+  groups: PlanGroup[];
+  skipped: SkippedEntry[];
+  config: RunConfig;
+}
+
+export async function makePlan(request: PlanRequest): Promise<Plan> {
+  const skipped: SkippedEntry[] = [];
+  const groups: PlanGroup[] = [];
+  for (const name of request.transports) {
+    const transport = findTransport(name)!;
+    const target = request.targets[name] ?? null;
+    const reason = target ? null : await transport.prepare?.();
+    if (reason) {
+      if (request.transportsExplicit) throw new PlanError(`${transport.name}: ${reason}`);
+      skipped.push({ kind: 'unavailable', transport: transport.name, call: null, reason });
+      continue;
+    }
+    if (target && transport.traits.inProcess) throw new PlanError(`--target: ${transport.name} runs in-process and cannot target a server`);
+    request.payloadEntries.forEach((payloadEntries, i) => {
+      // fib ignores the payload size, so it runs once, with the first size
+      const calls = i === 0 ? request.calls : request.calls.filter((c) => c !== 'fib');
+      if (!calls.length) return;
+      const server = serverChoice(transport, target, payloadEntries, request);
+      groups.push({ transport, server, payloadEntries, cells: cellsFor(transport.name, calls, payloadEntries, request) });
+    });
+  }
+  return { groups, skipped, config: runConfig(request) };
+}
+
+function serverChoice(transport: Transport, target: string | null, payloadEntries: number, request: PlanRequest): ServerChoice {
+  if (target) return { kind: 'target', address: target };
+  const serverWorkUs = request.serverWorkUsByTransport[transport.name] ?? request.serverWorkUs;
+  return { kind: 'own', listen: transport.benchListen?.() ?? transport.defaultListen, service: { payloadEntries, serverWorkUs } };
+}
+
+function runConfig(r: PlanRequest): RunConfig {
+  return {
+    runs: r.runs,
+    trials: r.trials,
+    durationMs: r.count ? Number.POSITIVE_INFINITY : r.durationSec * 1000,
+    count: r.count,
+    warmupMs: r.warmupSec * 1000,
+    fibN: r.fibN,
+    timeoutMs: r.timeoutMs,
+    maxMessageBytes: r.maxMessageBytes,
+    countBytes: r.countBytes,
+  };
+}
+
+function cellsFor(transport: string, calls: CallName[], payloadEntries: number, r: PlanRequest): CellKey[] {
+  const cells: CellKey[] = [];
+  for (const call of calls) {
+    for (const scenario of r.scenarios) {
+      const base = { transport, call, scenario, payloadEntries, ratePerSec: null };
+      if (scenario === 'latency') cells.push({ ...base, concurrency: 1 });
+      if (scenario === 'throughput') for (const concurrency of r.concurrency) cells.push({ ...base, concurrency });
+      // the open loop caps calls in flight at the highest concurrency asked for
+      if (scenario === 'rate') cells.push({ ...base, concurrency: Math.max(...r.concurrency), ratePerSec: r.ratePerSec });
+    }
+  }
+  return cells;
+}

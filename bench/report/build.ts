@@ -1,0 +1,43 @@
+// Results + what was asked + machine facts -> the Report written as latest.json.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { type CellResult, type Report, type ReportMeta, type ReportOptions, SCHEMA_VERSION, type SkippedEntry } from './types.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+
+export interface RunOutput {
+  results: CellResult[];
+  skipped: SkippedEntry[];
+}
+
+export function buildReport(options: ReportOptions, run: RunOutput, startedAt: Date): Report {
+  return { schemaVersion: SCHEMA_VERSION, meta: buildMeta(options, startedAt), results: run.results, skipped: run.skipped };
+}
+
+function buildMeta(options: ReportOptions, startedAt: Date): ReportMeta {
+  const cpus = os.cpus();
+  return {
+    date: startedAt.toISOString(),
+    tool: { name: pkg.name, version: pkg.version },
+    node: process.version,
+    os: { platform: os.platform(), release: os.release(), arch: os.arch() },
+    cpu: { model: cpus[0]?.model.trim() ?? 'unknown', count: cpus.length },
+    gitCommit: gitCommit(),
+    durationSec: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
+    options,
+  };
+}
+
+function gitCommit(): string | null {
+  try {
+    const dir = new URL('../..', import.meta.url);
+    return (
+      execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim() || null
+    );
+  } catch {
+    return null;
+  }
+}
