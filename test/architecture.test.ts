@@ -12,7 +12,8 @@ const sources = (dir: string): string[] =>
     .filter((f) => f.endsWith('.ts'))
     .map((f) => path.join(dir, f));
 
-const importsOf = (file: string) => [...readFileSync(path.join(ROOT, file), 'utf8').matchAll(/from '(\.[^']+)'/g)].map((m) => path.join(path.dirname(file), m[1]!));
+const importsOf = (file: string) =>
+  [...readFileSync(path.join(ROOT, file), 'utf8').matchAll(/from '(\.[^']+)'/g)].map((m) => path.join(path.dirname(file), m[1]!));
 
 /** Which folders each folder of bench/ may import from: the architecture, written down once. */
 const MAY_IMPORT: Record<string, string[]> = {
@@ -36,7 +37,11 @@ test('imports follow the flow: cli -> harness -> report -> reporters and gate ->
 
 test('transports/ imports nothing from bench/', () => {
   assert.deepEqual(
-    sources('transports').flatMap((f) => importsOf(f).filter((t) => t.startsWith('bench')).map((t) => `${f} imports ${t}`)),
+    sources('transports').flatMap((f) =>
+      importsOf(f)
+        .filter((t) => t.startsWith('bench'))
+        .map((t) => `${f} imports ${t}`),
+    ),
     [],
   );
 });

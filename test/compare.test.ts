@@ -10,7 +10,7 @@ import { mannWhitneyGreater } from '../bench/gate/mann-whitney.ts';
 import { holm } from '../bench/gate/verdicts.ts';
 import { type CallName, type CellResult, type Report, SCHEMA_VERSION, type ScenarioName, type TrialResult } from '../bench/report/types.ts';
 import { reportProblems } from '../bench/report/validate.ts';
-import { runCli } from './helpers.ts';
+import { fixture, runCli } from './helpers.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-compare-'));
 const TRANSPORTS = ['tcp', 'http', 'zerorpc'];
@@ -47,7 +47,20 @@ interface Shape {
 function trial(base: number, factor: number, jitter: number): TrialResult {
   const p50 = base * factor * (1 + jitter);
   const latencyUs = { p50, p90: p50 * 1.3, p99: p50 * 2, p999: p50 * 3, max: p50 * 4, mean: p50 * 1.1 };
-  return { calls: 1000, errors: 0, timeouts: 0, durationSec: 0.1, callsPerSec: 1e6 / p50, latencyUs, cpuUsPerCall: { client: p50 / 2, server: p50 / 3 } };
+  return {
+    startedAtMs: 1_700_000_000_000,
+    calls: 1000,
+    errors: 0,
+    timeouts: 0,
+    dropped: 0,
+    durationSec: 0.1,
+    callsPerSec: 1e6 / p50,
+    latencyUs,
+    cpuUsPerCall: { client: p50 / 2, server: p50 / 3 },
+    client: { cpuCores: 0.5, loopUtilization: 0.5 },
+    clientBound: false,
+    histogram: null,
+  };
 }
 
 function makeReport(shape: Shape = {}): Report {
@@ -74,7 +87,11 @@ function makeReport(shape: Shape = {}): Report {
         calls: 1000 * trials.length,
         errors: 0,
         timeouts: 0,
-        errorMessages: [],
+        dropped: 0,
+        errorReasons: [],
+        codecUsPerCall: null,
+        clientBound: false,
+        warmup: { sec: 0.2, steady: true },
         trials,
       });
     }
@@ -87,6 +104,7 @@ function makeReport(shape: Shape = {}): Report {
     ratePerSec: 1000,
     durationSec: 0.1,
     warmupSec: 0.05,
+    clientWorkers: 1,
     trials: shape.trials ?? 9,
     payloadEntries: [100],
     serverWorkUs: 0,
@@ -267,11 +285,24 @@ describe('compare: outputs', () => {
   });
 });
 
+test('a schema version 1 report from an older build is read as version 2, marked as not measured where it could not be', async () => {
+  const { loadReport } = await import('../bench/report/load.ts');
+  const report = loadReport(fixture('report-v1.json'));
+  assert.equal(report.schemaVersion, 2);
+  assert.deepEqual(reportProblems(report), []);
+  assert.ok(report.results.length > 0);
+  for (const cell of report.results) {
+    assert.equal(cell.codecUsPerCall, null);
+    assert.ok(cell.trials.every((t) => t.histogram === null && t.clientBound === false));
+  }
+});
+
 describe('compare: bad input exits 2 with one line', () => {
   const good = save(makeReport());
   test('missing file', () => assertBadInput(compare(good, path.join(dir, 'nope.json')), /cannot read .*nope\.json: ENOENT/));
   test('not JSON', () => assertBadInput(compare(save('{"schemaVersion": 1, '), good), /is not JSON/));
-  test('schema version mismatch', () => assertBadInput(compare(good, save({ ...makeReport(), schemaVersion: 2 })), /schemaVersion 2; this rpcbench reads 1/));
+  test('schema version mismatch', () =>
+    assertBadInput(compare(good, save({ ...makeReport(), schemaVersion: 3 })), /schemaVersion 3; this rpcbench reads 1 and 2/));
   test('JSON that is not a report', () => assertBadInput(compare(good, save({ schemaVersion: 1, results: 'x' })), /is not an rpcbench report/));
   test('nothing to compare', () => {
     const other = makeReport();

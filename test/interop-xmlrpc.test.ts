@@ -43,7 +43,7 @@ describe('our xmlrpc client against Python SimpleXMLRPCServer', () => {
     assert.deepEqual([...new Set(report.results.map((c) => c.transport))], ['xmlrpc']);
     assert.equal(report.results.length, 6);
     for (const cell of report.results) {
-      assert.equal(cell.errors, 0, `${cell.call}: ${cell.errorMessages.join('; ')}`);
+      assert.equal(cell.errors, 0, `${cell.call}: ${JSON.stringify(cell.errorReasons)}`);
       assert.ok(cell.calls > 0);
       assert.equal(cell.cpuUsPerCall.server, null);
       assert.ok(cell.bytesPerCall!.request > 0 && cell.bytesPerCall!.response > 0);

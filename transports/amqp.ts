@@ -12,7 +12,7 @@ import { maskAddress, parseAddress } from './support/address.ts';
 import { brokerUrlFromEnv, findBroker } from './support/broker.ts';
 import { errorPayload } from './support/errors.ts';
 import { PendingCalls } from './support/pending.ts';
-import { type ClientHandle, type ClientOptions, MEASURED, type ServerHandle, type ServerOptions, type Transport } from './transport.ts';
+import { type ClientHandle, type ClientOptions, type Codec, MEASURED, type ServerHandle, type ServerOptions, type Transport, type Wire } from './transport.ts';
 
 export interface AmqpVariant {
   name: string;
@@ -73,7 +73,8 @@ export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
 export const TUTORIAL_QUEUE = 'rpc_queue';
 /** Queues and exchanges named so are ours: unique per run, auto-deleted, removed at the end. */
 export const OWN_PREFIX = 'rpcbench-';
-const RUN_ID = randomBytes(4).toString('hex');
+/** Names this run's queues; RPCBENCH_RUN_ID sets it (letters, digits, dashes) so a caller can find and check them. */
+const RUN_ID = /^[\w-]{1,40}$/.test(process.env.RPCBENCH_RUN_ID ?? '') ? process.env.RPCBENCH_RUN_ID! : randomBytes(4).toString('hex');
 let brokerUrl: string | null = null;
 
 export function createAmqp(variant: AmqpVariant): Transport & { variant: AmqpVariant } {
@@ -83,6 +84,7 @@ export function createAmqp(variant: AmqpVariant): Transport & { variant: AmqpVar
     get defaultListen() {
       return `${brokerUrlFromEnv()}?queue=${TUTORIAL_QUEUE}`;
     },
+    codec: amqpCodec,
     traits: { ...MEASURED, group: 'amqp', inDefault: variant.inDefault, serverProcesses: variant.workers, clientSide: variant.clientSide },
     variant,
     benchListen: () => `${brokerUrl ?? brokerUrlFromEnv()}?queue=${OWN_PREFIX}${RUN_ID}-${variant.name}`,
@@ -96,8 +98,6 @@ export function createAmqp(variant: AmqpVariant): Transport & { variant: AmqpVar
     connect: (address, options) => connect(address, options, variant),
   };
 }
-
-export const amqpTransports = VARIANTS.map(createAmqp);
 
 interface AmqpAddress {
   /** What amqplib connects to (our own query parameters removed). */
@@ -189,31 +189,50 @@ interface Reply {
   props: Options.Publish;
 }
 
+/** The bodies: fib as the tutorial's decimal text both ways; getObj and sendObj as JSON (arguments, result). */
+export const amqpCodec: Codec = {
+  encodeRequest: (method, args) => (method === 'fib' ? String(args[0]) : JSON.stringify(args)),
+  decodeRequest: (method, wire) => parseRequest(method, bytes(wire)),
+  encodeReply: (method, result) => (method === 'fib' ? String(result) : JSON.stringify(result ?? null)),
+  decodeReply: (method, wire) => parseReply(method === 'fib' ? undefined : 'application/json', bytes(wire)),
+};
+
+function bytes(wire: Wire): Buffer {
+  return typeof wire === 'string' ? Buffer.from(wire) : Buffer.from(wire.buffer, wire.byteOffset, wire.byteLength);
+}
+
 async function answer(service: Service, msg: ConsumeMessage, maxBytes: number): Promise<Reply> {
   const method = (msg.properties.type as string | undefined) || 'fib';
   try {
     if (msg.content.length > maxBytes) throw new ServiceError('ValueError', `request of ${msg.content.length} bytes exceeds the limit of ${maxBytes} bytes`);
-    if (method === 'fib') {
-      const text = msg.content.toString('utf8').trim();
-      if (!/^-?\d+$/.test(text)) throw new ServiceError('ValueError', `fib needs the decimal n as its body, got ${JSON.stringify(text.slice(0, 40))}`);
-      return { body: Buffer.from(String(await service.handle('fib', [Number(text)]))), props: {} };
-    }
-    const args: unknown = parseJson(msg.content);
-    if (!Array.isArray(args)) throw new ServiceError('TypeError', 'the body must be a JSON array of arguments');
-    const result = await service.handle(method, args);
-    return { body: Buffer.from(JSON.stringify(result ?? null)), props: { contentType: 'application/json' } };
+    const result = await service.handle(method, parseRequest(method, msg.content));
+    return { body: Buffer.from(amqpCodec.encodeReply(method, result) as string), props: method === 'fib' ? {} : { contentType: 'application/json' } };
   } catch (error) {
     const { kind, message } = errorPayload(error);
     return { body: Buffer.from(message), props: { contentType: 'text/plain', headers: { 'x-error': kind } } };
   }
 }
 
-function parseJson(body: Buffer): unknown {
+/** The arguments of a request body; throws ServiceError for a body the method cannot take. */
+function parseRequest(method: string, body: Buffer): unknown[] {
+  if (method === 'fib') {
+    const text = body.toString('utf8').trim();
+    if (!/^-?\d+$/.test(text)) throw new ServiceError('ValueError', `fib needs the decimal n as its body, got ${JSON.stringify(text.slice(0, 40))}`);
+    return [Number(text)];
+  }
+  let args: unknown;
   try {
-    return JSON.parse(body.toString('utf8'));
+    args = JSON.parse(body.toString('utf8'));
   } catch (error) {
     throw new ServiceError('ValueError', `the body is not JSON: ${(error as Error).message}`);
   }
+  if (!Array.isArray(args)) throw new ServiceError('TypeError', 'the body must be a JSON array of arguments');
+  return args;
+}
+
+/** JSON when the reply says so, else the tutorial's decimal text. */
+function parseReply(contentType: string | undefined, body: Buffer): unknown {
+  return contentType === 'application/json' ? JSON.parse(body.toString('utf8')) : Number(body.toString('utf8'));
 }
 
 // ---- client ----
@@ -250,7 +269,7 @@ async function connect(address: string, options: ClientOptions, v: AmqpVariant):
       if (closed) return Promise.reject(closed);
       const id = String(nextId++);
       const isFib = method === 'fib';
-      const body = Buffer.from(isFib ? String(args[0]) : JSON.stringify(args));
+      const body = Buffer.from(amqpCodec.encodeRequest(method, args) as string);
       const props: Options.Publish = {
         correlationId: id,
         replyTo,
@@ -278,6 +297,8 @@ function settleReply(msg: ConsumeMessage, pending: PendingCalls<string>, maxByte
   const kind = (msg.properties.headers as Record<string, unknown> | undefined)?.['x-error'];
   if (msg.content.length > maxBytes) pending.reject(id, new Error(`reply of ${msg.content.length} bytes exceeds the limit of ${maxBytes} bytes`));
   else if (kind !== undefined) pending.reject(id, new RemoteError(String(kind), msg.content.toString('utf8')));
-  else if (msg.properties.contentType === 'application/json') pending.resolve(id, JSON.parse(msg.content.toString('utf8')));
-  else pending.resolve(id, Number(msg.content.toString('utf8'))); // the tutorial's decimal text reply
+  else pending.resolve(id, parseReply(msg.properties.contentType as string | undefined, msg.content));
 }
+
+// last: the transports use everything above
+export const amqpTransports = VARIANTS.map(createAmqp);

@@ -137,6 +137,8 @@ export interface CallSpec {
   args: unknown[];
   /** Returns why a reply is wrong, or null when it is right. */
   check(reply: unknown): string | null;
+  /** The reply the server sends: what a codec's reply encoding is timed with. */
+  result: unknown;
   /** JSON size of the application data each way: the floor for bytes on the wire. */
   payloadBytes: { request: number; response: number };
 }
@@ -147,18 +149,19 @@ export function callSpec(method: MethodName, opts: { payloadEntries: number; fib
   switch (method) {
     case 'getObj': {
       const check = objChecker('server', opts.payloadEntries);
-      return { method, args: [], check, payloadBytes: { request: 2, response: jsonBytes(makeObj('server', opts.payloadEntries)) } };
+      const result = makeObj('server', opts.payloadEntries);
+      return { method, args: [], check, result, payloadBytes: { request: 2, response: jsonBytes(result) } };
     }
     case 'sendObj': {
       const obj = makeObj('client', opts.payloadEntries);
       const check = (r: unknown) => (r === null || r === undefined ? null : `expected null, got ${JSON.stringify(r)?.slice(0, 40)}`);
-      return { method, args: [obj], check, payloadBytes: { request: jsonBytes([obj]), response: 4 } };
+      return { method, args: [obj], check, result: null, payloadBytes: { request: jsonBytes([obj]), response: 4 } };
     }
     case 'fib': {
       checkFibN(opts.fibN);
       const expected = fib(opts.fibN);
       const check = (r: unknown) => (r === expected ? null : `fib(${opts.fibN}) should be ${expected}, got ${JSON.stringify(r)}`);
-      return { method, args: [opts.fibN], check, payloadBytes: { request: jsonBytes([opts.fibN]), response: jsonBytes(expected) } };
+      return { method, args: [opts.fibN], check, result: expected, payloadBytes: { request: jsonBytes([opts.fibN]), response: jsonBytes(expected) } };
     }
   }
 }

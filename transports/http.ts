@@ -4,13 +4,24 @@ import http from 'node:http';
 import { CallTimeoutError, RemoteError, type Service, ServiceError } from './contract.ts';
 import { hostPort, parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
-import { BodyTooLargeError, readBody, serveHttp } from './support/http.ts';
-import { type ClientHandle, type ClientOptions, MEASURED, type ServerHandle, type ServerOptions, type Transport } from './transport.ts';
+import { BodyTooLargeError, post, readBody, serveHttp } from './support/http.ts';
+import { type ClientHandle, type ClientOptions, type Codec, MEASURED, type ServerHandle, type ServerOptions, type Transport, type Wire } from './transport.ts';
+
+const text = (wire: Wire) => (typeof wire === 'string' ? wire : Buffer.from(wire).toString('utf8'));
+
+/** The bodies: the JSON array of arguments, and {"result": value}. */
+const jsonCodec: Codec = {
+  encodeRequest: (_method, args) => JSON.stringify(args),
+  decodeRequest: (_method, wire) => JSON.parse(text(wire)),
+  encodeReply: (_method, result) => JSON.stringify({ result }),
+  decodeReply: (_method, wire) => (JSON.parse(text(wire)) as { result: unknown }).result,
+};
 
 export const httpJson: Transport = {
   name: 'http',
   summary: 'HTTP/1.1 + JSON, keep-alive, one POST per call',
   traits: MEASURED,
+  codec: jsonCodec,
   defaultListen: 'http://127.0.0.1:0',
   serve,
   connect,
@@ -43,27 +54,16 @@ async function connect(address: string, options: ClientOptions): Promise<ClientH
   const url = parseAddress(address, ['http:']);
   const { host, port } = hostPort(url, 80);
   // maxSockets unbounded: HTTP/1.1 has one call per connection, so concurrency C needs C sockets.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
   const base = url.pathname.replace(/\/$/, '');
   return {
-    call: (method, args) => post(agent, { host, port, path: `${base}/rpc/${method}` }, method, args, options),
+    async call(method, args) {
+      const limits = { ...options, onTimeout: () => new CallTimeoutError(method, options.timeoutMs) };
+      const reply = await post(agent, { host, port, path: `${base}/rpc/${method}` }, JSON.stringify(args), 'application/json', limits);
+      const parsed = JSON.parse(reply.body.toString('utf8')) as { result?: unknown; error?: { kind: string; message: string } };
+      if (parsed.error) throw new RemoteError(parsed.error.kind, parsed.error.message);
+      return parsed.result;
+    },
     close: async () => agent.destroy(),
   };
-}
-
-function post(agent: http.Agent, target: { host: string; port: number; path: string }, method: string, args: unknown[], options: ClientOptions) {
-  return new Promise<unknown>((resolve, reject) => {
-    const body = JSON.stringify(args);
-    const req = http.request({ ...target, agent, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
-    req.setTimeout(options.timeoutMs, () => req.destroy(new CallTimeoutError(method, options.timeoutMs)));
-    req.on('error', reject);
-    req.on('response', (res) => {
-      readBody(res, options.maxMessageBytes).then((buf) => {
-        const parsed = JSON.parse(buf.toString('utf8')) as { result?: unknown; error?: { kind: string; message: string } };
-        if (parsed.error) reject(new RemoteError(parsed.error.kind, parsed.error.message));
-        else resolve(parsed.result);
-      }, reject);
-    });
-    req.end(body);
-  });
 }

@@ -9,9 +9,10 @@ import { inproc } from './inproc.ts';
 import { tcp } from './tcp.ts';
 import type { Transport } from './transport.ts';
 import { xmlrpc } from './xmlrpc.ts';
+import { xmlrpcPackage } from './xmlrpc-package.ts';
 import { zerorpc } from './zerorpc.ts';
 
-export const TRANSPORTS: readonly Transport[] = [inproc, tcp, httpJson, xmlrpc, zerorpc, ...amqpTransports];
+export const TRANSPORTS: readonly Transport[] = [inproc, tcp, httpJson, xmlrpc, xmlrpcPackage, zerorpc, ...amqpTransports];
 
 export class TransportNameError extends Error {
   constructor(readonly unknownName: string) {

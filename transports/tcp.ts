@@ -3,23 +3,41 @@
 //   request  [id, method, args]
 //   response [id, null, result] or [id, [kind, message], null]
 import net from 'node:net';
-import { type Decoder, Encoder } from '@msgpack/msgpack';
 import { RemoteError, type Service } from './contract.ts';
 import { hostPort, parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
 import { encodeFrame, FrameDecoder } from './support/framing.ts';
-import { messageDecoder } from './support/msgpack.ts';
+import { type MessageCodec, messageCodec } from './support/msgpack.ts';
 import { PendingCalls } from './support/pending.ts';
 import { closerFor, listen as listenOn } from './support/sockets.ts';
-import { type ClientHandle, type ClientOptions, MEASURED, type ServerHandle, type ServerOptions, type Transport } from './transport.ts';
+import { type ClientHandle, type ClientOptions, type Codec, MEASURED, type ServerHandle, type ServerOptions, type Transport, type Wire } from './transport.ts';
 
 type Request = [number, string, unknown[]];
 type Response = [number, [string, string] | null, unknown];
+
+/**
+ * Calls of one connection being worked on at once (only long, sliced server work is ever in flight for long).
+ * Beyond it, and while the socket's send buffer is full, the server stops reading that connection: a client that
+ * pipelines requests and never reads its replies is held to one send buffer, not the server's whole memory.
+ */
+const MAX_IN_FLIGHT_PER_CONNECTION = 256;
+
+/** Encodes and decodes tcp messages: what the harness times as this transport's codec. */
+function tcpCodec(mp: MessageCodec): Codec {
+  const bytes = (wire: Wire) => (typeof wire === 'string' ? Buffer.from(wire) : wire);
+  return {
+    encodeRequest: (method, args) => mp.encode([0, method, args] satisfies Request),
+    decodeRequest: (_method, wire) => mp.decode(bytes(wire)),
+    encodeReply: (_method, result) => mp.encode([0, null, result] satisfies Response),
+    decodeReply: (_method, wire) => (mp.decode(bytes(wire)) as Response)[2],
+  };
+}
 
 export const tcp: Transport = {
   name: 'tcp',
   summary: 'raw TCP, length-prefixed MessagePack, multiplexed (wire floor)',
   traits: { ...MEASURED, role: 'wire-floor' },
+  codec: tcpCodec(messageCodec(Number.MAX_SAFE_INTEGER)),
   defaultListen: 'tcp://127.0.0.1:0',
   serve,
   connect,
@@ -36,38 +54,66 @@ async function serve(listen: string, service: Service, options: ServerOptions): 
 function serveConnection(socket: net.Socket, service: Service, options: ServerOptions): void {
   socket.setNoDelay(true);
   const frames = new FrameDecoder(options.maxMessageBytes);
-  const decoder = messageDecoder(options.maxMessageBytes);
-  const encoder = new Encoder();
+  const mp = messageCodec(options.maxMessageBytes);
+  const queue: Buffer[] = [];
+  let inFlight = 0;
+  let sendBufferFull = false;
+  const reply = (response: Response | null) => {
+    if (response && !socket.destroyed && !socket.write(encodeFrame(mp.encode(response)))) sendBufferFull = true;
+  };
+  // Works through the decoded requests while replies can be sent; pauses reading otherwise.
+  const pump = () => {
+    while (queue.length && !sendBufferFull && inFlight < MAX_IN_FLIGHT_PER_CONNECTION) {
+      const answer = handleFrame(queue.shift()!, service, mp);
+      if (!(answer instanceof Promise)) reply(answer);
+      else {
+        inFlight++;
+        void answer.then((response) => {
+          inFlight--;
+          reply(response);
+          pump();
+        });
+      }
+    }
+    const busy = queue.length > 0 || sendBufferFull || inFlight >= MAX_IN_FLIGHT_PER_CONNECTION;
+    if (busy !== socket.isPaused()) busy ? socket.pause() : socket.resume();
+  };
   socket.on('error', () => {}); // a client that goes away is not the server's problem
-  socket.on('data', (chunk) => {
-    let bodies: Buffer[];
+  socket.on('drain', () => {
+    sendBufferFull = false;
+    pump();
+  });
+  socket.on('data', (chunk: Buffer) => {
     try {
-      bodies = frames.push(chunk);
+      queue.push(...frames.push(chunk));
     } catch (error) {
       console.error(`tcp: dropping connection from ${socket.remoteAddress}: ${(error as Error).message}`);
       return void socket.destroy();
     }
-    for (const body of bodies) {
-      void handleFrame(body, service, decoder).then((reply) => reply && !socket.destroyed && socket.write(encodeFrame(encoder.encode(reply))));
-    }
+    pump();
   });
 }
 
-async function handleFrame(body: Buffer, service: Service, decoder: Decoder): Promise<Response | null> {
+/** The reply to one request frame; a promise only when the service works asynchronously (long server work). */
+function handleFrame(body: Buffer, service: Service, mp: MessageCodec): Response | null | Promise<Response | null> {
   let request: Request;
   try {
-    request = decoder.decode(body) as Request;
+    request = mp.decode(body) as Request;
     if (!Array.isArray(request) || typeof request[0] !== 'number' || typeof request[1] !== 'string') throw new Error('not [id, method, args]');
   } catch (error) {
     console.error(`tcp: dropping malformed frame: ${(error as Error).message}`);
     return null;
   }
   const [id, method, args] = request;
-  try {
-    return [id, null, await service.handle(method, Array.isArray(args) ? args : [])];
-  } catch (error) {
+  const fail = (error: unknown): Response => {
     const { kind, message } = errorPayload(error);
     return [id, [kind, message], null];
+  };
+  try {
+    const result = service.handle(method, Array.isArray(args) ? args : []);
+    return result instanceof Promise ? result.then((value): Response => [id, null, value], fail) : [id, null, result];
+  } catch (error) {
+    return fail(error);
   }
 }
 
@@ -77,19 +123,20 @@ async function connect(address: string, options: ClientOptions): Promise<ClientH
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   const pending = new PendingCalls<number>(options.timeoutMs);
   const frames = new FrameDecoder(options.maxMessageBytes);
-  const decoder = messageDecoder(options.maxMessageBytes);
-  const encoder = new Encoder();
+  const mp = messageCodec(options.maxMessageBytes);
   let nextId = 0;
   let closedReason: Error | null = null;
 
-  socket.on('data', (chunk) => {
+  socket.on('data', (chunk: Buffer) => {
     try {
-      for (const body of frames.push(chunk)) settle(pending, decoder.decode(body) as Response);
+      for (const body of frames.push(chunk)) settle(pending, mp.decode(body) as Response);
     } catch (error) {
       socket.destroy(error as Error);
     }
   });
-  socket.on('error', (error) => (closedReason ??= new Error(`tcp connection to ${address} failed: ${error.message}`)));
+  socket.on('error', (error) => {
+    closedReason ??= new Error(`tcp connection to ${address} failed: ${error.message}`);
+  });
   socket.on('close', () => {
     closedReason ??= new Error(`tcp server at ${address} closed the connection`);
     pending.rejectAll(closedReason);
@@ -99,7 +146,7 @@ async function connect(address: string, options: ClientOptions): Promise<ClientH
     call(method, args) {
       if (closedReason) return Promise.reject(closedReason);
       const id = nextId++ >>> 0;
-      socket.write(encodeFrame(encoder.encode([id, method, args] satisfies Request)));
+      socket.write(encodeFrame(mp.encode([id, method, args] satisfies Request)));
       return pending.add(id, method);
     },
     async close() {
@@ -110,7 +157,9 @@ async function connect(address: string, options: ClientOptions): Promise<ClientH
   };
 }
 
-function settle(pending: PendingCalls<number>, [id, error, result]: Response): void {
-  if (error) pending.reject(id, new RemoteError(error[0], error[1]));
+function settle(pending: PendingCalls<number>, response: Response): void {
+  if (!Array.isArray(response)) throw new Error('a reply is [id, error, result]');
+  const [id, error, result] = response;
+  if (error) pending.reject(id, new RemoteError(String(error[0]), String(error[1])));
   else pending.resolve(id, result);
 }

@@ -56,11 +56,28 @@ export interface TransportTraits {
   clientSide: boolean;
 }
 
+/** What goes on the wire: bytes, or text where the protocol is text (XML, JSON). */
+export type Wire = Uint8Array | string;
+
+/**
+ * A transport's message encoding, the same functions its client and server run, so that the harness can time
+ * them in isolation (the codec column of the report): the request for `method(args)` and the reply carrying
+ * `result`, each encoded by one side and decoded by the other. Framing that costs nothing (a length prefix) is left out.
+ */
+export interface Codec {
+  encodeRequest(method: string, args: unknown[]): Wire;
+  decodeRequest(method: string, wire: Wire): unknown;
+  encodeReply(method: string, result: unknown): Wire;
+  decodeReply(method: string, wire: Wire): unknown;
+}
+
 export interface Transport {
   /** CLI name, e.g. `tcp` or `amqp:direct-reply`. */
   name: string;
   summary: string;
   traits: TransportTraits;
+  /** Its message encoding; absent where nothing is encoded (a call inside the process). */
+  codec?: Codec;
   /** Address `serve` uses when none is given; port 0 picks a free port. */
   defaultListen: string;
   serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle>;

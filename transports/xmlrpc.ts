@@ -1,35 +1,36 @@
-// xmlrpc: XML-RPC over HTTP with the `xmlrpc` package, <nil/> allowed, so it interoperates with Python's
-// SimpleXMLRPCServer(allow_none=True) and ServerProxy(allow_none=True).
-// The server is node's http server plus the package's (de)serializer rather than xmlrpc.createServer,
-// because that one answers an unknown method with a bare 404 (Python expects a fault) and reads bodies of any size.
+// xmlrpc: XML-RPC over HTTP/1.1 with our own codec on a streaming XML parser (support/xmlrpc-xml.ts), <nil/>
+// allowed, so it interoperates with Python's SimpleXMLRPCServer(allow_none=True) and ServerProxy(allow_none=True).
+// Faults: code 1 for a bad call (Python's SimpleXMLRPCServer uses 1 for any exception), -32601 for an unknown
+// method and -32700 for a document that cannot be parsed (the xmlrpc-epi conventions).
 import http from 'node:http';
-import { createRequire } from 'node:module';
-import { Readable } from 'node:stream';
-import xmlrpcLib from 'xmlrpc';
 import { CallTimeoutError, RemoteError, type Service } from './contract.ts';
 import { hostPort, parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
-import { BodyTooLargeError, readBody, serveHttp } from './support/http.ts';
-import { type ClientHandle, type ClientOptions, MEASURED, type ServerHandle, type ServerOptions, type Transport } from './transport.ts';
+import { BodyTooLargeError, post, readBody, serveHttp } from './support/http.ts';
+import { readCall, readResponse, writeCall, writeFault, writeResponse } from './support/xmlrpc-xml.ts';
+import { type ClientHandle, type ClientOptions, type Codec, MEASURED, type ServerHandle, type ServerOptions, type Transport, type Wire } from './transport.ts';
 
-const require = createRequire(import.meta.url);
-const Serializer = require('xmlrpc/lib/serializer.js') as {
-  serializeMethodResponse(value: unknown): string;
-  serializeFault(fault: { faultCode: number; faultString: string }): string;
-};
-const Deserializer = require('xmlrpc/lib/deserializer.js') as new () => {
-  deserializeMethodCall(stream: Readable, cb: (error: Error | null, method: string, params: unknown[]) => void): void;
-};
+export const FAULT_BAD_CALL = 1;
+export const FAULT_NO_METHOD = -32601;
+export const FAULT_PARSE = -32700;
 
-/** Fault codes: 1 for a bad call (Python's SimpleXMLRPCServer uses 1 for any exception), -32601 unknown method (the xmlrpc-epi convention). */
-const FAULT_BAD_CALL = 1;
-const FAULT_NO_METHOD = -32601;
-const FAULT_PARSE = -32700;
+const text = (wire: Wire) => (typeof wire === 'string' ? wire : Buffer.from(wire).toString('utf8'));
+
+export const xmlrpcCodec: Codec = {
+  encodeRequest: (method, args) => writeCall(method, args),
+  decodeRequest: (_method, wire) => readCall(text(wire)),
+  encodeReply: (_method, result) => writeResponse(result),
+  decodeReply: (_method, wire) => {
+    const response = readResponse(text(wire));
+    return response.kind === 'ok' ? response.value : response.fault;
+  },
+};
 
 export const xmlrpc: Transport = {
   name: 'xmlrpc',
-  summary: 'XML-RPC over HTTP/1.1 (xmlrpc package), interoperates with Python xmlrpc',
-  traits: MEASURED,
+  summary: 'XML-RPC over HTTP/1.1 (streaming-parser codec), interoperates with Python xmlrpc',
+  traits: { ...MEASURED, group: 'xmlrpc' },
+  codec: xmlrpcCodec,
   defaultListen: 'http://127.0.0.1:0',
   serve,
   connect,
@@ -45,21 +46,24 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, servi
   try {
     body = await readBody(req, options.maxMessageBytes);
   } catch (error) {
-    return void res.writeHead(error instanceof BodyTooLargeError ? 413 : 400).end();
+    return void res.writeHead(error instanceof BodyTooLargeError ? 413 : 400, { connection: 'close' }).end();
   }
-  new Deserializer().deserializeMethodCall(Readable.from([body.toString('utf8')]), (error, method, params) => {
-    if (error) return send(res, Serializer.serializeFault({ faultCode: FAULT_PARSE, faultString: `parse error: ${error.message}` }));
-    void callToXml(service, method, params).then((xml) => send(res, xml));
-  });
+  let call: { method: string; params: unknown[] };
+  try {
+    call = readCall(body.toString('utf8'));
+  } catch (error) {
+    return send(res, writeFault({ faultCode: FAULT_PARSE, faultString: `parse error: ${(error as Error).message}` }));
+  }
+  send(res, await answer(service, call.method, call.params));
 }
 
-async function callToXml(service: Service, method: string, params: unknown[]): Promise<string> {
+async function answer(service: Service, method: string, params: unknown[]): Promise<string> {
   try {
-    return Serializer.serializeMethodResponse((await service.handle(method, params)) ?? null);
+    return writeResponse((await service.handle(method, params)) ?? null);
   } catch (error) {
     const { kind, message } = errorPayload(error);
     // Python's server formats faults as "<class 'X'>:message"; ours reads "X: message", which the client below parses back.
-    return Serializer.serializeFault({ faultCode: kind === 'NameError' ? FAULT_NO_METHOD : FAULT_BAD_CALL, faultString: `${kind}: ${message}` });
+    return writeFault({ faultCode: kind === 'NameError' ? FAULT_NO_METHOD : FAULT_BAD_CALL, faultString: `${kind}: ${message}` });
   }
 }
 
@@ -69,28 +73,24 @@ function send(res: http.ServerResponse, xml: string): void {
 
 async function connect(address: string, options: ClientOptions): Promise<ClientHandle> {
   const url = parseAddress(address, ['http:']);
-  const { host, port } = hostPort(url, 80);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
-  const clientOptions: http.RequestOptions & { signal?: AbortSignal } = { host, port, path: url.pathname || '/', agent };
-  const client = xmlrpcLib.createClient(clientOptions as Parameters<typeof xmlrpcLib.createClient>[0]);
+  const target = { ...hostPort(url, 80), path: url.pathname || '/' };
+  // HTTP/1.1 has one call per connection at a time, so concurrency C needs C sockets
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
   return {
-    call: (method, args) =>
-      new Promise((resolve, reject) => {
-        // The package passes its options object to http.request synchronously inside methodCall,
-        // so a fresh signal set just before the call applies to this call only.
-        clientOptions.signal = AbortSignal.timeout(options.timeoutMs);
-        client.methodCall(method, args, (error: unknown, value: unknown) =>
-          error ? reject(toClientError(error as Error, method, options.timeoutMs)) : resolve(value),
-        );
-      }),
+    async call(method, args) {
+      const limits = { ...options, onTimeout: () => new CallTimeoutError(method, options.timeoutMs) };
+      const reply = await post(agent, target, writeCall(method, args), 'text/xml', limits);
+      if (reply.status !== 200) throw new Error(`XML-RPC server at ${address} answered HTTP ${reply.status}`);
+      const response = readResponse(reply.body.toString('utf8'));
+      if (response.kind === 'fault') throw remoteError(response.fault.faultCode, response.fault.faultString);
+      return response.value;
+    },
     close: async () => agent.destroy(),
   };
 }
 
-function toClientError(error: Error & { faultCode?: number; faultString?: string }, method: string, timeoutMs: number): Error {
-  if (error.name === 'AbortError' || error.name === 'TimeoutError') return new CallTimeoutError(method, timeoutMs);
-  if (error.faultCode === undefined) return error;
-  // "ValueError: msg" from our server, "<class 'ValueError'>:msg" from Python's
-  const match = /^(?:<class '(?:[\w.]+\.)?(\w+)'>:|(\w+): )(.*)$/s.exec(error.faultString ?? '');
-  return match ? new RemoteError(match[1] ?? match[2]!, match[3]!) : new RemoteError(`Fault${error.faultCode}`, error.faultString ?? '');
+/** A fault as a RemoteError: "ValueError: msg" from our server, "<class 'ValueError'>:msg" from Python's. */
+export function remoteError(faultCode: number, faultString: string): RemoteError {
+  const match = /^(?:<class '(?:[\w.]+\.)?(\w+)'>:|(\w+): )(.*)$/s.exec(faultString);
+  return match ? new RemoteError(match[1] ?? match[2]!, match[3]!) : new RemoteError(`Fault${faultCode}`, faultString);
 }

@@ -7,14 +7,13 @@
 //   '_zpc_hb' [0] heartbeats flow on open channels (a peer gives up after two silent intervals);
 //   '_zpc_more' [openSlots] is flow control for streams, which single replies never need.
 import { randomUUID } from 'node:crypto';
-import { type Decoder, Encoder } from '@msgpack/msgpack';
 import * as zmq from 'zeromq';
 import { RemoteError, type Service } from './contract.ts';
 import { hostPort, parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
-import { messageDecoder } from './support/msgpack.ts';
+import { type MessageCodec, messageCodec } from './support/msgpack.ts';
 import { PendingCalls } from './support/pending.ts';
-import { type ClientHandle, type ClientOptions, MEASURED, type ServerHandle, type ServerOptions, type Transport } from './transport.ts';
+import { type ClientHandle, type ClientOptions, type Codec, MEASURED, type ServerHandle, type ServerOptions, type Transport, type Wire } from './transport.ts';
 
 /** An id as received: zerorpc-python sends str, older peers bytes; it is echoed back with its own type. */
 export type MessageId = string | Uint8Array;
@@ -34,11 +33,24 @@ export interface ZerorpcConfig {
   heartbeatMs: number;
 }
 
+/** Encodes and decodes ZeroRPC events: what the harness times as this transport's codec. */
+function zerorpcCodec(mp: MessageCodec): Codec {
+  const bytes = (wire: Wire) => (typeof wire === 'string' ? Buffer.from(wire) : wire);
+  const header = { message_id: '0000000a-1f2e-4d3c-8b7a-0123456789ab', v: 3 };
+  return {
+    encodeRequest: (method, args) => mp.encode([header, method, args]),
+    decodeRequest: (_method, wire) => decodeEvent(mp, bytes(wire)),
+    encodeReply: (_method, result) => mp.encode([{ ...header, response_to: header.message_id }, 'OK', [result]]),
+    decodeReply: (_method, wire) => decodeEvent(mp, bytes(wire))[2][0],
+  };
+}
+
 export function createZerorpc(config: ZerorpcConfig = { heartbeatMs: DEFAULT_HEARTBEAT_MS }): Transport {
   return {
     name: 'zerorpc',
     summary: 'ZeroRPC v3: ZeroMQ ROUTER/DEALER + MessagePack, interoperates with zerorpc-python',
     traits: MEASURED,
+    codec: zerorpcCodec(messageCodec(Number.MAX_SAFE_INTEGER)),
     defaultListen: 'tcp://127.0.0.1:0',
     serve: (listen, service, options) => serve(listen, service, options, config),
     connect: (address, options) => connect(address, options, config),
@@ -56,15 +68,27 @@ export function idGenerator(): () => string {
 
 const idKey = (id: MessageId) => (typeof id === 'string' ? id : `bin:${Buffer.from(id).toString('hex')}`);
 
-export function decodeEvent(decoder: Decoder, payload: Uint8Array): Event {
-  const event = decoder.decode(payload) as Event;
+/** zerorpc-python sends ids as str (older peers as bytes); anything else is malformed. */
+const isMessageId = (id: unknown): id is MessageId => typeof id === 'string' || id instanceof Uint8Array;
+
+/**
+ * A well-formed event, or an Error saying why not. Every id the event carries is checked here, so nothing
+ * downstream can trip on a number, a map or a null where an id belongs: a malformed event is dropped with a log line.
+ */
+export function decodeEvent(mp: MessageCodec, payload: Uint8Array): Event {
+  const event = mp.decode(payload) as Event;
   if (!Array.isArray(event) || event.length !== 3) throw new Error('an event is [header, name, args]');
   const [header, name, args] = event;
   if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new Error('the header is not a map');
   if (typeof name !== 'string') throw new Error('the event name is not a string');
   if (!Array.isArray(args)) throw new Error('the args are not an array');
+  if (!isMessageId(header.message_id)) throw new Error(`message_id is ${describeId(header.message_id)}, not str or bytes`);
+  if (header.response_to !== undefined && !isMessageId(header.response_to))
+    throw new Error(`response_to is ${describeId(header.response_to)}, not str or bytes`);
   return event;
 }
+
+const describeId = (id: unknown) => (id === null ? 'nil' : id === undefined ? 'missing' : Array.isArray(id) ? 'an array' : typeof id);
 
 /** zeromq.js v6 allows one send in flight per socket; calls queue here instead of failing with EBUSY. */
 class SendQueue {
@@ -101,12 +125,11 @@ async function serve(listen: string, service: Service, options: ServerOptions, c
   const socket = new zmq.Router({ maxMessageSize: options.maxMessageBytes, linger: 0 });
   await socket.bind(zmqEndpoint(listen));
   const sender = new SendQueue(socket);
-  const encoder = new Encoder();
-  const decoder = messageDecoder(options.maxMessageBytes);
+  const mp = messageCodec(options.maxMessageBytes);
   const newId = idGenerator();
   const open = new Map<string, { id: MessageId; route: Uint8Array[]; since: number }>();
   const emit = (route: Uint8Array[], to: MessageId, name: string, args: unknown[]) =>
-    sender.send([...route, '', encoder.encode([{ message_id: newId(), v: 3, response_to: to }, name, args])]);
+    sender.send([...route, '', mp.encode([{ message_id: newId(), v: 3, response_to: to }, name, args])]);
 
   // Active heartbeats on calls that outlast an interval, so a zerorpc-python client does not declare us lost.
   const heartbeat = setInterval(() => {
@@ -128,24 +151,25 @@ async function serve(listen: string, service: Service, options: ServerOptions, c
     }
   };
 
+  const onMessage = (frames: Buffer[]) => {
+    const route = frames.slice(0, -2); // identity frames, before the empty delimiter
+    if (frames.length < 2 || frames.at(-2)!.length !== 0) throw new Error('no empty delimiter frame before the event');
+    const event = decodeEvent(mp, frames.at(-1)!);
+    const [header, name] = event;
+    if (name === HEARTBEAT) {
+      // passive side of heartbeat.py: answer a peer's heartbeat while its call is open
+      const ch = header.response_to !== undefined ? open.get(idKey(header.response_to)) : undefined;
+      if (ch) emit(ch.route, ch.id, HEARTBEAT, [0]);
+    } else if (name !== MORE) void onRequest(route, event);
+  };
+
+  // One bad message never ends the loop: it is dropped with a log line and the server keeps serving.
   const loop = (async () => {
     for await (const frames of socket) {
-      const route = frames.slice(0, -2); // identity frames, before the empty delimiter
-      let event: Event;
       try {
-        event = decodeEvent(decoder, frames.at(-1)!);
+        onMessage(frames);
       } catch (error) {
         console.error(`zerorpc: dropping malformed message: ${(error as Error).message}`);
-        continue;
-      }
-      const [header, name] = event;
-      if (name === HEARTBEAT) {
-        // passive side of heartbeat.py: answer a peer's heartbeat while its call is open
-        const ch = header.response_to !== undefined ? open.get(idKey(header.response_to)) : undefined;
-        if (ch) emit(ch.route, ch.id, HEARTBEAT, [0]);
-      } else if (name !== MORE) {
-        if (header.message_id === undefined) console.error(`zerorpc: dropping ${name}: no message_id`);
-        else void onRequest(route, event);
       }
     }
   })().catch((error: Error) => !socket.closed && console.error(`zerorpc: server loop ended: ${error.message}`));
@@ -170,8 +194,7 @@ async function connect(address: string, options: ClientOptions, config: ZerorpcC
   });
   const pending = new PendingCalls<string>(options.timeoutMs);
   const sender = new SendQueue(socket);
-  const encoder = new Encoder();
-  const decoder = messageDecoder(options.maxMessageBytes);
+  const mp = messageCodec(options.maxMessageBytes);
   const newId = idGenerator();
   let lost: Error | null = null;
 
@@ -184,19 +207,19 @@ async function connect(address: string, options: ClientOptions, config: ZerorpcC
 
   const heartbeat = setInterval(() => {
     for (const id of pending.idsOlderThan(config.heartbeatMs)) {
-      sender.send(['', encoder.encode([{ message_id: newId(), v: 3, response_to: id }, HEARTBEAT, [0]])]);
+      sender.send(['', mp.encode([{ message_id: newId(), v: 3, response_to: id }, HEARTBEAT, [0]])]);
     }
   }, config.heartbeatMs).unref();
 
   const loop = (async () => {
-    for await (const frames of socket) settleReply(frames.at(-1)!, decoder, pending);
+    for await (const frames of socket) settleReply(frames.at(-1)!, mp, pending);
   })().catch((error: Error) => !socket.closed && pending.rejectAll(new Error(`zerorpc client stopped: ${error.message}`)));
 
   return {
     call(method, args) {
       if (lost) return Promise.reject(lost);
       const id = newId();
-      sender.send(['', encoder.encode([{ message_id: id, v: 3 }, method, args])]);
+      sender.send(['', mp.encode([{ message_id: id, v: 3 }, method, args])]);
       return pending.add(id, method);
     },
     async close() {
@@ -208,10 +231,10 @@ async function connect(address: string, options: ClientOptions, config: ZerorpcC
   };
 }
 
-function settleReply(payload: Uint8Array, decoder: Decoder, pending: PendingCalls<string>): void {
+function settleReply(payload: Uint8Array, mp: MessageCodec, pending: PendingCalls<string>): void {
   let event: Event;
   try {
-    event = decodeEvent(decoder, payload);
+    event = decodeEvent(mp, payload);
   } catch (error) {
     return void console.error(`zerorpc: dropping malformed reply: ${(error as Error).message}`);
   }

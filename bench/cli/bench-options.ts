@@ -49,9 +49,12 @@ ${variants.join('\n')}
   --concurrency 1,16,64   calls in flight for throughput (default 1,16,64; --quick 16)
   --rate N                calls/s for the open-loop rate scenario (default 1000)
   --duration S            seconds per trial, e.g. 0.5 or 500ms (default 0.4; --quick 0.1)
-  --warmup S              seconds of warm-up per cell, not measured (default 0.15; --quick 0.05)
+  --warmup S              the most warm-up a cell gets: it warms until two windows in a row agree
+                          within 5%, up to this (default 2; --quick 1; 0 for none)
   --count N               calls per trial instead of a duration
-  --trials N              trials per cell; the median is reported, all are kept (default 3)
+  --trials N              trials per cell; the median is reported, all are kept (default 3; --quick 2)
+  --client-workers N      generate the client load from N threads, each with its own connection and
+                          a share of the concurrency and rate (default 1; also with --target)
   --runs N                run the whole matrix N times, each run with fresh servers; the gate then
                           takes runs, not trials, as its samples (default 1)
   --payload-entries N,M   entries in the getObj/sendObj object (default 100)
@@ -85,6 +88,7 @@ function spec() {
     rate: { type: 'string' },
     duration: { type: 'string' },
     warmup: { type: 'string' },
+    'client-workers': { type: 'string' },
     count: { type: 'string' },
     trials: { type: 'string' },
     runs: { type: 'string' },
@@ -124,9 +128,10 @@ export function parseOptions(argv: string[]): BenchOptions {
     concurrency: opt('concurrency', (v) => ints('--concurrency', v, 1, 10_000), quick ? [16] : [1, 16, 64]),
     ratePerSec: opt('rate', (v) => int('--rate', v, 1, 1_000_000), 1000),
     durationSec: opt('duration', (v) => seconds('--duration', v), quick ? 0.1 : 0.4),
-    warmupSec: opt('warmup', (v) => seconds('--warmup', v, 0), quick ? 0.05 : 0.15),
+    warmupSec: opt('warmup', (v) => seconds('--warmup', v, 0), quick ? 1 : 2),
+    clientWorkers: opt('client-workers', (v) => int('--client-workers', v, 1, 64), 1),
     count: opt('count', (v) => int('--count', v, 1, 1e9), null),
-    trials: opt('trials', (v) => int('--trials', v, 1, 1000), 3),
+    trials: opt('trials', (v) => int('--trials', v, 1, 1000), quick ? 2 : 3),
     runs: opt('runs', (v) => int('--runs', v, 1, 1000), 1),
     payloadEntries: opt('payload-entries', (v) => ints('--payload-entries', v, 0, 1_000_000), [100]),
     ...serverWork(str('server-work-us')),
@@ -226,6 +231,7 @@ export function reportOptions(r: BenchOptions): ReportOptions {
     durationSec: r.durationSec,
     warmupSec: r.warmupSec,
     trials: r.trials,
+    clientWorkers: r.clientWorkers,
     ...(r.runs > 1 ? { runs: r.runs } : {}),
     payloadEntries: r.payloadEntries,
     serverWorkUs: r.serverWorkUs,

@@ -5,6 +5,7 @@ import type { ServiceOptions } from '../../transports/contract.ts';
 import { findTransport } from '../../transports/registry.ts';
 import type { Transport } from '../../transports/transport.ts';
 import type { CallName, CellKey, ReportOptions, SkippedEntry } from '../report/types.ts';
+import type { WarmupPolicy } from './warmup.ts';
 
 /** A transport the user asked for by name cannot run: exit 2, before anything starts. */
 export class PlanError extends Error {}
@@ -22,6 +23,8 @@ export interface PlanRequest extends Omit<ReportOptions, 'runs' | 'serverWorkUsB
   maxMessageBytes: number;
   /** Run the untimed bytes-on-the-wire pass. */
   countBytes: boolean;
+  /** Threads generating the client load. */
+  clientWorkers: number;
 }
 
 /** Our own server, and how it is set up; or a server somebody else runs. */
@@ -41,7 +44,10 @@ export interface RunConfig {
   /** Each trial lasts this long, or `count` calls when that is set. */
   durationMs: number;
   count: number | null;
-  warmupMs: number;
+  warmup: WarmupPolicy;
+  /** How long tinybench runs each of a codec's four steps. */
+  codecTimeMs: number;
+  clientWorkers: number;
   fibN: number;
   timeoutMs: number;
   maxMessageBytes: number;
@@ -90,12 +96,25 @@ function runConfig(r: PlanRequest): RunConfig {
     trials: r.trials,
     durationMs: r.count ? Number.POSITIVE_INFINITY : r.durationSec * 1000,
     count: r.count,
-    warmupMs: r.warmupSec * 1000,
+    warmup: warmupPolicy(r),
+    // each of a codec's four steps: 40 ms, 5 ms for short trials (--quick), enough for thousands of samples of a µs step
+    codecTimeMs: r.durationSec * 1000 >= 300 ? 40 : 5,
+    clientWorkers: r.clientWorkers,
     fibN: r.fibN,
     timeoutMs: r.timeoutMs,
     maxMessageBytes: r.maxMessageBytes,
     countBytes: r.countBytes,
   };
+}
+
+/**
+ * Windows half a trial long (50 to 100 ms), steady when two in a row agree within 5%, up to --warmup seconds;
+ * a server's first cell runs 3,000 calls or 0.6 s first (see warmup.ts for why: cold HTTP/1.1
+ * and AMQP clients sat on a plateau for 0.3 s, then ramped up for another 0.3).
+ */
+function warmupPolicy(r: PlanRequest): WarmupPolicy {
+  const windowMs = Math.min(100, Math.max(50, (r.durationSec * 1000) / 2));
+  return { windowMs, tolerance: 0.05, minCalls: 3000, minMs: 600, maxMs: r.warmupSec * 1000 };
 }
 
 function cellsFor(transport: string, calls: CallName[], payloadEntries: number, r: PlanRequest): CellKey[] {

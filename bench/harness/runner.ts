@@ -1,16 +1,20 @@
-// Runs a plan: for each group, start (or reach) the server, connect one client, run every cell's
-// warm-up and trials, and return typed results. Reports progress through events; never formats.
+// Runs a plan: for each group, start (or reach) the server, start the load (connections open before any
+// warm-up), then each cell: warm up until steady, run its trials, and return typed results.
+// Reports progress through events; never formats.
 import { type CallSpec, callSpec } from '../../transports/contract.ts';
-import type { ClientHandle, ClientOptions } from '../../transports/transport.ts';
+import type { ClientOptions } from '../../transports/transport.ts';
 import type { RunOutput } from '../report/build.ts';
-import { addCell } from '../report/cells.ts';
+import { addCell, mergeReasons } from '../report/cells.ts';
 import { medianOfTrials, round3 } from '../report/trials.ts';
-import type { BytesPerCall, CellKey, CellResult, SkippedEntry, TrialResult } from '../report/types.ts';
+import type { BytesPerCall, CellKey, CellResult, CodecUsPerCall, ErrorReason, SkippedEntry, TrialResult } from '../report/types.ts';
 import { measureBytesPerCall } from './byte-count.ts';
+import { isClientBound } from './client-load.ts';
+import { measureCodec } from './codec-cost.ts';
+import { type LoadGenerator, startLoad } from './load.ts';
 import type { Plan, PlanGroup, RunConfig } from './plan.ts';
-import { closedLoop, type Limits, openLoop, Recorder } from './scenarios.ts';
 import { type RunningServer, startServer, targetServer } from './server-processes.ts';
-import { latencyUs } from './stats.ts';
+import { encodeHistogram, latencyUs } from './stats.ts';
+import { type WarmupResult, warmUp } from './warmup.ts';
 
 export interface RunEvents {
   cellStart?(cell: CellKey, index: number, total: number): void;
@@ -30,16 +34,11 @@ export async function runPlan(plan: Plan, events: RunEvents = {}): Promise<RunOu
   let index = 0;
   for (let run = 0; run < config.runs; run++) {
     for (const group of plan.groups) {
-      const results = await runGroup(
-        group,
-        config,
-        config.runs > 1 ? run : null,
-        (cell) => events.cellStart?.(cell, index++, total),
-        (entry) => {
-          if (!skipped.has(JSON.stringify(entry))) events.skipped?.(entry);
-          skipped.set(JSON.stringify(entry), entry);
-        },
-      );
+      const onSkip = (entry: SkippedEntry) => {
+        if (!skipped.has(JSON.stringify(entry))) events.skipped?.(entry);
+        skipped.set(JSON.stringify(entry), entry);
+      };
+      const results = await runGroup(group, config, config.runs > 1 ? run : null, (cell) => events.cellStart?.(cell, index++, total), onSkip);
       for (const r of results) {
         events.cellDone?.(r);
         addCell(cells, r);
@@ -47,6 +46,13 @@ export async function runPlan(plan: Plan, events: RunEvents = {}): Promise<RunOu
     }
   }
   return { results: [...cells.values()], skipped: [...skipped.values()] };
+}
+
+/** What every cell of one call shares: its spec, bytes on the wire and codec cost are measured once per call. */
+interface CallFacts {
+  spec: CallSpec;
+  bytesPerCall: BytesPerCall | null;
+  codecUsPerCall: CodecUsPerCall | null;
 }
 
 async function runGroup(
@@ -59,7 +65,7 @@ async function runGroup(
   const clientOptions: ClientOptions = { timeoutMs: config.timeoutMs, maxMessageBytes: config.maxMessageBytes };
   const results: CellResult[] = [];
   let server: RunningServer | undefined;
-  let client: ClientHandle | undefined;
+  let load: LoadGenerator | undefined;
   const remaining = [...group.cells];
   try {
     server =
@@ -70,15 +76,15 @@ async function runGroup(
             service: group.server.service,
             server: { maxMessageBytes: config.maxMessageBytes },
           });
-    client = await group.transport.connect(server.address, clientOptions);
-    const bytes = new Map<string, BytesPerCall | null>();
+    load = await startLoad({ transport: group.transport, address: server.address, client: clientOptions, fibN: config.fibN, workers: config.clientWorkers });
+    const facts = new Map<string, CallFacts>();
     while (remaining.length) {
       const cell = remaining[0]!;
       onCell(cell);
-      const spec = callSpec(cell.call, { payloadEntries: cell.payloadEntries, fibN: config.fibN });
-      if (!bytes.has(cell.call))
-        bytes.set(cell.call, config.countBytes ? await measureBytesPerCall(group.transport, server.address, spec, clientOptions) : null);
-      results.push(await runCell(cell, spec, client, server, config, run, bytes.get(cell.call)!));
+      if (!facts.has(cell.call)) facts.set(cell.call, await callFacts(group, cell, server.address, clientOptions, config));
+      // the server's first cell pays the warm-up minimum; the others share that warm-up (same server, same client)
+      const fresh = remaining.length === group.cells.length;
+      results.push(await runCell(cell, { facts: facts.get(cell.call)!, load, server, config, run, fresh }));
       remaining.shift();
     }
   } catch (error) {
@@ -87,64 +93,85 @@ async function runGroup(
     const calls = [...new Set(remaining.map((c) => c.call))];
     for (const call of calls) onSkip({ kind: 'failed', transport: group.transport.name, call, reason });
   } finally {
-    await client?.close().catch(() => {});
+    await load?.close().catch(() => {});
     await server?.stop();
   }
   return results;
 }
 
-async function runCell(
-  cell: CellKey,
-  spec: CallSpec,
-  client: ClientHandle,
-  server: RunningServer,
-  config: RunConfig,
-  run: number | null,
-  bytesPerCall: BytesPerCall | null,
-): Promise<CellResult> {
-  const call = () => client.call(spec.method, spec.args);
-  await runScenario(cell, call, spec, { durationMs: config.warmupMs, maxCalls: null }, new Recorder());
-  const limits: Limits = { durationMs: config.durationMs, maxCalls: config.count };
+async function callFacts(group: PlanGroup, cell: CellKey, address: string, clientOptions: ClientOptions, config: RunConfig): Promise<CallFacts> {
+  const spec = callSpec(cell.call, { payloadEntries: cell.payloadEntries, fibN: config.fibN });
+  const bytesPerCall = config.countBytes ? await measureBytesPerCall(group.transport, address, spec, clientOptions) : null;
+  return { spec, bytesPerCall, codecUsPerCall: await measureCodec(group.transport.codec, spec, config.codecTimeMs) };
+}
+
+/** Where a cell runs: its call's facts, the load, the server, the run configuration; `fresh`: its call's first cell here. */
+interface CellContext {
+  facts: CallFacts;
+  load: LoadGenerator;
+  server: RunningServer;
+  config: RunConfig;
+  run: number | null;
+  fresh: boolean;
+}
+
+async function runCell(cell: CellKey, { facts, load, server, config, run, fresh }: CellContext): Promise<CellResult> {
+  const warmup = await warmUp(load, cell, config.warmup, fresh);
   const trials: TrialResult[] = [];
-  const errorMessages = new Set<string>();
+  const reasons = new Map<string, number>();
   for (let i = 0; i < config.trials; i++) {
-    const rec = new Recorder();
     const serverCpu0 = await server.cpuUsageUs();
     const clientCpu0 = process.cpuUsage();
-    const elapsedMs = await runScenario(cell, call, spec, limits, rec);
+    const startedAtMs = Date.now();
+    const w = await load.run(cell, { durationMs: config.durationMs, maxCalls: config.count });
     const clientCpu = process.cpuUsage(clientCpu0);
+    // also the health check after every trial, the last one included: a server that died or hung fails the cell
     const serverCpu1 = await server.cpuUsageUs();
-    const perCall = (us: number) => round3(us / Math.max(1, rec.calls + rec.errors));
+    const perCall = (us: number) => round3(us / Math.max(1, w.calls + w.errors));
+    const elapsedMs = Math.max(w.elapsedMs, 0.001);
+    const client = { cpuCores: round3((clientCpu.user + clientCpu.system) / 1000 / elapsedMs), loopUtilization: round3(w.loopUtilization) };
     trials.push({
       ...(run === null ? {} : { run }),
-      calls: rec.calls,
-      errors: rec.errors,
-      timeouts: rec.timeouts,
+      startedAtMs,
+      calls: w.calls,
+      errors: w.errors,
+      timeouts: w.timeouts,
+      dropped: w.dropped,
       durationSec: round3(elapsedMs / 1000),
-      callsPerSec: round3(rec.calls / (elapsedMs / 1000)),
-      latencyUs: latencyUs(rec.histogram),
+      callsPerSec: round3(w.calls / (elapsedMs / 1000)),
+      latencyUs: latencyUs(w.histogram),
       cpuUsPerCall: {
         client: perCall(clientCpu.user + clientCpu.system),
         server: serverCpu0 === null || serverCpu1 === null ? null : perCall(serverCpu1 - serverCpu0),
       },
+      client,
+      clientBound: isClientBound(client),
+      histogram: encodeHistogram(w.histogram),
     });
-    for (const m of rec.errorMessages) if (errorMessages.size < 5) errorMessages.add(m);
+    for (const [m, n] of w.reasons) reasons.set(m, (reasons.get(m) ?? 0) + n);
   }
+  return cellResult(cell, facts, warmup, trials, reasons);
+}
+
+function cellResult(cell: CellKey, facts: CallFacts, warmup: WarmupResult, trials: TrialResult[], reasons: Map<string, number>): CellResult {
   const sum = (f: (t: TrialResult) => number) => trials.reduce((n, t) => n + f(t), 0);
   return {
     ...cell,
     ...medianOfTrials(trials),
-    bytesPerCall,
-    payloadBytes: spec.payloadBytes,
+    bytesPerCall: facts.bytesPerCall,
+    payloadBytes: facts.spec.payloadBytes,
+    codecUsPerCall: facts.codecUsPerCall,
+    clientBound: trials.filter((t) => t.clientBound).length * 2 > trials.length,
+    warmup,
     calls: sum((t) => t.calls),
     errors: sum((t) => t.errors),
     timeouts: sum((t) => t.timeouts),
-    errorMessages: [...errorMessages],
+    dropped: sum((t) => t.dropped),
+    errorReasons: errorReasons(reasons),
     trials,
   };
 }
 
-function runScenario(cell: CellKey, call: () => Promise<unknown>, spec: CallSpec, limits: Limits, rec: Recorder): Promise<number> {
-  if (cell.scenario === 'rate') return openLoop(call, spec.check, cell.ratePerSec!, cell.concurrency, limits, rec);
-  return closedLoop(call, spec.check, cell.concurrency, limits, rec);
+function errorReasons(reasons: Map<string, number>): ErrorReason[] {
+  return mergeReasons([...reasons].map(([message, count]) => ({ message, count })));
 }

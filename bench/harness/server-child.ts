@@ -1,16 +1,16 @@
 // Entry of a server child process: the harness forks this so client and server never share an event loop.
-// IPC protocol: child -> parent {type:'ready', address} | {type:'failed', message} | {type:'cpu', id, usage};
-//               parent -> child {type:'cpu', id} | {type:'stop'}.
+// IPC protocol: parent -> child {type:'config', config} (first; never argv, which `ps` shows: it may hold a password)
+//                               | {type:'cpu', id} | {type:'stop'};
+//               child -> parent {type:'ready', address} | {type:'failed', message} | {type:'cpu', id, usage}.
 // The child exits when told to stop or when the parent goes away (IPC disconnect), so no server outlives a run.
 import { createService } from '../../transports/contract.ts';
 import { findTransport } from '../../transports/registry.ts';
 import type { ServerHandle } from '../../transports/transport.ts';
 import type { ServerProcessConfig } from './server-processes.ts';
 
-const config = JSON.parse(process.argv[2] ?? '{}') as ServerProcessConfig;
 let server: ServerHandle | undefined;
 
-async function main(): Promise<void> {
+async function start(config: ServerProcessConfig): Promise<void> {
   const transport = findTransport(config.transport);
   if (!transport) throw new Error(`unknown transport ${config.transport}`);
   server = await transport.serve(config.listen, createService(config.service), config.server);
@@ -22,13 +22,12 @@ async function stop(code: number): Promise<never> {
   process.exit(code);
 }
 
-process.on('message', (msg: { type: string; id?: number }) => {
+process.on('message', (msg: { type: string; id?: number; config?: ServerProcessConfig }) => {
+  if (msg.type === 'config') {
+    start(msg.config!).catch((error: Error) => process.send?.({ type: 'failed', message: error.message }, () => process.exit(1)));
+  }
   if (msg.type === 'cpu') process.send!({ type: 'cpu', id: msg.id, usage: process.cpuUsage() });
   if (msg.type === 'stop') void stop(0);
 });
 process.on('disconnect', () => void stop(0));
 process.on('SIGINT', () => {}); // Ctrl-C reaches the whole process group; the parent decides when we stop
-
-main().catch((error: Error) => {
-  process.send?.({ type: 'failed', message: error.message }, () => process.exit(1));
-});

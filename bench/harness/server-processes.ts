@@ -1,8 +1,10 @@
 // Starts the server a benchmark talks to: in a child process (the default), in the bench process (a transport
 // whose traits say inProcess), or not at all (--target: a server somebody else runs).
+// Every request to a child has a deadline: a child that misses one is declared hung, killed, and reported.
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createService, type ServiceOptions } from '../../transports/contract.ts';
+import { maskAddress } from '../../transports/support/address.ts';
 import type { ServerOptions, Transport } from '../../transports/transport.ts';
 import { onShutdown } from './shutdown.ts';
 
@@ -13,9 +15,15 @@ export interface ServerProcessConfig {
   server: ServerOptions;
 }
 
+/** Our server process is gone (it exited, or it stopped answering and was killed): the reason says which. */
+export class ServerGone extends Error {}
+
 export interface RunningServer {
   address: string;
-  /** CPU used by the server process so far (microseconds), or null when it is not ours to measure. */
+  /**
+   * CPU used by the server process so far (microseconds), or null when it is not ours to measure.
+   * Rejects with ServerGone when our server has died or does not answer within CHILD_ANSWER_MS.
+   */
   cpuUsageUs(): Promise<number | null>;
   /** Why the server is gone, if it died; waits up to `waitMs` for a dying process to be reported. */
   deathReason(waitMs?: number): Promise<string | null>;
@@ -23,6 +31,8 @@ export interface RunningServer {
 }
 
 const READY_TIMEOUT_MS = 20_000;
+/** A child that takes longer than this to report its CPU time is hung (SIGSTOPped, or stuck in a loop). */
+export const CHILD_ANSWER_MS = 2000;
 const tsxLoader = import.meta.resolve('tsx');
 const entry = fileURLToPath(new URL('./server-child.ts', import.meta.url));
 
@@ -36,7 +46,13 @@ export async function startServer(transport: Transport, config: Omit<ServerProce
     return { address: handle.address, cpuUsageUs: async () => null, deathReason: async () => null, stop: () => handle.close() };
   }
   const count = transport.traits.serverProcesses;
-  const children = await Promise.all(Array.from({ length: count }, () => startChild({ ...config, transport: transport.name })));
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startChild({ ...config, transport: transport.name })));
+  const children = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failure = started.find((s) => s.status === 'rejected');
+  if (failure) {
+    await Promise.all(children.map((c) => c.stop()));
+    throw (failure as PromiseRejectedResult).reason;
+  }
   return count === 1 ? children[0]! : combine(children);
 }
 
@@ -54,7 +70,8 @@ function combine(children: RunningServer[]): RunningServer {
 }
 
 async function startChild(config: ServerProcessConfig): Promise<RunningServer> {
-  const child = fork(entry, [JSON.stringify(config)], { execArgv: ['--import', tsxLoader], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  // The config (addresses with credentials in them) goes over IPC, never in argv, which `ps` shows to every local user.
+  const child = fork(entry, [], { execArgv: ['--import', tsxLoader], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   const stderr: string[] = [];
   child.stderr!.setEncoding('utf8').on('data', (s: string) => stderr.push(...s.split('\n').filter(Boolean).slice(-20)));
   let death: string | null = null;
@@ -66,14 +83,28 @@ async function startChild(config: ServerProcessConfig): Promise<RunningServer> {
   );
   child.on('error', () => {}); // IPC to a dying child fails with EPIPE; the exit event says what happened
   const unregister = onShutdown(() => stopChild(child));
-  const address = await waitReady(child, config, () => death);
+  child.send({ type: 'config', config });
+  const address = await waitReady(child, config, () => death).catch(async (error: Error) => {
+    unregister();
+    await stopChild(child);
+    throw error;
+  });
+  const deathReason = async (waitMs = 0) => {
+    if (!death && waitMs > 0) await Promise.race([exited, new Promise((r) => setTimeout(r, waitMs))]);
+    return death;
+  };
   return {
     address,
-    cpuUsageUs: () => askCpu(child),
-    deathReason: async (waitMs = 0) => {
-      if (!death && waitMs > 0) await Promise.race([exited, new Promise((r) => setTimeout(r, waitMs))]);
-      return death;
+    async cpuUsageUs() {
+      const usage = await askCpu(child, CHILD_ANSWER_MS);
+      if (usage !== 'hung' && usage !== null) return usage;
+      if (usage === 'hung') {
+        death ??= `${config.transport} server process did not answer within ${CHILD_ANSWER_MS / 1000} s (hung or stopped): declared failed and killed`;
+        child.kill('SIGKILL');
+      }
+      throw new ServerGone((await deathReason(1000)) ?? `${config.transport} server process is gone`);
     },
+    deathReason,
     stop: async () => {
       unregister();
       await stopChild(child);
@@ -89,7 +120,8 @@ function waitReady(child: ChildProcess, config: ServerProcessConfig, death: () =
     }, READY_TIMEOUT_MS);
     child.on('message', (msg: { type: string; address?: string; message?: string }) => {
       if (msg.type === 'ready') resolve(msg.address!);
-      if (msg.type === 'failed') reject(new Error(`${config.transport} server failed to start on ${config.listen}: ${msg.message}`));
+      // the listen address may carry a password (a broker URL): never in a message
+      if (msg.type === 'failed') reject(new Error(`${config.transport} server failed to start on ${maskAddress(config.listen)}: ${msg.message}`));
       if (msg.type !== 'cpu') clearTimeout(timer);
     });
     child.on('exit', () => {
@@ -100,11 +132,14 @@ function waitReady(child: ChildProcess, config: ServerProcessConfig, death: () =
 }
 
 let nextCpuId = 0;
-function askCpu(child: ChildProcess): Promise<number | null> {
+/** The child's CPU time in µs; null when it is gone; 'hung' when it did not answer within `deadlineMs`. */
+function askCpu(child: ChildProcess, deadlineMs: number): Promise<number | null | 'hung'> {
   if (!child.connected) return Promise.resolve(null);
   const id = nextCpuId++;
   return new Promise((resolve) => {
-    const done = (value: number | null) => {
+    const timer = setTimeout(() => done('hung'), deadlineMs);
+    const done = (value: number | null | 'hung') => {
+      clearTimeout(timer);
       child.off('message', onMessage);
       child.off('exit', onExit);
       resolve(value);
@@ -119,6 +154,7 @@ function askCpu(child: ChildProcess): Promise<number | null> {
   });
 }
 
+/** Asks the child to stop; SIGKILL after 3 s (a hung or stopped child never answers). */
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
@@ -128,4 +164,4 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-const tail = (lines: string[]) => (lines.length ? `; its last output: ${lines.slice(-5).join(' | ')}` : '');
+const tail = (lines: string[]) => (lines.length ? `; its last output: ${lines.slice(-5).map(maskAddress).join(' | ')}` : '');

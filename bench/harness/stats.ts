@@ -25,3 +25,12 @@ export function latencyUs(h: Histogram): LatencyUs {
     mean: us(h.mean),
   };
 }
+
+/** The form a histogram is saved in the report: HDR's compressed base64, which hdr-histogram-js (and HdrHistogram in Java, Go, ...) reads back. */
+export function encodeHistogram(h: Histogram): string {
+  return hdr.encodeIntoCompressedBase64(h);
+}
+
+export function decodeHistogram(encoded: string): Histogram {
+  return hdr.decodeFromCompressedBase64(encoded);
+}

@@ -1,6 +1,6 @@
 // A cell's identity and name, and how results of one cell from several runs fold into one (--runs N, pooled reports).
 import { medianOfTrials } from './trials.ts';
-import type { CellKey, CellResult } from './types.ts';
+import type { CellKey, CellResult, ErrorReason } from './types.ts';
 
 /**
  * How every output names a cell, and the key cells are matched by: "NAME getObj(100) throughput c=16",
@@ -21,10 +21,21 @@ export function mergeCells(seen: CellResult, next: CellResult): CellResult {
     calls: seen.calls + next.calls,
     errors: seen.errors + next.errors,
     timeouts: seen.timeouts + next.timeouts,
-    errorMessages: [...new Set([...seen.errorMessages, ...next.errorMessages])].slice(0, 5),
+    dropped: seen.dropped + next.dropped,
+    errorReasons: mergeReasons([...seen.errorReasons, ...next.errorReasons]),
+    clientBound: trials.filter((t) => t.clientBound).length * 2 > trials.length,
+    warmup: { sec: Math.max(seen.warmup.sec, next.warmup.sec), steady: seen.warmup.steady && next.warmup.steady },
     trials,
     bytesPerCall: seen.bytesPerCall ?? next.bytesPerCall,
+    codecUsPerCall: seen.codecUsPerCall ?? next.codecUsPerCall,
   };
+}
+
+/** Counts of the same message added up, most frequent first. */
+export function mergeReasons(reasons: ErrorReason[]): ErrorReason[] {
+  const by = new Map<string, number>();
+  for (const r of reasons) by.set(r.message, (by.get(r.message) ?? 0) + r.count);
+  return [...by].map(([message, count]) => ({ message, count })).sort((a, b) => b.count - a.count);
 }
 
 /** Folds results into `cells` by label. */

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { addCell } from './cells.ts';
 import { type CellResult, type Report, SCHEMA_VERSION } from './types.ts';
+import { upgradeV1 } from './upgrade.ts';
 import { reportProblems } from './validate.ts';
 
 export class InputError extends Error {}
@@ -21,8 +22,16 @@ export function loadReport(file: string): Report {
     throw new InputError(`${file} is not JSON: ${(error as Error).message}`);
   }
   const version = (value as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (version !== SCHEMA_VERSION)
-    throw new InputError(`${file} has schemaVersion ${JSON.stringify(version)}; this rpcbench reads ${SCHEMA_VERSION} (re-run the baseline with this version)`);
+  if (version !== SCHEMA_VERSION && version !== 1) {
+    throw new InputError(`${file} has schemaVersion ${JSON.stringify(version)}; this rpcbench reads 1 and ${SCHEMA_VERSION} (re-run it with this version)`);
+  }
+  if (version === 1) {
+    try {
+      value = upgradeV1(value);
+    } catch (error) {
+      throw new InputError(`${file} is not an rpcbench report of schema version 1: ${(error as Error).message}`);
+    }
+  }
   const problems = reportProblems(value);
   if (problems.length) throw new InputError(`${file} is not an rpcbench report: ${problems.join('; ')}`);
   return value as Report;

@@ -3,7 +3,8 @@
 // Units live in the field names: ...Us = microseconds, ...Bytes = bytes, ...PerSec = per second.
 import { METHODS, type MethodName } from '../../transports/contract.ts';
 
-export const SCHEMA_VERSION = 1;
+/** 2: histograms, codec cost, client load, warm-up, error reasons with counts (1 is read and upgraded by report/load.ts). */
+export const SCHEMA_VERSION = 2;
 
 /** The calls a cell can make: the contract's methods. */
 export const CALLS = METHODS;
@@ -32,17 +33,45 @@ export interface CpuUsPerCall {
   server: number | null;
 }
 
+/** How loaded the client side was during a trial. */
+export interface ClientLoad {
+  /** CPU time of the client process (all its threads) per second of wall time: 1.0 is one full core. */
+  cpuCores: number;
+  /** Event-loop utilization (0..1) of the busiest thread that generated load: near 1, the client was the limit. */
+  loopUtilization: number;
+}
+
 /** One timed run of one cell. The report keeps every trial so the regression gate can test for noise. */
 export interface TrialResult {
   /** Which run of --runs N this trial belongs to; absent when there was one run. */
   run?: number;
+  /** Wall-clock start, ms since the epoch: which trials of several load generators ran at the same time. */
+  startedAtMs: number;
   calls: number;
   errors: number;
   timeouts: number;
+  /** Open loop only: calls never sent because `concurrency` calls were already in flight (the server fell behind). */
+  dropped: number;
   durationSec: number;
   callsPerSec: number;
   latencyUs: LatencyUs;
   cpuUsPerCall: CpuUsPerCall;
+  client: ClientLoad;
+  /** The client, not the server, was the limit in this trial (see bench/harness/client-load.ts for the cut-off). */
+  clientBound: boolean;
+  /** Latencies in nanoseconds, as an HDR histogram compressed and base64-encoded by hdr-histogram-js; null when not recorded. */
+  histogram: string | null;
+}
+
+/** Codec time per call in microseconds, measured in isolation (tinybench): client = encode request + decode reply, server = the other two. */
+export interface CodecUsPerCall {
+  client: number;
+  server: number;
+}
+
+export interface ErrorReason {
+  message: string;
+  count: number;
 }
 
 /** A cell is transport x call x scenario x concurrency (or rate) x payload size. */
@@ -66,12 +95,19 @@ export interface CellResult extends CellKey {
   /** JSON size of the application data alone, the same for every transport: the floor that bytesPerCall is compared with. */
   payloadBytes: BytesPerCall;
   cpuUsPerCall: CpuUsPerCall;
+  /** The transport's own encoding of this call, timed in isolation; null where nothing is encoded. */
+  codecUsPerCall: CodecUsPerCall | null;
+  /** Most trials were client-bound: the figures are a lower bound on what the server can do. */
+  clientBound: boolean;
+  /** How long the cell warmed up before its trials, and whether it reached steady state within the cap. */
+  warmup: { sec: number; steady: boolean };
   /** Sums over trials. */
   calls: number;
   errors: number;
   timeouts: number;
-  /** Up to five distinct error messages, so an error count can be explained. */
-  errorMessages: string[];
+  dropped: number;
+  /** Distinct error messages with their counts, most frequent first (at most 10; the rest summed as "other"). */
+  errorReasons: ErrorReason[];
   trials: TrialResult[];
 }
 
@@ -104,8 +140,11 @@ export interface ReportOptions {
   concurrency: number[];
   ratePerSec: number;
   durationSec: number;
+  /** The most warm-up a cell gets: it warms until steady, up to this. */
   warmupSec: number;
   trials: number;
+  /** Threads generating the client load, each with its own connections and a share of the concurrency. */
+  clientWorkers: number;
   payloadEntries: number[];
   serverWorkUs: number;
   /** Whole-plan repetitions (--runs); absent means 1. */

@@ -1,7 +1,7 @@
 // Report -> latest.md: per call, one row per transport (fastest first), and Mermaid charts GitHub renders.
 import { findTransport } from '../../transports/registry.ts';
 import type { Report } from '../report/types.ts';
-import { num, table } from './format.ts';
+import { codecPair, marked, notes, num, table } from './format.ts';
 import { cpuCell, latencyCell, type Row, type Section, sections } from './view.ts';
 
 export function renderMarkdown(report: Report): string {
@@ -11,11 +11,13 @@ export function renderMarkdown(report: Report): string {
     machineLine(report),
     '',
     optionsLine(report),
-    'Latency in µs (p50/p99 with one call in flight), calls/s per concurrency, bytes per call on the wire (request/response, TCP payload), ' +
-      'CPU µs per call (client/server).',
+    'Latency in µs (p50/p99 with one call in flight), codec µs per call timed in isolation (client/server), calls/s per concurrency, ' +
+      'bytes per call on the wire (request/response, TCP payload), CPU µs per call (client/server).',
     '',
   ];
   for (const section of sections(report)) out.push(...renderSection(section), '');
+  const warnings = notes(report);
+  if (warnings.length) out.push(...warnings.map((w) => `> ${w}`), '');
   if (report.skipped.length) {
     out.push(
       '## Skipped',
@@ -42,7 +44,17 @@ function optionsLine({ meta: { options: o } }: Report): string {
 }
 
 function renderSection(s: Section): string[] {
-  const header = ['transport', 'p50 µs', 'p99 µs', ...s.concurrencies.map((c) => `calls/s @${c}`), 'bytes/call', 'payload bytes', 'CPU µs/call', 'errors'];
+  const header = [
+    'transport',
+    'p50 µs',
+    'p99 µs',
+    'codec µs/call',
+    ...s.concurrencies.map((c) => `calls/s @${c}`),
+    'bytes/call',
+    'payload bytes',
+    'CPU µs/call',
+    'errors',
+  ];
   const rows = s.rows.map((r) => rowCells(r, s.concurrencies));
   const title = s.call === 'fib' ? 'fib' : `${s.call} (${s.payloadEntries} entries)`;
   return [`## ${title}`, '', table(header, rows), '', ...chart(s)];
@@ -54,9 +66,10 @@ function rowCells(r: Row, concurrencies: number[]): string[] {
   const bytes = r.first.bytesPerCall;
   return [
     r.transport,
-    num(lat.latencyUs.p50),
+    marked(lat.latencyUs.p50, lat),
     num(lat.latencyUs.p99),
-    ...concurrencies.map((c) => num(r.throughput.get(c)?.callsPerSec)),
+    codecPair(r.first.codecUsPerCall),
+    ...concurrencies.map((c) => marked(r.throughput.get(c)?.callsPerSec, r.throughput.get(c))),
     bytes ? `${num(bytes.request)} / ${num(bytes.response)}` : '-',
     `${num(r.first.payloadBytes.request)} / ${num(r.first.payloadBytes.response)}`,
     `${num(cpu.client)} / ${num(cpu.server)}`,

@@ -38,3 +38,37 @@ export async function serveHttp(listenAt: string, path: string, handler: http.Re
   const bound = await listen(server, host, port);
   return { address: `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}${path}`, close };
 }
+
+export interface HttpReply {
+  status: number;
+  body: Buffer;
+}
+
+/**
+ * One POST on a keep-alive agent, with a deadline for the whole exchange (not just an idle timeout: a server
+ * that trickles bytes still fails on time) and a size limit on the reply body.
+ */
+export function post(
+  agent: http.Agent,
+  target: { host: string; port: number; path: string },
+  body: string,
+  contentType: string,
+  limits: { timeoutMs: number; maxMessageBytes: number; onTimeout: () => Error },
+): Promise<HttpReply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ ...target, agent, method: 'POST', headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body) } });
+    const timer = setTimeout(() => req.destroy(limits.onTimeout()), limits.timeoutMs);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      reject(error);
+    };
+    req.on('error', fail);
+    req.on('response', (res) => {
+      readBody(res, limits.maxMessageBytes).then((buf) => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, body: buf });
+      }, fail);
+    });
+    req.end(body);
+  });
+}

@@ -1,0 +1,227 @@
+// Who makes a cell's calls: one client in this thread (the default, so runs are reproducible), or N worker
+// threads (--client-workers N), each with its own connection and a share of the concurrency and of the
+// open-loop rate, for servers that need more load than one event loop can give. Either way a window of load
+// comes back as one Window: histograms merged exactly, calls and errors added up.
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import * as hdr from 'hdr-histogram-js';
+import { type CallSpec, callSpec } from '../../transports/contract.ts';
+import type { ClientHandle, ClientOptions, Transport } from '../../transports/transport.ts';
+import type { CellKey } from '../report/types.ts';
+import { Recorder, ScenarioAborted } from './recorder.ts';
+import { closedLoop, type Limits, openLoop } from './scenarios.ts';
+import { type Histogram, newHistogram } from './stats.ts';
+
+/** What one stretch of load measured. */
+export interface Window {
+  histogram: Histogram;
+  calls: number;
+  errors: number;
+  timeouts: number;
+  dropped: number;
+  reasons: Map<string, number>;
+  elapsedMs: number;
+  /** Event-loop utilization of the busiest load thread over the window (0..1). */
+  loopUtilization: number;
+}
+
+export interface LoadGenerator {
+  /** Runs the cell's scenario for `limits`; rejects with ScenarioAborted when calls keep failing. */
+  run(cell: CellKey, limits: Limits): Promise<Window>;
+  close(): Promise<void>;
+}
+
+export interface LoadConfig {
+  transport: Transport;
+  address: string;
+  client: ClientOptions;
+  fibN: number;
+  workers: number;
+}
+
+/** This generator's part of a whole: `total` split over `parts`, the first ones taking the remainder. */
+export function shareOf(total: number, index: number, parts: number): number {
+  return Math.floor(total / parts) + (index < total % parts ? 1 : 0);
+}
+
+export async function startLoad(config: LoadConfig): Promise<LoadGenerator> {
+  // an in-process server lives in this thread, where only this thread's client can reach it
+  if (config.workers <= 1 || config.transport.traits.inProcess) return inThread(await config.transport.connect(config.address, config.client), config.fibN);
+  return startWorkers(config);
+}
+
+/** What a load thread is asked to do: the cell, its share of the load, and for how long. */
+export interface Share {
+  concurrency: number;
+  ratePerSec: number | null;
+}
+
+/** One client in this thread, running windows of a cell's scenario. Also what each worker thread runs. */
+export function inThread(client: ClientHandle, fibN: number): LoadGenerator & { runShare(cell: CellKey, share: Share, limits: Limits): Promise<Window> } {
+  const specs = new Map<string, CallSpec>();
+  const specOf = (cell: CellKey) => {
+    const key = `${cell.call}/${cell.payloadEntries}`;
+    if (!specs.has(key)) specs.set(key, callSpec(cell.call, { payloadEntries: cell.payloadEntries, fibN }));
+    return specs.get(key)!;
+  };
+  const runShare = async (cell: CellKey, share: Share, limits: Limits): Promise<Window> => {
+    const spec = specOf(cell);
+    const rec = new Recorder();
+    const call = () => client.call(spec.method, spec.args);
+    const elu0 = performance.eventLoopUtilization();
+    const elapsedMs =
+      share.ratePerSec !== null
+        ? await openLoop(call, spec.check, share.ratePerSec, share.concurrency, limits, rec)
+        : await closedLoop(call, spec.check, share.concurrency, limits, rec);
+    const loopUtilization = performance.eventLoopUtilization(elu0).utilization;
+    return {
+      histogram: rec.histogram,
+      calls: rec.calls,
+      errors: rec.errors,
+      timeouts: rec.timeouts,
+      dropped: rec.dropped,
+      reasons: rec.reasons,
+      elapsedMs,
+      loopUtilization,
+    };
+  };
+  return {
+    runShare,
+    run: (cell, limits) => runShare(cell, { concurrency: cell.concurrency, ratePerSec: cell.ratePerSec }, limits),
+    close: () => client.close(),
+  };
+}
+
+/** A Window as it crosses a thread boundary: the histogram encoded as the report stores it. */
+export interface WireWindow extends Omit<Window, 'histogram' | 'reasons'> {
+  histogram: string;
+  reasons: Array<[string, number]>;
+}
+
+export type WorkerRequest =
+  | { type: 'connect'; id: number; transport: string; address: string; client: ClientOptions; fibN: number }
+  | { type: 'run'; id: number; cell: CellKey; share: Share; limits: Limits }
+  | { type: 'close'; id: number };
+
+/** A request before its id is given. */
+type Unsent = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+export type WorkerReply = { id: number; ok: true; window?: WireWindow } | { id: number; ok: false; error: string; aborted: boolean };
+
+/** Beyond a window's own length, how long a load thread may take to answer before it is declared hung. */
+const WORKER_SLACK_MS = 5000;
+const entry = new URL('./client-worker.ts', import.meta.url).href;
+const tsxApi = import.meta.resolve('tsx/esm/api');
+// A worker cannot take a .ts entry directly on Node 20 (its loader hooks come too late): tsx imports it.
+const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
+
+async function startWorkers(config: LoadConfig): Promise<LoadGenerator> {
+  const threads = Array.from({ length: config.workers }, () => new LoadThread());
+  const connect = { transport: config.transport.name, address: config.address, client: config.client, fibN: config.fibN };
+  try {
+    await Promise.all(threads.map((t) => t.ask({ type: 'connect', ...connect }, config.client.timeoutMs + WORKER_SLACK_MS)));
+  } catch (error) {
+    await Promise.all(threads.map((t) => t.terminate()));
+    throw error;
+  }
+  return {
+    async run(cell, limits) {
+      const n = threads.length;
+      const asks = threads.map((t, i) => {
+        const share: Share = { concurrency: shareOf(cell.concurrency, i, n), ratePerSec: cell.ratePerSec === null ? null : cell.ratePerSec / n };
+        if (share.concurrency === 0) return null;
+        const windowMs = Number.isFinite(limits.durationMs) ? limits.durationMs : (limits.maxCalls ?? 1) * config.client.timeoutMs;
+        return t.ask(
+          { type: 'run', cell, share, limits: { ...limits, maxCalls: limits.maxCalls === null ? null : shareOf(limits.maxCalls, i, n) } },
+          windowMs + config.client.timeoutMs + WORKER_SLACK_MS,
+        );
+      });
+      const windows = await Promise.all(asks.filter((a) => a !== null));
+      return mergeWindows(windows.map((w) => fromWire(w!)));
+    },
+    close: async () => void (await Promise.all(threads.map((t) => t.close()))),
+  };
+}
+
+class LoadThread {
+  private readonly worker = new Worker(bootstrap, { eval: true });
+  private readonly pending = new Map<number, { resolve(w: WireWindow | undefined): void; reject(e: Error): void }>();
+  private nextId = 0;
+  private dead: Error | null = null;
+
+  constructor() {
+    this.worker.on('message', (reply: WorkerReply) => {
+      const p = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if (!p) return;
+      if (reply.ok) p.resolve(reply.window);
+      else p.reject(reply.aborted ? new ScenarioAborted(reply.error) : new Error(reply.error));
+    });
+    const fail = (error: Error) => {
+      this.dead ??= error;
+      for (const p of this.pending.values()) p.reject(this.dead);
+      this.pending.clear();
+    };
+    this.worker.on('error', (e) => fail(new Error(`a client worker failed: ${e.message}`)));
+    this.worker.on('exit', (code) => fail(new Error(`a client worker exited (code ${code})`)));
+  }
+
+  /** Sends a request and waits for its answer, at most `deadlineMs`: a worker that misses it is hung and terminated. */
+  ask(request: Unsent, deadlineMs: number): Promise<WireWindow | undefined> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`a client worker did not answer within ${deadlineMs} ms: declared hung and stopped`));
+        void this.terminate();
+      }, deadlineMs);
+      const settle =
+        <T>(f: (x: T) => void) =>
+        (x: T) => {
+          clearTimeout(timer);
+          f(x);
+        };
+      this.pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
+      this.worker.postMessage({ ...request, id } as WorkerRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.ask({ type: 'close' }, 5000).catch(() => {});
+    await this.terminate();
+  }
+
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+export function toWire(w: Window): WireWindow {
+  return { ...w, histogram: hdr.encodeIntoCompressedBase64(w.histogram), reasons: [...w.reasons] };
+}
+
+function fromWire(w: WireWindow): Window {
+  return { ...w, histogram: hdr.decodeFromCompressedBase64(w.histogram), reasons: new Map(w.reasons) };
+}
+
+/** Windows that ran side by side as one: histograms added exactly, counts summed, the longest elapsed time. */
+export function mergeWindows(windows: Window[]): Window {
+  const histogram = newHistogram();
+  const reasons = new Map<string, number>();
+  for (const w of windows) {
+    histogram.add(w.histogram);
+    for (const [m, n] of w.reasons) reasons.set(m, (reasons.get(m) ?? 0) + n);
+  }
+  const sum = (f: (w: Window) => number) => windows.reduce((n, w) => n + f(w), 0);
+  return {
+    histogram,
+    reasons,
+    calls: sum((w) => w.calls),
+    errors: sum((w) => w.errors),
+    timeouts: sum((w) => w.timeouts),
+    dropped: sum((w) => w.dropped),
+    elapsedMs: Math.max(...windows.map((w) => w.elapsedMs)),
+    loopUtilization: Math.max(...windows.map((w) => w.loopUtilization)),
+  };
+}
