@@ -21,6 +21,10 @@ export async function measureCodec(codec: Codec | undefined, spec: CallSpec, tim
   bench.add('decodeReply', () => codec.decodeReply(spec.method, reply));
   await bench.run();
   // tinybench reports milliseconds; the median resists a GC pause landing in the samples
-  const us = (name: string) => (bench.getTask(name)?.result as { latency: { p50: number } }).latency.p50 * 1000;
+  const us = (name: string) => {
+    const result = bench.getTask(name)?.result as { latency?: { p50: number } } | undefined;
+    if (!result?.latency) throw new Error(`tinybench gave no timing for ${name}`);
+    return result.latency.p50 * 1000;
+  };
   return { client: round3(us('encodeRequest') + us('decodeReply')), server: round3(us('decodeRequest') + us('encodeReply')) };
 }
