@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
+import { decodeHistogram, latencyUs } from '../bench/harness/stats.ts';
 import type { Report } from '../bench/report/types.ts';
 import { reportProblems } from '../bench/report/validate.ts';
 import { runCli } from './helpers.ts';
@@ -29,6 +30,9 @@ describe('reports of a real run', () => {
       'latency,throughput,rate',
       '--rate',
       '200',
+      // http's server busy 3 ms a call: its cells are server-bound, the in-process floor's client-bound
+      '--server-work-us',
+      'http=3000',
       '--out',
       out,
     ];
@@ -84,5 +88,60 @@ describe('reports of a real run', () => {
     delete broken.results[0]!.latencyUs;
     assert.ok(reportProblems(broken).some((p) => p.includes('latencyUs')));
     assert.notDeepEqual(reportProblems({ ...report, schemaVersion: 1 }), []);
+  });
+
+  test('each cell says how its time divides: codec cost timed in isolation, and whether the client was the limit', () => {
+    for (const cell of report.results) {
+      const at = `${cell.transport} ${cell.call} ${cell.scenario} c=${cell.concurrency}`;
+      if (cell.transport === 'inproc') assert.equal(cell.codecUsPerCall, null, at);
+      else assert.ok(cell.codecUsPerCall!.client > 0 && cell.codecUsPerCall!.server > 0, at);
+      for (const t of cell.trials) assert.ok(t.client.loopUtilization >= 0 && t.client.loopUtilization <= 1 && t.client.cpuCores > 0, at);
+      if (cell.transport === 'inproc' && cell.scenario !== 'rate') assert.equal(cell.clientBound, true, `${at}: the harness floor is its own client`);
+      if (cell.transport === 'http') assert.equal(cell.clientBound, false, `${at}: a server busy 3 ms a call is the limit`);
+      assert.equal(typeof cell.warmup.steady, 'boolean');
+    }
+    assert.match(stdout, /\* client-bound: the client was the limit/);
+  });
+
+  test('each trial keeps its HDR histogram, which reads back to the same percentiles and count', () => {
+    for (const cell of report.results) {
+      for (const t of cell.trials) {
+        const h = decodeHistogram(t.histogram!);
+        assert.equal(h.totalCount, t.calls);
+        assert.deepEqual(latencyUs(h), t.latencyUs);
+      }
+    }
+  });
+});
+
+describe('load from two client worker threads', () => {
+  test('calls, errors and histograms add up exactly; the open-loop rate is shared', () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-'));
+    const args = [
+      '--transports',
+      'tcp',
+      '--calls',
+      'getObj',
+      '--scenarios',
+      'latency,throughput,rate',
+      '--concurrency',
+      '8',
+      '--rate',
+      '400',
+      '--client-workers',
+      '2',
+    ];
+    const r = runCli('bench.ts', [...args, '--duration', '200ms', '--trials', '2', '--warmup', '0.3', '--no-wire', '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+    assert.deepEqual(reportProblems(report), []);
+    assert.equal(report.meta.options.clientWorkers, 2);
+    for (const cell of report.results) {
+      assert.equal(cell.errors, 0, JSON.stringify(cell.errorReasons));
+      for (const t of cell.trials) assert.equal(decodeHistogram(t.histogram!).totalCount, t.calls);
+    }
+    const rate = report.results.find((c) => c.scenario === 'rate')!;
+    // 400 calls/s for 0.2 s, from two threads at 200/s each
+    for (const t of rate.trials) assert.ok(Math.abs(t.calls + t.errors + t.dropped - 80) <= 2, `${t.calls} calls`);
   });
 });

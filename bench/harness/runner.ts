@@ -13,7 +13,7 @@ import { measureCodec } from './codec-cost.ts';
 import { type LoadGenerator, startLoad } from './load.ts';
 import type { Plan, PlanGroup, RunConfig } from './plan.ts';
 import { type RunningServer, startServer, targetServer } from './server-processes.ts';
-import { encodeHistogram, latencyUs } from './stats.ts';
+import { decodeHistogram, encodeHistogram, latencyUs } from './stats.ts';
 import { type WarmupResult, warmUp } from './warmup.ts';
 
 export interface RunEvents {
@@ -129,6 +129,8 @@ async function runCell(cell: CellKey, { facts, load, server, config, run, fresh 
     const serverCpu1 = await server.cpuUsageUs();
     const perCall = (us: number) => round3(us / Math.max(1, w.calls + w.errors));
     const elapsedMs = Math.max(w.elapsedMs, 0.001);
+    // percentiles from the histogram as saved, so that anyone reading it back gets the report's figures exactly
+    const histogram = encodeHistogram(w.histogram);
     const client = { cpuCores: round3((clientCpu.user + clientCpu.system) / 1000 / elapsedMs), loopUtilization: round3(w.loopUtilization) };
     trials.push({
       ...(run === null ? {} : { run }),
@@ -139,14 +141,14 @@ async function runCell(cell: CellKey, { facts, load, server, config, run, fresh 
       dropped: w.dropped,
       durationSec: round3(elapsedMs / 1000),
       callsPerSec: round3(w.calls / (elapsedMs / 1000)),
-      latencyUs: latencyUs(w.histogram),
+      latencyUs: latencyUs(decodeHistogram(histogram)),
       cpuUsPerCall: {
         client: perCall(clientCpu.user + clientCpu.system),
         server: serverCpu0 === null || serverCpu1 === null ? null : perCall(serverCpu1 - serverCpu0),
       },
       client,
       clientBound: isClientBound(client),
-      histogram: encodeHistogram(w.histogram),
+      histogram,
     });
     for (const [m, n] of w.reasons) reasons.set(m, (reasons.get(m) ?? 0) + n);
   }

@@ -29,8 +29,9 @@ function isoDate(d: Date): string {
   return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}T${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
 }
 
+/** int within 32 bits, i8 for other exact integers (Python reads it), double for the rest (1e300 is a float to Python). */
 function writeNumber(n: number): string {
-  if (Number.isInteger(n)) return n >= -0x80000000 && n <= 0x7fffffff ? `<int>${n}</int>` : `<i8>${n}</i8>`;
+  if (Number.isSafeInteger(n)) return n >= -0x80000000 && n <= 0x7fffffff ? `<int>${n}</int>` : `<i8>${n}</i8>`;
   return `<double>${Number.isNaN(n) ? 'nan' : n === Infinity ? 'inf' : n === -Infinity ? '-inf' : String(n)}</double>`;
 }
 

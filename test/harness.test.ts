@@ -1,0 +1,93 @@
+// The harness's own logic with scripted load: warm-up until steady, exact merging of load from several threads.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { type LoadGenerator, mergeWindows, shareOf, type Window } from '../bench/harness/load.ts';
+import { newHistogram } from '../bench/harness/stats.ts';
+import { warmUp } from '../bench/harness/warmup.ts';
+import type { CellKey } from '../bench/report/types.ts';
+
+const cell: CellKey = { transport: 't', call: 'getObj', scenario: 'throughput', concurrency: 16, ratePerSec: null, payloadEntries: 100 };
+
+/** A load whose successive windows run at the given calls/s (the last one repeats), each taking its real duration. */
+function scripted(callsPerSec: number[]): LoadGenerator & { windows: number } {
+  const load = {
+    windows: 0,
+    async run(_cell: CellKey, limits: { durationMs: number }): Promise<Window> {
+      const rate = callsPerSec[Math.min(load.windows++, callsPerSec.length - 1)]!;
+      await new Promise((r) => setTimeout(r, limits.durationMs));
+      const calls = Math.round((rate * limits.durationMs) / 1000);
+      return { histogram: newHistogram(), calls, errors: 0, timeouts: 0, dropped: 0, reasons: new Map(), elapsedMs: limits.durationMs, loopUtilization: 0.5 };
+    },
+    close: async () => {},
+  };
+  return load;
+}
+
+describe('warm-up until steady', () => {
+  const policy = { windowMs: 20, tolerance: 0.05, minCalls: 3000, minMs: 120, maxMs: 2000 };
+
+  test('a cold plateau does not pass for steady on a fresh server: the minimum runs first, then two windows must agree', async () => {
+    // the shape of a cold HTTP/1.1 client: a plateau, then the ramp, then steady
+    const load = scripted([3100, 4600, 5000, 4800, 4500, 6200, 8600, 12900, 18900, 25700, 31000, 32600, 31000, 32000]);
+    const result = await warmUp(load, cell, policy, true);
+    assert.equal(result.steady, true);
+    assert.ok(load.windows >= 12, `stopped after ${load.windows} windows, on the plateau`);
+  });
+
+  test('a later cell on a warm server stops as soon as two windows agree', async () => {
+    const load = scripted([30000, 31000, 31200]);
+    assert.equal((await warmUp(load, cell, policy, false)).steady, true);
+    assert.equal(load.windows, 2);
+  });
+
+  test('a cell that never settles is warmed to the cap and reported as not steady', async () => {
+    const load = scripted(Array.from({ length: 200 }, (_, i) => (i % 2 ? 10000 : 20000)));
+    const result = await warmUp(load, cell, { ...policy, maxMs: 300 }, false);
+    assert.equal(result.steady, false);
+    assert.ok(result.sec <= 0.3 + 0.05, String(result.sec));
+  });
+
+  test('--warmup 0 means no warm-up at all', async () => {
+    const load = scripted([1000]);
+    assert.deepEqual(await warmUp(load, cell, { ...policy, maxMs: 0 }, true), { sec: 0, steady: false });
+    assert.equal(load.windows, 0);
+  });
+});
+
+describe('load from several threads', () => {
+  test('shares of concurrency add up to the whole, the first ones taking the remainder', () => {
+    assert.deepEqual(
+      [0, 1, 2].map((i) => shareOf(16, i, 3)),
+      [6, 5, 5],
+    );
+    assert.deepEqual(
+      [0, 1].map((i) => shareOf(1, i, 2)),
+      [1, 0],
+    );
+  });
+
+  test('windows merge exactly: counts add, and the merged histogram is the histogram of all the values', () => {
+    const values = [Array.from({ length: 1000 }, (_, i) => 50_000 + i * 37), Array.from({ length: 500 }, (_, i) => 900_000 + i * 1013)];
+    const windows: Window[] = values.map((vs, i) => {
+      const histogram = newHistogram();
+      for (const v of vs) histogram.recordValue(v);
+      return {
+        histogram,
+        calls: vs.length,
+        errors: i,
+        timeouts: 0,
+        dropped: 2,
+        reasons: new Map([['boom', i + 1]]),
+        elapsedMs: 100 + i,
+        loopUtilization: 0.3 + i / 2,
+      };
+    });
+    const all = newHistogram();
+    for (const v of values.flat()) all.recordValue(v);
+    const merged = mergeWindows(windows);
+    assert.deepEqual([merged.calls, merged.errors, merged.dropped, merged.elapsedMs, merged.loopUtilization], [1500, 1, 4, 101, 0.8]);
+    assert.deepEqual([...merged.reasons], [['boom', 3]]);
+    for (const p of [1, 50, 90, 99, 99.9, 100]) assert.equal(merged.histogram.getValueAtPercentile(p), all.getValueAtPercentile(p), `p${p}`);
+    assert.equal(merged.histogram.totalCount, all.totalCount);
+  });
+});
