@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
-# What the tests need beyond npm packages, installed or started if missing:
-#   python3 (XML-RPC interop), python3-pika for /usr/bin/python3 (RabbitMQ tutorial interop), a RabbitMQ broker.
+# What the tests need beyond npm packages, installed from Debian or started if missing (as root, or with sudo):
+#   Python peers for /usr/bin/python3 (interop tests), rabbitmq-server (a second, private node for the durability
+#   tests), Chromium (the HTML report test), iproute2 (network namespaces), and the brokers the suite talks to.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-command -v python3 >/dev/null || { echo "setup-ci: python3 is needed for the interop tests" >&2; exit 1; }
+sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if ! /usr/bin/python3 -c 'import pika' 2>/dev/null; then
-  echo "setup-ci: installing python3-pika"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pika) >/dev/null
+# "how to tell it is there" -> Debian package
+need=()
+check() { eval "$1" >/dev/null 2>&1 || need+=("$2"); }
+check "command -v python3" python3
+check "/usr/bin/python3 -c 'import pika'" python3-pika
+check "command -v rabbitmq-server" rabbitmq-server
+check "command -v ip" iproute2
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup-ci: installing ${need[*]}"
+  (sudo_ apt-get update -qq && sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") >/dev/null
 fi
 
 bash scripts/ensure-rabbitmq.sh

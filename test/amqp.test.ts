@@ -1,9 +1,8 @@
 // RabbitMQ RPC against the real broker: interop with the tutorial's pika server and client, failures that
 // must be clear errors (no broker, broker gone mid-run), cleanup, and fair dispatch at prefetch 1.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import amqp from 'amqplib';
@@ -12,7 +11,7 @@ import type { Report } from '../bench/report/types.ts';
 import { amqpTransports, createAmqp, OWN_PREFIX, VARIANTS } from '../transports/amqp.ts';
 import { createService, fib } from '../transports/contract.ts';
 import { brokerUrlFromEnv, findBroker } from '../transports/support/broker.ts';
-import { childProcesses, fixture, isAlive, ROOT, runAsync, runCli, startPeer, stopPeer } from './helpers.ts';
+import { childProcesses, eventually, fixture, isAlive, runAsync, runCli, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
 
 const broker = await findBroker();
 const skip = broker.reason ?? false;
@@ -71,7 +70,8 @@ describe('pika interop (RabbitMQ tutorial six)', { skip }, () => {
   });
 });
 
-describe('failures are clear errors, never hangs', { skip }, () => {
+// These need no broker: they point at a port where nothing listens, so they run everywhere, broker or not.
+describe('with no broker at all', () => {
   test('an unreachable broker', async () => {
     const started = Date.now();
     await assert.rejects(
@@ -81,6 +81,25 @@ describe('failures are clear errors, never hangs', { skip }, () => {
     assert.ok(Date.now() - started < 5000);
   });
 
+  test('--transports amqp with no broker exits 2 saying how to fix it; the default matrix skips it', { timeout: 120_000 }, () => {
+    const env = { AMQP_URL: 'amqp://guest:guest@127.0.0.1:1' };
+    const named = runCli('bench.ts', ['--transports', 'amqp', '--quick'], 30_000, env);
+    assert.equal(named.status, 2);
+    assert.match(named.stderr, /amqp:direct-reply: no RabbitMQ broker at amqp:\/\/guest:\*\*\*@127.0.0.1:1 .*set AMQP_URL/);
+    const out = tempDir();
+    const matrix = runCli('bench.ts', ['--quick', '--calls', 'fib', '--scenarios', 'latency', '--trials', '1', '--out', out], 60_000, env);
+    assert.equal(matrix.status, 0, matrix.stderr);
+    const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+    assert.deepEqual(
+      report.skipped.map((s) => s.transport),
+      ['amqp:direct-reply', 'amqp:exclusive-queue', 'amqp:persistent-confirms'],
+    );
+    assert.match(report.skipped[0]!.reason, /set AMQP_URL/);
+    assert.ok(report.results.some((c) => c.transport === 'tcp'));
+  });
+});
+
+describe('failures are clear errors, never hangs', { skip }, () => {
   test('no server on the queue: the request is returned at once', async () => {
     const client = await direct.connect(`${url}?queue=${uniqueQueue('nobody')}`, opts);
     try {
@@ -107,23 +126,6 @@ describe('failures are clear errors, never hangs', { skip }, () => {
       await server.close();
     }
   });
-
-  test('--transports amqp with no broker exits 2 saying how to fix it; the default matrix skips it', () => {
-    const env = { AMQP_URL: 'amqp://guest:guest@127.0.0.1:1' };
-    const named = runCli('bench.ts', ['--transports', 'amqp', '--quick'], 30_000, env);
-    assert.equal(named.status, 2);
-    assert.match(named.stderr, /amqp:direct-reply: no RabbitMQ broker at amqp:\/\/guest:\*\*\*@127.0.0.1:1 .*set AMQP_URL/);
-    const out = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-'));
-    const matrix = runCli('bench.ts', ['--quick', '--calls', 'fib', '--scenarios', 'latency', '--trials', '1', '--out', out], 60_000, env);
-    assert.equal(matrix.status, 0, matrix.stderr);
-    const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
-    assert.deepEqual(
-      report.skipped.map((s) => s.transport),
-      ['amqp:direct-reply', 'amqp:exclusive-queue', 'amqp:persistent-confirms'],
-    );
-    assert.match(report.skipped[0]!.reason, /set AMQP_URL/);
-    assert.ok(report.results.some((c) => c.transport === 'tcp'));
-  });
 });
 
 describe('cleanup and dispatch', { skip }, () => {
@@ -135,14 +137,12 @@ describe('cleanup and dispatch', { skip }, () => {
     assert.equal(await queueExists(queue), false);
   });
 
-  test("Ctrl-C mid-run: exit 130, server processes gone, the run's queue deleted", async () => {
-    const out = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-'));
+  test("Ctrl-C mid-run: exit 130, server processes gone, the run's durable queue deleted by us", { timeout: 90_000 }, async () => {
+    const out = tempDir();
+    // a durable, not auto-deleted queue: only our own clean-up can remove it
     const args = [
-      '--import',
-      'tsx',
-      'bench/cli/bench.ts',
       '--transports',
-      'tcp,amqp:direct-reply',
+      'tcp,amqp:persistent-confirms',
       '--calls',
       'fib',
       '--scenarios',
@@ -155,78 +155,70 @@ describe('cleanup and dispatch', { skip }, () => {
       '--out',
       out,
     ];
-    // detached: its own process group, so the signal goes to the bench and its servers, as a terminal's Ctrl-C does
     const runId = `ctrlc${process.pid}`;
-    const proc = spawn(process.execPath, args, {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true,
-      env: { ...process.env, AMQP_URL: url, RPCBENCH_RUN_ID: runId },
-    });
-    const exited = new Promise<number | null>((resolve) => proc.on('close', resolve));
-    let stderr = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the amqp cell never started: ${stderr}`)), 30_000);
-      proc.stderr!.on('data', (c: Buffer) => {
-        stderr += c.toString();
-        if (/amqp:direct-reply fib latency/.test(stderr)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    await new Promise((r) => setTimeout(r, 500));
-    const servers = childProcesses(proc.pid!).filter((c) => c.cmdline.includes('server-child'));
-    assert.ok(servers.length > 0, 'no server process');
-    const queue = `${OWN_PREFIX}${runId}-direct-reply`;
-    assert.equal(await queueExists(queue), true);
-    process.kill(-proc.pid!, 'SIGINT');
-    assert.equal(await exited, 130, stderr);
-    assert.match(stderr, /SIGINT, cleaning up/);
-    await new Promise((r) => setTimeout(r, 200));
-    assert.deepEqual(
-      servers.filter((s) => isAlive(s.pid)),
-      [],
-    );
-    assert.equal(await queueExists(queue), false);
+    // detached: its own process group, so the signal goes to the bench and its servers, as a terminal's Ctrl-C does
+    const run = spawnCli('bench.ts', args, { AMQP_URL: url, RPCBENCH_RUN_ID: runId }, true);
+    try {
+      assert.ok(await eventually(() => /amqp:persistent-confirms fib latency/.test(run.out.stderr), 30_000), `the amqp cell never started: ${run.out.stderr}`);
+      await new Promise((r) => setTimeout(r, 500));
+      const servers = childProcesses(run.proc.pid!).filter((c) => c.cmdline.includes('server-child'));
+      assert.ok(servers.length > 0, 'no server process');
+      const queue = `${OWN_PREFIX}${runId}-persistent-confirms`;
+      assert.equal(await queueExists(queue), true);
+      process.kill(-run.proc.pid!, 'SIGINT');
+      assert.equal(await run.exited, 130, run.out.stderr);
+      assert.match(run.out.stderr, /SIGINT, cleaning up/);
+      assert.ok(await eventually(() => servers.every((s) => !isAlive(s.pid)), 3000), 'a server process outlived the run');
+      assert.equal(await queueExists(queue), false);
+    } finally {
+      if (run.proc.exitCode === null) process.kill(-run.proc.pid!, 'SIGKILL');
+    }
   });
 
-  test('prefetch 1 sends work to the idle worker; prefetch 100 deals round-robin to the slow one too', async () => {
-    // Fraction of calls that waited on the slow worker (20 ms of work each): served by it, or queued behind it.
+  test('prefetch 1 sends work to the idle worker; prefetch 100 deals round-robin to the slow one too', { timeout: 120_000 }, async () => {
+    // Share of calls served by (or queued behind) the slow worker. It takes 200 ms a call, so a call that took
+    // 100 ms or more waited on it: no fast call comes near that even on a loaded 2-core machine.
     const slowShare = async (variant: string) => {
       const queue = uniqueQueue(`fair-${variant}`);
       const listen = `${url}?queue=${queue}`;
-      const worker = (workUs: number) =>
-        startPeer(
-          process.execPath,
-          ['--import', 'tsx', 'bench/cli/serve.ts', '--transport', `amqp:${variant}`, '--listen', listen, '--server-work-us', String(workUs)],
-          /listening/,
-        );
-      const slow = await worker(20_000);
-      const fast = await worker(0);
-      const client = await amqpTransports.find((x) => x.name === `amqp:${variant}`)!.connect(listen, { ...opts, timeoutMs: 20_000 });
+      const serveArgs = (workUs: number) => [
+        '--import',
+        'tsx',
+        'bench/cli/serve.ts',
+        '--transport',
+        `amqp:${variant}`,
+        '--listen',
+        listen,
+        '--server-work-us',
+        String(workUs),
+      ];
+      const workers: Array<Awaited<ReturnType<typeof startPeer>>> = [];
+      let client: Awaited<ReturnType<(typeof amqpTransports)[number]['connect']>> | undefined;
       try {
-        // 4 calls in flight, so queueing alone never reaches 20 ms
+        workers.push(await startPeer(process.execPath, serveArgs(200_000), /listening/));
+        workers.push(await startPeer(process.execPath, serveArgs(0), /listening/));
+        client = await amqpTransports.find((x) => x.name === `amqp:${variant}`)!.connect(listen, { ...opts, timeoutMs: 30_000 });
         const waited: boolean[] = [];
+        // 4 calls in flight, 5 each: queueing behind fast calls alone never reaches 100 ms
         await Promise.all(
           Array.from({ length: 4 }, async () => {
-            for (let i = 0; i < 10; i++) {
+            for (let i = 0; i < 5; i++) {
               const t0 = performance.now();
-              await client.call('fib', [1]);
-              waited.push(performance.now() - t0 >= 20);
+              await client!.call('fib', [1]);
+              waited.push(performance.now() - t0 >= 100);
             }
           }),
         );
         return waited.filter(Boolean).length / waited.length;
       } finally {
-        await client.close();
-        await Promise.all([stopPeer(slow.proc), stopPeer(fast.proc)]);
+        await client?.close();
+        await Promise.all(workers.map((w) => stopPeer(w.proc)));
       }
     };
     const fair = await slowShare('prefetch-1');
     const roundRobin = await slowShare('direct-reply');
     console.log(`slow worker share: prefetch 1 ${Math.round(fair * 100)}%, prefetch 100 ${Math.round(roundRobin * 100)}%`);
-    assert.ok(fair < 0.25, `prefetch 1: ${Math.round(fair * 100)}% of calls waited on the slow worker`);
-    assert.ok(roundRobin > 0.35, `prefetch 100: ${Math.round(roundRobin * 100)}% of calls waited on the slow worker`);
+    assert.ok(fair <= 0.25, `prefetch 1: ${Math.round(fair * 100)}% of calls waited on the slow worker`);
+    assert.ok(roundRobin >= 0.35, `prefetch 100: ${Math.round(roundRobin * 100)}% of calls waited on the slow worker`);
   });
 });

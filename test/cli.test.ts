@@ -1,12 +1,11 @@
 // CLI behaviour on bad input and failures: one clear line, exit 2 for usage, nothing hangs, reports still written.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { Report } from '../bench/report/types.ts';
-import { childProcesses, ROOT, runCli } from './helpers.ts';
+import { childProcesses, ROOT, runCli, tempDir } from './helpers.ts';
 
 const usageCases: Array<[string[], RegExp]> = [
   [['--transports', 'nope'], /--transports: unknown "nope"; allowed: inproc, tcp/],
@@ -18,16 +17,80 @@ const usageCases: Array<[string[], RegExp]> = [
   [['--target', 'xmlrpc'], /--target: "xmlrpc" should be NAME=ADDRESS/],
   [['--target', 'grpcx=tcp://x:1'], /--target: unknown transport "grpcx"/],
   [['--frobnicate'], /Unknown option '--frobnicate'/],
+  // an empty value is a mistake, not "the default"
+  [['--concurrency', ''], /--concurrency: needs a value, got an empty string/],
+  [['--duration', ''], /--duration: needs a value, got an empty string/],
+  [['--trials', ' '], /--trials: needs a value, got an empty string/],
+  [['--out', ''], /--out: needs a value, got an empty string/],
+  // a malformed target is refused before anything starts
+  [['--target', 'tcp=notaurl'], /--target: tcp: bad address "notaurl": expected a URL like tcp:\/\/127\.0\.0\.1:4242/],
+  [['--target', 'tcp=http://127.0.0.1:80'], /--target: tcp: bad address "http:\/\/127\.0\.0\.1:80": expected tcp:\/\/HOST:PORT/],
+  [['--target', 'tcp=tcp://127.0.0.1'], /--target: tcp: bad address tcp:\/\/127\.0\.0\.1: needs a port/],
+  [['--target', 'inproc=inproc://x'], /--target: inproc runs in-process and cannot target a server/],
+  [['--target', 'amqp=amqp://u:hunter2@127.0.0.1:99999'], /--target: amqp:direct-reply: .*u:\*\*\*@/],
+  [['--target', '-x'], /--target: its value starts with '-'; write --target=VALUE/],
 ];
 
 for (const [args, message] of usageCases) {
-  test(`bench ${args.join(' ')} exits 2 with one line`, () => {
+  test(`bench ${args.map((a) => JSON.stringify(a)).join(' ')} exits 2 with one line`, () => {
     const r = runCli('bench.ts', args);
     assert.equal(r.status, 2);
     assert.match(r.stderr, message);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /hunter2/);
   });
 }
+
+test('output paths are checked before the run: --out naming a file, or a directory that cannot be made, exits 2 at once', () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'a-file');
+  writeFileSync(file, 'x');
+  for (const out of [file, path.join(file, 'below')]) {
+    const started = Date.now();
+    const r = runCli('bench.ts', ['--transports', 'tcp', '--quick', '--out', out]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^rpcbench: error: --out: cannot write reports to .*: (it is not a directory|a part of the path is a file|a file is in the way)\n$/);
+    assert.ok(Date.now() - started < 5000, 'refused before running');
+  }
+});
+
+test('serve refuses an empty or unbounded value before it binds anything', () => {
+  const huge = runCli('serve.ts', ['--transport', 'tcp', '--payload-entries', '99999999999']);
+  assert.equal(huge.status, 2);
+  assert.match(huge.stderr, /--payload-entries: "99999999999" is not a whole number from 0 to 1000000/);
+  const empty = runCli('serve.ts', ['--transport', '']);
+  assert.equal(empty.status, 2);
+  assert.match(empty.stderr, /--transport: needs a value/);
+});
+
+test('--count runs exactly that many calls a trial, and the payload sweep runs fib once', () => {
+  const out = tempDir();
+  const args = [
+    '--transports',
+    'tcp',
+    '--scenarios',
+    'latency',
+    '--count',
+    '50',
+    '--trials',
+    '2',
+    '--payload-entries',
+    '10,1000',
+    '--warmup',
+    '0.1',
+    '--no-wire',
+    '--out',
+    out,
+  ];
+  const r = runCli('bench.ts', args);
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+  const cells = report.results.map((c) => `${c.call}/${c.payloadEntries}`).sort();
+  assert.deepEqual(cells, ['fib/10', 'getObj/10', 'getObj/1000', 'sendObj/10', 'sendObj/1000']);
+  for (const cell of report.results) for (const t of cell.trials) assert.equal(t.calls + t.errors, 50);
+  const big = report.results.find((c) => c.call === 'getObj' && c.payloadEntries === 1000)!;
+  assert.ok(big.payloadBytes.response > 15_000, String(big.payloadBytes.response));
+});
 
 test('--list names every transport, --help shows the options', () => {
   const list = runCli('bench.ts', ['--list']);
@@ -46,14 +109,14 @@ test('serve refuses an unknown transport and an address it cannot bind', () => {
 });
 
 test('a target nobody listens on is a clear failure, not a hang', () => {
-  const out = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-'));
+  const out = tempDir();
   const r = runCli('bench.ts', ['--target', 'tcp=tcp://127.0.0.1:9', '--quick', '--out', out], 30_000);
   assert.equal(r.status, 1);
   assert.match(r.stdout, /skipped tcp getObj: failed: .*ECONNREFUSED/);
 });
 
 test('a server that dies mid-run: clear reason, other transports still run, report written, exit 1', async () => {
-  const out = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-'));
+  const out = tempDir();
   const args = [
     '--import',
     'tsx',

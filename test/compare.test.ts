@@ -1,8 +1,7 @@
 // The regression gate: `npm run compare` on reports whose trials we control, so each verdict is known in advance.
 // The reports are synthetic but schema-valid (checked below), shaped like a quick run's.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { AUTO_REFERENCE, DEFAULT_CONFIG, loadConfig } from '../bench/gate/config.ts';
@@ -10,9 +9,9 @@ import { mannWhitneyGreater } from '../bench/gate/mann-whitney.ts';
 import { holm } from '../bench/gate/verdicts.ts';
 import { type CallName, type CellResult, type Report, SCHEMA_VERSION, type ScenarioName, type TrialResult } from '../bench/report/types.ts';
 import { reportProblems } from '../bench/report/validate.ts';
-import { fixture, runCli } from './helpers.ts';
+import { fixture, runCli, tempDir } from './helpers.ts';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-compare-'));
+const dir = tempDir('rpcbench-compare-');
 const TRANSPORTS = ['tcp', 'http', 'zerorpc'];
 const CELLS: Array<[CallName, ScenarioName, number]> = [
   ['getObj', 'latency', 1],
@@ -42,11 +41,14 @@ interface Shape {
   /** Latency (and CPU) multiplier per cell key prefix; calls/s is divided by it. */
   slowdown?: (transport: string, call: string, scenario: string) => number;
   bytes?: number;
+  /** Multipliers of single metrics of a transport (p50, calls/s and CPU otherwise follow `slowdown`). */
+  only?: (transport: string) => { p99?: number; cpu?: number; callsPerSec?: number };
 }
 
-function trial(base: number, factor: number, jitter: number): TrialResult {
+function trial(base: number, factor: number, jitter: number, only: ReturnType<NonNullable<Shape['only']>> = {}): TrialResult {
   const p50 = base * factor * (1 + jitter);
-  const latencyUs = { p50, p90: p50 * 1.3, p99: p50 * 2, p999: p50 * 3, max: p50 * 4, mean: p50 * 1.1 };
+  const p99 = p50 * 2 * (only.p99 ?? 1);
+  const latencyUs = { p50, p90: p50 * 1.3, p99, p999: p99 * 1.5, max: p99 * 2, mean: p50 * 1.1 };
   return {
     startedAtMs: 1_700_000_000_000,
     calls: 1000,
@@ -54,9 +56,9 @@ function trial(base: number, factor: number, jitter: number): TrialResult {
     timeouts: 0,
     dropped: 0,
     durationSec: 0.1,
-    callsPerSec: 1e6 / p50,
+    callsPerSec: 1e6 / p50 / (only.callsPerSec ?? 1),
     latencyUs,
-    cpuUsPerCall: { client: p50 / 2, server: p50 / 3 },
+    cpuUsPerCall: { client: (p50 / 2) * (only.cpu ?? 1), server: (p50 / 3) * (only.cpu ?? 1) },
     client: { cpuCores: 0.5, loopUtilization: 0.5 },
     clientBound: false,
     histogram: null,
@@ -70,7 +72,7 @@ function makeReport(shape: Shape = {}): Report {
     const runFactor = 1 + (shape.runNoise ?? 0) * next();
     for (const [call, scenario, concurrency] of CELLS) {
       const factor = (shape.slowdown?.(transport, call, scenario) ?? 1) * runFactor;
-      const trials = Array.from({ length: shape.trials ?? 9 }, () => trial(200 + 100 * ti, factor, (shape.noise ?? 0.03) * next()));
+      const trials = Array.from({ length: shape.trials ?? 9 }, () => trial(200 + 100 * ti, factor, (shape.noise ?? 0.03) * next(), shape.only?.(transport)));
       const mid = [...trials].sort((a, b) => a.latencyUs.p50 - b.latencyUs.p50)[trials.length >> 1]!;
       results.push({
         transport,
@@ -133,7 +135,8 @@ function save(value: unknown, name = `r${files++}.json`): string {
   return file;
 }
 
-const compare = (...args: string[]) => runCli('compare.ts', args, 60_000);
+// run from a scratch directory: the repository's own config (package.json "rpcbench") must not decide these tests
+const compare = (...args: string[]) => runCli('compare.ts', args, 60_000, {}, dir);
 
 function assertBadInput(r: ReturnType<typeof compare>, pattern: RegExp): void {
   assert.equal(r.status, 2, r.stdout + r.stderr);
@@ -238,6 +241,54 @@ describe('compare: verdicts', () => {
     const r = compare(save(makeReport({ seed: 12 })), save(makeReport({ seed: 12, bytes: 101 })));
     assert.equal(r.status, 1, r.stdout);
     assert.match(r.stdout, /\| tcp getObj\(100\) latency c=1 \| 🔴 regressed .*\*\*1,100 → 1,101 \(▲\+0\.1%\)\*\* \|$/m);
+  });
+
+  test('p99, CPU per call and calls/s are each judged on their own', () => {
+    const base = save(makeReport({ seed: 30 }));
+    const cases: Array<[Shape['only'], RegExp]> = [
+      [
+        (t) => (t === 'http' ? { p99: 1.6 } : {}),
+        /\| http getObj\(100\) latency c=1 \| 🔴 regressed \| [^|]+ \| \*\*[\d,.]+ → [\d,.]+ \(▲\+\d\d\.\d%\)\*\* \|/,
+      ],
+      [
+        (t) => (t === 'http' ? { cpu: 1.6 } : {}),
+        /\| http getObj\(100\) latency c=1 \| 🔴 regressed \|( [^|]+ \|){3} \*\*[\d,.]+ → [\d,.]+ \(▲\+\d\d\.\d%\)\*\* \|/,
+      ],
+      [
+        (t) => (t === 'http' ? { callsPerSec: 1.4 } : {}),
+        /\| http getObj\(100\) latency c=1 \| 🔴 regressed \|( [^|]+ \|){2} \*\*[\d,.]+ → [\d,.]+ \(▲-\d\d\.\d%\)\*\* \|/,
+      ],
+    ];
+    for (const [only, row] of cases) {
+      const r = compare(base, save(makeReport({ seed: 31, only })));
+      assert.equal(r.status, 1, r.stdout);
+      assert.match(r.stdout, row);
+      assert.doesNotMatch(r.stdout, /\| tcp \S+ \S+ c=\d+ \| 🔴/);
+    }
+  });
+
+  test('how many runs a side the gate needs: it says so when refusing, and with that many a transport-wide slowdown is caught', () => {
+    const slow: Shape = { slowdown: (t) => (t === 'zerorpc' ? 1.4 : 1) };
+    const refused = compare(runs(3, 40), runs(3, 41, slow));
+    assert.equal(refused.status, 2);
+    const need = Number(/give (\d+) or more per side/.exec(refused.stderr)?.[1]);
+    assert.ok(need > 3 && need <= 8, refused.stderr);
+    const enough = compare(runs(need, 42), runs(need, 43, slow));
+    assert.equal(enough.status, 1, enough.stdout);
+    assert.match(enough.stdout, /\| zerorpc \| 🔴 regressed/);
+    const oneCell: Shape = { slowdown: (t, c, s) => (t === 'zerorpc' && c === 'fib' && s === 'latency' ? 1.6 : 1) };
+    const eight = compare(runs(8, 44), runs(8, 45, oneCell));
+    assert.equal(eight.status, 1, eight.stdout);
+    assert.match(eight.stdout, /\| zerorpc fib latency c=1 \| 🔴 regressed/);
+  });
+
+  test('"normalize": true in the config file corrects drift end to end', () => {
+    const config = save({ compare: { normalize: true } }, 'normalize.json');
+    const base = save(makeReport({ seed: 32 }));
+    const cur = save(makeReport({ seed: 33, slowdown: () => 1.2 }));
+    const r = compare(base, cur, '--config', config);
+    assert.equal(r.status, 0, r.stdout);
+    assert.match(r.stdout, /Mode: \*\*normalized to tcp\*\*/);
   });
 
   test('a per-transport threshold in rpcbench.config.json lets an expected slowdown through', () => {
@@ -351,5 +402,38 @@ describe('bench --baseline: run, then gate', () => {
     assert.match(summary, /\| tcp fib latency c=1 \| 🔴 regressed \| \*\*[\d,.]+ → [\d,]+ \(▲\+\d{3,}\.\d%\)\*\*/);
     assert.match(summary, /trials of a single run/);
     assert.match(summary, /server work differs/);
+  });
+
+  test('a real report made with --runs 8: against itself it passes; with one transport slowed in it, the gate names it', () => {
+    const out = path.join(dir, 'runs8');
+    const args = [
+      '--transports',
+      'tcp,http',
+      '--calls',
+      'fib',
+      '--scenarios',
+      'latency',
+      '--runs',
+      '8',
+      '--trials',
+      '1',
+      '--duration',
+      '30ms',
+      '--warmup',
+      '0.1',
+    ];
+    assert.equal(runCli('bench.ts', [...args, '--no-wire', '--out', out]).status, 0);
+    const file = path.join(out, 'latest.json');
+    const same = compare(file, file);
+    assert.equal(same.status, 0, same.stdout);
+    assert.match(same.stdout, /Samples: 8 baseline vs 8 current runs/);
+    const slowed = JSON.parse(readFileSync(file, 'utf8')) as Report;
+    for (const cell of slowed.results.filter((c) => c.transport === 'http')) {
+      for (const t of cell.trials) t.latencyUs = { ...t.latencyUs, p50: t.latencyUs.p50 * 1.5, p90: t.latencyUs.p90 * 1.5, p99: t.latencyUs.p99 * 1.5 };
+    }
+    const r = compare(file, save(slowed));
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stdout, /\| http \| 🔴 regressed/);
+    assert.doesNotMatch(r.stdout, /\| tcp \| 🔴/);
   });
 });

@@ -24,7 +24,7 @@ function scripted(callsPerSec: number[]): LoadGenerator & { windows: number } {
 }
 
 describe('warm-up until steady', () => {
-  const policy = { windowMs: 20, tolerance: 0.05, minCalls: 3000, minMs: 120, maxMs: 2000 };
+  const policy = { windowMs: 20, tolerance: 0.05, minCalls: 3000, minCapMs: 1000, maxMs: 2000 };
 
   test('a cold plateau does not pass for steady on a fresh server: the minimum runs first, then two windows must agree', async () => {
     // the shape of a cold HTTP/1.1 client: a plateau, then the ramp, then steady
@@ -45,6 +45,14 @@ describe('warm-up until steady', () => {
     const result = await warmUp(load, cell, { ...policy, maxMs: 300 }, false);
     assert.equal(result.steady, false);
     assert.ok(result.sec <= 0.3 + 0.05, String(result.sec));
+  });
+
+  test('a slow transport gets its minimum within the cap, then looks for steady state', async () => {
+    // 1,000 calls/s: 3,000 calls would take 3 s; the cap ends the minimum at 0.2 s
+    const load = scripted([1000]);
+    const result = await warmUp(load, cell, { ...policy, minCapMs: 200 }, true);
+    assert.equal(result.steady, true);
+    assert.ok(result.sec >= 0.2 && result.sec < 0.5, String(result.sec));
   });
 
   test('--warmup 0 means no warm-up at all', async () => {

@@ -1,14 +1,25 @@
 // Shared by the tests: run a foreign peer or our CLI as a child process, and wait for what it prints.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** tsx by its full address, so that a CLI run from another directory still finds it. */
+const TSX = import.meta.resolve('tsx');
 export const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
 /** Starts a long-running peer and resolves with its process and the first match of `ready` in its stdout. */
-export function startPeer(cmd: string, args: string[], ready: RegExp, timeoutMs = 15_000): Promise<{ proc: ChildProcess; match: RegExpMatchArray }> {
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+export function startPeer(
+  cmd: string,
+  args: string[],
+  ready: RegExp,
+  timeoutMs = 15_000,
+  env: Record<string, string> = {},
+): Promise<{ proc: ChildProcess; match: RegExpMatchArray }> {
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT, env: { ...process.env, ...env } });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -47,13 +58,9 @@ export interface CliRun {
 }
 
 /** Runs `npm run bench`'s entry point (or another bench/ script) synchronously. */
-export function runCli(script: string, args: string[], timeoutMs = 120_000, env: Record<string, string> = {}): CliRun {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/cli/${script}`, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: timeoutMs,
-    env: { ...process.env, ...env },
-  });
+export function runCli(script: string, args: string[], timeoutMs = 120_000, env: Record<string, string> = {}, cwd = ROOT): CliRun {
+  const entry = path.join(ROOT, 'bench/cli', script);
+  const r = spawnSync(process.execPath, ['--import', TSX, entry, ...args], { cwd, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -91,4 +98,73 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+const temps: string[] = [];
+process.on('exit', () => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary directory, removed when the test process exits. */
+export function tempDir(prefix = 'rpcbench-'): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+
+/** Every live process whose command line contains `needle` (Linux /proc), with its pid. */
+export function processesMatching(needle: string): Array<{ pid: number; cmdline: string }> {
+  const out: Array<{ pid: number; cmdline: string }> = [];
+  for (const entry of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (cmdline.includes(needle) && Number(entry) !== process.pid) out.push({ pid: Number(entry), cmdline });
+    } catch {
+      // gone while we looked
+    }
+  }
+  return out;
+}
+
+/** Resident memory of a process in MB. */
+export function rssMb(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) / 1024;
+}
+
+/** Waits until `check` holds, polling; false if it did not within `timeoutMs`. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5000, everyMs = 50): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return check();
+}
+
+/** A bench (or other bench/cli script) run in the background: its output so far, and its end. */
+export function spawnCli(script: string, args: string[], env: Record<string, string> = {}, detached = false) {
+  const proc = spawn(process.execPath, ['--import', 'tsx', `bench/cli/${script}`, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+    detached,
+  });
+  const out = { stdout: '', stderr: '' };
+  proc.stdout!.on('data', (c: Buffer) => (out.stdout += c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => (out.stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.on('close', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  return { proc, out, exited };
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+export function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
 }

@@ -1,14 +1,13 @@
 // XML-RPC interop with Python's standard library, both ways, and --target against a foreign server.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Report } from '../bench/report/types.ts';
 import { createService, fib, makeObj, RemoteError } from '../transports/contract.ts';
 import { xmlrpc } from '../transports/xmlrpc.ts';
-import { fixture, runAsync, runCli, startPeer, stopPeer } from './helpers.ts';
+import { fixture, runAsync, runCli, startPeer, stopPeer, tempDir } from './helpers.ts';
 
 const opts = { timeoutMs: 5000, maxMessageBytes: 1 << 20 };
 
@@ -36,7 +35,7 @@ describe('our xmlrpc client against Python SimpleXMLRPCServer', () => {
   });
 
   test('--target benchmarks it with no errors and no server CPU (not ours to measure)', () => {
-    const out = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-'));
+    const out = tempDir();
     const r = runCli('bench.ts', ['--quick', '--target', `xmlrpc=${address}`, '--trials', '1', '--out', out]);
     assert.equal(r.status, 0, r.stderr);
     const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;

@@ -1,16 +1,15 @@
 // A real (short) run writes a JSON report that validates against the committed schema and a markdown report.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { decodeHistogram, latencyUs } from '../bench/harness/stats.ts';
 import type { Report } from '../bench/report/types.ts';
 import { reportProblems } from '../bench/report/validate.ts';
-import { runCli } from './helpers.ts';
+import { runCli, tempDir } from './helpers.ts';
 
 describe('reports of a real run', () => {
-  const out = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-'));
+  const out = tempDir();
   let report: Report;
   let markdown: string;
   let stdout: string;
@@ -72,9 +71,22 @@ describe('reports of a real run', () => {
 
   test('latest.md has a table per call, fastest first, and a chart', () => {
     for (const title of ['## getObj (100 entries)', '## sendObj (100 entries)', '## fib']) assert.ok(markdown.includes(title), title);
-    const getObjTable = markdown.split('## getObj')[1]!.split('##')[0]!;
-    const order = ['inproc', 'tcp', 'http'].map((t) => getObjTable.indexOf(`| ${t} |`));
-    assert.ok(order.every((i) => i > 0));
+    for (const call of ['getObj', 'sendObj', 'fib']) {
+      const rows = markdown
+        .split(`## ${call}`)[1]!
+        .split('##')[0]!
+        .split('\n')
+        .filter((l) => /^\| (inproc|tcp|http) \|/.test(l));
+      assert.equal(rows.length, 3, call);
+      // fastest first: the p50 column (the second) never decreases down the table
+      const p50 = rows.map((l) => Number(l.split('|')[2]!.replace(/[*,\s]/g, '')));
+      assert.deepEqual(
+        p50,
+        [...p50].sort((a, b) => a - b),
+        `${call}: ${p50.join(', ')}`,
+      );
+      assert.equal(rows.at(-1)!.split('|')[1]!.trim(), 'http', `${call}: http, busy 3 ms a call, is last`);
+    }
     assert.ok(markdown.includes('```mermaid\nxychart-beta'));
     assert.ok(markdown.includes('calls/s @4'));
   });
@@ -116,7 +128,7 @@ describe('reports of a real run', () => {
 
 describe('load from two client worker threads', () => {
   test('calls, errors and histograms add up exactly; the open-loop rate is shared', () => {
-    const out = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-'));
+    const out = tempDir();
     const args = [
       '--transports',
       'tcp',

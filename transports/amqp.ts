@@ -17,11 +17,14 @@ import { type ClientHandle, type ClientOptions, type Codec, MEASURED, type Serve
 export interface AmqpVariant {
   name: string;
   summary: string;
-  /** RabbitMQ direct reply-to (amq.rabbitmq.reply-to) or an exclusive reply queue per client (the tutorial's way). */
-  replyTo: 'direct' | 'exclusive';
+  /**
+   * RabbitMQ direct reply-to (amq.rabbitmq.reply-to), an exclusive reply queue per client (the tutorial's way), or a
+   * durable reply queue per client that outlives the client's connection (so replies survive a broker restart).
+   */
+  replyTo: 'direct' | 'exclusive' | 'durable';
   /** Server acks on delivery (noAck consumer) or after its reply is sent. */
   serverAck: 'auto' | 'manual';
-  /** Durable request queue and persistent requests (deliveryMode 2). */
+  /** Durable queues that outlive their consumers and broker restarts (deleted when the run ends), persistent requests and replies. */
   durable: boolean;
   /** Publisher confirms on requests (client) and replies (server, which acks a request only once its reply is confirmed). */
   confirms: boolean;
@@ -57,11 +60,12 @@ export const VARIANTS: readonly AmqpVariant[] = [
   },
   { ...base, name: 'auto-ack', summary: 'direct reply-to, server auto-ack (no prefetch limit)', serverAck: 'auto' },
   { ...base, name: 'prefetch-1', summary: 'direct reply-to, manual ack, prefetch 1 (fair dispatch, the tutorial server)', prefetch: 1 },
-  { ...base, name: 'persistent', summary: 'durable queue, persistent messages, no confirms', durable: true },
+  { ...base, name: 'persistent', summary: 'durable queues, persistent requests and replies, no confirms', replyTo: 'durable', durable: true },
   {
     ...base,
     name: 'persistent-confirms',
-    summary: 'durable queue, persistent messages, publisher confirms both ways',
+    summary: 'durable queues, persistent messages, publisher confirms both ways: no confirmed request is lost',
+    replyTo: 'durable',
     durable: true,
     confirms: true,
     inDefault: true,
@@ -81,6 +85,7 @@ export function createAmqp(variant: AmqpVariant): Transport & { variant: AmqpVar
   return {
     name: `amqp:${variant.name}`,
     summary: `RabbitMQ RPC (AMQP 0-9-1): ${variant.summary}`,
+    schemes: ['amqp:', 'amqps:'],
     get defaultListen() {
       return `${brokerUrlFromEnv()}?queue=${TUTORIAL_QUEUE}`;
     },
@@ -142,23 +147,27 @@ function publishConfirmed(ch: ConfirmChannel, exchange: string, key: string, bod
 async function serve(listen: string, service: Service, options: ServerOptions, v: AmqpVariant): Promise<ServerHandle> {
   const address = parseAmqpAddress(listen);
   const conn = await connectBroker(address, 10_000);
-  conn.on('error', (e: Error) => console.error(`amqp server: connection error: ${e.message}`));
+  let closing = false;
+  // The broker going away ends this server: it says why and stops (a process manager restarts it), never silently.
+  const failed = new Promise<Error>((resolve) => {
+    conn.on('error', () => {}); // 'close' follows with the reason
+    conn.on('close', (err?: Error) => !closing && resolve(new Error(`RabbitMQ at ${address.masked} closed the connection${err ? `: ${err.message}` : ''}`)));
+  });
   const ch = await openChannel(conn, v.confirms);
   const ours = address.queue.startsWith(OWN_PREFIX);
-  await ch.assertQueue(address.queue, { durable: v.durable, autoDelete: ours });
+  await ch.assertQueue(address.queue, requestQueueOptions(v, ours));
   if (address.exchange) {
     await ch.assertExchange(address.exchange, 'direct', { durable: v.durable, autoDelete: address.exchange.startsWith(OWN_PREFIX) });
     await ch.bindQueue(address.queue, address.exchange, address.queue);
   }
   if (v.serverAck === 'manual') await ch.prefetch(v.prefetch);
-  let closing = false;
   const onMessage = async (msg: ConsumeMessage) => {
     const { replyTo, correlationId } = msg.properties as { replyTo?: string; correlationId?: string };
     const reply = await answer(service, msg, options.maxMessageBytes);
     if (closing) return; // the channel is gone; an unacked request goes back to the queue
     try {
       if (replyTo) {
-        const props: Options.Publish = { ...reply.props, correlationId };
+        const props: Options.Publish = { ...reply.props, correlationId, persistent: v.durable };
         if (v.confirms) await publishConfirmed(ch as ConfirmChannel, '', replyTo, reply.body, props);
         else ch.publish('', replyTo, reply.body, props);
       } else console.error('amqp server: dropping a request without reply_to');
@@ -170,18 +179,26 @@ async function serve(listen: string, service: Service, options: ServerOptions, v
   const { consumerTag } = await ch.consume(address.queue, (msg) => msg && void onMessage(msg), { noAck: v.serverAck === 'auto' });
   return {
     address: listen,
+    failed,
     async close() {
       closing = true;
       try {
         await ch.cancel(consumerTag);
+        // the run that named the queue owns it: it goes, durable or not (a crashed server leaves it for its restart)
         if (ours) await ch.deleteQueue(address.queue);
         if (address.exchange.startsWith(OWN_PREFIX)) await ch.deleteExchange(address.exchange);
-        await conn.close();
       } catch {
-        // the broker or connection is already gone; auto-delete removes our queue
+        // the broker or connection is already gone (auto-delete removes a transient queue)
+      } finally {
+        await conn.close().catch(() => {});
       }
     },
   };
+}
+
+/** Transient variants: our queue goes with its last consumer. Durable ones: it outlives consumers and broker restarts. */
+function requestQueueOptions(v: AmqpVariant, ours: boolean): Options.AssertQueue {
+  return { durable: v.durable, autoDelete: ours && !v.durable };
 }
 
 interface Reply {
@@ -237,8 +254,13 @@ function parseReply(contentType: string | undefined, body: Buffer): unknown {
 
 // ---- client ----
 
-async function connect(address: string, options: ClientOptions, v: AmqpVariant): Promise<ClientHandle> {
+function connect(address: string, options: ClientOptions, v: AmqpVariant): Promise<ClientHandle> {
   const target = parseAmqpAddress(address);
+  return v.replyTo === 'durable' ? durableClient(target, options, v) : transientClient(target, options, v);
+}
+
+/** Replies by direct reply-to or an exclusive queue: a lost connection fails every call in flight, at once, with the reason. */
+async function transientClient(target: AmqpAddress, options: ClientOptions, v: AmqpVariant): Promise<ClientHandle> {
   const conn = await connectBroker(target, Math.min(options.timeoutMs, 10_000));
   const ch = await openChannel(conn, v.confirms);
   const pending = new PendingCalls<string>(options.timeoutMs);
@@ -268,15 +290,8 @@ async function connect(address: string, options: ClientOptions, v: AmqpVariant):
     call(method, args) {
       if (closed) return Promise.reject(closed);
       const id = String(nextId++);
-      const isFib = method === 'fib';
       const body = Buffer.from(amqpCodec.encodeRequest(method, args) as string);
-      const props: Options.Publish = {
-        correlationId: id,
-        replyTo,
-        mandatory: true,
-        persistent: v.durable,
-        ...(isFib ? {} : { type: method, contentType: 'application/json' }),
-      };
+      const props = requestProps(id, method, replyTo, v);
       const reply = pending.add(id, method);
       if (!v.confirms) {
         ch.publish(target.exchange, target.queue, body, props);
@@ -288,6 +303,95 @@ async function connect(address: string, options: ClientOptions, v: AmqpVariant):
       closed ??= new Error('client closed');
       pending.rejectAll(closed);
       await conn.close().catch(() => {});
+    },
+  };
+}
+
+/** mandatory: a request that no queue takes comes back at once, instead of timing out. */
+function requestProps(id: string, method: string, replyTo: string, v: AmqpVariant): Options.Publish {
+  return { correlationId: id, replyTo, mandatory: true, persistent: v.durable, ...(method === 'fib' ? {} : { type: method, contentType: 'application/json' }) };
+}
+
+const RECONNECT_MS = [100, 200, 400, 800, 1600, 2000];
+
+/**
+ * The durable variants' client: its own durable reply queue, which outlives its connection; requests kept until the
+ * broker confirms them. When the connection drops (a broker restart), calls in flight wait (until their timeout)
+ * while it reconnects with back-off, consumes its reply queue again and republishes what was never confirmed.
+ * A request may then reach the server twice; its second reply is ignored (matched by correlation id).
+ */
+async function durableClient(target: AmqpAddress, options: ClientOptions, v: AmqpVariant): Promise<ClientHandle> {
+  const replyQueue = `${OWN_PREFIX}${RUN_ID}-replies-${randomBytes(4).toString('hex')}`;
+  const pending = new PendingCalls<string>(options.timeoutMs);
+  const unconfirmed = new Map<string, { body: Buffer; props: Options.Publish }>();
+  let session: { conn: ChannelModel; ch: Channel | ConfirmChannel } | null = null;
+  let closed = false;
+
+  const publish = (id: string) => {
+    const m = unconfirmed.get(id);
+    if (!m || !session) return; // published again once the connection is back
+    if (!v.confirms) {
+      session.ch.publish(target.exchange, target.queue, m.body, m.props);
+      unconfirmed.delete(id); // without confirms, nothing more is known of it
+      return;
+    }
+    (session.ch as ConfirmChannel).publish(target.exchange, target.queue, m.body, m.props, (err) => {
+      if (!err) unconfirmed.delete(id);
+      else if (unconfirmed.delete(id)) pending.reject(id, new Error('the broker refused (nacked) the request'));
+    });
+  };
+
+  const open = async () => {
+    const conn = await connectBroker(target, Math.min(options.timeoutMs, 10_000));
+    const ch = await openChannel(conn, v.confirms);
+    conn.on('error', () => {});
+    ch.on('error', () => {});
+    conn.on('close', () => {
+      session = null;
+      if (!closed) void reconnect();
+    });
+    ch.on('return', (msg: ConsumeMessage) => {
+      const id = String(msg.properties.correlationId);
+      unconfirmed.delete(id);
+      pending.reject(id, new Error(`no queue ${JSON.stringify(target.queue)} on ${target.masked} took the request (is the server running?)`));
+    });
+    if (target.queue.startsWith(OWN_PREFIX)) await ch.assertQueue(target.queue, requestQueueOptions(v, true)); // requests wait for a server
+    await ch.assertQueue(replyQueue, { durable: true, autoDelete: false });
+    await ch.consume(replyQueue, (msg) => {
+      if (!msg) return;
+      unconfirmed.delete(String(msg.properties.correlationId));
+      settleReply(msg, pending, options.maxMessageBytes);
+      ch.ack(msg);
+    });
+    session = { conn, ch };
+    for (const id of unconfirmed.keys()) publish(id);
+  };
+
+  const reconnect = async () => {
+    for (let attempt = 0; !closed && !session; attempt++) {
+      await new Promise((r) => setTimeout(r, RECONNECT_MS[Math.min(attempt, RECONNECT_MS.length - 1)]));
+      await open().catch(() => {});
+    }
+  };
+
+  await open();
+  let nextId = 0;
+  return {
+    call(method, args) {
+      if (closed) return Promise.reject(new Error('client closed'));
+      const id = String(nextId++);
+      const reply = pending.add(id, method);
+      unconfirmed.set(id, { body: Buffer.from(amqpCodec.encodeRequest(method, args) as string), props: requestProps(id, method, replyQueue, v) });
+      publish(id);
+      return reply;
+    },
+    async close() {
+      closed = true;
+      pending.rejectAll(new Error('client closed'));
+      const s = session as { conn: ChannelModel; ch: Channel } | null;
+      if (!s) return;
+      await s.ch.deleteQueue(replyQueue).catch(() => {});
+      await s.conn.close().catch(() => {});
     },
   };
 }

@@ -23,6 +23,7 @@ export const httpJson: Transport = {
   traits: MEASURED,
   codec: jsonCodec,
   defaultListen: 'http://127.0.0.1:0',
+  schemes: ['http:'],
   serve,
   connect,
 };
@@ -35,7 +36,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, servi
   const method = req.url?.startsWith('/rpc/') ? req.url.slice(5) : null;
   if (req.method !== 'POST' || !method) return reply(res, 404, { error: { kind: 'NotFound', message: 'POST /rpc/METHOD' } });
   try {
-    const body = await readBody(req, options.maxMessageBytes);
+    const body = await readBody(req, options.maxMessageBytes, true);
     const args: unknown = body.length ? JSON.parse(body.toString('utf8')) : [];
     if (!Array.isArray(args)) throw new ServiceError('TypeError', 'the body must be a JSON array of arguments');
     reply(res, 200, { result: (await service.handle(method, args)) ?? null });

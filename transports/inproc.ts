@@ -11,6 +11,7 @@ export const inproc: Transport = {
   summary: 'direct function call in the client process (harness floor)',
   traits: { inDefault: true, role: 'harness-floor', charted: false, inProcess: true, serverProcesses: 0, clientSide: false },
   defaultListen: 'inproc://',
+  schemes: ['inproc:'],
 
   async serve(_listen, service): Promise<ServerHandle> {
     const address = `inproc://${nextId++}`;

@@ -39,6 +39,7 @@ export const tcp: Transport = {
   traits: { ...MEASURED, role: 'wire-floor' },
   codec: tcpCodec(messageCodec(Number.MAX_SAFE_INTEGER)),
   defaultListen: 'tcp://127.0.0.1:0',
+  schemes: ['tcp:'],
   serve,
   connect,
 };

@@ -17,6 +17,8 @@ export interface ClientOptions {
 export interface ServerHandle {
   /** Where clients connect, in the form `connect` takes (the real port when listening on port 0). */
   address: string;
+  /** Settles with the reason when the server can no longer serve (its broker went away); never, otherwise. */
+  failed?: Promise<Error>;
   close(): Promise<void>;
 }
 
@@ -80,6 +82,8 @@ export interface Transport {
   codec?: Codec;
   /** Address `serve` uses when none is given; port 0 picks a free port. */
   defaultListen: string;
+  /** URL schemes its addresses use (`tcp:`, `http:`, ...): a --target of another scheme is refused before anything starts. */
+  schemes: readonly string[];
   serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle>;
   connect(address: string, options: ClientOptions): Promise<ClientHandle>;
   /** Address our own server uses in a bench run, when it differs from defaultListen (amqp: a queue unique to the run). */

@@ -61,6 +61,7 @@ export const xmlrpcPackage: Transport = {
   traits: { ...MEASURED, group: 'xmlrpc' },
   codec: packageCodec,
   defaultListen: 'http://127.0.0.1:0',
+  schemes: ['http:'],
   serve,
   connect,
 };
@@ -73,7 +74,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, servi
   if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST' }).end();
   let body: Buffer;
   try {
-    body = await readBody(req, options.maxMessageBytes);
+    body = await readBody(req, options.maxMessageBytes, true);
   } catch (error) {
     return void res.writeHead(error instanceof BodyTooLargeError ? 413 : 400).end();
   }

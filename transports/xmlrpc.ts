@@ -32,6 +32,7 @@ export const xmlrpc: Transport = {
   traits: { ...MEASURED, group: 'xmlrpc' },
   codec: xmlrpcCodec,
   defaultListen: 'http://127.0.0.1:0',
+  schemes: ['http:'],
   serve,
   connect,
 };
@@ -44,7 +45,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, servi
   if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST' }).end();
   let body: Buffer;
   try {
-    body = await readBody(req, options.maxMessageBytes);
+    body = await readBody(req, options.maxMessageBytes, true);
   } catch (error) {
     return void res.writeHead(error instanceof BodyTooLargeError ? 413 : 400, { connection: 'close' }).end();
   }

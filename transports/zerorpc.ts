@@ -52,6 +52,7 @@ export function createZerorpc(config: ZerorpcConfig = { heartbeatMs: DEFAULT_HEA
     traits: MEASURED,
     codec: zerorpcCodec(messageCodec(Number.MAX_SAFE_INTEGER)),
     defaultListen: 'tcp://127.0.0.1:0',
+    schemes: ['tcp:'],
     serve: (listen, service, options) => serve(listen, service, options, config),
     connect: (address, options) => connect(address, options, config),
   };
@@ -164,6 +165,10 @@ async function serve(listen: string, service: Service, options: ServerOptions, c
   };
 
   // One bad message never ends the loop: it is dropped with a log line and the server keeps serving.
+  let failedWith: (e: Error) => void = () => {};
+  const failed = new Promise<Error>((resolve) => {
+    failedWith = resolve;
+  });
   const loop = (async () => {
     for await (const frames of socket) {
       try {
@@ -172,10 +177,11 @@ async function serve(listen: string, service: Service, options: ServerOptions, c
         console.error(`zerorpc: dropping malformed message: ${(error as Error).message}`);
       }
     }
-  })().catch((error: Error) => !socket.closed && console.error(`zerorpc: server loop ended: ${error.message}`));
+  })().catch((error: Error) => !socket.closed && failedWith(new Error(`the ZeroMQ socket failed: ${error.message}`)));
 
   return {
     address: socket.lastEndpoint!,
+    failed,
     close: async () => {
       clearInterval(heartbeat);
       socket.close();

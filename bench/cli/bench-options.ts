@@ -1,7 +1,7 @@
 // `npm run bench` options -> validated BenchOptions. Bad input is a UsageError (exit 2, one line).
 import { MAX_FIB_N } from '../../transports/contract.ts';
-import { defaultTransports, groups, type Purpose, resolve, TransportNameError } from '../../transports/registry.ts';
-import { maskAddress } from '../../transports/support/address.ts';
+import { defaultTransports, findTransport, groups, type Purpose, resolve, TransportNameError } from '../../transports/registry.ts';
+import { addressProblem, maskAddress } from '../../transports/support/address.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../transports/transport.ts';
 import { normalizeFlag } from '../gate/config.ts';
 import type { PlanRequest } from '../harness/plan.ts';
@@ -49,8 +49,8 @@ ${variants.join('\n')}
   --concurrency 1,16,64   calls in flight for throughput (default 1,16,64; --quick 16)
   --rate N                calls/s for the open-loop rate scenario (default 1000)
   --duration S            seconds per trial, e.g. 0.5 or 500ms (default 0.4; --quick 0.1)
-  --warmup S              the most warm-up a cell gets: it warms until two windows in a row agree
-                          within 5%, up to this (default 2; --quick 1; 0 for none)
+  --warmup S              the most a cell spends looking for steady state (two windows in a row
+                          within 5%), after a server's first 5,000 calls (default 2; --quick 1; 0: none)
   --count N               calls per trial instead of a duration
   --trials N              trials per cell; the median is reported, all are kept (default 3; --quick 2)
   --client-workers N      generate the client load from N threads, each with its own connection and
@@ -182,7 +182,14 @@ function parseTargets(list: string[]): Record<string, string> {
   for (const item of list) {
     const eq = item.indexOf('=');
     if (eq <= 0 || eq === item.length - 1) throw new UsageError(`--target: ${JSON.stringify(item)} should be NAME=ADDRESS, e.g. xmlrpc=http://127.0.0.1:4242`);
-    for (const name of transportNames('--target', item.slice(0, eq), 'one')) targets[name] = item.slice(eq + 1);
+    const address = item.slice(eq + 1);
+    for (const name of transportNames('--target', item.slice(0, eq), 'one')) {
+      const transport = findTransport(name)!;
+      if (transport.traits.inProcess) throw new UsageError(`--target: ${name} runs in-process and cannot target a server`);
+      const problem = addressProblem(address, transport.schemes);
+      if (problem) throw new UsageError(`--target: ${name}: ${problem}`);
+      targets[name] = address;
+    }
   }
   return targets;
 }

@@ -1,17 +1,21 @@
 // `npm run bench`: options -> plan -> run -> report -> outputs (and the regression gate with --baseline).
+// Everything that can be refused is refused before the run starts (exit 2); a run stopped by Ctrl-C or SIGTERM
+// still writes what it finished, marked as interrupted.
 import path from 'node:path';
 import { TRANSPORTS } from '../../transports/registry.ts';
 import { ConfigError, loadConfig } from '../gate/config.ts';
 import { runGate } from '../gate/gate.ts';
 import { makePlan, PlanError } from '../harness/plan.ts';
-import { runPlan } from '../harness/runner.ts';
+import { type RunEvents, runPlan } from '../harness/runner.ts';
 import { onShutdown, runShutdownHooks } from '../harness/shutdown.ts';
 import { createProgress } from '../output/progress.ts';
-import { publishComparison, publishRun } from '../output/publish.ts';
-import { buildReport } from '../report/build.ts';
+import { checkWritableDir, OutputError, publishComparison, publishRun } from '../output/publish.ts';
+import { buildReport, type RunOutput } from '../report/build.ts';
+import { addCell } from '../report/cells.ts';
 import { InputError, loadReport } from '../report/load.ts';
+import type { CellResult } from '../report/types.ts';
 import { UsageError } from './args.ts';
-import { help, parseOptions, reportOptions } from './bench-options.ts';
+import { type BenchOptions, help, parseOptions, reportOptions } from './bench-options.ts';
 
 async function main(argv: string[]): Promise<number> {
   const options = parseOptions(argv);
@@ -19,15 +23,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(options.help ? help() : listTransports());
     return 0;
   }
-  // bad gate input fails now, not after the whole run
+  // bad input fails now, not after the whole run
+  checkWritableDir(options.outDir, '--out');
   const baselines = options.baseline?.split(',').filter(Boolean).map(loadReport) ?? [];
   if (baselines.length) loadConfig(null);
   const startedAt = new Date();
   onShutdown(() => Promise.all(TRANSPORTS.map((t) => t.release?.())).then(() => {}));
   const plan = await makePlan(options);
   if (plan.groups.length === 0) throw new UsageError('nothing to run: every chosen transport was skipped');
-  const progress = createProgress();
-  const run = await runPlan(plan, progress).finally(() => progress.stop());
+  const run = await runWithPartialReport(plan, options, startedAt);
   const report = buildReport(reportOptions(options), run, startedAt);
   publishRun(report, options.outDir);
   const failed = run.skipped.some((s) => s.kind === 'failed');
@@ -35,6 +39,34 @@ async function main(argv: string[]): Promise<number> {
   const comparison = runGate({ baseline: baselines, current: [report], normalize: options.normalize, config: null });
   publishComparison(comparison, [report], { markdownFile: path.join(options.outDir, 'compare.md'), alsoPrint: true, benchmarkAction: [] });
   return failed || comparison.regressions ? 1 : 0;
+}
+
+/** Runs the plan; if the process is stopped first, the cells finished so far are published as an interrupted report. */
+async function runWithPartialReport(plan: Awaited<ReturnType<typeof makePlan>>, options: BenchOptions, startedAt: Date): Promise<RunOutput> {
+  const done = new Map<string, CellResult>();
+  const skipped = [...plan.skipped];
+  let finished = false;
+  onShutdown(() => {
+    if (finished || (!done.size && !skipped.length)) return;
+    const partial = buildReport(reportOptions(options), { results: [...done.values()], skipped }, startedAt, true);
+    const files = publishRun(partial, options.outDir);
+    process.stderr.write(`rpcbench: interrupted: the ${done.size} finished cell(s) written to ${files.join(', ')}\n`);
+  });
+  const progress = createProgress();
+  const events: RunEvents = {
+    ...progress,
+    cellDone: (r) => addCell(done, r),
+    skipped: (e) => {
+      skipped.push(e);
+      progress.skipped?.(e);
+    },
+  };
+  try {
+    return await runPlan(plan, events);
+  } finally {
+    finished = true;
+    progress.stop();
+  }
 }
 
 function listTransports(): string {
@@ -49,7 +81,13 @@ main(process.argv.slice(2)).then(
   },
   async (error: unknown) => {
     await runShutdownHooks();
-    if (error instanceof UsageError || error instanceof PlanError || error instanceof InputError || error instanceof ConfigError) {
+    if (
+      error instanceof UsageError ||
+      error instanceof PlanError ||
+      error instanceof InputError ||
+      error instanceof ConfigError ||
+      error instanceof OutputError
+    ) {
       process.stderr.write(`rpcbench: error: ${error.message}\n`);
       process.exit(2);
     }

@@ -2,9 +2,9 @@
 // Exit 0 no regression, 1 regression, 2 bad input. Several files per side, comma-separated, are pooled.
 import { ConfigError, normalizeFlag } from '../gate/config.ts';
 import { runGate } from '../gate/gate.ts';
-import { publishComparison } from '../output/publish.ts';
+import { checkWritableFile, OutputError, publishComparison } from '../output/publish.ts';
 import { InputError, loadSide } from '../report/load.ts';
-import { parseFlags, UsageError } from './args.ts';
+import { given, parseFlags, UsageError } from './args.ts';
 
 const USAGE = `Usage: npm run compare -- BASELINE.json[,MORE.json] CURRENT.json[,MORE.json] [options]
 
@@ -57,6 +57,9 @@ function main(argv: string[]): number {
   }
   if (positionals.length !== 2) throw new UsageError(`expected BASELINE and CURRENT report files, got ${positionals.length} argument(s) (see --help)`);
   const exports = (values.export ?? []).map(parseExport);
+  // the outputs are checked first: a comparison is never computed only to be lost (exit 2, not 1)
+  if (values.markdown !== undefined) checkWritableFile(given('--markdown', values.markdown)!, '--markdown');
+  for (const file of exports) checkWritableFile(file, '--export');
   const split = (s: string) => s.split(',').filter(Boolean);
   const [baseline, current] = [loadSide(split(positionals[0]!)), loadSide(split(positionals[1]!))];
   const comparison = runGate({ baseline, current, normalize: normalizeFlag(values.reference, values.normalize), config: values.config ?? null });
@@ -68,7 +71,7 @@ function main(argv: string[]): number {
 try {
   process.exit(main(process.argv.slice(2)));
 } catch (error) {
-  if (error instanceof InputError || error instanceof ConfigError || error instanceof UsageError) {
+  if (error instanceof InputError || error instanceof ConfigError || error instanceof UsageError || error instanceof OutputError) {
     process.stderr.write(`rpcbench compare: error: ${error.message}\n`);
     process.exit(2);
   }

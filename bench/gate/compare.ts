@@ -88,9 +88,14 @@ type Pair = readonly [CellSamples, CellSamples];
 export function compareReports(baseline: Report[], current: Report[], config: GateConfig): Comparison {
   const base = sideOf(baseline);
   const cur = sideOf(current);
-  const matched = [...cur.cells.keys()].filter((k) => base.cells.has(k));
-  if (!matched.length) throw new InputError('nothing to compare: no cell (transport, call, scenario, concurrency, payload) is in both reports');
+  const inBoth = [...cur.cells.keys()].filter((k) => base.cells.has(k));
+  // a cell with no successful call has no latency to compare (its figures are zeros): it is named, not judged
+  const empty = inBoth.filter((k) => base.cells.get(k)!.cell.calls === 0 || cur.cells.get(k)!.cell.calls === 0);
+  const matched = inBoth.filter((k) => !empty.includes(k));
+  if (!matched.length)
+    throw new InputError('nothing to compare: no cell (transport, call, scenario, concurrency, payload) with successful calls is in both reports');
   const warnings = optionWarnings(baseline[0]!, current[0]!);
+  if (empty.length) warnings.push(`not compared, no successful call on one side: ${empty.join(', ')}`);
   if (base.unit !== cur.unit) warnings.push('one side is a single run and the other several: samples are trials, which understate run-to-run noise');
   const pairs = matched.map((k) => [base.cells.get(k)!, cur.cells.get(k)!] as const);
   const mode = modeFor(config.normalize, pairs);

@@ -27,7 +27,10 @@ export function modeFor(requested: string | null, pairs: Pairs): Mode {
     if (!refPairs.length) continue;
     const p50 = (s: CellSamples) => median(s.samples.map((x) => x.stat.latencyUs.p50));
     const logs = refPairs.map(([b, c]) => Math.log(p50(c) / p50(b)));
-    return { kind: 'normalized', reference, factor: Math.exp(logs.reduce((s, x) => s + x, 0) / logs.length), cells: refPairs.length };
+    const factor = Math.exp(logs.reduce((s, x) => s + x, 0) / logs.length);
+    if (!(Number.isFinite(factor) && factor > 0))
+      throw new InputError(`cannot normalize to ${reference}: its p50 is 0 in some cells, so its change is not a number`);
+    return { kind: 'normalized', reference, factor, cells: refPairs.length };
   }
   const wanted = requested === AUTO_REFERENCE ? `a ${AUTO_ROLES.join(' or ')} transport` : requested;
   throw new InputError(`cannot normalize to ${wanted}: no cell of it is in both reports (run it, or pick another with --reference)`);

@@ -15,6 +15,11 @@ async function start(config: ServerProcessConfig): Promise<void> {
   if (!transport) throw new Error(`unknown transport ${config.transport}`);
   server = await transport.serve(config.listen, createService(config.service), config.server);
   process.send!({ type: 'ready', address: server.address });
+  // a server that can no longer serve says why and exits non-zero: the harness reports the cell as failed
+  void server.failed?.then((reason) => {
+    console.error(`server stopped: ${reason.message}`);
+    void stop(1);
+  });
 }
 
 async function stop(code: number): Promise<never> {

@@ -3,9 +3,11 @@
 // concurrency 16 straight after start-up (here, 2 vCPU; calls/s):
 //   HTTP/1.1 3137 4591 4999 4776 4544 6175 8564 12893 18939 25679 25488 31026 ... ~32,000
 //   AMQP     5155 5488 6100 4743 5471 5891 9029 9695 9185 10092 ... ~12,000
+//   an XML-RPC client spending 0.7 ms a reply in its codec: ~1000 for 2 s, then ~1250
 // A plateau comes first (V8 has not optimised the call path yet; sockets are still opening), and two windows on
-// it agree: "two in a row agree" alone stops there, cold. So a server's first cell first runs a minimum (enough
-// calls for V8 to optimise the hot path, or a time), and every cell then runs windows until two agree.
+// it agree: "two in a row agree" alone stops there, cold. V8 optimises a function after enough calls to it, not
+// after a time, so a server's first cell first runs a number of calls (within a cap: a slow transport may not
+// get there), and every cell then runs windows until two agree.
 import type { CellKey } from '../report/types.ts';
 import type { LoadGenerator, Window } from './load.ts';
 
@@ -14,10 +16,10 @@ export interface WarmupPolicy {
   windowMs: number;
   /** Two windows in a row that differ by at most this fraction mean steady state. */
   tolerance: number;
-  /** The minimum for the first cell on a fresh server: this many calls or this long, whichever comes first. */
+  /** The first cell on a fresh server first runs this many calls, or for minCapMs if that comes first. */
   minCalls: number;
-  minMs: number;
-  /** The most warm-up a cell gets, minimum included; 0 for none. */
+  minCapMs: number;
+  /** The most a cell spends looking for steady state, after any minimum; 0 for no warm-up at all. */
   maxMs: number;
 }
 
@@ -35,10 +37,11 @@ function level(cell: CellKey, w: Window): number {
 /** `fresh`: the first cell on this server, which pays the minimum. */
 export async function warmUp(load: LoadGenerator, cell: CellKey, policy: WarmupPolicy, fresh: boolean): Promise<WarmupResult> {
   const start = performance.now();
-  const elapsed = () => performance.now() - start;
-  const room = () => elapsed() + policy.windowMs <= policy.maxMs;
   const window = () => load.run(cell, { durationMs: policy.windowMs, maxCalls: null });
-  for (let calls = 0; fresh && calls < policy.minCalls && elapsed() < policy.minMs && room(); ) calls += (await window()).calls;
+  if (policy.maxMs > 0) for (let calls = 0; fresh && calls < policy.minCalls && performance.now() - start < policy.minCapMs; ) calls += (await window()).calls;
+  const searchFrom = performance.now();
+  const elapsed = () => performance.now() - start;
+  const room = () => performance.now() - searchFrom + policy.windowMs <= policy.maxMs;
   let previous: number | null = null;
   while (room()) {
     const current = level(cell, await window());

@@ -1,6 +1,6 @@
 // The one place that decides what is shown and written where: the terminal summary, the report files, the gate's
 // summary and exports. Entry points call it; the harness and the gate only return typed results.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Comparison } from '../gate/compare.ts';
 import { mergeReports } from '../report/load.ts';
@@ -12,6 +12,47 @@ import { renderMarkdown } from '../reporters/markdown.ts';
 import { renderSummary } from '../reporters/summary.ts';
 
 const out = (text: string) => void process.stdout.write(text);
+
+/** An output that cannot be written: found before any work starts, so nothing measured is lost to it (exit 2). */
+export class OutputError extends Error {}
+
+/** Makes sure reports can be written to `dir` (creating it), or throws OutputError naming `flag`. */
+export function checkWritableDir(dir: string, flag: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    if (!statSync(dir).isDirectory()) throw new Error('it is not a directory');
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    throw new OutputError(`${flag}: cannot write reports to ${JSON.stringify(dir)}: ${reason(error)}`);
+  }
+}
+
+/** Makes sure `file` can be written (its directory exists and is writable; the file, if there, is a writable file). */
+export function checkWritableFile(file: string, flag: string): void {
+  try {
+    let exists = true;
+    try {
+      if (!statSync(file).isFile()) throw new Error('it is not a regular file');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      exists = false;
+    }
+    accessSync(exists ? file : path.dirname(path.resolve(file)), constants.W_OK);
+  } catch (error) {
+    throw new OutputError(`${flag}: cannot write ${JSON.stringify(file)}: ${reason(error)}`);
+  }
+}
+
+function reason(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  const why: Record<string, string> = {
+    ENOENT: 'no such directory',
+    EACCES: 'permission denied',
+    ENOTDIR: 'a part of the path is a file',
+    EEXIST: 'a file is in the way',
+  };
+  return (e.code && why[e.code]) ?? e.message;
+}
 
 /** A finished run: latest.json and latest.md in `outDir`, the summary on stdout. Returns the files written. */
 export function publishRun(report: Report, outDir: string): string[] {

@@ -11,8 +11,9 @@ export interface RunOutput {
   skipped: SkippedEntry[];
 }
 
-export function buildReport(options: ReportOptions, run: RunOutput, startedAt: Date): Report {
-  return { schemaVersion: SCHEMA_VERSION, meta: buildMeta(options, startedAt), results: run.results, skipped: run.skipped };
+export function buildReport(options: ReportOptions, run: RunOutput, startedAt: Date, interrupted = false): Report {
+  const meta = { ...buildMeta(options, startedAt), ...(interrupted ? { interrupted } : {}) };
+  return { schemaVersion: SCHEMA_VERSION, meta, results: run.results, skipped: run.skipped };
 }
 
 function buildMeta(options: ReportOptions, startedAt: Date): ReportMeta {

@@ -129,6 +129,8 @@ export interface ReportMeta {
   gitCommit: string | null;
   /** Wall time of the whole run. */
   durationSec: number;
+  /** The run was stopped (Ctrl-C, SIGTERM) before it finished: the report holds the cells that did. */
+  interrupted?: boolean;
   options: ReportOptions;
 }
 

@@ -50,6 +50,18 @@ export function maskAddress(address: string): string {
 /** Ports of URL schemes that may leave the port out. */
 const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443, 'amqp:': 5672, 'amqps:': 5671 };
 
+/** Why `address` is not a usable address of one of `schemes` (a URL with a host and a port), or null when it is. */
+export function addressProblem(address: string, schemes: readonly string[]): string | null {
+  try {
+    const url = parseAddress(address, schemes);
+    if (!url.hostname) return `${JSON.stringify(maskAddress(address))} has no host`;
+    firstHop(address);
+    return null;
+  } catch (error) {
+    return maskAddress((error as Error).message);
+  }
+}
+
 /** Host and port of the first hop an address leads to (the server, or the broker): what a relay forwards to. */
 export function firstHop(address: string): HostPort {
   const url = new URL(address);

@@ -11,20 +11,35 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-export function readBody(stream: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
+/** A server drains (and discards) at most this many times the limit, so its 413 reaches the client; beyond, it resets. */
+const DRAIN_FACTOR = 8;
+
+/**
+ * The body, or BodyTooLargeError past `maxBytes` (declared or, for a chunked body, counted), never buffering more.
+ * `drain`: a server keeps reading (and dropping) an oversized body so that its 413 is read instead of a reset
+ * connection (closing a socket with unread data sends RST), up to DRAIN_FACTOR x the limit. A client just stops.
+ */
+export function readBody(stream: http.IncomingMessage, maxBytes: number, drain = false): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const declared = Number(stream.headers['content-length'] ?? 0);
-    if (declared > maxBytes) return reject(new BodyTooLargeError(maxBytes));
+    const tooLarge = () => new BodyTooLargeError(maxBytes);
+    let over = Number(stream.headers['content-length'] ?? 0) > maxBytes;
+    if (over && !drain) {
+      stream.destroy();
+      return reject(tooLarge());
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     stream.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBytes) {
+      over ||= size > maxBytes;
+      if (!over) return void chunks.push(chunk);
+      chunks.length = 0;
+      if (!drain || size > DRAIN_FACTOR * maxBytes) {
         stream.destroy();
-        reject(new BodyTooLargeError(maxBytes));
-      } else chunks.push(chunk);
+        reject(tooLarge());
+      }
     });
-    stream.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    stream.on('end', () => (over ? reject(tooLarge()) : resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))));
     stream.on('error', reject);
   });
 }

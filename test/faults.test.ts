@@ -1,0 +1,357 @@
+// Faults and hostile input against real servers: nothing lost, nothing hung, nothing leaked.
+// Each test here failed before its fix (see issue 16 for the reproductions).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { decode, encode } from '@msgpack/msgpack';
+import * as zmq from 'zeromq';
+import { Recorder, ScenarioAborted } from '../bench/harness/recorder.ts';
+import type { Report } from '../bench/report/types.ts';
+import { CallTimeoutError, createService, fib, RemoteError } from '../transports/contract.ts';
+import { httpJson } from '../transports/http.ts';
+import { encodeFrame, FrameDecoder } from '../transports/support/framing.ts';
+import { tcp } from '../transports/tcp.ts';
+import { eventually, isAlive, portAnswers, processesMatching, rssMb, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
+
+const serve = (transport: string, ...args: string[]) =>
+  startPeer(process.execPath, ['--import', 'tsx', 'bench/cli/serve.ts', '--transport', transport, ...args], /listening (\S+)/);
+
+/** No server child of any bench run is left (the tests run one file at a time, so any would be a leak). */
+const leftoverServers = () => processesMatching('bench/harness/server-child.ts');
+
+describe('hostile zerorpc events: dropped with a log line, the server keeps serving', { timeout: 30_000 }, () => {
+  test('message_id of the wrong type, heartbeats answering nothing, missing delimiter', async () => {
+    const { proc, match } = await serve('zerorpc');
+    const peer = new zmq.Dealer({ linger: 0, receiveTimeout: 3000 });
+    try {
+      peer.connect(match[1]!);
+      const bad: unknown[] = [
+        [{ message_id: 42, v: 3 }, 'fib', [1]],
+        [{ message_id: 1.5, v: 3 }, 'fib', [1]],
+        [{ message_id: null, v: 3 }, 'fib', [1]],
+        [{ message_id: true, v: 3 }, 'fib', [1]],
+        [{ message_id: { a: 1 }, v: 3 }, 'fib', [1]],
+        [{ v: 3 }, 'fib', [1]],
+        [{ message_id: 'x1', v: 3, response_to: 42 }, '_zpc_hb', [0]],
+        [{ message_id: 'x2', v: 3, response_to: null }, '_zpc_hb', [0]],
+      ];
+      for (const event of bad) await peer.send(['', encode(event)]);
+      await peer.send([encode([{ message_id: 'x3', v: 3 }, 'fib', [1]])]); // no empty delimiter frame
+      await peer.send(['', encode([{ message_id: 'ok-1', v: 3 }, 'fib', [20]])]);
+      const [, reply] = await peer.receive();
+      const [header, name, args] = decode(reply!) as [{ response_to: string }, string, unknown[]];
+      assert.deepEqual([header.response_to, name, args], ['ok-1', 'OK', [fib(20)]]);
+      assert.ok(isAlive(proc.pid!), 'the server process is still running');
+    } finally {
+      peer.close();
+      await stopPeer(proc);
+    }
+  });
+});
+
+describe('the tcp server under a client that never reads', { timeout: 60_000 }, () => {
+  test('600,000 pipelined getObj requests: its memory stays bounded, and it still serves others', async () => {
+    const { proc, match } = await serve('tcp');
+    const { port } = new URL(match[1]!);
+    const greedy = net.connect({ host: '127.0.0.1', port: Number(port) });
+    try {
+      await new Promise((r) => greedy.once('connect', r));
+      greedy.pause(); // never reads a reply
+      const rssBefore = rssMb(proc.pid!);
+      const one = encodeFrame(encode([0, 'getObj', []]));
+      greedy.write(Buffer.concat(Array.from({ length: 600_000 }, () => one))); // 10.8 MB of requests
+      await new Promise((r) => setTimeout(r, 3000));
+      const grown = rssMb(proc.pid!) - rssBefore;
+      assert.ok(grown < 100, `the server grew by ${grown.toFixed(0)} MB (it held 840 MB before back-pressure)`);
+      const other = await tcp.connect(match[1]!, { timeoutMs: 5000, maxMessageBytes: 1 << 20 });
+      assert.equal(await other.call('fib', [10]), 55);
+      await other.close();
+    } finally {
+      greedy.destroy();
+      await stopPeer(proc);
+    }
+  });
+});
+
+describe('decoder limits, both sides', { timeout: 30_000 }, () => {
+  test('tcp: a 4 GiB frame length and hostile MessagePack lengths are refused; the server keeps serving', async () => {
+    const server = await tcp.serve('tcp://127.0.0.1:0', createService({ payloadEntries: 100, serverWorkUs: 0 }), { maxMessageBytes: 64 * 1024 });
+    try {
+      const { port } = new URL(server.address);
+      const hostile = net.connect({ host: '127.0.0.1', port: Number(port) });
+      await new Promise((r) => hostile.once('connect', r));
+      const closed = new Promise((r) => hostile.once('close', r));
+      hostile.on('error', () => {});
+      hostile.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3])); // a frame of 4 GiB
+      await closed; // dropped at once, nothing buffered
+      const liar = net.connect({ host: '127.0.0.1', port: Number(port) });
+      await new Promise((r) => liar.once('connect', r));
+      // an array claiming 4 billion elements, a string claiming 4 GiB, a map claiming 4 billion entries
+      for (const body of [
+        [0xdd, 0xff, 0xff, 0xff, 0xff],
+        [0xdb, 0xff, 0xff, 0xff, 0xff, 0x61],
+        [0xdf, 0xff, 0xff, 0xff, 0xff],
+      ])
+        liar.write(encodeFrame(Buffer.from(body)));
+      const client = await tcp.connect(server.address, { timeoutMs: 3000, maxMessageBytes: 1 << 20 });
+      assert.equal(await client.call('fib', [10]), 55);
+      await client.close();
+      liar.destroy();
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('tcp client: a reply over its limit fails the connection instead of being buffered', async () => {
+    const server = await tcp.serve('tcp://127.0.0.1:0', createService({ payloadEntries: 1000, serverWorkUs: 0 }), { maxMessageBytes: 1 << 20 });
+    const client = await tcp.connect(server.address, { timeoutMs: 3000, maxMessageBytes: 4096 });
+    try {
+      await assert.rejects(client.call('getObj', []), /exceeds the limit of 4096 bytes/);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  test('http: over the limit is 413, with Content-Length or chunked, and the connection is not reset', async () => {
+    const server = await httpJson.serve('http://127.0.0.1:0', createService({ payloadEntries: 100, serverWorkUs: 0 }), { maxMessageBytes: 4096 });
+    const post = (chunked: boolean) =>
+      new Promise<number>((resolve, reject) => {
+        const body = JSON.stringify([{ big: 'x'.repeat(20_000) }]);
+        const headers = chunked ? {} : { 'content-length': Buffer.byteLength(body) };
+        const req = http.request(`${server.address}/rpc/sendObj`, { method: 'POST', headers }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        });
+        req.on('error', reject);
+        if (chunked) for (let i = 0; i < 10; i++) req.write(body.slice(i * 2000, (i + 1) * 2000));
+        req.end(chunked ? body.slice(20_000) : body);
+      });
+    try {
+      assert.equal(await post(false), 413);
+      assert.equal(await post(true), 413);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('http client: a reply over its limit is refused', async () => {
+    const server = await httpJson.serve('http://127.0.0.1:0', createService({ payloadEntries: 1000, serverWorkUs: 0 }), { maxMessageBytes: 1 << 20 });
+    const client = await httpJson.connect(server.address, { timeoutMs: 3000, maxMessageBytes: 4096 });
+    try {
+      await assert.rejects(client.call('getObj', []), /exceeds the limit of 4096 bytes/);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+});
+
+describe('deadlines', { timeout: 60_000 }, () => {
+  test('a call to a server that never answers fails with a timeout, on time', async () => {
+    const silent = net.createServer((s) => s.resume());
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const client = await tcp.connect(`tcp://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, { timeoutMs: 300, maxMessageBytes: 4096 });
+    const started = Date.now();
+    try {
+      await assert.rejects(client.call('fib', [1]), (e: unknown) => e instanceof CallTimeoutError && /timed out after 300 ms/.test(e.message));
+      assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+    } finally {
+      await client.close();
+      silent.close();
+    }
+  });
+
+  test('a server stopped (SIGSTOP) mid-run is declared hung, killed and reported; the run ends in bounded time', async () => {
+    const out = tempDir();
+    const args = [
+      '--transports',
+      'tcp,http',
+      '--calls',
+      'fib',
+      '--scenarios',
+      'latency',
+      '--duration',
+      '1s',
+      '--trials',
+      '3',
+      '--timeout-ms',
+      '1000',
+      '--no-wire',
+      '--out',
+      out,
+    ];
+    const run = spawnCli('bench.ts', args);
+    const started = Date.now();
+    try {
+      assert.ok(await eventually(() => /tcp fib latency/.test(run.out.stderr), 20_000), run.out.stderr);
+      await new Promise((r) => setTimeout(r, 1200));
+      const [server] = processesMatching('bench/harness/server-child.ts');
+      assert.ok(server, 'no server process');
+      process.kill(server.pid, 'SIGSTOP');
+      assert.equal(await run.exited, 1, run.out.stderr);
+      // trials of 1 s, a call timeout of 1 s, 2 s for the CPU question: about 10 s in all, not the 60 s it stayed stopped
+      assert.ok(Date.now() - started < 25_000, `took ${Date.now() - started} ms`);
+      assert.match(run.out.stdout, /skipped tcp fib: failed: tcp server process did not answer within 2 s \(hung or stopped\)/);
+      const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+      assert.ok(
+        report.results.some((c) => c.transport === 'http'),
+        'the other transport still ran',
+      );
+      assert.ok(await eventually(() => leftoverServers().length === 0, 5000), 'the hung server was killed');
+    } finally {
+      run.proc.kill('SIGKILL');
+    }
+  });
+
+  test('a server killed during the last trial fails its cell (it is not reported with its timeouts as a result)', async () => {
+    const out = tempDir();
+    const args = [
+      '--transports',
+      'tcp',
+      '--calls',
+      'fib',
+      '--scenarios',
+      'latency',
+      '--duration',
+      '3s',
+      '--trials',
+      '1',
+      '--warmup',
+      '0',
+      '--timeout-ms',
+      '500',
+      '--no-wire',
+      '--out',
+      out,
+    ];
+    const run = spawnCli('bench.ts', args);
+    try {
+      assert.ok(await eventually(() => /tcp fib latency/.test(run.out.stderr), 20_000));
+      await new Promise((r) => setTimeout(r, 1000)); // inside the one (so the last) trial
+      for (const s of processesMatching('bench/harness/server-child.ts')) process.kill(s.pid, 'SIGKILL');
+      assert.equal(await run.exited, 1);
+      assert.match(run.out.stdout, /skipped tcp fib: failed: tcp server process exited \(SIGKILL\)/);
+      const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+      assert.deepEqual(report.results, []);
+    } finally {
+      run.proc.kill('SIGKILL');
+    }
+  });
+});
+
+describe('what a run counts', () => {
+  test('50 failures in a row without an answer end a cell; remote errors, which are answers, never do', () => {
+    const rec = new Recorder();
+    for (let i = 0; i < 200; i++) rec.fail(new RemoteError('ValueError', 'no'));
+    assert.equal(rec.errors, 200);
+    for (let i = 0; i < 49; i++) rec.fail(new Error('connection refused'));
+    assert.throws(
+      () => rec.fail(new Error('connection refused')),
+      (e: unknown) => e instanceof ScenarioAborted && /50 calls failed in a row, last: connection refused/.test((e as Error).message),
+    );
+    assert.deepEqual(
+      [...rec.reasons],
+      [
+        ['ValueError: no', 200],
+        ['connection refused', 50],
+      ],
+    );
+  });
+
+  test('a wrong reply is an error with its reason, never a success', { timeout: 30_000 }, async () => {
+    // a server that answers every other fib(20) with 6766
+    let n = 0;
+    const liar = net.createServer((s) => {
+      const frames = new FrameDecoder(1 << 20);
+      s.on('data', (chunk: Buffer) => {
+        for (const body of frames.push(chunk)) {
+          const [id] = decode(body) as [number];
+          s.write(encodeFrame(encode([id, null, n++ % 2 ? 6766 : 6765])));
+        }
+      });
+    });
+    await new Promise<void>((r) => liar.listen(0, '127.0.0.1', r));
+    const out = tempDir();
+    const target = `tcp=tcp://127.0.0.1:${(liar.address() as net.AddressInfo).port}`;
+    const run = spawnCli('bench.ts', [
+      '--target',
+      target,
+      '--calls',
+      'fib',
+      '--scenarios',
+      'latency',
+      '--count',
+      '200',
+      '--trials',
+      '1',
+      '--warmup',
+      '0',
+      '--no-wire',
+      '--out',
+      out,
+    ]);
+    await run.exited;
+    liar.close();
+    const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+    const [cell] = report.results;
+    assert.equal(cell!.calls + cell!.errors, 200);
+    assert.ok(cell!.errors >= 99 && cell!.errors <= 101, String(cell!.errors));
+    assert.deepEqual(cell!.errorReasons, [{ message: 'wrong reply: fib(20) should be 6765, got 6766', count: cell!.errors }]);
+  });
+
+  test('an open-loop rate the server cannot keep up with is a measured result (dropped calls), not a failure', { timeout: 60_000 }, async () => {
+    const out = tempDir();
+    const args = ['--transports', 'xmlrpc:package', '--calls', 'getObj', '--scenarios', 'rate', '--rate', '3000', '--concurrency', '16', '--duration', '0.5s'];
+    const run = spawnCli('bench.ts', [...args, '--trials', '1', '--warmup', '0.2', '--no-wire', '--out', out]);
+    assert.equal(await run.exited, 0, run.out.stderr);
+    const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+    assert.deepEqual(report.skipped, []);
+    const [cell] = report.results;
+    assert.ok(cell!.dropped > 0 && cell!.calls > 0, `${cell!.dropped} dropped, ${cell!.calls} calls`);
+    assert.equal(cell!.errors, 0);
+  });
+});
+
+describe('stopping', { timeout: 60_000 }, () => {
+  test('SIGTERM to `npm run serve` stops the server too (as a process manager stops what it started)', async () => {
+    const { proc, match } = await startPeer('npm', ['run', '--silent', 'serve', '--', '--transport', 'tcp'], /listening (\S+)/);
+    const { port } = new URL(match[1]!);
+    const answers = () => portAnswers(Number(port));
+    assert.equal(await answers(), true);
+    proc.kill('SIGTERM');
+    assert.ok(await eventually(async () => !(await answers()), 5000), 'the server still answers after SIGTERM to npm');
+    assert.deepEqual(
+      processesMatching(`bench/cli/serve.ts --transport tcp`).filter((p) => p.cmdline.includes('serve.ts')),
+      [],
+    );
+  });
+
+  test('SIGTERM to a bench run: exit 143, servers gone, the finished cells written as an interrupted report', async () => {
+    const out = tempDir();
+    const args = ['--transports', 'tcp,http', '--calls', 'fib', '--scenarios', 'latency', '--duration', '1s', '--trials', '2', '--no-wire', '--out', out];
+    const run = spawnCli('bench.ts', args);
+    try {
+      assert.ok(await eventually(() => /http fib latency/.test(run.out.stderr), 30_000), run.out.stderr);
+      run.proc.kill('SIGTERM');
+      assert.equal(await run.exited, 143);
+      const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+      assert.equal(report.meta.interrupted, true);
+      assert.deepEqual(
+        report.results.map((c) => c.transport),
+        ['tcp'],
+      );
+      assert.match(run.out.stderr, /interrupted: the 1 finished cell\(s\) written to/);
+      assert.ok(await eventually(() => leftoverServers().length === 0, 3000), JSON.stringify(leftoverServers()));
+    } finally {
+      run.proc.kill('SIGKILL');
+    }
+  });
+});
+
+after(() => {
+  assert.deepEqual(leftoverServers(), [], 'a server process outlived its run');
+});

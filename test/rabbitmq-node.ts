@@ -1,0 +1,88 @@
+// A second, private RabbitMQ node for tests that restart or break a broker: its own node name, ports, data and log
+// directories, no plugins. The shared broker on 5672 is never touched. Removed (stopped, files deleted) by stop().
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface RabbitNode {
+  port: number;
+  /** amqp://USER:PASSWORD@127.0.0.1:PORT */
+  url(user?: string, password?: string): string;
+  /** Stops the node and starts it again on the same data: durable queues and persistent messages come back. */
+  restart(): Promise<void>;
+  /** rabbitmqctl against this node only. */
+  ctl(...args: string[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Why a private node cannot be started here (for a test's skip), or false. */
+export function rabbitNodeMissing(): string | false {
+  return spawnSync('sh', ['-c', 'command -v rabbitmq-server && command -v rabbitmqctl']).status === 0
+    ? false
+    : 'rabbitmq-server is not installed here (apt-get install rabbitmq-server): no private broker node can be started';
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+const answers = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+
+export async function startRabbitNode(): Promise<RabbitNode> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-rabbit-'));
+  chmodSync(dir, 0o777); // Debian's rabbitmq-server drops root for the rabbitmq user, who must write here
+  const port = await freePort();
+  const name = `rpcbench-test-${process.pid}-${port}@localhost`;
+  writeFileSync(path.join(dir, 'enabled_plugins'), '[].\n');
+  writeFileSync(path.join(dir, 'rabbitmq.conf'), `listeners.tcp.default = 127.0.0.1:${port}\nloopback_users = none\n`);
+  const env = {
+    ...process.env,
+    RABBITMQ_NODENAME: name,
+    RABBITMQ_NODE_PORT: String(port),
+    RABBITMQ_DIST_PORT: String(await freePort()),
+    RABBITMQ_MNESIA_BASE: path.join(dir, 'mnesia'),
+    RABBITMQ_LOG_BASE: path.join(dir, 'log'),
+    RABBITMQ_ENABLED_PLUGINS_FILE: path.join(dir, 'enabled_plugins'),
+    RABBITMQ_CONFIG_FILE: path.join(dir, 'rabbitmq.conf'),
+    RABBITMQ_PID_FILE: path.join(dir, 'pid'),
+  };
+  const ctl = async (...args: string[]) => (await run('rabbitmqctl', ['-n', name, ...args], { env, timeout: 60_000 })).stdout;
+  const start = async () => {
+    spawn('rabbitmq-server', ['-detached'], { env, stdio: 'ignore' }).unref();
+    await ctl('wait', '--timeout', '60', env.RABBITMQ_PID_FILE);
+    for (let i = 0; i < 120 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 250));
+  };
+  const stopNode = async () => {
+    await ctl('stop', env.RABBITMQ_PID_FILE).catch(() => {});
+  };
+  await start();
+  return {
+    port,
+    url: (user = 'guest', password = 'guest') => `amqp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}`,
+    async restart() {
+      await stopNode();
+      await start();
+    },
+    ctl,
+    async stop() {
+      await stopNode();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
