@@ -109,12 +109,12 @@ function runConfig(r: PlanRequest): RunConfig {
 
 /**
  * Windows half a trial long (50 to 100 ms), steady when two in a row agree within 5%, for up to --warmup seconds;
- * a server's first cell first runs 5,000 calls (at most 3 s). See warmup.ts for why: cold HTTP/1.1 and AMQP
- * clients sat on a plateau for 0.3 s, then ramped up for another 0.3; a slow XML-RPC client for 2 s.
+ * a server's first cell first runs 5,000 calls, 16 at a time (at most 2 s). See warmup.ts for why: cold HTTP/1.1
+ * and AMQP clients sat on a plateau for 0.3 s, then ramped up for another 0.3; a slow XML-RPC client for 2 s.
  */
 function warmupPolicy(r: PlanRequest): WarmupPolicy {
   const windowMs = Math.min(100, Math.max(50, (r.durationSec * 1000) / 2));
-  return { windowMs, tolerance: 0.05, minCalls: 5000, minCapMs: 3000, maxMs: r.warmupSec * 1000 };
+  return { windowMs, tolerance: 0.05, minCalls: 5000, minCapMs: 2000, maxMs: r.warmupSec * 1000 };
 }
 
 function cellsFor(transport: string, calls: CallName[], payloadEntries: number, r: PlanRequest): CellKey[] {

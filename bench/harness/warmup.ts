@@ -28,6 +28,8 @@ export interface WarmupResult {
   steady: boolean;
 }
 
+const MIN_CONCURRENCY = 16;
+
 /** What "steady" is judged on: calls/s in a closed loop; in an open loop (calls/s is fixed by the rate), p50 latency. */
 function level(cell: CellKey, w: Window): number {
   if (cell.ratePerSec !== null) return w.histogram.totalCount ? w.histogram.getValueAtPercentile(50) : 0;
@@ -37,8 +39,10 @@ function level(cell: CellKey, w: Window): number {
 /** `fresh`: the first cell on this server, which pays the minimum. */
 export async function warmUp(load: LoadGenerator, cell: CellKey, policy: WarmupPolicy, fresh: boolean): Promise<WarmupResult> {
   const start = performance.now();
-  const window = () => load.run(cell, { durationMs: policy.windowMs, maxCalls: null });
-  if (policy.maxMs > 0) for (let calls = 0; fresh && calls < policy.minCalls && performance.now() - start < policy.minCapMs; ) calls += (await window()).calls;
+  const window = (c: CellKey = cell) => load.run(c, { durationMs: policy.windowMs, maxCalls: null });
+  // The minimum is about calls, so it runs them as fast as the pair allows: a closed loop of at least 16 in flight.
+  const minimum: CellKey = { ...cell, scenario: 'throughput', ratePerSec: null, concurrency: Math.max(cell.concurrency, MIN_CONCURRENCY) };
+  if (policy.maxMs > 0) for (let calls = 0; fresh && calls < policy.minCalls && performance.now() - start < policy.minCapMs; ) calls += (await window(minimum)).calls;
   const searchFrom = performance.now();
   const elapsed = () => performance.now() - start;
   const room = () => performance.now() - searchFrom + policy.windowMs <= policy.maxMs;

@@ -1,5 +1,5 @@
 // MessagePack for tcp and zerorpc, chosen by measurement (tinybench, the 100-entry getObj reply, 1,096 bytes,
-// Node 20 on the 2-vCPU CI machine; .scratch-free: `node --import tsx scripts/codec-bench.ts` repeats it):
+// Node 20 on the 2-vCPU CI machine; `node --import tsx scripts/codec-bench.ts` repeats it):
 //   decode: @msgpack/msgpack 3.1 default 33-37 µs (its CachedKeyDecoder thrashes on 100 distinct keys),
 //           with keyDecoder: null 14-15 µs, msgpackr 1.12 Unpackr 8.6-9.2 µs;  JSON.parse of the same: 2.6 µs.
 //   encode: @msgpack/msgpack 6.8-7.0 µs, msgpackr 4.6-4.7 µs.
