@@ -42,7 +42,8 @@ export async function warmUp(load: LoadGenerator, cell: CellKey, policy: WarmupP
   const window = (c: CellKey = cell) => load.run(c, { durationMs: policy.windowMs, maxCalls: null });
   // The minimum is about calls, so it runs them as fast as the pair allows: a closed loop of at least 16 in flight.
   const minimum: CellKey = { ...cell, scenario: 'throughput', ratePerSec: null, concurrency: Math.max(cell.concurrency, MIN_CONCURRENCY) };
-  if (policy.maxMs > 0) for (let calls = 0; fresh && calls < policy.minCalls && performance.now() - start < policy.minCapMs; ) calls += (await window(minimum)).calls;
+  let calls = 0;
+  while (fresh && policy.maxMs > 0 && calls < policy.minCalls && performance.now() - start < policy.minCapMs) calls += (await window(minimum)).calls;
   const searchFrom = performance.now();
   const elapsed = () => performance.now() - start;
   const room = () => performance.now() - searchFrom + policy.windowMs <= policy.maxMs;
