@@ -12,6 +12,9 @@ need=()
 check() { eval "$1" >/dev/null 2>&1 || need+=("$2"); }
 check "command -v python3" python3
 check "/usr/bin/python3 -c 'import pika'" python3-pika
+check "/usr/bin/python3 -c 'import grpc'" python3-grpcio
+check "/usr/bin/python3 -c 'import google.protobuf'" python3-protobuf
+check "/usr/bin/python3 -c 'import thrift'" python3-thrift
 check "command -v rabbitmq-server" rabbitmq-server
 check "command -v ip" iproute2
 

@@ -4,15 +4,17 @@
 // A name is a transport's own name (`tcp`, `amqp:direct-reply`), or a group that is not itself a transport
 // (`amqp`). A group means different members depending on what is asked for (see `Purpose`), always the same way.
 import { amqpTransports } from './amqp.ts';
+import { grpcJs } from './grpc.ts';
 import { httpJson } from './http.ts';
 import { inproc } from './inproc.ts';
 import { tcp } from './tcp.ts';
+import { thriftTransports } from './thrift.ts';
 import type { Transport } from './transport.ts';
 import { xmlrpc } from './xmlrpc.ts';
 import { xmlrpcPackage } from './xmlrpc-package.ts';
 import { zerorpc } from './zerorpc.ts';
 
-export const TRANSPORTS: readonly Transport[] = [inproc, tcp, httpJson, xmlrpc, xmlrpcPackage, zerorpc, ...amqpTransports];
+export const TRANSPORTS: readonly Transport[] = [inproc, tcp, httpJson, xmlrpc, xmlrpcPackage, zerorpc, grpcJs, ...thriftTransports, ...amqpTransports];
 
 export class TransportNameError extends Error {
   constructor(readonly unknownName: string) {
