@@ -5,38 +5,61 @@ import net from 'node:net';
 import { describe, test } from 'node:test';
 import { createService, fib, makeObj, RemoteError } from '../transports/contract.ts';
 import { grpcJs } from '../transports/grpc.ts';
+import { grpcConnect } from '../transports/grpc-connect.ts';
 import { fixture, runAsync, startPeer, stopPeer } from './helpers.ts';
 
 const PY = '/usr/bin/python3';
 const opts = { timeoutMs: 5000, maxMessageBytes: 1 << 20 };
 
-describe('gRPC and Python grpcio', { timeout: 60_000 }, () => {
-  test('our client against a Python gRPC server: values, status codes as the contract errors', async () => {
-    const { proc, match } = await startPeer(PY, [fixture('grpc_server.py')], /listening (\S+)/);
-    const client = await grpcJs.connect(match[1]!, opts);
-    try {
-      assert.deepEqual(await client.call('getObj', []), makeObj('server', 100));
-      assert.equal(await client.call('sendObj', [makeObj('client', 100)]), null);
-      assert.deepEqual(await Promise.all([0, 1, 20, 35].map((n) => client.call('fib', [n]))), [0, 1, 20, 35].map(fib));
-      for (const n of [36, -1, 2.5]) await assert.rejects(client.call('fib', [n]), (e: unknown) => e instanceof RemoteError && e.kind === 'ValueError');
-      await assert.rejects(client.call('sendObj', [makeObj('client', 99)]), (e: unknown) => e instanceof RemoteError && e.kind === 'ValueError');
-      await assert.rejects(client.call('nope', []), (e: unknown) => e instanceof RemoteError && e.kind === 'NameError');
-    } finally {
-      await client.close();
-      await stopPeer(proc);
-    }
-  });
+for (const transport of [grpcJs, grpcConnect]) {
+  describe(`${transport.name} and Python grpcio`, { timeout: 60_000 }, () => {
+    test('our client against a Python gRPC server: values, status codes as the contract errors', async () => {
+      const { proc, match } = await startPeer(PY, [fixture('grpc_server.py')], /listening (\S+)/);
+      const client = await transport.connect(match[1]!, opts);
+      try {
+        assert.deepEqual(await client.call('getObj', []), makeObj('server', 100));
+        assert.equal(await client.call('sendObj', [makeObj('client', 100)]), null);
+        assert.deepEqual(await Promise.all([0, 1, 20, 35].map((n) => client.call('fib', [n]))), [0, 1, 20, 35].map(fib));
+        for (const n of [36, -1, 2.5]) await assert.rejects(client.call('fib', [n]), (e: unknown) => e instanceof RemoteError && e.kind === 'ValueError');
+        await assert.rejects(client.call('sendObj', [makeObj('client', 99)]), (e: unknown) => e instanceof RemoteError && e.kind === 'ValueError');
+        await assert.rejects(client.call('nope', []), (e: unknown) => e instanceof RemoteError && e.kind === 'NameError');
+      } finally {
+        await client.close();
+        await stopPeer(proc);
+      }
+    });
 
-  test('a Python gRPC client against our server', async () => {
-    const server = await startPeer(process.execPath, ['--import', 'tsx', 'bench/cli/serve.ts', '--transport', 'grpc'], /listening grpc:\/\/(\S+)/);
-    try {
-      const r = await runAsync(PY, [fixture('grpc_client.py'), server.match[1]!]);
-      assert.equal(r.status, 0, r.stderr + r.stdout);
-      assert.match(r.stdout, /^ok$/m);
-    } finally {
-      await stopPeer(server.proc);
-    }
+    test('a Python gRPC client against our server', async () => {
+      const server = await startPeer(process.execPath, ['--import', 'tsx', 'bench/cli/serve.ts', '--transport', transport.name], /listening grpc:\/\/(\S+)/);
+      try {
+        const r = await runAsync(PY, [fixture('grpc_client.py'), server.match[1]!]);
+        assert.equal(r.status, 0, r.stderr + r.stdout);
+        assert.match(r.stdout, /^ok$/m);
+      } finally {
+        await stopPeer(server.proc);
+      }
+    });
   });
+}
+
+test('grpc-js and Connect speak one wire format: each calls the other', { timeout: 30_000 }, async () => {
+  for (const [server, client] of [
+    [grpcJs, grpcConnect],
+    [grpcConnect, grpcJs],
+  ] as const) {
+    const s = await server.serve('grpc://127.0.0.1:0', createService({ payloadEntries: 100, serverWorkUs: 0 }), opts);
+    const c = await client.connect(s.address, opts);
+    try {
+      assert.deepEqual(await c.call('getObj', []), makeObj('server', 100));
+      assert.equal(await c.call('sendObj', [makeObj('client', 100)]), null);
+      assert.equal(await c.call('fib', [20]), fib(20));
+      await assert.rejects(c.call('fib', [2.5]), (e: unknown) => e instanceof RemoteError && e.kind === 'ValueError');
+      await assert.rejects(c.call('nope', []), (e: unknown) => e instanceof RemoteError && e.kind === 'NameError');
+    } finally {
+      await c.close();
+      await s.close();
+    }
+  }
 });
 
 describe('gRPC bad input', { timeout: 30_000 }, () => {

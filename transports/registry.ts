@@ -5,6 +5,7 @@
 // (`amqp`). A group means different members depending on what is asked for (see `Purpose`), always the same way.
 import { amqpTransports } from './amqp.ts';
 import { grpcJs } from './grpc.ts';
+import { grpcConnect } from './grpc-connect.ts';
 import { httpJson } from './http.ts';
 import { inproc } from './inproc.ts';
 import { tcp } from './tcp.ts';
@@ -14,7 +15,18 @@ import { xmlrpc } from './xmlrpc.ts';
 import { xmlrpcPackage } from './xmlrpc-package.ts';
 import { zerorpc } from './zerorpc.ts';
 
-export const TRANSPORTS: readonly Transport[] = [inproc, tcp, httpJson, xmlrpc, xmlrpcPackage, zerorpc, grpcJs, ...thriftTransports, ...amqpTransports];
+export const TRANSPORTS: readonly Transport[] = [
+  inproc,
+  tcp,
+  httpJson,
+  xmlrpc,
+  xmlrpcPackage,
+  zerorpc,
+  grpcJs,
+  grpcConnect,
+  ...thriftTransports,
+  ...amqpTransports,
+];
 
 export class TransportNameError extends Error {
   constructor(readonly unknownName: string) {
