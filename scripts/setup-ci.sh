@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the tests need beyond npm packages, installed from Debian or started if missing (as root, or with sudo):
-#   Python peers for /usr/bin/python3 (interop tests), rabbitmq-server (a second, private node for the durability
-#   tests), Chromium (the HTML report test), iproute2 (network namespaces), and the brokers the suite talks to.
+#   Python peers for /usr/bin/python3 (interop tests), rabbitmq-server (also a second, private node for the
+#   durability tests), Chromium (the HTML report test), iproute2 (network namespaces), and the brokers the suite
+#   talks to (RabbitMQ, Redis, NATS, Mosquitto), started if they are down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,11 @@ check "/usr/bin/python3 -c 'import pika'" python3-pika
 check "/usr/bin/python3 -c 'import grpc'" python3-grpcio
 check "/usr/bin/python3 -c 'import google.protobuf'" python3-protobuf
 check "/usr/bin/python3 -c 'import thrift'" python3-thrift
+check "/usr/bin/python3 -c 'import redis'" python3-redis
+check "/usr/bin/python3 -c 'import paho.mqtt'" python3-paho-mqtt
+check "command -v redis-server" redis-server
+check "command -v nats-server" nats-server
+check "command -v mosquitto" mosquitto
 check "command -v rabbitmq-server" rabbitmq-server
 check "command -v ip" iproute2
 
@@ -23,4 +29,4 @@ if [ ${#need[@]} -gt 0 ]; then
   (sudo_ apt-get update -qq && sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") >/dev/null
 fi
 
-bash scripts/ensure-rabbitmq.sh
+bash scripts/ensure-brokers.sh

@@ -8,14 +8,13 @@ import { describe, test } from 'node:test';
 import amqp from 'amqplib';
 import { startRelay } from '../bench/harness/byte-count.ts';
 import type { Report } from '../bench/report/types.ts';
-import { amqpTransports, createAmqp, OWN_PREFIX, VARIANTS } from '../transports/amqp.ts';
+import { amqpTransports, createAmqp, OWN_PREFIX, rabbitmq, VARIANTS } from '../transports/amqp.ts';
 import { createService, fib } from '../transports/contract.ts';
-import { brokerUrlFromEnv, findBroker } from '../transports/support/broker.ts';
 import { childProcesses, eventually, fixture, isAlive, runAsync, runCli, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
 
-const broker = await findBroker();
+const broker = await rabbitmq.find();
 const skip = broker.reason ?? false;
-const url = broker.url ?? brokerUrlFromEnv();
+const url = broker.url ?? rabbitmq.urlFromEnv();
 const opts = { timeoutMs: 5000, maxMessageBytes: 1 << 20 };
 const direct = amqpTransports.find((t) => t.name === 'amqp:direct-reply')!;
 const service = () => createService({ payloadEntries: 100, serverWorkUs: 0 });

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
 import { RemoteError, type Service, ServiceError } from './contract.ts';
 import { maskAddress, parseAddress } from './support/address.ts';
-import { brokerUrlFromEnv, findBroker } from './support/broker.ts';
+import { brokerFinder, probeReason } from './support/broker.ts';
 import { errorPayload } from './support/errors.ts';
 import { PendingCalls } from './support/pending.ts';
 import { type ClientHandle, type ClientOptions, type Codec, MEASURED, type ServerHandle, type ServerOptions, type Transport, type Wire } from './transport.ts';
@@ -73,6 +73,23 @@ export const VARIANTS: readonly AmqpVariant[] = [
   { ...base, name: 'workers-2', summary: 'direct reply-to, 2 competing server processes, prefetch 100', workers: 2 },
 ];
 
+/** RabbitMQ: AMQP_URL (default the local guest account), else a rabbitmq:3.13-alpine container. */
+export const rabbitmq = brokerFinder({
+  name: 'RabbitMQ',
+  envVar: 'AMQP_URL',
+  defaultUrl: 'amqp://guest:guest@127.0.0.1:5672',
+  startHint: 'rabbitmq-server -detached',
+  async probe(url) {
+    try {
+      await (await amqp.connect(url, { timeout: 3000 })).close();
+      return null;
+    } catch (error) {
+      return probeReason(error);
+    }
+  },
+  container: { image: 'rabbitmq:3.13-alpine', port: 5672, waitFor: /Server startup complete/, url: (host, port) => `amqp://guest:guest@${host}:${port}` },
+});
+
 export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
 export const TUTORIAL_QUEUE = 'rpc_queue';
 /** Queues and exchanges named so are ours: unique per run, auto-deleted, removed at the end. */
@@ -87,18 +104,18 @@ export function createAmqp(variant: AmqpVariant): Transport & { variant: AmqpVar
     summary: `RabbitMQ RPC (AMQP 0-9-1): ${variant.summary}`,
     schemes: ['amqp:', 'amqps:'],
     get defaultListen() {
-      return `${brokerUrlFromEnv()}?queue=${TUTORIAL_QUEUE}`;
+      return `${rabbitmq.urlFromEnv()}?queue=${TUTORIAL_QUEUE}`;
     },
     codec: amqpCodec,
     traits: { ...MEASURED, group: 'amqp', inDefault: variant.inDefault, serverProcesses: variant.workers, clientSide: variant.clientSide },
     variant,
-    benchListen: () => `${brokerUrl ?? brokerUrlFromEnv()}?queue=${OWN_PREFIX}${RUN_ID}-${variant.name}`,
+    benchListen: () => `${brokerUrl ?? rabbitmq.urlFromEnv()}?queue=${OWN_PREFIX}${RUN_ID}-${variant.name}`,
     async prepare() {
-      const broker = await findBroker();
+      const broker = await rabbitmq.find();
       brokerUrl = broker.url;
       return broker.reason;
     },
-    release: async () => (await import('./support/broker.ts')).releaseBroker(),
+    release: () => rabbitmq.release(),
     serve: (listen, service, options) => serve(listen, service, options, variant),
     connect: (address, options) => connect(address, options, variant),
   };

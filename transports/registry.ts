@@ -8,6 +8,9 @@ import { grpcJs } from './grpc.ts';
 import { grpcConnect } from './grpc-connect.ts';
 import { httpJson } from './http.ts';
 import { inproc } from './inproc.ts';
+import { mqttTransports } from './mqtt.ts';
+import { nats } from './nats.ts';
+import { redisTransports } from './redis.ts';
 import { tcp } from './tcp.ts';
 import { thriftTransports } from './thrift.ts';
 import type { Transport } from './transport.ts';
@@ -26,6 +29,9 @@ export const TRANSPORTS: readonly Transport[] = [
   grpcConnect,
   ...thriftTransports,
   ...amqpTransports,
+  ...redisTransports,
+  nats,
+  ...mqttTransports,
 ];
 
 export class TransportNameError extends Error {

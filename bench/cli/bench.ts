@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
   const baselines = options.baseline?.split(',').filter(Boolean).map(loadReport) ?? [];
   if (baselines.length) loadConfig(null);
   const startedAt = new Date();
-  onShutdown(() => Promise.all(TRANSPORTS.map((t) => t.release?.())).then(() => {}));
+  onShutdown(() => Promise.all(TRANSPORTS.map((t) => t.release?.())).then(() => {}), 'brokers');
   const plan = await makePlan(options);
   if (plan.groups.length === 0) throw new UsageError('nothing to run: every chosen transport was skipped');
   const run = await runWithPartialReport(plan, options, startedAt);

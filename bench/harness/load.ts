@@ -110,10 +110,7 @@ export type WorkerReply = { id: number; ok: true; window?: WireWindow } | { id: 
 
 /** Beyond a window's own length, how long a load thread may take to answer before it is declared hung. */
 const WORKER_SLACK_MS = 5000;
-const entry = new URL('./client-worker.ts', import.meta.url).href;
-const tsxApi = import.meta.resolve('tsx/esm/api');
-// A worker cannot take a .ts entry directly on Node 20 (its loader hooks come too late): tsx imports it.
-const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
+const entry = new URL('./client-worker-boot.mjs', import.meta.url);
 
 async function startWorkers(config: LoadConfig): Promise<LoadGenerator> {
   const threads = Array.from({ length: config.workers }, () => new LoadThread());
@@ -144,7 +141,7 @@ async function startWorkers(config: LoadConfig): Promise<LoadGenerator> {
 }
 
 class LoadThread {
-  private readonly worker = new Worker(bootstrap, { eval: true });
+  private readonly worker = new Worker(entry);
   private readonly pending = new Map<number, { resolve(w: WireWindow | undefined): void; reject(e: Error): void }>();
   private nextId = 0;
   private dead: Error | null = null;

@@ -13,6 +13,7 @@ import { measureCodec } from './codec-cost.ts';
 import { type LoadGenerator, startLoad } from './load.ts';
 import type { Plan, PlanGroup, RunConfig } from './plan.ts';
 import { type RunningServer, startServer, targetServer } from './server-processes.ts';
+import { onShutdown } from './shutdown.ts';
 import { decodeHistogram, encodeHistogram, latencyUs } from './stats.ts';
 import { type WarmupResult, warmUp } from './warmup.ts';
 
@@ -66,6 +67,7 @@ async function runGroup(
   const results: CellResult[] = [];
   let server: RunningServer | undefined;
   let load: LoadGenerator | undefined;
+  let unregisterLoad = () => {};
   const remaining = [...group.cells];
   try {
     server =
@@ -77,6 +79,8 @@ async function runGroup(
             server: { maxMessageBytes: config.maxMessageBytes },
           });
     load = await startLoad({ transport: group.transport, address: server.address, client: clientOptions, fibN: config.fibN, workers: config.clientWorkers });
+    const started = load;
+    unregisterLoad = onShutdown(() => started.close(), 'clients');
     const facts = new Map<string, CallFacts>();
     while (remaining.length) {
       const cell = remaining[0]!;
@@ -93,6 +97,7 @@ async function runGroup(
     const calls = [...new Set(remaining.map((c) => c.call))];
     for (const call of calls) onSkip({ kind: 'failed', transport: group.transport.name, call, reason });
   } finally {
+    unregisterLoad();
     await load?.close().catch(() => {});
     await server?.stop();
   }

@@ -1,22 +1,34 @@
-// Cleanup that must run on Ctrl-C as well as on normal exit: server processes, relays, queues, containers.
-const hooks = new Set<() => Promise<void> | void>();
+// Cleanup that must run on Ctrl-C and SIGTERM as well as on normal exit, in order: first whatever generates load
+// (a client still sending would recreate a queue or key its server just deleted), then the servers (which delete
+// their queues and keys), then the brokers' containers, and the partial report whenever it is asked for.
+export type ShutdownPhase = 'clients' | 'servers' | 'brokers';
+const PHASES: ShutdownPhase[] = ['clients', 'servers', 'brokers'];
+/** The whole clean-up gets this long; a hook that hangs cannot keep the process from exiting. */
+const SHUTDOWN_MS = 5000;
+
+const hooks = new Map<ShutdownPhase, Set<() => Promise<void> | void>>(PHASES.map((p) => [p, new Set()]));
 let installed = false;
 
 /** Registers a cleanup; returns the function that unregisters it once the resource is released normally. */
-export function onShutdown(hook: () => Promise<void> | void): () => void {
+export function onShutdown(hook: () => Promise<void> | void, phase: ShutdownPhase = 'servers'): () => void {
   if (!installed) install();
-  hooks.add(hook);
-  return () => void hooks.delete(hook);
+  hooks.get(phase)!.add(hook);
+  return () => void hooks.get(phase)!.delete(hook);
 }
 
 export async function runShutdownHooks(): Promise<void> {
-  const pending = [...hooks].map((h) =>
-    Promise.resolve()
-      .then(h)
-      .catch(() => {}),
-  );
-  hooks.clear();
-  await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, 5000))]);
+  const all = (async () => {
+    for (const phase of PHASES) {
+      const pending = [...hooks.get(phase)!].map((h) =>
+        Promise.resolve()
+          .then(h)
+          .catch(() => {}),
+      );
+      hooks.get(phase)!.clear();
+      await Promise.all(pending);
+    }
+  })();
+  await Promise.race([all, new Promise((r) => setTimeout(r, SHUTDOWN_MS))]);
 }
 
 function install(): void {

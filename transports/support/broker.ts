@@ -1,66 +1,63 @@
-// Finds the RabbitMQ broker a run uses: AMQP_URL (default amqp://guest:guest@127.0.0.1:5672) if it answers;
-// else, when a Docker engine is reachable, a RabbitMQ container started with testcontainers and removed
-// at the end of the run (also on Ctrl-C); else a reason that says how to fix it.
+// Finds the broker a run uses, the same way for every brokered transport: its *_URL variable (or the local
+// default) if a broker answers there; else, when a Docker engine is reachable, a container started with
+// testcontainers and removed at the end of the run (also on Ctrl-C); else a reason that says how to fix it.
+// Each broker is looked up once per process: the variants of a transport share the answer.
 import { existsSync } from 'node:fs';
-import amqp from 'amqplib';
 import { maskAddress } from './address.ts';
-
-export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
-/** testcontainers 11 runs on Node 20 (12 needs Node 22); the image is pinned so runs compare. */
-const RABBITMQ_IMAGE = 'rabbitmq:3.13-alpine';
-const PROBE_TIMEOUT_MS = 3000;
 
 export type Broker = { url: string; reason: null } | { url: null; reason: string };
 
-let found: Promise<Broker> | undefined;
-let cleanup: (() => Promise<void>) | undefined;
-
-export function brokerUrlFromEnv(): string {
-  return process.env.AMQP_URL || DEFAULT_AMQP_URL;
+export interface BrokerSpec {
+  /** As users know it: RabbitMQ, Redis, NATS, Mosquitto. */
+  name: string;
+  envVar: string;
+  defaultUrl: string;
+  /** How to start one here, for the message when none answers. */
+  startHint: string;
+  /** Returns why the broker at `url` cannot be used, or null when it answers. */
+  probe(url: string): Promise<string | null>;
+  /** testcontainers 11 runs on Node 20 (12 needs Node 22); images are pinned so runs compare. */
+  container: { image: string; port: number; command?: string[]; waitFor: RegExp; url(host: string, port: number): string };
 }
 
-/** Looked up once per process: every amqp variant shares the answer. */
-export function findBroker(): Promise<Broker> {
-  found ??= locate();
-  return found;
+export interface BrokerFinder {
+  urlFromEnv(): string;
+  find(): Promise<Broker>;
+  /** Stops a container this process started; a no-op otherwise. */
+  release(): Promise<void>;
 }
 
-/** Stops a container this process started; a no-op otherwise. */
-export async function releaseBroker(): Promise<void> {
-  await cleanup?.();
-  cleanup = undefined;
+export function brokerFinder(spec: BrokerSpec): BrokerFinder {
+  let found: Promise<Broker> | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  const urlFromEnv = () => process.env[spec.envVar] || spec.defaultUrl;
+  return {
+    urlFromEnv,
+    find() {
+      found ??= locate(spec, urlFromEnv(), (c) => {
+        cleanup = c;
+      });
+      return found;
+    },
+    async release() {
+      await cleanup?.();
+      cleanup = undefined;
+    },
+  };
 }
 
-async function locate(): Promise<Broker> {
-  const url = brokerUrlFromEnv();
-  const problem = await probe(url);
+async function locate(spec: BrokerSpec, url: string, onContainer: (cleanup: () => Promise<void>) => void): Promise<Broker> {
+  const problem = await spec.probe(url);
   if (!problem) return { url, reason: null };
-  if (!dockerReachable()) {
-    return {
-      url: null,
-      reason:
-        `no RabbitMQ broker at ${maskAddress(url)} (${problem}) and no Docker engine to start one: ` +
-        'set AMQP_URL to a broker, or start RabbitMQ (rabbitmq-server -detached), or start Docker',
-    };
-  }
+  const fix = `set ${spec.envVar} to a broker, or start ${spec.name} (${spec.startHint}), or start Docker`;
+  if (!dockerReachable()) return { url: null, reason: `no ${spec.name} broker at ${maskAddress(url)} (${problem}) and no Docker engine to start one: ${fix}` };
   try {
-    return { url: await startContainer(), reason: null };
+    return { url: await startContainer(spec, onContainer), reason: null };
   } catch (error) {
     return {
       url: null,
-      reason: `no RabbitMQ broker at ${maskAddress(url)} (${problem}), and starting ${RABBITMQ_IMAGE} with Docker failed: ${(error as Error).message}`,
+      reason: `no ${spec.name} broker at ${maskAddress(url)} (${problem}), and starting ${spec.container.image} with Docker failed: ${(error as Error).message}`,
     };
-  }
-}
-
-/** Returns why the broker at `url` cannot be used, or null when it answers. */
-export async function probe(url: string): Promise<string | null> {
-  try {
-    const conn = await amqp.connect(url, { timeout: PROBE_TIMEOUT_MS });
-    await conn.close();
-    return null;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
   }
 }
 
@@ -68,13 +65,18 @@ function dockerReachable(): boolean {
   return Boolean(process.env.DOCKER_HOST) || existsSync('/var/run/docker.sock');
 }
 
-async function startContainer(): Promise<string> {
+async function startContainer(spec: BrokerSpec, onContainer: (cleanup: () => Promise<void>) => void): Promise<string> {
   // imported lazily: runs without Docker never load testcontainers
   const { GenericContainer, Wait } = await import('testcontainers');
-  const container = await new GenericContainer(RABBITMQ_IMAGE)
-    .withExposedPorts(5672)
-    .withWaitStrategy(Wait.forLogMessage(/Server startup complete/))
-    .start();
-  cleanup = async () => void (await container.stop({ remove: true }));
-  return `amqp://guest:guest@${container.getHost()}:${container.getMappedPort(5672)}`;
+  const c = spec.container;
+  let container = new GenericContainer(c.image).withExposedPorts(c.port).withWaitStrategy(Wait.forLogMessage(c.waitFor));
+  if (c.command) container = container.withCommand(c.command);
+  const started = await container.start();
+  onContainer(async () => void (await started.stop({ remove: true })));
+  return c.url(started.getHost(), started.getMappedPort(c.port));
+}
+
+/** A probe's reason: the error code where there is one (ECONNREFUSED), else the message. */
+export function probeReason(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 }

@@ -77,7 +77,7 @@ const Rpcbench_getObj_result = class {
             let key3 = null;
             let val4 = null;
             key3 = input.readString();
-            val4 = input.readI64();
+            val4 = input.readI32();
             this.success[key3] = val4;
           }
           input.readMapEnd();
@@ -106,12 +106,12 @@ const Rpcbench_getObj_result = class {
     output.writeStructBegin('Rpcbench_getObj_result');
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.MAP, 0);
-      output.writeMapBegin(Thrift.Type.STRING, Thrift.Type.I64, Thrift.objectLength(this.success));
+      output.writeMapBegin(Thrift.Type.STRING, Thrift.Type.I32, Thrift.objectLength(this.success));
       for (let kiter5 in this.success) {
         if (this.success.hasOwnProperty(kiter5)) {
           let viter6 = this.success[kiter5];
           output.writeString(kiter5);
-          output.writeI64(viter6);
+          output.writeI32(viter6);
         }
       }
       output.writeMapEnd();
@@ -157,7 +157,7 @@ const Rpcbench_sendObj_args = class {
             let key10 = null;
             let val11 = null;
             key10 = input.readString();
-            val11 = input.readI64();
+            val11 = input.readI32();
             this.obj[key10] = val11;
           }
           input.readMapEnd();
@@ -181,12 +181,12 @@ const Rpcbench_sendObj_args = class {
     output.writeStructBegin('Rpcbench_sendObj_args');
     if (this.obj !== null && this.obj !== undefined) {
       output.writeFieldBegin('obj', Thrift.Type.MAP, 1);
-      output.writeMapBegin(Thrift.Type.STRING, Thrift.Type.I64, Thrift.objectLength(this.obj));
+      output.writeMapBegin(Thrift.Type.STRING, Thrift.Type.I32, Thrift.objectLength(this.obj));
       for (let kiter12 in this.obj) {
         if (this.obj.hasOwnProperty(kiter12)) {
           let viter13 = this.obj[kiter12];
           output.writeString(kiter12);
-          output.writeI64(viter13);
+          output.writeI32(viter13);
         }
       }
       output.writeMapEnd();
@@ -336,8 +336,8 @@ const Rpcbench_fib_result = class {
       }
       switch (fid) {
         case 0:
-        if (ftype == Thrift.Type.I64) {
-          this.success = input.readI64();
+        if (ftype == Thrift.Type.I32) {
+          this.success = input.readI32();
         } else {
           input.skip(ftype);
         }
@@ -362,8 +362,8 @@ const Rpcbench_fib_result = class {
   write (output) {
     output.writeStructBegin('Rpcbench_fib_result');
     if (this.success !== null && this.success !== undefined) {
-      output.writeFieldBegin('success', Thrift.Type.I64, 0);
-      output.writeI64(this.success);
+      output.writeFieldBegin('success', Thrift.Type.I32, 0);
+      output.writeI32(this.success);
       output.writeFieldEnd();
     }
     if (this.error !== null && this.error !== undefined) {

@@ -1,0 +1,184 @@
+// RPC over the brokers people already run (Redis, NATS, Mosquitto), against the real ones on this machine:
+// interop with Python peers both ways (python3-redis, python3-paho-mqtt), and the failures a user meets: no broker
+// at start, the broker gone mid-run, nobody serving, and nothing left behind.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { startRelay } from '../bench/harness/byte-count.ts';
+import type { Report } from '../bench/report/types.ts';
+import { createService, fib, makeObj, RemoteError } from '../transports/contract.ts';
+import { mqttBroker, mqttTransports } from '../transports/mqtt.ts';
+import { nats, natsBroker } from '../transports/nats.ts';
+import { redisBroker, redisTransports } from '../transports/redis.ts';
+import type { Transport } from '../transports/transport.ts';
+import { fixture, runAsync, runCli, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
+
+const PY = '/usr/bin/python3';
+const opts = { timeoutMs: 5000, maxMessageBytes: 1 << 20 };
+const [redisList] = redisTransports;
+const [mqtt0] = mqttTransports;
+const redisUrl = (await redisBroker.find()).url;
+const natsUrl = (await natsBroker.find()).url;
+const mqttUrl = (await mqttBroker.find()).url;
+const unique = (what: string) => `${what}-${process.pid}-${Date.now()}`;
+
+async function contractCalls(transport: Transport, address: string): Promise<void> {
+  const client = await transport.connect(address, opts);
+  try {
+    assert.deepEqual(await client.call('getObj', []), makeObj('server', 100));
+    assert.equal(await client.call('sendObj', [makeObj('client', 100)]), null);
+    assert.deepEqual(await Promise.all([0, 1, 20, 35].map((n) => client.call('fib', [n]))), [0, 1, 20, 35].map(fib));
+    for (const n of [36, -1, 2.5]) await assert.rejects(client.call('fib', [n]), (e: unknown) => e instanceof RemoteError && e.kind === 'ValueError');
+    await assert.rejects(client.call('nope', []), (e: unknown) => e instanceof RemoteError && e.kind === 'NameError');
+  } finally {
+    await client.close();
+  }
+}
+
+const serveChild = (transport: string, listen: string) =>
+  startPeer(process.execPath, ['--import', 'tsx', 'bench/cli/serve.ts', '--transport', transport, '--listen', listen], /listening/);
+
+describe('Redis and Python (python3-redis)', { skip: redisUrl ? false : 'no Redis here', timeout: 60_000 }, () => {
+  test('our client against a Python server speaking the documented format', async () => {
+    const queue = `rpcbench:${unique('py-server')}`;
+    const { proc } = await startPeer(PY, [fixture('redis_server.py'), redisUrl!, queue], /listening/);
+    try {
+      await contractCalls(redisList!, `${redisUrl}?queue=${queue}`);
+    } finally {
+      await stopPeer(proc);
+    }
+  });
+
+  test('a Python client against our server, for both rows', async () => {
+    for (const [transport, kind] of [
+      ['redis', 'list'],
+      ['redis:streams', 'streams'],
+    ]) {
+      const queue = `rpcbench:${unique('py-client')}`;
+      const server = await serveChild(transport!, `${redisUrl}?queue=${queue}`);
+      try {
+        const r = await runAsync(PY, [fixture('redis_client.py'), redisUrl!, queue, kind!]);
+        assert.equal(r.status, 0, r.stderr + r.stdout);
+        assert.match(r.stdout, /^ok$/m);
+      } finally {
+        await stopPeer(server.proc);
+      }
+    }
+  });
+});
+
+describe('MQTT 5 and Python (python3-paho-mqtt)', { skip: mqttUrl ? false : 'no MQTT broker here', timeout: 60_000 }, () => {
+  const { hostname, port } = new URL(mqttUrl ?? 'mqtt://127.0.0.1:1883');
+  test('our client against a Python server: Response Topic and Correlation Data', async () => {
+    const topic = `rpcbench/${unique('py-server')}`;
+    const { proc } = await startPeer(PY, [fixture('mqtt_server.py'), hostname, port || '1883', topic], /listening/);
+    try {
+      await contractCalls(mqtt0!, `${mqttUrl}?topic=${topic}`);
+    } finally {
+      await stopPeer(proc);
+    }
+  });
+
+  test('a Python client against our server', async () => {
+    const topic = `rpcbench/${unique('py-client')}`;
+    const server = await serveChild('mqtt', `${mqttUrl}?topic=${topic}`);
+    try {
+      const r = await runAsync(PY, [fixture('mqtt_client.py'), hostname, port || '1883', topic]);
+      assert.equal(r.status, 0, r.stderr + r.stdout);
+      assert.match(r.stdout, /^ok$/m);
+    } finally {
+      await stopPeer(server.proc);
+    }
+  });
+});
+
+const brokers = [
+  {
+    name: 'redis',
+    transport: redisList!,
+    url: redisUrl,
+    envVar: 'REDIS_URL',
+    param: 'queue',
+    nobody: `rpcbench:${unique('nobody')}`,
+    noBroker: 'redis://127.0.0.1:1',
+  },
+  { name: 'nats', transport: nats, url: natsUrl, envVar: 'NATS_URL', param: 'subject', nobody: `rpcbench.${unique('nobody')}`, noBroker: 'nats://127.0.0.1:1' },
+  { name: 'mqtt', transport: mqtt0!, url: mqttUrl, envVar: 'MQTT_URL', param: 'topic', nobody: `rpcbench/${unique('nobody')}`, noBroker: 'mqtt://127.0.0.1:1' },
+];
+
+for (const b of brokers) {
+  describe(`${b.name}: failures are clear errors, never hangs`, { timeout: 60_000 }, () => {
+    test('no broker at start: exit 2 when named, a skip with the reason in the default matrix', () => {
+      const named = runCli('bench.ts', ['--transports', b.name, '--quick'], 30_000, { [b.envVar]: b.noBroker });
+      assert.equal(named.status, 2, named.stderr);
+      assert.match(named.stderr, new RegExp(`${b.name}: no \\w+ broker at ${b.noBroker.replace(/[/.]/g, '\\$&')} .*set ${b.envVar}`));
+      const out = tempDir();
+      const matrix = runCli('bench.ts', ['--quick', '--calls', 'fib', '--scenarios', 'latency', '--trials', '1', '--no-wire', '--out', out], 120_000, {
+        [b.envVar]: b.noBroker,
+      });
+      assert.equal(matrix.status, 0, matrix.stderr);
+      const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+      const skipped = report.skipped.filter((s) => s.transport.startsWith(b.name));
+      assert.ok(skipped.length > 0 && skipped.every((s) => s.kind === 'unavailable' && s.reason.includes(b.envVar)), JSON.stringify(report.skipped));
+    });
+
+    test('nobody serving: a clear error within the timeout', { skip: b.url ? false : 'no broker' }, async () => {
+      const client = await b.transport.connect(`${b.url}?${b.param}=${b.nobody}`, { timeoutMs: 700, maxMessageBytes: 1 << 20 });
+      const started = Date.now();
+      try {
+        await assert.rejects(client.call('fib', [1]), /timed out after 700 ms|no server subscribes/);
+        assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+      } finally {
+        await client.close();
+      }
+    });
+
+    test('the broker connection lost mid-run: calls in flight fail at once, with the reason', { skip: b.url ? false : 'no broker' }, async () => {
+      const where = `${b.param}=${b.nobody}-midrun`;
+      const server = await b.transport.serve(`${b.url}?${where}`, createService({ payloadEntries: 100, serverWorkUs: 500_000 }), opts);
+      const broker = new URL(b.url!);
+      const relay = await startRelay({ host: broker.hostname, port: Number(broker.port) });
+      broker.port = String(relay.port);
+      const client = await b.transport.connect(`${broker.href.replace(/\/$/, '')}?${where}`, { timeoutMs: 10_000, maxMessageBytes: 1 << 20 });
+      try {
+        const inFlight = client.call('fib', [1]);
+        setTimeout(() => void relay.close(), 100);
+        const started = Date.now();
+        await assert.rejects(inFlight, /closed the connection/);
+        assert.ok(Date.now() - started < 3000, 'not left to its 10 s timeout');
+        await assert.rejects(client.call('fib', [1]), /closed the connection/);
+      } finally {
+        await client.close();
+        await server.close();
+      }
+    });
+  });
+}
+
+test('a bench run over Redis leaves no key behind, also when stopped with SIGTERM', { skip: redisUrl ? false : 'no Redis here', timeout: 90_000 }, async () => {
+  const runId = unique('keys');
+  const keys = async () => {
+    const r = new Redis(redisUrl!);
+    try {
+      return await r.keys(`rpcbench:${runId}*`);
+    } finally {
+      r.disconnect();
+    }
+  };
+  const env = { REDIS_URL: redisUrl!, RPCBENCH_RUN_ID: runId };
+  const args = ['--transports', 'redis,redis:streams', '--calls', 'getObj', '--quick', '--no-wire', '--out', tempDir()];
+  assert.equal(runCli('bench.ts', args, 60_000, env).status, 0);
+  assert.deepEqual(await keys(), []);
+  const run = spawnCli(
+    'bench.ts',
+    ['--transports', 'redis:streams', '--calls', 'fib', '--scenarios', 'latency', '--duration', '20s', '--trials', '1', '--no-wire', '--out', tempDir()],
+    env,
+  );
+  await new Promise((r) => setTimeout(r, 4000));
+  assert.ok((await keys()).length > 0, 'the run made its keys');
+  run.proc.kill('SIGTERM');
+  assert.equal(await run.exited, 143);
+  assert.deepEqual(await keys(), []);
+});

@@ -1,0 +1,152 @@
+// nats: core NATS request-reply with @nats-io/transport-node 3 (the maintained client line; the older `nats` 2.x
+// package is its legacy API, and 3.x, though one of its dependencies asks for Node 22 in its engines, runs on
+// Node 20 and is tested here). The client requests on a subject and gets the reply on its own inbox (one muxed
+// subscription for all calls in flight); servers subscribe in a queue group, so several share the load. Nothing
+// is persisted, so there is nothing to clean up beyond the subscriptions. A request nobody subscribes to fails
+// at once ("no responders"), never waits for its timeout. Message format: the broker envelope (support/envelope.ts).
+import { randomBytes } from 'node:crypto';
+import { ClosedConnectionError, type Msg, type NatsConnection, connect as natsConnect, RequestError, TimeoutError } from '@nats-io/transport-node';
+import { CallTimeoutError, type Service } from './contract.ts';
+import { hostPort, maskAddress, parseAddress } from './support/address.ts';
+import { brokerFinder, probeReason } from './support/broker.ts';
+import { answer, decodeReply, decodeRequest, encode, envelopeCodec, outcome } from './support/envelope.ts';
+import { type ClientHandle, type ClientOptions, MEASURED, type ServerHandle, type ServerOptions, type Transport } from './transport.ts';
+
+const RUN_ID = /^[\w-]{1,40}$/.test(process.env.RPCBENCH_RUN_ID ?? '') ? process.env.RPCBENCH_RUN_ID! : randomBytes(4).toString('hex');
+export const DEFAULT_SUBJECT = 'rpcbench.rpc';
+const QUEUE_GROUP = 'rpcbench';
+
+interface NatsAddress {
+  servers: string;
+  user?: string;
+  pass?: string;
+  masked: string;
+  subject: string;
+}
+
+/** nats://[user:pass@]host:port?subject=NAME (subject defaults to rpcbench.rpc). */
+function parseNatsAddress(address: string): NatsAddress {
+  const url = parseAddress(address, ['nats:']);
+  const { host, port } = hostPort(url, 4222);
+  return {
+    servers: `${host.includes(':') ? `[${host}]` : host}:${port}`,
+    ...(url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : {}),
+    masked: maskAddress(address),
+    subject: url.searchParams.get('subject') || DEFAULT_SUBJECT,
+  };
+}
+
+/** No reconnect: a lost broker fails the calls in flight with the reason, and ends a server (which says why). */
+async function open(address: NatsAddress, timeoutMs: number): Promise<NatsConnection> {
+  try {
+    return await natsConnect({ servers: address.servers, user: address.user, pass: address.pass, reconnect: false, timeout: timeoutMs, name: 'rpcbench' });
+  } catch (error) {
+    throw new Error(`cannot connect to NATS at ${address.masked}: ${probeReason(error)} (set NATS_URL to a reachable server)`);
+  }
+}
+
+export const natsBroker = brokerFinder({
+  name: 'NATS',
+  envVar: 'NATS_URL',
+  defaultUrl: 'nats://127.0.0.1:4222',
+  startHint: 'nats-server -a 127.0.0.1 -p 4222',
+  async probe(url) {
+    try {
+      const nc = await open(parseNatsAddress(url), 3000);
+      await nc.close();
+      return null;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  },
+  container: { image: 'nats:2-alpine', port: 4222, waitFor: /Server is ready/, url: (host, port) => `nats://${host}:${port}` },
+});
+
+let brokerUrl: string | null = null;
+
+export const nats: Transport = {
+  name: 'nats',
+  summary: 'core NATS request-reply: the client inbox, servers in a queue group',
+  traits: MEASURED,
+  codec: envelopeCodec,
+  get defaultListen() {
+    return `${natsBroker.urlFromEnv()}?subject=${DEFAULT_SUBJECT}`;
+  },
+  schemes: ['nats:'],
+  benchListen: () => `${brokerUrl ?? natsBroker.urlFromEnv()}?subject=rpcbench.${RUN_ID}.nats`,
+  async prepare() {
+    const broker = await natsBroker.find();
+    brokerUrl = broker.url;
+    return broker.reason;
+  },
+  release: () => natsBroker.release(),
+  serve,
+  connect,
+};
+
+async function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
+  const address = parseNatsAddress(listen);
+  const nc = await open(address, 10_000);
+  let closing = false;
+  const failed = nc.closed().then((error) => {
+    if (closing) return new Promise<Error>(() => {});
+    return new Error(`NATS at ${address.masked} closed the connection${error ? `: ${error.message}` : ''}`);
+  });
+  const onRequest = async (msg: Msg) => {
+    let request: ReturnType<typeof decodeRequest>;
+    try {
+      request = decodeRequest(msg.data, options.maxMessageBytes);
+    } catch (error) {
+      return void console.error(`nats: dropping a malformed request: ${(error as Error).message}`);
+    }
+    if (msg.reply) msg.respond(encode(await answer(service, request)));
+  };
+  nc.subscribe(address.subject, { queue: QUEUE_GROUP, callback: (error, msg) => (error ? console.error(`nats: ${error.message}`) : void onRequest(msg)) });
+  await nc.flush(); // subscribed on the server before anyone is told we listen
+  return {
+    address: listen,
+    failed,
+    async close() {
+      closing = true;
+      await nc.close().catch(() => {});
+    },
+  };
+}
+
+async function connect(address: string, options: ClientOptions): Promise<ClientHandle> {
+  const target = parseNatsAddress(address);
+  const nc = await open(target, Math.min(options.timeoutMs, 10_000));
+  let closed: Error | null = null;
+  void nc.closed().then((error) => {
+    closed ??= new Error(`NATS at ${target.masked} closed the connection${error ? `: ${error.message}` : ''}`);
+  });
+  return {
+    async call(method, args) {
+      if (closed) throw closed;
+      let msg: Msg;
+      try {
+        msg = await nc.request(target.subject, encode({ method, args }), { timeout: options.timeoutMs });
+      } catch (error) {
+        throw requestError(error, method, options.timeoutMs, target, closed);
+      }
+      const o = outcome(decodeReply(msg.data, options.maxMessageBytes));
+      if (!o.ok) throw o.error;
+      return o.value;
+    },
+    async close() {
+      closed ??= new Error('client closed');
+      await nc.close().catch(() => {});
+    },
+  };
+}
+
+function requestError(error: unknown, method: string, timeoutMs: number, target: NatsAddress, closed: Error | null): Error {
+  if (closed) return closed;
+  if (error instanceof TimeoutError || (error as Error).cause instanceof TimeoutError) return new CallTimeoutError(method, timeoutMs);
+  if (error instanceof RequestError && error.isNoResponders())
+    return new Error(`no server subscribes to ${JSON.stringify(target.subject)} on NATS at ${target.masked}`);
+  // the calls in flight fail before the connection's own closed() settles
+  if (error instanceof ClosedConnectionError || /connection closed/i.test((error as Error).message))
+    return new Error(`NATS at ${target.masked} closed the connection`);
+  return new Error(`NATS request failed: ${(error as Error).message}`);
+}

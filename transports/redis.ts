@@ -1,0 +1,264 @@
+// redis: RPC over Redis (ioredis 6) as a work queue with reply lists. Two rows, because they differ in what a
+// crash costs and in what that costs per call:
+//   redis          requests LPUSHed onto a list, taken by the server in batches with BLMPOP ... COUNT 64 (Redis 7):
+//                  one round trip brings up to 64 requests, so the server is not held to one request per round
+//                  trip, as BRPOP or the reliable BLMOVE pattern (one request per pop, plus an LREM) would hold it.
+//                  A server that crashes loses the batch in its hands (as amqp:auto-ack does).
+//   redis:streams  requests XADDed to a stream, read by a consumer group (XREADGROUP ... COUNT 64) and XACKed
+//                  only after the reply is written: a crashed server's requests stay pending, and the next server
+//                  to start claims them (XAUTOCLAIM, after 10 s idle). The acks are the cost.
+// Replies: each client has its own list, which its own connection waits on (BLMPOP); a reply carries the
+// request's id. The message format is the broker envelope (support/envelope.ts, documented in the README).
+// Keys are named rpcbench:<run id>:... and deleted at the end; a reply list also expires after 10 minutes,
+// so a client that died cannot leave one behind for good.
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Service } from './contract.ts';
+import { maskAddress, parseAddress } from './support/address.ts';
+import { brokerFinder, probeReason } from './support/broker.ts';
+import { answer, decodeReply, decodeRequest, encode, envelopeCodec, outcome, type RequestEnvelope } from './support/envelope.ts';
+import { PendingCalls } from './support/pending.ts';
+import { type ClientHandle, type ClientOptions, MEASURED, type ServerHandle, type ServerOptions, type Transport } from './transport.ts';
+
+export const OWN_PREFIX = 'rpcbench:';
+/** Names this run's keys; RPCBENCH_RUN_ID sets it (letters, digits, dashes), as for the amqp queues. */
+const RUN_ID = /^[\w-]{1,40}$/.test(process.env.RPCBENCH_RUN_ID ?? '') ? process.env.RPCBENCH_RUN_ID! : randomBytes(4).toString('hex');
+export const DEFAULT_QUEUE = 'rpcbench:rpc';
+const BATCH = 64;
+const GROUP = 'rpcbench';
+const REPLY_TTL_SEC = 600;
+const CLAIM_IDLE_MS = 10_000;
+
+export const redisBroker = brokerFinder({
+  name: 'Redis',
+  envVar: 'REDIS_URL',
+  defaultUrl: 'redis://127.0.0.1:6379',
+  startHint: 'redis-server --daemonize yes',
+  async probe(url) {
+    const r = new Redis(url, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    r.on('error', () => {});
+    try {
+      await r.connect();
+      await r.ping();
+      return null;
+    } catch (error) {
+      return probeReason(error);
+    } finally {
+      r.disconnect();
+    }
+  },
+  container: { image: 'redis:7-alpine', port: 6379, waitFor: /Ready to accept connections/, url: (host, port) => `redis://${host}:${port}` },
+});
+
+type Kind = 'list' | 'streams';
+let brokerUrl: string | null = null;
+
+export function createRedis(kind: Kind): Transport {
+  const name = kind === 'list' ? 'redis' : 'redis:streams';
+  return {
+    name,
+    summary:
+      kind === 'list'
+        ? 'RPC over Redis: request list, BLMPOP batches, a reply list per client'
+        : 'RPC over Redis Streams: a consumer group with acks, a reply list per client',
+    traits: { ...MEASURED, group: 'redis' },
+    codec: envelopeCodec,
+    get defaultListen() {
+      return `${redisBroker.urlFromEnv()}?queue=${DEFAULT_QUEUE}`;
+    },
+    schemes: ['redis:', 'rediss:'],
+    benchListen: () => `${brokerUrl ?? redisBroker.urlFromEnv()}?queue=${OWN_PREFIX}${RUN_ID}:${name}`,
+    async prepare() {
+      const broker = await redisBroker.find();
+      brokerUrl = broker.url;
+      return broker.reason;
+    },
+    release: () => redisBroker.release(),
+    serve: (listen, service, options) => serve(listen, service, options, kind),
+    connect: (address, options) => connect(address, options, kind),
+  };
+}
+
+export const redisTransports = [createRedis('list'), createRedis('streams')];
+
+interface RedisAddress {
+  url: string;
+  masked: string;
+  queue: string;
+}
+
+/** redis://[user:pass@]host:port[/db]?queue=KEY (queue defaults to rpcbench:rpc, which the Python peers use too). */
+function parseRedisAddress(address: string): RedisAddress {
+  const url = parseAddress(address, ['redis:', 'rediss:']);
+  const queue = url.searchParams.get('queue') || DEFAULT_QUEUE;
+  url.searchParams.delete('queue');
+  return { url: url.href, masked: maskAddress(address), queue };
+}
+
+/**
+ * A connection that never reconnects or queues commands while down: a lost broker fails the calls in flight at
+ * once, with the reason, instead of leaving them to time out.
+ */
+async function connection(address: RedisAddress, timeoutMs: number, onLost: (why: Error) => void): Promise<Redis> {
+  const r = new Redis(address.url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
+  let lastError = '';
+  r.on('error', (e: Error) => {
+    lastError = e.message;
+  });
+  try {
+    await r.connect();
+  } catch (error) {
+    throw new Error(`cannot connect to Redis at ${address.masked}: ${probeReason(error)} (set REDIS_URL to a reachable broker)`);
+  }
+  r.on('end', () => onLost(new Error(`Redis at ${address.masked} closed the connection${lastError ? `: ${lastError}` : ''}`)));
+  return r;
+}
+
+// ---- server ----
+
+/** A request taken from the queue: its envelope, and what to do once it is answered (XACK for streams). */
+interface Taken {
+  raw: string;
+  id?: string;
+}
+
+async function serve(listen: string, service: Service, options: ServerOptions, kind: Kind): Promise<ServerHandle> {
+  const address = parseRedisAddress(listen);
+  let closing = false;
+  let failedWith: (e: Error) => void = () => {};
+  const failed = new Promise<Error>((resolve) => {
+    failedWith = (e) => !closing && resolve(e);
+  });
+  const cmd = await connection(address, 10_000, (e) => failedWith(e));
+  const blocking = await connection(address, 10_000, (e) => failedWith(e));
+  const consumer = `server-${randomBytes(4).toString('hex')}`;
+  if (kind === 'streams') await createGroup(cmd, address.queue);
+
+  const take = async (): Promise<Taken[]> => {
+    if (kind === 'list') {
+      const popped = (await blocking.call('BLMPOP', '1', '1', address.queue, 'RIGHT', 'COUNT', String(BATCH))) as [string, string[]] | null;
+      return popped ? popped[1].map((raw) => ({ raw })) : [];
+    }
+    const read = (await blocking.xreadgroup('GROUP', GROUP, consumer, 'COUNT', BATCH, 'BLOCK', 1000, 'STREAMS', address.queue, '>')) as Array<
+      [string, Array<[string, string[]]>]
+    > | null;
+    return (read?.[0]?.[1] ?? []).map(([id, fields]) => ({ id, raw: fields[1] ?? '' }));
+  };
+
+  const handle = async (batch: Taken[]) => {
+    const pipe = cmd.pipeline();
+    await Promise.all(batch.map((t) => reply(t, service, options, pipe)));
+    for (const t of batch) if (t.id) pipe.xack(address.queue, GROUP, t.id).xdel(address.queue, t.id);
+    await pipe.exec();
+  };
+
+  const loop = (async () => {
+    if (kind === 'streams') await handle(await reclaim(cmd, address.queue, consumer));
+    while (!closing) {
+      const batch = await take();
+      if (batch.length) await handle(batch);
+    }
+  })().catch((error: Error) => failedWith(new Error(`the Redis server loop stopped: ${error.message}`)));
+
+  return {
+    address: listen,
+    failed,
+    async close() {
+      closing = true;
+      blocking.disconnect(); // ends the blocking pop at once
+      await loop;
+      if (address.queue.startsWith(OWN_PREFIX)) await cmd.del(address.queue).catch(() => {});
+      cmd.disconnect();
+    },
+  };
+}
+
+/** The consumer group, made once; a later server finds it there (BUSYGROUP). */
+async function createGroup(cmd: Redis, queue: string): Promise<void> {
+  try {
+    await cmd.xgroup('CREATE', queue, GROUP, '0', 'MKSTREAM');
+  } catch (error) {
+    if (!/BUSYGROUP/.test((error as Error).message)) throw error;
+  }
+}
+
+/** Streams: requests a crashed server took and never acked, idle long enough to be sure it is gone. */
+async function reclaim(cmd: Redis, queue: string, consumer: string): Promise<Taken[]> {
+  const claimed = (await cmd.xautoclaim(queue, GROUP, consumer, CLAIM_IDLE_MS, '0-0', 'COUNT', 1000)) as [string, Array<[string, string[]] | null>];
+  return claimed[1].filter((e): e is [string, string[]] => e !== null).map(([id, fields]) => ({ id, raw: fields[1] ?? '' }));
+}
+
+/** Answers one request into the pipeline; a malformed one is dropped with a log line (and still acked). */
+async function reply(t: Taken, service: Service, options: ServerOptions, pipe: ReturnType<Redis['pipeline']>): Promise<void> {
+  let request: RequestEnvelope;
+  try {
+    request = decodeRequest(t.raw, options.maxMessageBytes);
+    if (!request.reply_to || request.id === undefined) throw new Error('a Redis request needs "id" and "reply_to"');
+  } catch (error) {
+    return void console.error(`redis: dropping a malformed request: ${(error as Error).message}`);
+  }
+  pipe.lpush(request.reply_to, encode(await answer(service, request))).expire(request.reply_to, REPLY_TTL_SEC);
+}
+
+// ---- client ----
+
+async function connect(address: string, options: ClientOptions, kind: Kind): Promise<ClientHandle> {
+  const target = parseRedisAddress(address);
+  const pending = new PendingCalls<string>(options.timeoutMs);
+  let closed: Error | null = null;
+  const lost = (e: Error) => {
+    closed ??= e;
+    pending.rejectAll(closed);
+  };
+  const cmd = await connection(target, Math.min(options.timeoutMs, 10_000), lost);
+  const blocking = await connection(target, Math.min(options.timeoutMs, 10_000), lost).catch((e) => {
+    cmd.disconnect();
+    throw e;
+  });
+  const clientId = randomBytes(6).toString('hex');
+  const replyKey = `${OWN_PREFIX}${RUN_ID}:reply:${clientId}`;
+  const loop = (async () => {
+    while (!closed) {
+      const popped = (await blocking.call('BLMPOP', '1', '1', replyKey, 'RIGHT', 'COUNT', '256')) as [string, string[]] | null;
+      for (const raw of popped?.[1] ?? []) settle(raw, pending, options.maxMessageBytes);
+    }
+  })().catch((error: Error) => lost(new Error(`Redis reply loop stopped: ${error.message}`)));
+  let nextId = 0;
+  return {
+    call(method, args) {
+      if (closed) return Promise.reject(closed);
+      const id = `${clientId}:${nextId++}`;
+      const reply = pending.add(id, method);
+      const body = encode({ id, method, args, reply_to: replyKey });
+      const sent = kind === 'list' ? cmd.lpush(target.queue, body) : cmd.xadd(target.queue, 'MAXLEN', '~', '100000', '*', 'request', body);
+      sent.catch((e: Error) => pending.reject(id, new Error(`Redis at ${target.masked} refused the request: ${e.message}`)));
+      return reply;
+    },
+    async close() {
+      closed ??= new Error('client closed');
+      pending.rejectAll(closed);
+      blocking.disconnect();
+      await loop;
+      await cmd.del(replyKey).catch(() => {});
+      cmd.disconnect();
+    },
+  };
+}
+
+function settle(raw: string, pending: PendingCalls<string>, maxBytes: number): void {
+  try {
+    const reply = decodeReply(raw, maxBytes);
+    if (typeof reply.id !== 'string') throw new Error('a reply without "id"');
+    const o = outcome(reply);
+    if (o.ok) pending.resolve(reply.id, o.value);
+    else pending.reject(reply.id, o.error);
+  } catch (error) {
+    console.error(`redis: dropping a malformed reply: ${(error as Error).message}`);
+  }
+}
