@@ -86,7 +86,12 @@ describe('with no broker at all', () => {
     assert.equal(named.status, 2);
     assert.match(named.stderr, /amqp:direct-reply: no RabbitMQ broker at amqp:\/\/guest:\*\*\*@127.0.0.1:1 .*set AMQP_URL/);
     const out = tempDir();
-    const matrix = runCli('bench.ts', ['--quick', '--calls', 'fib', '--scenarios', 'latency', '--trials', '1', '--out', out], 60_000, env);
+    const matrix = runCli(
+      'bench.ts',
+      ['--calls', 'fib', '--scenarios', 'latency', '--count', '20', '--trials', '1', '--warmup', '0', '--no-wire', '--out', out],
+      120_000,
+      env,
+    );
     assert.equal(matrix.status, 0, matrix.stderr);
     const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
     assert.deepEqual(
