@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from '../gate/config.ts';
 import { runGate } from '../gate/gate.ts';
 import { makePlan, PlanError } from '../harness/plan.ts';
 import { type RunEvents, runPlan } from '../harness/runner.ts';
-import { onShutdown, runShutdownHooks } from '../harness/shutdown.ts';
+import { onShutdown, runShutdownHooks, shuttingDown } from '../harness/shutdown.ts';
 import { createProgress } from '../output/progress.ts';
 import { checkWritableDir, OutputError, publishComparison, publishRun } from '../output/publish.ts';
 import { buildReport, type RunOutput } from '../report/build.ts';
@@ -32,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
   const plan = await makePlan(options);
   if (plan.groups.length === 0) throw new UsageError('nothing to run: every chosen transport was skipped');
   const run = await runWithPartialReport(plan, options, startedAt);
+  // stopped by a signal: its handler writes the cells that finished, marked interrupted, and exits
+  if (shuttingDown()) await new Promise(() => {});
   const report = buildReport(reportOptions(options), run, startedAt);
   publishRun(report, options.outDir);
   const failed = run.skipped.some((s) => s.kind === 'failed');
@@ -45,9 +47,8 @@ async function main(argv: string[]): Promise<number> {
 async function runWithPartialReport(plan: Awaited<ReturnType<typeof makePlan>>, options: BenchOptions, startedAt: Date): Promise<RunOutput> {
   const done = new Map<string, CellResult>();
   const skipped = [...plan.skipped];
-  let finished = false;
-  onShutdown(() => {
-    if (finished || (!done.size && !skipped.length)) return;
+  const unregisterPartial = onShutdown(() => {
+    if (!done.size && !skipped.length) return;
     const partial = buildReport(reportOptions(options), { results: [...done.values()], skipped }, startedAt, true);
     const files = publishRun(partial, options.outDir);
     process.stderr.write(`rpcbench: interrupted: the ${done.size} finished cell(s) written to ${files.join(', ')}\n`);
@@ -62,9 +63,10 @@ async function runWithPartialReport(plan: Awaited<ReturnType<typeof makePlan>>, 
     },
   };
   try {
-    return await runPlan(plan, events);
+    const run = await runPlan(plan, events);
+    if (!shuttingDown()) unregisterPartial();
+    return run;
   } finally {
-    finished = true;
     progress.stop();
   }
 }

@@ -13,7 +13,7 @@ import { measureCodec } from './codec-cost.ts';
 import { type LoadGenerator, startLoad } from './load.ts';
 import type { Plan, PlanGroup, RunConfig } from './plan.ts';
 import { type RunningServer, startServer, targetServer } from './server-processes.ts';
-import { onShutdown } from './shutdown.ts';
+import { onShutdown, shuttingDown } from './shutdown.ts';
 import { decodeHistogram, encodeHistogram, latencyUs } from './stats.ts';
 import { type WarmupResult, warmUp } from './warmup.ts';
 
@@ -92,6 +92,7 @@ async function runGroup(
       remaining.shift();
     }
   } catch (error) {
+    if (shuttingDown()) return results; // its load was stopped by Ctrl-C or SIGTERM: not a failure of the transport
     // a dead server explains the failure better than the client's error; its exit may lag the socket close
     const reason = (await server?.deathReason(1000)) ?? (error instanceof Error ? error.message : String(error));
     const calls = [...new Set(remaining.map((c) => c.call))];

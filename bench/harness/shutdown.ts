@@ -8,6 +8,12 @@ const SHUTDOWN_MS = 5000;
 
 const hooks = new Map<ShutdownPhase, Set<() => Promise<void> | void>>(PHASES.map((p) => [p, new Set()]));
 let installed = false;
+let stopping = false;
+
+/** A signal has come: what is still running is being taken down, and its failures are not results. */
+export function shuttingDown(): boolean {
+  return stopping;
+}
 
 /** Registers a cleanup; returns the function that unregisters it once the resource is released normally. */
 export function onShutdown(hook: () => Promise<void> | void, phase: ShutdownPhase = 'servers'): () => void {
@@ -35,6 +41,7 @@ function install(): void {
   installed = true;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
+      stopping = true;
       process.stderr.write(`\nrpcbench: ${signal}, cleaning up...\n`);
       void runShutdownHooks().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
     });
