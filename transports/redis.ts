@@ -212,6 +212,7 @@ async function connect(address: string, options: ClientOptions, kind: Kind): Pro
   const target = parseRedisAddress(address);
   const pending = new PendingCalls<string>(options.timeoutMs);
   let closed: Error | null = null;
+  let closing = false;
   const lost = (e: Error) => {
     closed ??= e;
     pending.rejectAll(closed);
@@ -232,7 +233,7 @@ async function connect(address: string, options: ClientOptions, kind: Kind): Pro
   let nextId = 0;
   return {
     call(method, args) {
-      if (closed) return Promise.reject(closed);
+      if (closed || closing) return Promise.reject(closed ?? new Error('client closed'));
       const id = `${clientId}:${nextId++}`;
       const reply = pending.add(id, method);
       const body = encode({ id, method, args, reply_to: replyKey });
@@ -241,6 +242,10 @@ async function connect(address: string, options: ClientOptions, kind: Kind): Pro
       return reply;
     },
     async close() {
+      // A server may still be answering: take the replies on their way (for a moment) before deleting the
+      // reply list, or a reply pushed after the delete would leave the list behind until it expires.
+      closing = true;
+      if (!closed) await pending.drained(1000);
       closed ??= new Error('client closed');
       pending.rejectAll(closed);
       blocking.disconnect();

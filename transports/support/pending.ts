@@ -51,6 +51,12 @@ export class PendingCalls<Id = number> {
     return this.entries.has(id);
   }
 
+  /** Resolves when no call is in flight, or after `ms`: lets replies already on their way arrive before a close. */
+  async drained(ms: number): Promise<void> {
+    const until = performance.now() + ms;
+    while (this.entries.size > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 5));
+  }
+
   rejectAll(error: Error): void {
     for (const entry of this.entries.values()) entry.reject(error);
     this.entries.clear();
