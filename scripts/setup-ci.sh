@@ -23,6 +23,7 @@ check "command -v nats-server" nats-server
 check "command -v mosquitto" mosquitto
 check "command -v rabbitmq-server" rabbitmq-server
 check "command -v ip" iproute2
+check "test -x /usr/bin/chromium" chromium
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup-ci: installing ${need[*]}"

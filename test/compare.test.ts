@@ -7,6 +7,8 @@ import { describe, test } from 'node:test';
 import { AUTO_REFERENCE, DEFAULT_CONFIG, loadConfig } from '../bench/gate/config.ts';
 import { mannWhitneyGreater } from '../bench/gate/mann-whitney.ts';
 import { holm } from '../bench/gate/verdicts.ts';
+import { transportInfo } from '../bench/report/build.ts';
+import { trialSummary } from '../bench/report/trials.ts';
 import { type CallName, type CellResult, type Report, SCHEMA_VERSION, type ScenarioName, type TrialResult } from '../bench/report/types.ts';
 import { reportProblems } from '../bench/report/validate.ts';
 import { fixture, runCli, tempDir } from './helpers.ts';
@@ -94,6 +96,7 @@ function makeReport(shape: Shape = {}): Report {
         codecUsPerCall: null,
         clientBound: false,
         warmup: { sec: 0.2, steady: true },
+        ...trialSummary({ transport, call, scenario, concurrency, ratePerSec: null, payloadEntries: 100 }, trials),
         trials,
       });
     }
@@ -124,6 +127,7 @@ function makeReport(shape: Shape = {}): Report {
     gitCommit: null,
     durationSec: 20,
     options,
+    transports: transportInfo(options),
   };
   return { schemaVersion: SCHEMA_VERSION, meta, results, skipped: [] };
 }
@@ -336,10 +340,10 @@ describe('compare: outputs', () => {
   });
 });
 
-test('a schema version 1 report from an older build is read as version 2, marked as not measured where it could not be', async () => {
+test('a schema version 1 report from an older build is read as the current version, marked as not measured where it could not be', async () => {
   const { loadReport } = await import('../bench/report/load.ts');
   const report = loadReport(fixture('report-v1.json'));
-  assert.equal(report.schemaVersion, 2);
+  assert.equal(report.schemaVersion, SCHEMA_VERSION);
   assert.deepEqual(reportProblems(report), []);
   assert.ok(report.results.length > 0);
   for (const cell of report.results) {
@@ -348,12 +352,26 @@ test('a schema version 1 report from an older build is read as version 2, marked
   }
 });
 
+test('a schema version 2 report (made by the build before spreads) is read with its spread, rate and transports derived', async () => {
+  const { loadReport } = await import('../bench/report/load.ts');
+  const report = loadReport(fixture('report-v2.json'));
+  assert.equal(report.schemaVersion, SCHEMA_VERSION);
+  assert.deepEqual(reportProblems(report), []);
+  assert.deepEqual(Object.keys(report.meta.transports).sort(), ['inproc', 'tcp']);
+  for (const cell of report.results) {
+    const rates = cell.trials.map((t) => t.callsPerSec);
+    assert.deepEqual([cell.spread.callsPerSec.min, cell.spread.callsPerSec.max], [Math.min(...rates), Math.max(...rates)]);
+    assert.equal(cell.rate, null);
+    assert.equal(typeof cell.noisy, 'boolean');
+  }
+});
+
 describe('compare: bad input exits 2 with one line', () => {
   const good = save(makeReport());
   test('missing file', () => assertBadInput(compare(good, path.join(dir, 'nope.json')), /cannot read .*nope\.json: ENOENT/));
   test('not JSON', () => assertBadInput(compare(save('{"schemaVersion": 1, '), good), /is not JSON/));
   test('schema version mismatch', () =>
-    assertBadInput(compare(good, save({ ...makeReport(), schemaVersion: 3 })), /schemaVersion 3; this rpcbench reads 1 and 2/));
+    assertBadInput(compare(good, save({ ...makeReport(), schemaVersion: 99 })), /schemaVersion 99; this rpcbench reads 1 to 3/));
   test('JSON that is not a report', () => assertBadInput(compare(good, save({ schemaVersion: 1, results: 'x' })), /is not an rpcbench report/));
   test('nothing to compare', () => {
     const other = makeReport();

@@ -294,8 +294,11 @@ describe('what a run counts', () => {
       '--out',
       out,
     ]);
-    await run.exited;
+    assert.equal(await run.exited, 1, 'a run with errors exits 1 (without --allow-errors)');
     liar.close();
+    // listed with their reasons and counts, in the terminal (and the markdown)
+    assert.match(run.out.stdout, /errors\n {2}tcp fib latency c=1: \d+ error\(s\): \d+ × wrong reply: fib\(20\) should be 6765, got 6766/);
+    assert.match(readFileSync(path.join(out, 'latest.md'), 'utf8'), /## Errors\n\n- tcp fib latency c=1: \d+ error\(s\): \d+ × wrong reply/);
     const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
     const [cell] = report.results;
     assert.equal(cell!.calls + cell!.errors, 200);
@@ -313,6 +316,9 @@ describe('what a run counts', () => {
     const [cell] = report.results;
     assert.ok(cell!.dropped > 0 && cell!.calls > 0, `${cell!.dropped} dropped, ${cell!.calls} calls`);
     assert.equal(cell!.errors, 0);
+    assert.equal(cell!.rate?.saturated, true);
+    assert.ok(cell!.rate!.achievedPerSec < 3000 && cell!.rate!.droppedShare > 0);
+    assert.match(run.out.stdout, /xmlrpc:package getObj\(100\) rate 3000\/s c=16 +3,000 +[\d,]+ +\d+% .* saturated/);
   });
 });
 

@@ -4,8 +4,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { decodeHistogram, latencyUs } from '../bench/harness/stats.ts';
+import { trialSummary } from '../bench/report/trials.ts';
 import type { Report } from '../bench/report/types.ts';
 import { reportProblems } from '../bench/report/validate.ts';
+import { chartsOf } from '../bench/reporters/charts.ts';
+import { chromiumMissing, visit } from './browser.ts';
 import { runCli, tempDir } from './helpers.ts';
 
 describe('reports of a real run', () => {
@@ -123,6 +126,118 @@ describe('reports of a real run', () => {
         assert.deepEqual(latencyUs(h), t.latencyUs);
       }
     }
+  });
+});
+
+describe('charts that tell the truth', () => {
+  const out = tempDir();
+  let report: Report;
+  let markdown: string;
+  before(() => {
+    const args = [
+      '--transports',
+      'inproc,tcp,http,nats',
+      '--calls',
+      'getObj,fib',
+      '--concurrency',
+      '1,4',
+      '--duration',
+      '50ms',
+      '--trials',
+      '2',
+      '--warmup',
+      '0.2',
+    ];
+    const r = runCli('bench.ts', [...args, '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+    markdown = readFileSync(path.join(out, 'latest.md'), 'utf8');
+  });
+
+  test('every chart: value axis from 0, bars sorted by the value shown, every charted transport present', () => {
+    const charted = new Set(report.results.map((c) => c.transport).filter((t) => report.meta.transports[t]!.charted));
+    assert.deepEqual([...charted].sort(), ['http', 'nats', 'tcp']);
+    for (const { charts } of chartsOf(report)) {
+      assert.deepEqual(charts.map((c) => c.id.split('-').at(-1)).sort(), ['bytes', 'calls', 'latency', 'percentiles', 'scaling']);
+      for (const chart of charts) {
+        assert.equal(chart.axisMin, 0, chart.id);
+        const names = chart.kind === 'bar' ? chart.labels : chart.series.map((s) => s.name);
+        assert.deepEqual([...names].sort(), [...charted].sort(), chart.id);
+        if (chart.kind === 'bar' && !chart.id.endsWith('-bytes')) {
+          const first = chart.series[0]!.values;
+          assert.deepEqual(
+            first,
+            [...first].sort((a, b) => (chart.lowerIsBetter ? a - b : b - a)),
+            `${chart.id} sorted`,
+          );
+        }
+      }
+    }
+  });
+
+  test('the Mermaid charts: horizontal bars, the axis from 0, sorted, every charted transport', () => {
+    const blocks = [...markdown.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    assert.equal(blocks.length, 2 * 3, 'p50, p99 and calls/s for each call');
+    for (const block of blocks) {
+      assert.match(block, /^xychart-beta horizontal$/m);
+      assert.match(block, /y-axis "[^"]+" 0 --> \d+/);
+      const labels = JSON.parse(`[${/x-axis \[(.*)\]/.exec(block)![1]}]`) as string[];
+      assert.deepEqual([...labels].sort(), ['http', 'nats', 'tcp']);
+      const values = JSON.parse(`[${/bar \[(.*)\]/.exec(block)![1]}]`) as number[];
+      const lowerIsBetter = /lower is better/.test(block);
+      assert.deepEqual(
+        values,
+        [...values].sort((a, b) => (lowerIsBetter ? a - b : b - a)),
+        block,
+      );
+    }
+  });
+
+  test('latest.html, opened from disk in Chromium: no console error, no request, every chart has drawn its marks', {
+    skip: chromiumMissing(),
+    timeout: 60_000,
+  }, async () => {
+    const v = await visit(path.join(out, 'latest.html'));
+    try {
+      await v.page.waitForFunction(() => (window as unknown as { rpcbenchChartsDrawn?: number }).rpcbenchChartsDrawn !== undefined, undefined, {
+        timeout: 20_000,
+      });
+      const drawn = await v.page.evaluate(() =>
+        (
+          window as unknown as {
+            rpcbenchCharts: Array<{ canvas: HTMLCanvasElement; data: { datasets: unknown[] }; getDatasetMeta(i: number): { data: unknown[] } }>;
+          }
+        ).rpcbenchCharts.map((c) => {
+          const ctx = c.canvas.getContext('2d')!;
+          const pixels = ctx.getImageData(0, 0, c.canvas.width, c.canvas.height).data;
+          let painted = 0;
+          for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) painted++;
+          return { id: c.canvas.id, marks: c.data.datasets.map((_, i) => c.getDatasetMeta(i).data.length), painted };
+        }),
+      );
+      assert.deepEqual(v.errors, []);
+      assert.deepEqual(v.requests, []);
+      assert.equal(drawn.length, chartsOf(report).flatMap((s) => s.charts).length);
+      for (const chart of drawn) {
+        assert.ok(chart.marks.length > 0 && chart.marks.every((n) => n > 0), `${chart.id}: ${chart.marks}`);
+        assert.ok(chart.painted > 1000, `${chart.id}: ${chart.painted} painted pixels`);
+      }
+      await v.page.screenshot({ path: path.join(out, 'latest.png'), fullPage: true });
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('trials that disagree are marked noisy; agreeing ones are not', () => {
+    const t = (callsPerSec: number, p50: number) => ({
+      ...report.results[0]!.trials[0]!,
+      callsPerSec,
+      latencyUs: { ...report.results[0]!.trials[0]!.latencyUs, p50 },
+    });
+    const cell = report.results[0]!;
+    assert.equal(trialSummary(cell, [t(1000, 10), t(1010, 10.1), t(990, 9.9)]).noisy, false);
+    assert.equal(trialSummary(cell, [t(1000, 10), t(1400, 10), t(700, 10)]).noisy, true);
+    assert.equal(trialSummary(cell, [t(1000, 10), t(1000, 14)]).noisy, true);
   });
 });
 

@@ -11,6 +11,8 @@ import { given, int, ints, names, parseFlags, seconds, UsageError } from './args
 /** Everything a bench run was asked to do; the plan and the report options are derived from it. */
 export interface BenchOptions extends PlanRequest {
   quick: boolean;
+  /** Exit 0 even when calls failed (errors are still reported). */
+  allowErrors: boolean;
   outDir: string;
   baseline: string | null;
   /** Drift correction for --baseline: a reference transport, AUTO_REFERENCE, or null. */
@@ -71,7 +73,8 @@ ${variants.join('\n')}
   --normalize             with --baseline: correct machine drift by the wire-floor transport's cells
   --reference TRANSPORT   with --baseline: normalize to this transport instead
   --out DIR               where reports go (default reports)
-  --quick                 a short run for CI and smoke tests (under 30 s)
+  --quick                 a short run for CI and smoke tests (under a minute)
+  --allow-errors          exit 0 even if calls failed (a run with errors exits 1; they are listed either way)
   --list                  list transports and exit
   --help                  this text
 `;
@@ -104,6 +107,7 @@ function spec() {
     reference: { type: 'string' },
     out: { type: 'string' },
     quick: { type: 'boolean' },
+    'allow-errors': { type: 'boolean' },
     list: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   } as const;
@@ -142,6 +146,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     countBytes: !flag('no-wire'),
     targets,
     quick,
+    allowErrors: flag('allow-errors'),
     outDir: opt('out', (v) => v, 'reports'),
     baseline: str('baseline') ?? null,
     normalize: normalizeFlag(str('reference'), flag('normalize')),

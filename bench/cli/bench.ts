@@ -36,7 +36,10 @@ async function main(argv: string[]): Promise<number> {
   if (shuttingDown()) await new Promise(() => {});
   const report = buildReport(reportOptions(options), run, startedAt);
   publishRun(report, options.outDir);
-  const failed = run.skipped.some((s) => s.kind === 'failed');
+  const errors = report.results.reduce((n, c) => n + c.errors, 0);
+  if (errors && !options.allowErrors)
+    process.stderr.write(`rpcbench: ${errors.toLocaleString('en-US')} call(s) failed (listed above): exit 1; --allow-errors accepts them\n`);
+  const failed = run.skipped.some((s) => s.kind === 'failed') || (errors > 0 && !options.allowErrors);
   if (!baselines.length) return failed ? 1 : 0;
   const comparison = runGate({ baseline: baselines, current: [report], normalize: options.normalize, config: null });
   publishComparison(comparison, [report], { markdownFile: path.join(options.outDir, 'compare.md'), alsoPrint: true, benchmarkAction: [] });

@@ -98,7 +98,7 @@ export function compareReports(baseline: Report[], current: Report[], config: Ga
   if (empty.length) warnings.push(`not compared, no successful call on one side: ${empty.join(', ')}`);
   if (base.unit !== cur.unit) warnings.push('one side is a single run and the other several: samples are trials, which understate run-to-run noise');
   const pairs = matched.map((k) => [base.cells.get(k)!, cur.cells.get(k)!] as const);
-  const mode = modeFor(config.normalize, pairs);
+  const mode = modeFor(config.normalize, pairs, Object.assign({}, ...[...baseline, ...current].map((r) => r.meta.transports)));
   const level = config.alpha / 2;
 
   const measured = pairs.map((pair) => measureCell(pair, config, mode));

@@ -1,10 +1,9 @@
 // Drift correction: divide out how much a reference transport's p50 changed between the two sides, so a
 // machine that is uniformly slower today does not read as a regression. It cannot correct a machine that is
 // differently shaped (fewer free cores hurt transports with more processes more); see the README.
-import { findTransport } from '../../transports/registry.ts';
-import type { TransportRole } from '../../transports/transport.ts';
 import { InputError } from '../report/load.ts';
 import { median } from '../report/trials.ts';
+import type { TransportInfo } from '../report/types.ts';
 import { AUTO_REFERENCE } from './config.ts';
 import type { CellSamples } from './samples.ts';
 
@@ -14,14 +13,15 @@ export type Mode = { kind: 'absolute' } | { kind: 'normalized'; reference: strin
 export type Scaling = 'divide' | 'multiply' | 'none';
 
 /** Without a name: the wire floor, else the harness floor (the transports whose cost is least their own). */
-const AUTO_ROLES: readonly TransportRole[] = ['wire-floor', 'harness-floor'];
+const AUTO_ROLES: ReadonlyArray<TransportInfo['role']> = ['wire-floor', 'harness-floor'];
 
 type Pairs = ReadonlyArray<readonly [CellSamples, CellSamples]>;
 
 /** Normalized mode: the geometric mean of current/baseline p50 over the reference transport's cells. */
-export function modeFor(requested: string | null, pairs: Pairs): Mode {
+/** `transports`: what the reports say of each transport (its role picks the automatic reference). */
+export function modeFor(requested: string | null, pairs: Pairs, transports: Record<string, TransportInfo>): Mode {
   if (!requested) return { kind: 'absolute' };
-  const candidates = requested === AUTO_REFERENCE ? autoCandidates(pairs) : [requested];
+  const candidates = requested === AUTO_REFERENCE ? autoCandidates(pairs, transports) : [requested];
   for (const reference of candidates) {
     const refPairs = pairs.filter(([b]) => b.cell.transport === reference);
     if (!refPairs.length) continue;
@@ -36,9 +36,9 @@ export function modeFor(requested: string | null, pairs: Pairs): Mode {
   throw new InputError(`cannot normalize to ${wanted}: no cell of it is in both reports (run it, or pick another with --reference)`);
 }
 
-function autoCandidates(pairs: Pairs): string[] {
+function autoCandidates(pairs: Pairs, transports: Record<string, TransportInfo>): string[] {
   const names = [...new Set(pairs.map(([b]) => b.cell.transport))];
-  return AUTO_ROLES.flatMap((role) => names.filter((n) => findTransport(n)?.traits.role === role));
+  return AUTO_ROLES.flatMap((role) => names.filter((n) => transports[n]?.role === role));
 }
 
 export function adjust(scaling: Scaling, value: number, mode: Mode): number {

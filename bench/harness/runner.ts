@@ -5,7 +5,7 @@ import { type CallSpec, callSpec } from '../../transports/contract.ts';
 import type { ClientOptions } from '../../transports/transport.ts';
 import type { RunOutput } from '../report/build.ts';
 import { addCell, mergeReasons } from '../report/cells.ts';
-import { medianOfTrials, round3 } from '../report/trials.ts';
+import { medianOfTrials, round3, trialSummary } from '../report/trials.ts';
 import type { BytesPerCall, CellKey, CellResult, CodecUsPerCall, ErrorReason, SkippedEntry, TrialResult } from '../report/types.ts';
 import { measureBytesPerCall } from './byte-count.ts';
 import { isClientBound } from './client-load.ts';
@@ -170,6 +170,7 @@ function cellResult(cell: CellKey, facts: CallFacts, warmup: WarmupResult, trial
     payloadBytes: facts.spec.payloadBytes,
     codecUsPerCall: facts.codecUsPerCall,
     clientBound: trials.filter((t) => t.clientBound).length * 2 > trials.length,
+    ...trialSummary(cell, trials),
     warmup,
     calls: sum((t) => t.calls),
     errors: sum((t) => t.errors),

@@ -7,6 +7,7 @@ import { mergeReports } from '../report/load.ts';
 import type { Report } from '../report/types.ts';
 import { benchmarkActionEntries, biggerFileName } from '../reporters/benchmark-action.ts';
 import { renderComparison } from '../reporters/compare-markdown.ts';
+import { renderHtml } from '../reporters/html.ts';
 import { renderJson } from '../reporters/json.ts';
 import { renderMarkdown } from '../reporters/markdown.ts';
 import { renderSummary } from '../reporters/summary.ts';
@@ -54,16 +55,33 @@ function reason(error: unknown): string {
   return (e.code && why[e.code]) ?? e.message;
 }
 
-/** A finished run: latest.json and latest.md in `outDir`, the summary on stdout. Returns the files written. */
+/** A finished run: latest.json, latest.md and latest.html in `outDir`, the summary on stdout. Returns the files written. */
 export function publishRun(report: Report, outDir: string): string[] {
   mkdirSync(outDir, { recursive: true });
-  const files: Array<[string, string]> = [
-    [path.join(outDir, 'latest.json'), renderJson(report)],
-    [path.join(outDir, 'latest.md'), renderMarkdown(report)],
+  // the JSON first, and each view on its own: a view that fails to render must not cost the measurements
+  const views: Array<[string, (r: Report) => string]> = [
+    ['latest.json', renderJson],
+    ['latest.md', renderMarkdown],
+    ['latest.html', renderHtml],
   ];
-  for (const [file, text] of files) writeFileSync(file, text);
-  out(`${renderSummary(report)}\nreports: ${files.map(([f]) => f).join(', ')}\n`);
-  return files.map(([f]) => f);
+  const written: string[] = [];
+  for (const [name, render] of views) {
+    const file = path.join(outDir, name);
+    try {
+      writeFileSync(file, render(report));
+      written.push(file);
+    } catch (error) {
+      process.stderr.write(`rpcbench: could not write ${file}: ${(error as Error).message}\n`);
+    }
+  }
+  let summary: string;
+  try {
+    summary = renderSummary(report);
+  } catch (error) {
+    summary = `(no summary: ${(error as Error).message})`;
+  }
+  out(`${summary}\nreports: ${written.join(', ')}\n`);
+  return written;
 }
 
 export interface ComparisonOutputs {

@@ -2,7 +2,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { type CellResult, type Report, type ReportMeta, type ReportOptions, SCHEMA_VERSION, type SkippedEntry } from './types.ts';
+import { findTransport } from '../../transports/registry.ts';
+import { type CellResult, type Report, type ReportMeta, type ReportOptions, SCHEMA_VERSION, type SkippedEntry, type TransportInfo } from './types.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
 
@@ -27,7 +28,25 @@ function buildMeta(options: ReportOptions, startedAt: Date): ReportMeta {
     gitCommit: gitCommit(),
     durationSec: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
     options,
+    transports: transportInfo(options),
   };
+}
+
+/** What the report's readers need to know of each transport, so that they never ask the registry of this build. */
+export function transportInfo(options: ReportOptions): Record<string, TransportInfo> {
+  return Object.fromEntries(
+    options.transports.map((name) => {
+      const t = findTransport(name);
+      const info: TransportInfo = {
+        summary: t?.summary ?? '',
+        group: t?.traits.group ?? null,
+        role: t?.traits.role ?? 'measured',
+        charted: t?.traits.charted ?? true,
+        target: name in options.targets,
+      };
+      return [name, info];
+    }),
+  );
 }
 
 function gitCommit(): string | null {

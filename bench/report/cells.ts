@@ -1,5 +1,5 @@
 // A cell's identity and name, and how results of one cell from several runs fold into one (--runs N, pooled reports).
-import { medianOfTrials } from './trials.ts';
+import { medianOfTrials, trialSummary } from './trials.ts';
 import type { CellKey, CellResult, ErrorReason } from './types.ts';
 
 /**
@@ -24,6 +24,7 @@ export function mergeCells(seen: CellResult, next: CellResult): CellResult {
     dropped: seen.dropped + next.dropped,
     errorReasons: mergeReasons([...seen.errorReasons, ...next.errorReasons]),
     clientBound: trials.filter((t) => t.clientBound).length * 2 > trials.length,
+    ...trialSummary(seen, trials),
     warmup: { sec: Math.max(seen.warmup.sec, next.warmup.sec), steady: seen.warmup.steady && next.warmup.steady },
     trials,
     bytesPerCall: seen.bytesPerCall ?? next.bytesPerCall,

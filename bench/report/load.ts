@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { addCell } from './cells.ts';
 import { type CellResult, type Report, SCHEMA_VERSION } from './types.ts';
-import { upgradeV1 } from './upgrade.ts';
+import { upgradeReport } from './upgrade.ts';
 import { reportProblems } from './validate.ts';
 
 export class InputError extends Error {}
@@ -22,14 +22,14 @@ export function loadReport(file: string): Report {
     throw new InputError(`${file} is not JSON: ${(error as Error).message}`);
   }
   const version = (value as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (version !== SCHEMA_VERSION && version !== 1) {
-    throw new InputError(`${file} has schemaVersion ${JSON.stringify(version)}; this rpcbench reads 1 and ${SCHEMA_VERSION} (re-run it with this version)`);
+  if (!(typeof version === 'number' && Number.isInteger(version) && version >= 1 && version <= SCHEMA_VERSION)) {
+    throw new InputError(`${file} has schemaVersion ${JSON.stringify(version)}; this rpcbench reads 1 to ${SCHEMA_VERSION} (re-run it with this version)`);
   }
-  if (version === 1) {
+  if (version < SCHEMA_VERSION) {
     try {
-      value = upgradeV1(value);
+      value = upgradeReport(value, version);
     } catch (error) {
-      throw new InputError(`${file} is not an rpcbench report of schema version 1: ${(error as Error).message}`);
+      throw new InputError(`${file} is not an rpcbench report of schema version ${version}: ${(error as Error).message}`);
     }
   }
   const problems = reportProblems(value);

@@ -4,7 +4,7 @@
 import { METHODS, type MethodName } from '../../transports/contract.ts';
 
 /** 2: histograms, codec cost, client load, warm-up, error reasons with counts (1 is read and upgraded by report/load.ts). */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** The calls a cell can make: the contract's methods. */
 export const CALLS = METHODS;
@@ -74,6 +74,35 @@ export interface ErrorReason {
   count: number;
 }
 
+/** How far a cell's trials are apart: the smallest, the largest, and the coefficient of variation (0.1 = 10%). */
+export interface Spread {
+  min: number;
+  max: number;
+  cv: number;
+}
+
+/** What an open-loop (rate) cell achieved against what it asked for. */
+export interface RateOutcome {
+  requestedPerSec: number;
+  /** Completed calls per second (the median trial's). */
+  achievedPerSec: number;
+  /** Share (0..1) of the scheduled calls never sent because the cap on calls in flight was reached. */
+  droppedShare: number;
+  /** The server could not keep up with the rate: calls were dropped, or fewer than 90% of the rate completed. */
+  saturated: boolean;
+}
+
+/** What the report's readers (reporters, the gate, a merge) need to know of a transport, as the run saw it. */
+export interface TransportInfo {
+  summary: string;
+  group: string | null;
+  role: 'harness-floor' | 'wire-floor' | 'measured';
+  /** Drawn in charts. */
+  charted: boolean;
+  /** Benchmarked against a server the suite did not start (--target). */
+  target: boolean;
+}
+
 /** A cell is transport x call x scenario x concurrency (or rate) x payload size. */
 export interface CellKey {
   transport: string;
@@ -99,6 +128,12 @@ export interface CellResult extends CellKey {
   codecUsPerCall: CodecUsPerCall | null;
   /** Most trials were client-bound: the figures are a lower bound on what the server can do. */
   clientBound: boolean;
+  /** How far apart the trials are, for calls/s and p50. */
+  spread: { callsPerSec: Spread; p50: Spread };
+  /** The trials disagree beyond NOISY_CV (bench/report/trials.ts) on calls/s or p50: re-run with more or longer trials. */
+  noisy: boolean;
+  /** Open loop only: the rate asked for and what was achieved; null for the closed-loop scenarios. */
+  rate: RateOutcome | null;
   /** How long the cell warmed up before its trials, and whether it reached steady state within the cap. */
   warmup: { sec: number; steady: boolean };
   /** Sums over trials. */
@@ -131,6 +166,8 @@ export interface ReportMeta {
   durationSec: number;
   /** The run was stopped (Ctrl-C, SIGTERM) before it finished: the report holds the cells that did. */
   interrupted?: boolean;
+  /** Every transport of the run, by name. */
+  transports: Record<string, TransportInfo>;
   options: ReportOptions;
 }
 

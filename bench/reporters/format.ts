@@ -1,6 +1,8 @@
-// Number and line formatting shared by the text reporters.
+// Number and line formatting shared by the text reporters, and the notes every view of a report shows under its
+// tables: client-bound marks, trials that disagree, cells that never got steady, errors with their reasons.
 import { cellLabel } from '../report/cells.ts';
-import type { CodecUsPerCall, Report, SkippedEntry } from '../report/types.ts';
+import { NOISY_CV } from '../report/trials.ts';
+import type { CellResult, CodecUsPerCall, Report, SkippedEntry } from '../report/types.ts';
 
 /** 3 significant digits, never scientific: 0.412, 41.2, 4120. */
 export function num(x: number | null | undefined): string {
@@ -10,6 +12,8 @@ export function num(x: number | null | undefined): string {
   if (abs >= 1000) return Math.round(x).toLocaleString('en-US');
   return Number(x.toPrecision(3)).toString();
 }
+
+export const pct = (share: number) => `${Number((share * 100).toPrecision(2))}%`;
 
 export function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -23,25 +27,21 @@ export function textTable(header: string[], rows: string[][]): string {
   return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
 }
 
-/** A measured value, marked * when the client, not the server, was the limit of its cell. */
-export function marked(value: number | null | undefined, cell: { clientBound: boolean } | undefined): string {
-  return `${num(value)}${cell?.clientBound ? '*' : ''}`;
+/** A measured value, marked * when the client, not the server, was the limit of its cell, ~ when its trials disagree. */
+export function marked(value: number | null | undefined, cell: Pick<CellResult, 'clientBound' | 'noisy'> | undefined): string {
+  return `${num(value)}${cell?.clientBound ? '*' : ''}${cell?.noisy ? '~' : ''}`;
 }
 
-export const CLIENT_BOUND_LEGEND =
-  '* client-bound: the client was the limit (its busiest load thread was busy ≥ 90% of the time), so the figure is a lower bound on what the server can do';
+/** The transport as the tables name it: a server somebody else runs is marked. */
+export function transportLabel(report: Report, name: string): string {
+  return report.meta.transports[name]?.target ? `${name} (target)` : name;
+}
 
-/** Warnings a reader should see under the tables: cells that never warmed to a steady state. */
-export function notes(report: Report): string[] {
-  const out: string[] = [];
-  if (report.results.some((c) => c.clientBound)) out.push(CLIENT_BOUND_LEGEND);
-  const unsteady = report.results.filter((c) => !c.warmup.steady);
-  if (unsteady.length) {
-    const names = unsteady.slice(0, 5).map(cellLabel).join(', ');
-    const more = unsteady.length > 5 ? ` and ${unsteady.length - 5} more` : '';
-    out.push(`warning: ${unsteady.length} cell(s) did not reach a steady state within the warm-up cap of ${report.meta.options.warmupSec} s: ${names}${more}`);
-  }
-  return out;
+const cv = (x: number | undefined) => (x === undefined ? '-' : `±${Number((x * 100).toPrecision(2))}%`);
+
+/** The trials' spread of a row: coefficient of variation of p50 (latency cell) / of calls/s (highest concurrency). */
+export function spreadCell(latency: CellResult, top: CellResult | undefined): string {
+  return `${cv(latency.spread.p50.cv)} / ${cv(top?.spread.callsPerSec.cv)}`;
 }
 
 /** "client / server" codec µs per call, or '-' where nothing is encoded. */
@@ -53,3 +53,61 @@ export function codecPair(codec: CodecUsPerCall | null, sep = ' / '): string {
 export function skippedLine(s: SkippedEntry): string {
   return `skipped ${s.transport}${s.call ? ` ${s.call}` : ''}: ${s.kind === 'failed' ? 'failed: ' : ''}${s.reason}`;
 }
+
+const listed = (cells: CellResult[], most = 5) =>
+  `${cells.slice(0, most).map(cellLabel).join(', ')}${cells.length > most ? ` and ${cells.length - most} more` : ''}`;
+
+/** The notes under the tables, one line each, in the words every view uses. */
+export function notes(report: Report): string[] {
+  const out: string[] = [];
+  if (report.results.some((c) => c.clientBound)) {
+    out.push(
+      '* client-bound: the client was the limit (its busiest load thread busy ≥ 90% of the time): the figure is a lower bound on what the server can do',
+    );
+  }
+  const noisy = report.results.filter((c) => c.noisy);
+  if (noisy.length) {
+    out.push(
+      `~ trials disagree (coefficient of variation above ${pct(NOISY_CV)}) in ${noisy.length} cell(s): ${listed(noisy)}; more --trials or a longer --duration would tell more`,
+    );
+  }
+  const unsteady = report.results.filter((c) => !c.warmup.steady);
+  if (unsteady.length)
+    out.push(
+      `warning: ${unsteady.length} cell(s) did not reach a steady state within the warm-up cap of ${report.meta.options.warmupSec} s: ${listed(unsteady)}`,
+    );
+  if (report.meta.interrupted) out.push('warning: the run was interrupted: this report holds the cells that finished');
+  return out;
+}
+
+/** Each cell with errors, with its distinct reasons and their counts (as ghz lists them). */
+export function errorLines(report: Report): string[] {
+  return report.results
+    .filter((c) => c.errors > 0)
+    .map(
+      (c) =>
+        `${cellLabel(c)}: ${c.errors.toLocaleString('en-US')} error(s): ${c.errorReasons.map((r) => `${r.count.toLocaleString('en-US')} × ${r.message}`).join('; ')}`,
+    );
+}
+
+/** The open-loop cells, as their own table: requested and achieved rate, dropped share, latency from the schedule. */
+export function rateRows(report: Report): { header: string[]; rows: string[][] } {
+  const header = ['cell', 'requested/s', 'achieved/s', 'dropped', 'p50 µs', 'p99 µs', 'client CPU µs/call*', 'verdict'];
+  const rows = report.results
+    .filter((c) => c.rate)
+    .map((c) => [
+      cellLabel(c),
+      num(c.rate!.requestedPerSec),
+      num(c.rate!.achievedPerSec),
+      pct(c.rate!.droppedShare),
+      num(c.latencyUs.p50),
+      num(c.latencyUs.p99),
+      num(c.cpuUsPerCall.client),
+      c.rate!.saturated ? 'saturated' : 'kept up',
+    ]);
+  return { header, rows };
+}
+
+export const RATE_NOTE =
+  'Open loop: calls start on a schedule whatever the replies do; latency counts from when a call was due; a call due while ' +
+  'the cap is in flight is dropped ("saturated": the server cannot keep up with that rate). * client CPU includes the pacing loop.';

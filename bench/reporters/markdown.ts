@@ -1,21 +1,22 @@
-// Report -> latest.md: per call, one row per transport (fastest first), and Mermaid charts GitHub renders.
-import { findTransport } from '../../transports/registry.ts';
+// Report -> latest.md: per call, one row per transport (fastest first) and the Mermaid charts Mermaid can draw
+// honestly: horizontal bars (labels readable), sorted by the value shown, value axis from 0, one series each (Mermaid
+// has no legend). Throughput against concurrency, bytes per call and the latency percentiles need lines and
+// legends: they are in latest.html.
 import type { Report } from '../report/types.ts';
-import { codecPair, marked, notes, num, table } from './format.ts';
-import { cpuCell, latencyCell, type Row, type Section, sections } from './view.ts';
+import { type BarChart, chartsOf } from './charts.ts';
+import { codecPair, errorLines, marked, notes, num, RATE_NOTE, rateRows, spreadCell, table, transportLabel } from './format.ts';
+import { cpuCell, latencyCell, type Row, type Section } from './view.ts';
 
 export function renderMarkdown(report: Report): string {
-  const out = [
-    '# rpcbench report',
-    '',
-    machineLine(report),
-    '',
-    optionsLine(report),
-    'Latency in µs (p50/p99 with one call in flight), codec µs per call timed in isolation (client/server), calls/s per concurrency, ' +
-      'bytes per call on the wire (request/response, TCP payload), CPU µs per call (client/server).',
-    '',
-  ];
-  for (const section of sections(report)) out.push(...renderSection(section), '');
+  const out = ['# rpcbench report', '', machineLine(report), '', optionsLine(report), COLUMNS, ''];
+  for (const { section, charts } of chartsOf(report)) {
+    if (!section.rows.some((r) => r.latency || r.throughput.size)) continue;
+    out.push(...renderSection(report, section), ...charts.filter((c): c is BarChart => c.kind === 'bar' && !c.id.endsWith('-bytes')).flatMap(mermaid));
+  }
+  const rate = rateRows(report);
+  if (rate.rows.length) out.push('## Open loop', '', table(rate.header, rate.rows), '', RATE_NOTE, '');
+  const errors = errorLines(report);
+  if (errors.length) out.push('## Errors', '', ...errors.map((e) => `- ${e}`), '');
   const warnings = notes(report);
   if (warnings.length) out.push(...warnings.map((w) => `> ${w}`), '');
   if (report.skipped.length) {
@@ -26,8 +27,14 @@ export function renderMarkdown(report: Report): string {
       '',
     );
   }
+  out.push('Throughput against calls in flight, bytes per call and the latency percentiles of every transport: `latest.html` (open it from disk).', '');
   return out.join('\n');
 }
+
+const COLUMNS =
+  'Latency in µs (p50/p99 with one call in flight), codec µs per call timed in isolation (client/server), calls/s per concurrency, ' +
+  'spread of the trials (coefficient of variation of p50 / of calls/s at the highest concurrency), bytes per call on the wire ' +
+  '(request/response, TCP payload), CPU µs per call (client/server).';
 
 function machineLine({ meta: m }: Report): string {
   const commit = m.gitCommit?.slice(0, 10) ?? 'unknown';
@@ -39,37 +46,41 @@ function optionsLine({ meta: { options: o } }: Report): string {
   const work = Object.entries(o.serverWorkUsByTransport ?? {})
     .map(([t, us]) => ` (${t}: ${us} µs)`)
     .join('');
-  const timing = `${runs}${o.trials} trials × ${o.durationSec} s (median shown), warm-up ${o.warmupSec} s`;
-  return `Options: ${timing}, fib(${o.fibN}), server work ${o.serverWorkUs} µs${work}${o.quick ? ', quick' : ''}.`;
+  const timing = `${runs}${o.trials} trials × ${o.durationSec} s (median shown), warm-up until steady (at most ${o.warmupSec} s)`;
+  const workers = o.clientWorkers > 1 ? `, ${o.clientWorkers} client threads` : '';
+  return `Options: ${timing}, fib(${o.fibN}), server work ${o.serverWorkUs} µs${work}${workers}${o.quick ? ', quick' : ''}.`;
 }
 
-function renderSection(s: Section): string[] {
+function renderSection(report: Report, s: Section): string[] {
   const header = [
     'transport',
     'p50 µs',
     'p99 µs',
     'codec µs/call',
     ...s.concurrencies.map((c) => `calls/s @${c}`),
+    'spread',
     'bytes/call',
     'payload bytes',
     'CPU µs/call',
     'errors',
   ];
-  const rows = s.rows.map((r) => rowCells(r, s.concurrencies));
+  const rows = s.rows.filter((r) => r.latency || r.throughput.size).map((r) => rowCells(report, r, s.concurrencies));
   const title = s.call === 'fib' ? 'fib' : `${s.call} (${s.payloadEntries} entries)`;
-  return [`## ${title}`, '', table(header, rows), '', ...chart(s)];
+  return [`## ${title}`, '', table(header, rows), ''];
 }
 
-function rowCells(r: Row, concurrencies: number[]): string[] {
+function rowCells(report: Report, r: Row, concurrencies: number[]): string[] {
   const lat = latencyCell(r);
+  const top = r.throughput.get(concurrencies.at(-1) ?? -1);
   const cpu = cpuCell(r).cpuUsPerCall;
   const bytes = r.first.bytesPerCall;
   return [
-    r.transport,
+    transportLabel(report, r.transport),
     marked(lat.latencyUs.p50, lat),
     num(lat.latencyUs.p99),
     codecPair(r.first.codecUsPerCall),
     ...concurrencies.map((c) => marked(r.throughput.get(c)?.callsPerSec, r.throughput.get(c))),
+    spreadCell(lat, top),
     bytes ? `${num(bytes.request)} / ${num(bytes.response)}` : '-',
     `${num(r.first.payloadBytes.request)} / ${num(r.first.payloadBytes.response)}`,
     `${num(cpu.client)} / ${num(cpu.server)}`,
@@ -77,23 +88,23 @@ function rowCells(r: Row, concurrencies: number[]): string[] {
   ];
 }
 
-/** A bar chart of calls/s at the highest concurrency, of the transports whose traits say they are charted. */
-function chart(s: Section): string[] {
-  const c = s.concurrencies.at(-1);
-  if (c === undefined) return [];
-  const rows = s.rows.filter((r) => isCharted(r.transport) && r.throughput.has(c));
-  if (rows.length < 2) return [];
-  return [
-    '```mermaid',
-    'xychart-beta',
-    `    title "${s.call}: calls/s at concurrency ${c} (higher is better)"`,
-    `    x-axis [${rows.map((r) => `"${r.transport}"`).join(', ')}]`,
-    '    y-axis "calls/s"',
-    `    bar [${rows.map((r) => Math.round(r.throughput.get(c)!.callsPerSec)).join(', ')}]`,
-    '```',
-    '',
-  ];
+/** One Mermaid chart per series: horizontal bars sorted by that series, best first, the value axis from 0. */
+function mermaid(chart: BarChart): string[] {
+  if (chart.labels.length < 2) return [];
+  return chart.series.flatMap((series) => {
+    const bars = chart.labels
+      .map((label, i) => ({ label, value: series.values[i]! }))
+      .sort((a, b) => (chart.lowerIsBetter ? a.value - b.value : b.value - a.value));
+    const top = Math.max(...bars.map((b) => b.value));
+    return [
+      '```mermaid',
+      'xychart-beta horizontal',
+      `    title "${chart.title.replace(/"/g, "'")}${chart.series.length > 1 ? `: ${series.name}` : ''}"`,
+      `    x-axis [${bars.map((b) => `"${b.label}"`).join(', ')}]`,
+      `    y-axis "${chart.valueLabel}" ${chart.axisMin} --> ${Math.ceil(top * 1.05)}`,
+      `    bar [${bars.map((b) => Number(b.value.toPrecision(4))).join(', ')}]`,
+      '```',
+      '',
+    ];
+  });
 }
-
-/** Transports this build does not know (a report from elsewhere) are charted. */
-const isCharted = (name: string) => findTransport(name)?.traits.charted ?? true;

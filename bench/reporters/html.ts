@@ -1,0 +1,160 @@
+// Report -> latest.html: one self-contained page that works offline, opened from disk. Chart.js (MIT) is read from
+// node_modules and inlined, as are the chart data; nothing is fetched. It draws what Mermaid cannot draw honestly:
+// the HDR percentile plot (percentile on a log "nines" axis), calls/s against calls in flight, bytes per call beside
+// the payload, and latency with p50 and p99 side by side; the tables and notes are those of the markdown report.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Report } from '../report/types.ts';
+import { type Chart, chartsOf } from './charts.ts';
+import { codecPair, errorLines, marked, notes, num, RATE_NOTE, rateRows, spreadCell, transportLabel } from './format.ts';
+import { cpuCell, latencyCell, type Section } from './view.ts';
+
+const require = createRequire(import.meta.url);
+/** The UMD build registers every chart type and scale; its source-map comment is dropped (nothing may be fetched). */
+const chartJs = () => readFileSync(path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.js'), 'utf8').replace(/\/\/# sourceMappingURL=.*$/m, '');
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** JSON safe inside a <script>: no "</script>" can close it early. */
+const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
+
+export function renderHtml(report: Report): string {
+  const sectionsWithCharts = chartsOf(report);
+  const charts = sectionsWithCharts.flatMap((s) => s.charts);
+  const body = [
+    `<h1>rpcbench report</h1>`,
+    `<p class="meta">${esc(metaLine(report))}</p>`,
+    ...sectionsWithCharts.flatMap(({ section, charts: cs }) => [sectionTable(report, section), `<div class="charts">${cs.map(figure).join('')}</div>`]),
+    rateTable(report),
+    list('Errors', errorLines(report)),
+    list('Notes', notes(report)),
+    list(
+      'Skipped',
+      report.skipped.map((s) => `${s.transport}${s.call ? ` ${s.call}` : ''}: ${s.kind === 'failed' ? 'failed: ' : ''}${s.reason}`),
+    ),
+  ].join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>rpcbench report ${esc(report.meta.date)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+${body}
+<script>${chartJs()}</script>
+<script>const CHARTS = ${scriptJson(charts)};
+${DRAW}</script>
+</body>
+</html>
+`;
+}
+
+function metaLine({ meta: m }: Report): string {
+  const o = m.options;
+  return `${m.date} · node ${m.node} · ${m.os.platform} ${m.os.arch} · ${m.cpu.model} × ${m.cpu.count} · commit ${m.gitCommit?.slice(0, 10) ?? 'unknown'} · ${m.durationSec} s · ${o.trials} trials × ${o.durationSec} s${o.quick ? ' (quick)' : ''}${m.interrupted ? ' · interrupted' : ''}`;
+}
+
+function sectionTable(report: Report, s: Section): string {
+  const rows = s.rows.filter((r) => r.latency || r.throughput.size);
+  if (!rows.length) return '';
+  const head = [
+    'transport',
+    'p50 µs',
+    'p99 µs',
+    'codec µs/call',
+    ...s.concurrencies.map((c) => `calls/s @${c}`),
+    'spread',
+    'bytes/call',
+    'CPU µs/call',
+    'errors',
+  ];
+  const cells = rows.map((r) => {
+    const lat = latencyCell(r);
+    const b = r.first.bytesPerCall;
+    const cpu = cpuCell(r).cpuUsPerCall;
+    return [
+      transportLabel(report, r.transport),
+      marked(lat.latencyUs.p50, lat),
+      num(lat.latencyUs.p99),
+      codecPair(r.first.codecUsPerCall),
+      ...s.concurrencies.map((c) => marked(r.throughput.get(c)?.callsPerSec, r.throughput.get(c))),
+      spreadCell(lat, r.throughput.get(s.concurrencies.at(-1) ?? -1)),
+      b ? `${num(b.request)} / ${num(b.response)}` : '-',
+      `${num(cpu.client)} / ${num(cpu.server)}`,
+      String(r.errors),
+    ];
+  });
+  const title = s.call === 'fib' ? 'fib' : `${s.call} (${s.payloadEntries} entries)`;
+  return `<h2>${esc(title)}</h2>\n${htmlTable(head, cells)}`;
+}
+
+function rateTable(report: Report): string {
+  const { header, rows } = rateRows(report);
+  return rows.length ? `<h2>Open loop</h2>\n${htmlTable(header, rows)}<p class="note">${esc(RATE_NOTE)}</p>` : '';
+}
+
+const htmlTable = (head: string[], rows: string[][]) =>
+  `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+
+const list = (title: string, items: string[]) => (items.length ? `<h2>${title}</h2><ul>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>` : '');
+
+function figure(chart: Chart): string {
+  // bars get room for their labels: about 16 px per bar, so every label is drawn (none skipped, none overlapping)
+  const height = chart.kind === 'bar' ? Math.max(200, 110 + chart.labels.length * chart.series.length * 16) : 360;
+  return `<figure><div class="chart" style="height:${Math.round(height)}px"><canvas id="${esc(chart.id)}" role="img" aria-label="${esc(chart.title)}"></canvas></div></figure>`;
+}
+
+const STYLE = `
+body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1180px; padding: 0 16px; color: #1f2328; }
+h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 32px; }
+.meta, .note { color: #57606a; }
+table { border-collapse: collapse; margin: 8px 0; font-variant-numeric: tabular-nums; }
+th, td { border-bottom: 1px solid #d0d7de; padding: 3px 10px; text-align: right; white-space: nowrap; }
+th:first-child, td:first-child { text-align: left; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
+figure { margin: 0; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px; }
+.chart { position: relative; }
+`;
+
+/** Draws every chart in CHARTS with the inlined Chart.js; sets window.rpcbenchChartsDrawn when done (for tests). */
+const DRAW = `
+const PALETTE = ['#0969da','#cf222e','#1a7f37','#9a6700','#8250df','#bc4c00','#1b7c83','#bf3989','#6e7781','#0550ae','#a40e26','#116329','#7d4e00','#6639ba','#953800','#0a3069','#82071e','#4d2d00'];
+const color = (i) => PALETTE[i % PALETTE.length];
+const ninesTick = (x) => { const p = 100 * (1 - 1 / x); return p <= 0 ? '0%' : (Math.round(p * 1000) / 1000) + '%'; };
+function draw(spec) {
+  const canvas = document.getElementById(spec.id);
+  const title = { display: true, text: spec.title, font: { size: 13 } };
+  if (spec.kind === 'bar') {
+    return new Chart(canvas, {
+      type: 'bar',
+      data: { labels: spec.labels, datasets: spec.series.map((s, i) => ({ label: s.name, data: s.values, backgroundColor: color(i) })) },
+      options: { indexAxis: 'y', animation: false, maintainAspectRatio: false,
+        plugins: { title, legend: { display: spec.series.length > 1 } },
+        scales: { x: { min: spec.axisMin, beginAtZero: true, title: { display: true, text: spec.valueLabel } }, y: { ticks: { autoSkip: false } } } },
+    });
+  }
+  const nines = spec.xScale === 'nines';
+  const toX = (p) => (p >= 100 ? null : 1 / (1 - p / 100));
+  const datasets = spec.series.map((s, i) => {
+    let pts = s.points.map(([x, y]) => ({ x: nines ? toX(x) : String(x), y }));
+    if (nines) { const last = pts.filter((p) => p.x !== null).at(-1); pts = pts.map((p) => (p.x === null ? { x: (last ? last.x : 1) * 10, y: p.y } : p)); }
+    return { label: s.name, data: pts, borderColor: color(i), backgroundColor: color(i), pointRadius: 2, tension: 0 };
+  });
+  const x = nines
+    ? { type: 'logarithmic', min: 1, title: { display: true, text: spec.xLabel + ' (log nines; the last point is the max)' },
+        afterBuildTicks: (axis) => { const ticks = []; for (let v = 1; v <= axis.max; v *= 10) ticks.push({ value: v }); axis.ticks = ticks; },
+        ticks: { callback: (v) => ninesTick(v) } }
+    : { type: 'category', labels: [...new Set(spec.series.flatMap((s) => s.points.map(([c]) => String(c))))], title: { display: true, text: spec.xLabel } };
+  return new Chart(canvas, {
+    type: 'line',
+    data: { datasets },
+    options: { animation: false, maintainAspectRatio: false, parsing: true,
+      plugins: { title, legend: { display: true, position: 'right' } },
+      scales: { x, y: { min: spec.axisMin, beginAtZero: true, title: { display: true, text: spec.valueLabel } } } },
+  });
+}
+window.rpcbenchCharts = CHARTS.map(draw);
+window.rpcbenchChartsDrawn = window.rpcbenchCharts.length;
+`;
