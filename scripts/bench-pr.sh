@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks a base checkout and this checkout in turns (base, head, base, head, ...) so both see the
-# same machine, then runs the regression gate on the pooled runs. Exit: the gate's (0 ok, 1 regression, 2 bad input).
+# same machine, then runs the regression gate on the pooled runs. Exit: the gate's (0 ok, 1 regression, 2 undecided or bad input).
 #
 #   scripts/bench-pr.sh BASE_DIR [RUNS]       both checkouts need `npm ci` first; RUNS per side, default 10
 #
@@ -26,7 +26,7 @@ done
 
 files() { local side=$1; seq "$runs" | sed "s|.*|$out/$side-&/latest.json|" | paste -sd, -; }
 status=0
+# the terminal view on stdout; every cell in compare.md (for $GITHUB_STEP_SUMMARY)
 npm run --silent compare -- "$(files base)" "$(files head)" --markdown "$out/compare.md" \
   --export benchmark-action "$out/benchmark-action.json" "${compare_args[@]}" || status=$?
-[ -f "$out/compare.md" ] && cat "$out/compare.md"
 exit "$status"

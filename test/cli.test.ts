@@ -29,6 +29,16 @@ const usageCases: Array<[string[], RegExp]> = [
   [['--target', 'inproc=inproc://x'], /--target: inproc runs in-process and cannot target a server/],
   [['--target', 'amqp=amqp://u:hunter2@127.0.0.1:99999'], /--target: amqp:direct-reply: .*u:\*\*\*@/],
   [['--target', '-x'], /--target: its value starts with '-'; write --target=VALUE/],
+  [['--concurrency', '-1'], /--concurrency: its value starts with '-'; write --concurrency=VALUE/],
+  [['--duration', '1m60x'], /--duration: "1m60x" is not a duration like 0\.5, 500ms, 2s, 1m or 1m30s/],
+  [['--duration', '2h'], /--duration: "2h" is not a duration .*at most 3600 s/],
+  // absolute thresholds are checked before anything runs
+  [['--threshold', 'p42<1'], /--threshold: "p42<1": unknown metric "p42"; allowed: p50, p90/],
+  [['--threshold', 'tcp:p99<2h'], /--threshold: "tcp:p99<2h": p99 takes us, µs, ms, s or no unit, not "h"/],
+  [['--threshold', 'p99 about 2ms'], /--threshold: "p99 about 2ms" is not \[TRANSPORT:\]\[CALL:\]METRIC\[@C\] OP VALUE/],
+  [['--threshold', 'nope:p99<1ms'], /--threshold: unknown transport "nope"/],
+  [['--transports', 'tcp', '--threshold', 'http:p50<1ms'], /threshold "http:p50<1ms" is about http, which this run does not include/],
+  [['--threshold', 'calls/s@0>1'], /@0 is not a concurrency/],
 ];
 
 for (const [args, message] of usageCases) {
@@ -49,7 +59,10 @@ test('output paths are checked before the run: --out naming a file, or a directo
     const started = Date.now();
     const r = runCli('bench.ts', ['--transports', 'tcp', '--quick', '--out', out]);
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, /^rpcbench: error: --out: cannot write reports to .*: (it is not a directory|a part of the path is a file|a file is in the way)\n$/);
+    assert.match(
+      r.stderr,
+      /^rpcbench bench: error: --out: cannot write reports to .*: (it is not a directory|a part of the path is a file|a file is in the way)\n$/,
+    );
     assert.ok(Date.now() - started < 5000, 'refused before running');
   }
 });
@@ -163,11 +176,33 @@ function killChildren(pid: number): void {
   for (const child of childProcesses(pid)) if (child.cmdline.includes('server-child')) process.kill(child.pid, 'SIGKILL');
 }
 
-test('`amqp` names the direct-reply variant where one transport is meant (--target, serve)', async () => {
+test('--target GROUP=URL runs the client-side variants against the foreign server, and none of our own servers unless named', async () => {
   const { parseOptions } = await import('../bench/cli/bench-options.ts');
+  const url = 'amqp://127.0.0.1:5672?queue=rpc_queue';
+  const clientSide = ['amqp:direct-reply', 'amqp:exclusive-queue'];
+  const alone = parseOptions(['--target', `amqp=${url}`]);
+  assert.deepEqual(alone.targets, Object.fromEntries(clientSide.map((n) => [n, url])));
+  assert.deepEqual(alone.transports, clientSide);
+  // the group in --transports means its targeted members: no own server slips in beside the foreign one
+  assert.deepEqual(parseOptions(['--transports', 'amqp', '--target', `amqp=${url}`]).transports, clientSide);
+  // asked for by name, our own server runs too; and a target always runs
+  const named = parseOptions(['--transports', 'tcp,amqp:persistent-confirms', '--target', `amqp=${url}`]);
+  assert.deepEqual(named.transports, ['tcp', 'amqp:persistent-confirms', ...clientSide]);
+  assert.ok(!('amqp:persistent-confirms' in named.targets));
+  // a group in --server-work-us means all of its members
+  const { groupMembers } = await import('../transports/registry.ts');
+  const work = parseOptions(['--server-work-us', 'amqp=40']).serverWorkUsByTransport;
+  assert.deepEqual(
+    Object.keys(work).sort(),
+    groupMembers('amqp')
+      .map((t) => t.name)
+      .sort(),
+  );
+});
+
+test('serve --transport GROUP serves its first member and says which', async () => {
   const { resolve } = await import('../transports/registry.ts');
-  const options = parseOptions(['--target', 'amqp=amqp://127.0.0.1:5672?queue=rpc_queue']);
-  assert.deepEqual(options.targets, { 'amqp:direct-reply': 'amqp://127.0.0.1:5672?queue=rpc_queue' });
-  assert.deepEqual(options.transports, ['amqp:direct-reply']);
   assert.equal(resolve('amqp', 'one')[0]?.name, 'amqp:direct-reply');
+  const r = runCli('serve.ts', ['--help']);
+  assert.match(r.stdout, /amqp = amqp:direct-reply/);
 });

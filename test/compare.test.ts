@@ -139,8 +139,10 @@ function save(value: unknown, name = `r${files++}.json`): string {
   return file;
 }
 
-// run from a scratch directory: the repository's own config (package.json "rpcbench") must not decide these tests
-const compare = (...args: string[]) => runCli('compare.ts', args, 60_000, {}, dir);
+// run from a scratch directory: the repository's own config (package.json "rpcbench") must not decide these tests;
+// the verdict tests read the markdown (every cell), so they ask for it on stdout
+const compareTerminal = (...args: string[]) => runCli('compare.ts', args, 60_000, {}, dir);
+const compare = (...args: string[]) => compareTerminal(...args, '--markdown', '-');
 
 function assertBadInput(r: ReturnType<typeof compare>, pattern: RegExp): void {
   assert.equal(r.status, 2, r.stdout + r.stderr);
@@ -174,13 +176,19 @@ describe('compare: verdicts', () => {
     assert.equal(r.status, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /\*\*Regression: 1 cell got slower\.\*\*/);
     const first = r.stdout.split('\n').find((l) => l.startsWith('| zerorpc getObj'));
-    assert.match(first ?? '', /^\| zerorpc getObj\(100\) latency c=1 \| 🔴 regressed \| \*\*\d+ → \d+ \(▲\+[23]\d\.\d%\)\*\*/);
+    assert.match(first ?? '', /^\| zerorpc getObj\(100\) latency c=1 \| 🔴 regressed \| \*\*\d+ → \d+ \(\+[23]\d\.\d%, worse\)\*\*/);
     assert.match(r.stderr, /1 regression/);
   });
 
-  test('a 30% slowdown with only 3 trials a side is refused as undecidable, not passed', () => {
+  test('a 30% slowdown with only 3 trials a side is undecided, not passed: exit 2, the comparison shown all the same', () => {
     const r = compare(save(makeReport({ trials: 3 })), save(makeReport({ trials: 3, slowdown: () => 1.3 })));
-    assertBadInput(r, /too few samples to decide.*give \d+ or more per side/);
+    assertBadInput(r, /too few samples to decide: 3 per side.*this matrix needs \d+ runs per side/);
+    assert.match(r.stdout, /\*\*Undecided: too few samples/);
+    assert.match(r.stdout, /\| zerorpc getObj\(100\) latency c=1 \| ⚪ too few samples \| \d+ → \d+ \(\+[23]\d\.\d%, worse\)/);
+    const terminal = compareTerminal(save(makeReport({ trials: 3 })), save(makeReport({ trials: 3, slowdown: () => 1.3 })));
+    assert.equal(terminal.status, 2);
+    assert.match(terminal.stdout, /^Undecided: too few samples/m);
+    assert.match(terminal.stdout, /too few samples +zerorpc getObj\(100\) latency c=1\n +p50 µs \d+ → \d+ \(\+[23]\d\.\d%, worse\)/);
   });
 
   /** `n` runs of one trial each, as CI makes them, with run-to-run noise much larger than the trials'. */
@@ -218,7 +226,7 @@ describe('compare: verdicts', () => {
     const noisy = { noise: 0.25, runNoise: 0.05 };
     const r = compare(runs(10, 4, noisy), runs(10, 5, { ...noisy, slowdown: (t) => (t === 'http' ? 1.2 : 1) }));
     assert.equal(r.status, 1, r.stdout);
-    assert.match(r.stdout, /\| http \| 🔴 regressed \| \*\*▲\+\d\d\.\d% \(threshold 10%\)\*\* \| 4 \|/);
+    assert.match(r.stdout, /\| http \| 🔴 regressed \| \*\*\+\d\d\.\d%, worse \(threshold 10%\)\*\* \| 4 \|/);
     assert.ok(!/\| http \S+ \S+ c=\d+ \| 🔴 regressed/.test(r.stdout), `no single http cell is significant on its own: ${r.stdout}`);
     assert.match(r.stdout, /\| tcp \| (✅ unchanged|🟡 within noise) \|/);
   });
@@ -244,7 +252,7 @@ describe('compare: verdicts', () => {
   test('more bytes per call is a regression without any trials to test', () => {
     const r = compare(save(makeReport({ seed: 12 })), save(makeReport({ seed: 12, bytes: 101 })));
     assert.equal(r.status, 1, r.stdout);
-    assert.match(r.stdout, /\| tcp getObj\(100\) latency c=1 \| 🔴 regressed .*\*\*1,100 → 1,101 \(▲\+0\.1%\)\*\* \|$/m);
+    assert.match(r.stdout, /\| tcp getObj\(100\) latency c=1 \| 🔴 regressed .*\*\*1,100 → 1,101 \(\+0\.1%, worse\)\*\* \|$/m);
   });
 
   test('p99, CPU per call and calls/s are each judged on their own', () => {
@@ -252,15 +260,15 @@ describe('compare: verdicts', () => {
     const cases: Array<[Shape['only'], RegExp]> = [
       [
         (t) => (t === 'http' ? { p99: 1.6 } : {}),
-        /\| http getObj\(100\) latency c=1 \| 🔴 regressed \| [^|]+ \| \*\*[\d,.]+ → [\d,.]+ \(▲\+\d\d\.\d%\)\*\* \|/,
+        /\| http getObj\(100\) latency c=1 \| 🔴 regressed \| [^|]+ \| \*\*[\d,.]+ → [\d,.]+ \(\+\d\d\.\d%, worse\)\*\* \|/,
       ],
       [
         (t) => (t === 'http' ? { cpu: 1.6 } : {}),
-        /\| http getObj\(100\) latency c=1 \| 🔴 regressed \|( [^|]+ \|){3} \*\*[\d,.]+ → [\d,.]+ \(▲\+\d\d\.\d%\)\*\* \|/,
+        /\| http getObj\(100\) latency c=1 \| 🔴 regressed \|( [^|]+ \|){3} \*\*[\d,.]+ → [\d,.]+ \(\+\d\d\.\d%, worse\)\*\* \|/,
       ],
       [
         (t) => (t === 'http' ? { callsPerSec: 1.4 } : {}),
-        /\| http getObj\(100\) latency c=1 \| 🔴 regressed \|( [^|]+ \|){2} \*\*[\d,.]+ → [\d,.]+ \(▲-\d\d\.\d%\)\*\* \|/,
+        /\| http getObj\(100\) latency c=1 \| 🔴 regressed \|( [^|]+ \|){2} \*\*[\d,.]+ → [\d,.]+ \(−\d\d\.\d%, worse\)\*\* \|/,
       ],
     ];
     for (const [only, row] of cases) {
@@ -275,8 +283,9 @@ describe('compare: verdicts', () => {
     const slow: Shape = { slowdown: (t) => (t === 'zerorpc' ? 1.4 : 1) };
     const refused = compare(runs(3, 40), runs(3, 41, slow));
     assert.equal(refused.status, 2);
-    const need = Number(/give (\d+) or more per side/.exec(refused.stderr)?.[1]);
+    const need = Number(/this matrix needs (\d+) runs per side/.exec(refused.stderr)?.[1]);
     assert.ok(need > 3 && need <= 8, refused.stderr);
+    assert.match(refused.stdout, /\| zerorpc \| ⚪ too few samples/);
     const enough = compare(runs(need, 42), runs(need, 43, slow));
     assert.equal(enough.status, 1, enough.stdout);
     assert.match(enough.stdout, /\| zerorpc \| 🔴 regressed/);
@@ -323,13 +332,78 @@ describe('compare: config', () => {
 });
 
 describe('compare: outputs', () => {
+  const slowZerorpc = () => save(makeReport({ seed: 7, slowdown: (t, c, s) => (t === 'zerorpc' && c === 'getObj' && s === 'latency' ? 1.3 : 1) }));
+
+  test('the terminal view is compact: the verdict, the transports, only the cells that moved, with only what moved', () => {
+    const r = compareTerminal(save(makeReport({ seed: 6 })), slowZerorpc());
+    assert.equal(r.status, 1);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines[0], 'Regression: 1 cell got slower.');
+    assert.ok(lines.length < 25, r.stdout);
+    assert.ok(
+      lines.every((l) => l.length <= 120),
+      r.stdout,
+    );
+    assert.match(r.stdout, /REGRESSED +zerorpc getObj\(100\) latency c=1\n +p50 µs \d+ → \d+ \(\+[23]\d\.\d%, worse\)/);
+    assert.doesNotMatch(r.stdout, /\| /, 'no markdown table in the terminal');
+    assert.match(r.stdout, /\d+ cell\(s\) unchanged/);
+  });
+
+  test('the markdown folds the unchanged cells away, so that the changes are what one sees', () => {
+    const r = compare(save(makeReport({ seed: 6 })), slowZerorpc());
+    const [changed, folded] = r.stdout.split('<details>');
+    assert.match(changed!, /### Cells that changed[\s\S]*\| zerorpc getObj\(100\) latency c=1 \| 🔴 regressed/);
+    assert.match(
+      folded!,
+      /^<summary>\d+ cell\(s\) unchanged \(within every threshold\)<\/summary>[\s\S]*\| tcp getObj\(100\) latency c=1 \| ✅ unchanged[\s\S]*<\/details>/,
+    );
+  });
+
+  test('a change beyond the threshold in the better direction is not "unchanged"', () => {
+    const faster = makeReport({ seed: 15, only: (t) => (t === 'http' ? { callsPerSec: 1 / 3 } : {}) });
+    const r = compare(
+      save(makeReport({ seed: 16, trials: 3 })),
+      save({ ...faster, results: faster.results.map((c) => ({ ...c, trials: c.trials.slice(0, 3) })) }),
+    );
+    const row = r.stdout.split('\n').find((l) => l.startsWith('| http getObj(100) latency c=1 |')) ?? '';
+    assert.match(row, /\+\d{3}\.\d%, better/);
+    assert.doesNotMatch(row, /unchanged/);
+  });
+
+  test('--json prints the comparison on stdout, parseable, with the terminal view on stderr', () => {
+    const r = compareTerminal(save(makeReport({ seed: 6 })), slowZerorpc(), '--json');
+    assert.equal(r.status, 1);
+    const cmp = JSON.parse(r.stdout) as { regressions: number; refusal: string | null; cells: Array<{ key: string; status: string }> };
+    assert.equal(cmp.regressions, 1);
+    assert.equal(cmp.refusal, null);
+    assert.equal(cmp.cells.find((c) => c.status === 'regressed')?.key, 'zerorpc getObj(100) latency c=1');
+    assert.match(r.stderr, /^Regression: 1 cell got slower\.$/m);
+  });
+
+  test('server work that differs is said in words, not as internal data', () => {
+    const slow = makeReport({ seed: 17 });
+    slow.meta.options.serverWorkUsByTransport = { zerorpc: 45 };
+    const r = compare(save(makeReport({ seed: 18 })), save(slow));
+    assert.match(r.stdout, /server work differs: 0 µs in the baseline, 0 µs \(zerorpc 45 µs\) now/);
+  });
+
+  test('transports benchmarked against a foreign server (--target) are marked in every view', () => {
+    const target = makeReport({ seed: 19 });
+    target.meta.transports.http!.target = true;
+    const file = save(target);
+    assert.match(compare(file, file).stdout, /\| http \(target\) \| ✅ unchanged/);
+    assert.match(compare(file, file).stdout, /\| http \(target\) getObj\(100\) latency c=1 \|/);
+    assert.match(compareTerminal(file, file).stdout, /^http \(target\) +unchanged/m);
+  });
+
   test('--markdown writes the summary to a file and --export writes github-action-benchmark JSON', () => {
     const md = path.join(dir, 'summary.md');
     const out = path.join(dir, 'bench.json');
     const file = save(makeReport());
-    const r = compare(file, file, '--markdown', md, '--export', 'benchmark-action', out);
+    const r = compareTerminal(file, file, '--markdown', md, '--export', 'benchmark-action', out);
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout, '');
+    assert.match(r.stdout, /^No regression\.$/m);
+    assert.match(r.stdout, new RegExp(`12 cell\\(s\\) unchanged; every cell: ${md.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     assert.match(readFileSync(md, 'utf8'), /^## rpcbench: performance compared with the baseline/);
     const smaller = JSON.parse(readFileSync(out, 'utf8')) as Array<{ name: string; unit: string; value: number }>;
     const bigger = JSON.parse(readFileSync(path.join(dir, 'bench.bigger.json'), 'utf8')) as Array<{ name: string; unit: string; value: number }>;
@@ -417,7 +491,7 @@ describe('bench --baseline: run, then gate', () => {
     const r = runCli('bench.ts', [...args, '--server-work-us', 'tcp=2000', '--out', after, '--baseline', path.join(before, 'latest.json')]);
     assert.equal(r.status, 1, r.stdout + r.stderr);
     const summary = readFileSync(path.join(after, 'compare.md'), 'utf8');
-    assert.match(summary, /\| tcp fib latency c=1 \| 🔴 regressed \| \*\*[\d,.]+ → [\d,]+ \(▲\+\d{3,}\.\d%\)\*\*/);
+    assert.match(summary, /\| tcp fib latency c=1 \| 🔴 regressed \| \*\*[\d,.]+ → [\d,]+ \(\+\d{3,}\.\d%, worse\)\*\*/);
     assert.match(summary, /trials of a single run/);
     assert.match(summary, /server work differs/);
   });

@@ -53,11 +53,23 @@ export function ints(flag: string, value: string, min: number, max: number): num
   return [...new Set(value.split(',').map((v) => int(flag, v, min, max)))];
 }
 
-export function seconds(flag: string, value: string, min = 0.001): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value.trim());
-  const s = m ? Number(m[1]) / (m[2] === 'ms' ? 1000 : 1) : Number.NaN;
-  if (!(s >= min && s <= 3600)) {
-    throw new UsageError(`${flag}: ${JSON.stringify(value)} is not a duration like 0.5, 2s or 500ms (at least ${min} s, at most 3600 s)`);
+const UNIT_SEC: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+
+/** A duration as k6 and hyperfine write them: `0.5` (seconds), `500ms`, `2s`, `1m`, `1m30s`, `1h`. */
+export function parseDuration(value: string): number {
+  const text = value.trim();
+  if (/^\d+(?:\.\d+)?$/.test(text)) return Number(text);
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  const units = parts.map((p) => p[2]!);
+  const ordered = units.every((u, i) => i === 0 || Object.keys(UNIT_SEC).indexOf(u) > Object.keys(UNIT_SEC).indexOf(units[i - 1]!));
+  if (!parts.length || parts.map((p) => p[0]).join('') !== text || !ordered) return Number.NaN;
+  return parts.reduce((s, p) => s + Number(p[1]) * UNIT_SEC[p[2]!]!, 0);
+}
+
+export function seconds(flag: string, value: string, min = 0.001, max = 3600): number {
+  const s = parseDuration(value);
+  if (!(s >= min && s <= max)) {
+    throw new UsageError(`${flag}: ${JSON.stringify(value)} is not a duration like 0.5, 500ms, 2s, 1m or 1m30s (at least ${min} s, at most ${max} s)`);
   }
   return s;
 }

@@ -4,6 +4,7 @@ import { defaultTransports, findTransport, groups, type Purpose, resolve, Transp
 import { addressProblem, maskAddress } from '../../transports/support/address.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../transports/transport.ts';
 import { normalizeFlag } from '../gate/config.ts';
+import { parseThreshold, type Threshold, ThresholdError } from '../gate/thresholds.ts';
 import type { PlanRequest } from '../harness/plan.ts';
 import { CALLS, type CallName, type ReportOptions, SCENARIOS, type ScenarioName } from '../report/types.ts';
 import { given, int, ints, names, parseFlags, seconds, UsageError } from './args.ts';
@@ -17,6 +18,14 @@ export interface BenchOptions extends PlanRequest {
   baseline: string | null;
   /** Drift correction for --baseline: a reference transport, AUTO_REFERENCE, or null. */
   normalize: string | null;
+  /** A config file (thresholds for the gate, absolute thresholds for the run), or null for the default places. */
+  config: string | null;
+  /** Absolute thresholds from --threshold, parsed (the config's are added by the command). */
+  thresholds: Threshold[];
+  /** Print the report as JSON on stdout (the human-readable summary goes to stderr). */
+  json: boolean;
+  /** Print the plan and its estimated duration, and run nothing. */
+  dryRun: boolean;
   list: boolean;
   help: boolean;
 }
@@ -39,18 +48,19 @@ export function help(): string {
       `  --${g.flag} a,b${' '.repeat(Math.max(1, 21 - g.flag.length))}${g.group} variants: ${g.members.map((m) => short(g.group, m)).join(', ')}, or all\n` +
       `                          (default: ${g.defaults.map((m) => short(g.group, m)).join(',')})`,
   );
-  return `Usage: npm run bench -- [options]
+  return `Usage: rpcbench bench [options]      (in a clone: npm run bench -- [options])
 
 Runs every transport x call x scenario and writes reports/latest.json and reports/latest.md.
 
   --transports a,b        transports to run (default: all available; see --list); a group name
-                          (e.g. amqp) means its chosen variants, GROUP:* all of them
+                          (e.g. amqp) means its chosen variants, GROUP:* all of them; with --target,
+                          a group means its members that target the foreign server
 ${variants.join('\n')}
   --calls a,b             ${CALLS.join(',')} (default: all; --quick getObj,fib)
   --scenarios a,b         ${SCENARIOS.join(',')} (default: latency,throughput)
   --concurrency 1,16,64   calls in flight for throughput (default 1,16,64; --quick 16)
   --rate N                calls/s for the open-loop rate scenario (default 1000)
-  --duration S            seconds per trial, e.g. 0.5 or 500ms (default 0.4; --quick 0.1)
+  --duration D            per trial: 0.5 (seconds), 500ms, 2s, 1m, 1m30s (default 0.4; --quick 0.1)
   --warmup S              the most a cell spends looking for steady state (two windows in a row
                           within 5%), after a server's first 5,000 calls (default 2; --quick 1; 0: none)
   --count N               calls per trial instead of a duration
@@ -66,16 +76,30 @@ ${variants.join('\n')}
   --timeout-ms N          per-call timeout (default 10000)
   --max-message-bytes N   decoder size limit on both sides (default ${DEFAULT_MAX_MESSAGE_BYTES})
   --no-wire               skip the bytes-on-the-wire pass
-  --target NAME=ADDRESS   benchmark a server the suite did not start (repeatable),
-                          e.g. --target xmlrpc=http://127.0.0.1:4242
+  --target NAME=ADDRESS   benchmark a server the suite did not start (repeatable), e.g.
+                          --target xmlrpc=http://127.0.0.1:4242; a group name targets every member
+                          that is a client-side choice (a foreign server serves them alike); only
+                          targets run, with transports named in --transports besides them
   --baseline FILE[,FILE]  compare the run with a baseline report (exit 1 on regression; the gate
                           wants 8+ runs per side, e.g. --quick --runs 8 --trials 1 for both)
+  --threshold EXPR        an absolute threshold the run must meet, else exit 1 (repeatable; also
+                          "bench": {"thresholds": [...]} in the config): [TRANSPORT:][CALL:]METRIC[@C] OP VALUE,
+                          METRIC one of p50 p90 p99 p99.9 max mean (µs, or ms/s), calls/s, errors,
+                          error-rate (% or a share), cpu/call (µs), bytes/call; OP < <= > >= ==.
+                          Without @C latency comes from one call in flight, calls/s from every
+                          concurrency. e.g. 'tcp:getObj:p99<2ms' 'calls/s@16>10000' 'errors==0'
+  --config FILE           thresholds for the gate and for the run (default: rpcbench.config.json, or
+                          "rpcbench" in package.json)
   --normalize             with --baseline: correct machine drift by the wire-floor transport's cells
   --reference TRANSPORT   with --baseline: normalize to this transport instead
   --out DIR               where reports go (default reports)
   --quick                 a short run for CI and smoke tests (under a minute)
   --allow-errors          exit 0 even if calls failed (a run with errors exits 1; they are listed either way)
+  --json                  print the report (latest.json) on stdout; the summary goes to stderr
+  --dry-run               print the plan (cells per transport, what was skipped) and how long it
+                          should take, and run nothing (with --json: every cell, as JSON)
   --list                  list transports and exit
+  --version               print the version
   --help                  this text
 `;
 }
@@ -103,6 +127,10 @@ function spec() {
     'no-wire': { type: 'boolean' },
     target: { type: 'string', multiple: true },
     baseline: { type: 'string' },
+    threshold: { type: 'string', multiple: true },
+    config: { type: 'string' },
+    json: { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
     normalize: { type: 'boolean' },
     reference: { type: 'string' },
     out: { type: 'string' },
@@ -150,9 +178,23 @@ export function parseOptions(argv: string[]): BenchOptions {
     outDir: opt('out', (v) => v, 'reports'),
     baseline: str('baseline') ?? null,
     normalize: normalizeFlag(str('reference'), flag('normalize')),
+    config: str('config') ?? null,
+    thresholds: ((raw.threshold as string[] | undefined) ?? []).map((t) => parseThresholdFlag(given('--threshold', t)!, '--threshold')),
+    json: flag('json'),
+    dryRun: flag('dry-run'),
     list: flag('list'),
     help: flag('help'),
   };
+}
+
+/** An absolute threshold, its transport or group name resolved; bad input names `source` (a flag, or the config). */
+export function parseThresholdFlag(text: string, source: string): Threshold {
+  try {
+    return parseThreshold(text, (name) => transportNames(source, name, 'every'), CALLS);
+  } catch (error) {
+    if (error instanceof ThresholdError) throw new UsageError(`${source}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** Names of the transports `name` means for `purpose`, or a UsageError naming `flag`. */
@@ -178,7 +220,7 @@ function serverWork(value: string | undefined): Pick<BenchOptions, 'serverWorkUs
     const eq = item.indexOf('=');
     const us = int('--server-work-us', eq < 0 ? item : item.slice(eq + 1), 0, 10_000_000);
     if (eq < 0) out.serverWorkUs = us;
-    else for (const name of transportNames('--server-work-us', item.slice(0, eq), 'one')) out.serverWorkUsByTransport[name] = us;
+    else for (const name of transportNames('--server-work-us', item.slice(0, eq), 'every')) out.serverWorkUsByTransport[name] = us;
   }
   return out;
 }
@@ -189,7 +231,7 @@ function parseTargets(list: string[]): Record<string, string> {
     const eq = item.indexOf('=');
     if (eq <= 0 || eq === item.length - 1) throw new UsageError(`--target: ${JSON.stringify(item)} should be NAME=ADDRESS, e.g. xmlrpc=http://127.0.0.1:4242`);
     const address = item.slice(eq + 1);
-    for (const name of transportNames('--target', item.slice(0, eq), 'one')) {
+    for (const name of transportNames('--target', item.slice(0, eq), 'target')) {
       const transport = findTransport(name)!;
       if (transport.traits.inProcess) throw new UsageError(`--target: ${name} runs in-process and cannot target a server`);
       const problem = addressProblem(address, transport.schemes);
@@ -203,7 +245,14 @@ function parseTargets(list: string[]): Record<string, string> {
 /** --transports (groups expanded) or the default matrix; a group's members follow its --GROUP-variants flag. */
 function chooseTransports(list: string | undefined, targets: Record<string, string>, str: (flag: string) => string | undefined): string[] {
   const chosen = new Map(groupFlags().map((g) => [g.group, variantsOf(g, str(g.flag))]));
-  const expand = (name: string) => (chosen.has(name) ? chosen.get(name)! : transportNames('--transports', name, 'run'));
+  // with --target, a group means its members that target the foreign server: our own servers run only for
+  // transports asked for by their own name
+  const targeted = (members: string[]) => members.filter((m) => m in targets);
+  const expand = (name: string) => {
+    const members = chosen.get(name) ?? transportNames('--transports', name, 'run');
+    const group = findTransport(name) ? [] : transportNames('--transports', name, 'every');
+    return targeted(group).length ? targeted(group) : members;
+  };
   if (list === undefined) {
     if (Object.keys(targets).length) return Object.keys(targets);
     const grouped = new Set([...chosen.values()].flat());
@@ -220,7 +269,8 @@ function chooseTransports(list: string | undefined, targets: Record<string, stri
     .map((s) => s.trim())
     .filter(Boolean);
   if (!requested.length) throw new UsageError('--transports: needs at least one transport (see --list)');
-  return [...new Set(requested.flatMap(expand))];
+  // a target is always run: it is what the user pointed the suite at
+  return [...new Set([...requested.flatMap(expand), ...Object.keys(targets)])];
 }
 
 function variantsOf(g: ReturnType<typeof groupFlags>[number], value: string | undefined): string[] {

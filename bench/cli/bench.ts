@@ -3,47 +3,105 @@
 // still writes what it finished, marked as interrupted.
 import path from 'node:path';
 import { TRANSPORTS } from '../../transports/registry.ts';
-import { ConfigError, loadConfig } from '../gate/config.ts';
+import { configThresholds, loadConfig } from '../gate/config.ts';
 import { runGate } from '../gate/gate.ts';
-import { makePlan, PlanError } from '../harness/plan.ts';
+import { checkThresholds, type Threshold } from '../gate/thresholds.ts';
+import { estimatePlan } from '../harness/estimate.ts';
+import { makePlan, type Plan } from '../harness/plan.ts';
 import { type RunEvents, runPlan } from '../harness/runner.ts';
-import { onShutdown, runShutdownHooks, shuttingDown } from '../harness/shutdown.ts';
+import { onShutdown, shuttingDown } from '../harness/shutdown.ts';
 import { createProgress } from '../output/progress.ts';
-import { checkWritableDir, OutputError, publishComparison, publishRun } from '../output/publish.ts';
+import { checkWritableDir, jsonToStdout, publishComparison, publishRun } from '../output/publish.ts';
 import { buildReport, type RunOutput } from '../report/build.ts';
 import { addCell } from '../report/cells.ts';
-import { InputError, loadReport } from '../report/load.ts';
-import type { CellResult } from '../report/types.ts';
+import { loadReport } from '../report/load.ts';
+import type { CellResult, Report } from '../report/types.ts';
+import { formatDuration } from '../reporters/format.ts';
+import { renderPlan } from '../reporters/plan-text.ts';
 import { UsageError } from './args.ts';
-import { type BenchOptions, help, parseOptions, reportOptions } from './bench-options.ts';
+import { type BenchOptions, help, parseOptions, parseThresholdFlag, reportOptions } from './bench-options.ts';
+import { gateExit, isEntry, runCommand } from './command.ts';
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const options = parseOptions(argv);
   if (options.help || options.list) {
     process.stdout.write(options.help ? help() : listTransports());
     return 0;
   }
   // bad input fails now, not after the whole run
-  checkWritableDir(options.outDir, '--out');
+  if (!options.dryRun) checkWritableDir(options.outDir, '--out');
   const baselines = options.baseline?.split(',').filter(Boolean).map(loadReport) ?? [];
-  if (baselines.length) loadConfig(null);
+  loadConfig(options.config);
+  const thresholds = [...configThresholds(options.config).map((t) => parseThresholdFlag(t, 'config "bench.thresholds"')), ...options.thresholds];
+  checkThresholdNames(thresholds, options.transports);
+  if (options.json) jsonToStdout();
   const startedAt = new Date();
   onShutdown(() => Promise.all(TRANSPORTS.map((t) => t.release?.())).then(() => {}), 'brokers');
   const plan = await makePlan(options);
   if (plan.groups.length === 0) throw new UsageError('nothing to run: every chosen transport was skipped');
+  if (options.dryRun) return dryRun(plan, options);
   const run = await runWithPartialReport(plan, options, startedAt);
   // stopped by a signal: its handler writes the cells that finished, marked interrupted, and exits
   if (shuttingDown()) await new Promise(() => {});
-  const report = buildReport(reportOptions(options), run, startedAt);
+  const built = buildReport(reportOptions(options), run, startedAt);
+  const report = thresholds.length ? { ...built, thresholds: checkThresholds(built, thresholds) } : built;
   publishRun(report, options.outDir);
-  const errors = report.results.reduce((n, c) => n + c.errors, 0);
-  if (errors && !options.allowErrors)
-    process.stderr.write(`rpcbench: ${errors.toLocaleString('en-US')} call(s) failed (listed above): exit 1; --allow-errors accepts them\n`);
-  const failed = run.skipped.some((s) => s.kind === 'failed') || (errors > 0 && !options.allowErrors);
+  const failed = runFailed(report, options.allowErrors);
   if (!baselines.length) return failed ? 1 : 0;
-  const comparison = runGate({ baseline: baselines, current: [report], normalize: options.normalize, config: null });
-  publishComparison(comparison, [report], { markdownFile: path.join(options.outDir, 'compare.md'), alsoPrint: true, benchmarkAction: [] });
-  return failed || comparison.regressions ? 1 : 0;
+  const comparison = runGate({ baseline: baselines, current: [report], normalize: options.normalize, config: options.config });
+  publishComparison(comparison, [report], { markdownFile: path.join(options.outDir, 'compare.md'), markdownToStdout: false, benchmarkAction: [], json: false });
+  return gateExit(comparison, 'bench', failed);
+}
+
+/** A transport failed, calls failed (unless allowed) or a threshold was crossed: each said on stderr, exit 1. */
+function runFailed(report: Report, allowErrors: boolean): boolean {
+  const say = (line: string) => process.stderr.write(`rpcbench bench: ${line}\n`);
+  const errors = report.results.reduce((n, c) => n + c.errors, 0);
+  if (errors && !allowErrors) say(`${errors.toLocaleString('en-US')} call(s) failed (listed above): exit 1; --allow-errors accepts them`);
+  const crossed = (report.thresholds ?? []).filter((t) => !t.ok);
+  if (crossed.length) say(`${crossed.length} threshold(s) crossed (listed above): ${crossed.map((t) => t.threshold).join(', ')}`);
+  return report.skipped.some((s) => s.kind === 'failed') || (errors > 0 && !allowErrors) || crossed.length > 0;
+}
+
+/** A threshold on a transport this run does not include could never pass: bad input, said now. */
+function checkThresholdNames(thresholds: Threshold[], transports: string[]): void {
+  for (const t of thresholds) {
+    if (t.transports && !t.transports.some((name) => transports.includes(name)))
+      throw new UsageError(`threshold ${JSON.stringify(t.text)} is about ${t.transports.join(', ')}, which this run does not include`);
+  }
+}
+
+/** --dry-run: the plan and its estimate, human-readable (or every cell as JSON with --json); nothing runs. */
+function dryRun(plan: Plan, options: BenchOptions): number {
+  const estimate = estimatePlan(plan);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ estimatedSec: Math.round(estimate.totalSec), cells: estimate.cells, skipped: plan.skipped }, null, 2)}\n`);
+    return 0;
+  }
+  const byTransport = new Map<string, { cells: number; sec: number }>();
+  for (const { cell, sec } of estimate.cells) {
+    const t = byTransport.get(cell.transport) ?? { cells: 0, sec: 0 };
+    byTransport.set(cell.transport, { cells: t.cells + 1, sec: t.sec + sec });
+  }
+  const { config } = plan;
+  const payloads = options.payloadEntries.join('/');
+  process.stdout.write(
+    renderPlan({
+      cells: estimate.cells.length,
+      servers: plan.groups.length * config.runs,
+      runs: config.runs,
+      totalSec: estimate.totalSec,
+      trials: `${config.trials} trial(s) × ${config.count === null ? formatDuration(config.durationMs / 1000) : `${config.count.toLocaleString('en-US')} calls`}`,
+      warmupSec: options.warmupSec,
+      calls: options.calls.map((c) => (c === 'fib' ? `fib(${options.fibN})` : `${c}(${payloads})`)).join(', '),
+      scenarios: options.scenarios
+        .map((s) => (s === 'throughput' ? `throughput at ${options.concurrency.join(', ')}` : s === 'rate' ? `rate ${options.ratePerSec}/s` : s))
+        .join(', '),
+      transports: [...byTransport].map(([name, t]) => ({ name, target: name in options.targets, ...t })),
+      skipped: plan.skipped,
+    }),
+  );
+  return 0;
 }
 
 /** Runs the plan; if the process is stopped first, the cells finished so far are published as an interrupted report. */
@@ -54,9 +112,9 @@ async function runWithPartialReport(plan: Awaited<ReturnType<typeof makePlan>>, 
     if (!done.size && !skipped.length) return;
     const partial = buildReport(reportOptions(options), { results: [...done.values()], skipped }, startedAt, true);
     const files = publishRun(partial, options.outDir);
-    process.stderr.write(`rpcbench: interrupted: the ${done.size} finished cell(s) written to ${files.join(', ')}\n`);
+    process.stderr.write(`rpcbench bench: interrupted: the ${done.size} finished cell(s) written to ${files.join(', ')}\n`);
   });
-  const progress = createProgress();
+  const progress = createProgress(estimatePlan(plan));
   const events: RunEvents = {
     ...progress,
     cellDone: (r) => addCell(done, r),
@@ -79,24 +137,4 @@ function listTransports(): string {
   return `${TRANSPORTS.map((t) => `${t.name.padEnd(width)}  ${t.summary}`).join('\n')}\n`;
 }
 
-main(process.argv.slice(2)).then(
-  async (code) => {
-    await runShutdownHooks();
-    process.exit(code);
-  },
-  async (error: unknown) => {
-    await runShutdownHooks();
-    if (
-      error instanceof UsageError ||
-      error instanceof PlanError ||
-      error instanceof InputError ||
-      error instanceof ConfigError ||
-      error instanceof OutputError
-    ) {
-      process.stderr.write(`rpcbench: error: ${error.message}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`rpcbench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+if (isEntry(import.meta.url)) runCommand('bench', main);

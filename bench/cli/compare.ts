@@ -1,22 +1,29 @@
 // `npm run compare -- BASELINE.json CURRENT.json`: the regression gate.
 // Exit 0 no regression, 1 regression, 2 bad input. Several files per side, comma-separated, are pooled.
-import { ConfigError, normalizeFlag } from '../gate/config.ts';
+import { normalizeFlag } from '../gate/config.ts';
 import { runGate } from '../gate/gate.ts';
-import { checkWritableFile, OutputError, publishComparison } from '../output/publish.ts';
-import { InputError, loadSide } from '../report/load.ts';
+import { checkWritableFile, jsonToStdout, publishComparison } from '../output/publish.ts';
+import { loadSide } from '../report/load.ts';
 import { given, parseFlags, UsageError } from './args.ts';
+import { gateExit, isEntry, runCommand } from './command.ts';
 
-const USAGE = `Usage: npm run compare -- BASELINE.json[,MORE.json] CURRENT.json[,MORE.json] [options]
+const USAGE = `Usage: rpcbench compare BASELINE.json[,MORE.json] CURRENT.json[,MORE.json] [options]
+       (in a clone: npm run compare -- ...)
 
 Compares two rpcbench reports cell by cell and transport by transport. Several files per side
 (comma-separated) are pooled, each run one sample; with one file per side its trials are the samples.
-Exit code: 0 no regression, 1 regression, 2 bad input.
+The gate decides when a cell's test can reach its level after Holm's correction: 8 runs per side for
+the --quick matrix (bench --runs 8), more for bigger matrices; with fewer it prints the comparison
+marked undecided and says how many this matrix needs.
+Exit code: 0 no regression, 1 regression, 2 undecided or bad input.
 
   --normalize              correct machine drift: scale every cell by how much the reference transport
                            changed between the two runs (default reference: the wire floor, tcp)
   --reference TRANSPORT    the reference for --normalize (implies it)
   --config FILE            thresholds (default: rpcbench.config.json, or "rpcbench" in package.json)
-  --markdown FILE          write the summary there instead of stdout (e.g. $GITHUB_STEP_SUMMARY)
+  --markdown FILE          also write the full comparison (every cell) as markdown, e.g. to
+                           $GITHUB_STEP_SUMMARY; "-" prints it instead of the terminal view
+  --json                   print the comparison as JSON on stdout (the terminal view goes to stderr)
   --export benchmark-action FILE
                            write the current run as github-action-benchmark JSON: FILE (customSmallerIsBetter)
                            and FILE with .bigger.json (customBiggerIsBetter)
@@ -40,6 +47,7 @@ const spec = {
   normalize: { type: 'boolean' },
   reference: { type: 'string' },
   config: { type: 'string' },
+  json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -49,7 +57,7 @@ function parseExport(spec: string): string {
   return m[1]!;
 }
 
-function main(argv: string[]): number {
+export function main(argv: string[]): number {
   const { values, positionals } = parseFlags(joinExportArgs(argv), spec, true);
   if (values.help) {
     process.stdout.write(USAGE);
@@ -58,22 +66,21 @@ function main(argv: string[]): number {
   if (positionals.length !== 2) throw new UsageError(`expected BASELINE and CURRENT report files, got ${positionals.length} argument(s) (see --help)`);
   const exports = (values.export ?? []).map(parseExport);
   // the outputs are checked first: a comparison is never computed only to be lost (exit 2, not 1)
-  if (values.markdown !== undefined) checkWritableFile(given('--markdown', values.markdown)!, '--markdown');
+  if (values.markdown !== undefined && values.markdown !== '-') checkWritableFile(given('--markdown', values.markdown)!, '--markdown');
+  if (values.json && values.markdown === '-') throw new UsageError('--json and --markdown - both want stdout: write the markdown to a file');
   for (const file of exports) checkWritableFile(file, '--export');
+  if (values.json) jsonToStdout();
   const split = (s: string) => s.split(',').filter(Boolean);
   const [baseline, current] = [loadSide(split(positionals[0]!)), loadSide(split(positionals[1]!))];
   const comparison = runGate({ baseline, current, normalize: normalizeFlag(values.reference, values.normalize), config: values.config ?? null });
-  publishComparison(comparison, current, { markdownFile: values.markdown ?? null, alsoPrint: false, benchmarkAction: exports });
-  process.stderr.write(`${comparison.regressions ? `rpcbench compare: ${comparison.regressions} regression(s)` : 'rpcbench compare: no regression'}\n`);
-  return comparison.regressions ? 1 : 0;
+  const markdown = given('--markdown', values.markdown) ?? null;
+  publishComparison(comparison, current, {
+    markdownFile: markdown === '-' ? null : markdown,
+    markdownToStdout: markdown === '-',
+    benchmarkAction: exports,
+    json: values.json ?? false,
+  });
+  return gateExit(comparison, 'compare');
 }
 
-try {
-  process.exit(main(process.argv.slice(2)));
-} catch (error) {
-  if (error instanceof InputError || error instanceof ConfigError || error instanceof UsageError || error instanceof OutputError) {
-    process.stderr.write(`rpcbench compare: error: ${error.message}\n`);
-    process.exit(2);
-  }
-  throw error;
-}
+if (isEntry(import.meta.url)) runCommand('compare', main);

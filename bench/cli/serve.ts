@@ -3,17 +3,32 @@
 // It stops when told to (SIGINT, SIGTERM), when it can no longer serve (its broker went away: exit 1, saying why),
 // and when the process that started it goes away (a process manager that stops `npm run serve` stops the server).
 import { createService, DEFAULT_PAYLOAD_ENTRIES } from '../../transports/contract.ts';
-import { resolve, TRANSPORTS, TransportNameError } from '../../transports/registry.ts';
+import { groups, resolve, TRANSPORTS, TransportNameError } from '../../transports/registry.ts';
 import { maskAddress } from '../../transports/support/address.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, type Transport } from '../../transports/transport.ts';
 import { onShutdown, runShutdownHooks } from '../harness/shutdown.ts';
 import { given, int, parseFlags, UsageError } from './args.ts';
+import { isEntry, runCommand } from './command.ts';
 
 const servable = () => TRANSPORTS.filter((t) => !t.traits.inProcess).map((t) => t.name);
 
-const USAGE = `Usage: npm run serve -- --transport NAME [--listen ADDRESS] [--payload-entries N] [--server-work-us N]
-Transports: ${servable().join(', ')} (a group name, e.g. amqp, serves its first member)
+const USAGE = `Usage: rpcbench serve --transport NAME [--listen ADDRESS] [--payload-entries N] [--server-work-us N]
+       (in a clone: npm run serve -- ...)
+Transports: ${servable().join(', ')}
+A group name serves its first member: ${groupMeanings()}
 Prints "listening ADDRESS" once ready; Ctrl-C or SIGTERM stops it.`;
+
+/** "amqp = amqp:direct-reply (which also serves amqp:exclusive-queue clients: ...)", for each group. */
+function groupMeanings(): string {
+  return [...groups()]
+    .map(([group, members]) => {
+      const [first] = resolve(group, 'one');
+      const alike = first?.traits.clientSide ? members.filter((m) => m !== first && m.traits.clientSide).map((m) => m.name) : [];
+      const also = alike.length ? ` (which also serves ${alike.join(', ')} clients: the reply path is the client's choice)` : '';
+      return `${group} = ${first?.name}${also}`;
+    })
+    .join('; ');
+}
 
 /** As bench caps it: a bigger object is a mistake (1,000,000 entries is already ~20 MB a reply). */
 const MAX_PAYLOAD_ENTRIES = 1_000_000;
@@ -27,7 +42,7 @@ const spec = {
 } as const;
 
 function chooseTransport(name: string | undefined): Transport {
-  if (!name) throw new UsageError(`--transport is required\n${USAGE}`);
+  if (!name) throw new UsageError('--transport is required, e.g. --transport tcp (see --help)');
   let transport: Transport | undefined;
   try {
     transport = resolve(name, 'one')[0];
@@ -46,9 +61,12 @@ function exitWithParent(): void {
   }, 500).unref();
 }
 
-async function main(): Promise<void> {
-  const { values } = parseFlags(process.argv.slice(2), spec);
-  if (values.help) return void process.stdout.write(`${USAGE}\n`);
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, spec);
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const transport = chooseTransport(given('--transport', values.transport));
   const number = (flag: 'payload-entries' | 'server-work-us', max: number, fallback: number) => {
     const v = given(`--${flag}`, values[flag]);
@@ -64,16 +82,16 @@ async function main(): Promise<void> {
   });
   onShutdown(() => server.close());
   exitWithParent();
-  void server.failed?.then(async (reason) => {
-    process.stderr.write(`rpcbench serve: error: the server stopped: ${maskAddress(reason.message)}\n`);
-    await runShutdownHooks();
-    process.exit(1);
+  // the transport served is named when a group name chose it, so that nobody wonders which variant this is
+  const chosen = transport.name === given('--transport', values.transport) ? '' : ` (${transport.name})`;
+  process.stdout.write(`listening ${maskAddress(server.address)}${chosen}\n`);
+  // runs until a signal ends the process (shutdown hooks), or until it can no longer serve
+  return new Promise<number>((resolve) => {
+    void server.failed?.then((reason) => {
+      process.stderr.write(`rpcbench serve: error: the server stopped: ${maskAddress(reason.message)}\n`);
+      resolve(1);
+    });
   });
-  process.stdout.write(`listening ${maskAddress(server.address)}\n`);
 }
 
-main().catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`rpcbench serve: error: ${maskAddress(message)}\n`);
-  process.exit(error instanceof UsageError ? 2 : 1);
-});
+if (isEntry(import.meta.url)) runCommand('serve', main);

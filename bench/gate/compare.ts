@@ -66,6 +66,13 @@ export interface Comparison {
   onlyInCurrent: string[];
   /** Regressed cells plus regressed transports: the gate fails when this is not 0. */
   regressions: number;
+  /**
+   * Why the gate cannot decide (too few samples for any test to reach its level), or null. The comparison is
+   * still complete, so that a reader sees what changed; the verdict is "undecided" (exit 2), never a pass.
+   */
+  refusal: string | null;
+  /** Transports benchmarked against a server the suite did not start, on either side. */
+  targets: string[];
   warnings: string[];
 }
 
@@ -106,13 +113,12 @@ export function compareReports(baseline: Report[], current: Report[], config: Ga
   const transportTests = transportsOf(pairs, mode).map((t) => measureTransport(t, config));
   const cellLevel = level / Math.max(1, cellTests.length);
   const transportLevel = level / Math.max(1, transportTests.length);
-  const enough = enoughSamples([...cellTests, ...transportTests], [cellLevel, transportLevel]);
-  if (!enough.ok) {
-    throw new InputError(
-      `too few samples to decide: no test can reach p <= ${enough.level.toPrecision(2)} with these; give ${enough.need} or more per side ` +
-        `(bench --runs ${enough.need}, or ${enough.need} report files per side, comma-separated)`,
-    );
-  }
+  // one rule, the strictest family's: the gate decides when a cell's test can reach its Holm level
+  const enough = cellTests.length ? enoughSamples(cellTests, cellLevel) : enoughSamples(transportTests, transportLevel);
+  const refusal = enough.ok
+    ? null
+    : `too few samples to decide: ${enough.have} per side, and with ${cellTests.length || transportTests.length} tests no test can reach p <= ` +
+      `${enough.level.toPrecision(2)}; this matrix needs ${enough.need} runs per side (bench --runs ${enough.need}, or ${enough.need} report files per side)`;
   const cellVerdicts = verdictsOf(cellTests, level);
   const cells = measured.map((m) => judgeCell(m, cellVerdicts, cellLevel)).sort(bySeverity);
   const transportVerdicts = verdictsOf(transportTests, level);
@@ -129,6 +135,10 @@ export function compareReports(baseline: Report[], current: Report[], config: Ga
     onlyInBaseline: [...base.cells.keys()].filter((k) => !cur.cells.has(k)),
     onlyInCurrent: [...cur.cells.keys()].filter((k) => !base.cells.has(k)),
     regressions: cells.filter((c) => c.status === 'regressed').length + transports.filter((t) => t.status === 'regressed').length,
+    refusal,
+    targets: Object.entries(Object.assign({}, ...[...baseline, ...current].map((r) => r.meta.transports)) as Report['meta']['transports'])
+      .filter(([, info]) => info.target)
+      .map(([name]) => name),
     warnings,
   };
 }
@@ -140,9 +150,14 @@ function optionWarnings(baseline: Report, current: Report): string[] {
   const warnings: string[] = [];
   if (b.durationSec !== c.durationSec || b.trials !== c.trials)
     warnings.push(`the runs differ in duration or trials (${b.trials}×${b.durationSec} s vs ${c.trials}×${c.durationSec} s)`);
-  const work = (o: typeof b) => JSON.stringify([o.serverWorkUs, o.serverWorkUsByTransport ?? {}]);
-  if (work(b) !== work(c)) warnings.push(`server work differs: ${work(b)} µs in the baseline, ${work(c)} µs now`);
+  if (serverWork(b) !== serverWork(c)) warnings.push(`server work differs: ${serverWork(b)} in the baseline, ${serverWork(c)} now`);
   return warnings;
+}
+
+/** "0 µs", "0 µs (NAME 45 µs)": the simulated server work a run was asked for. */
+function serverWork(o: Report['meta']['options']): string {
+  const each = Object.entries(o.serverWorkUsByTransport ?? {}).map(([name, us]) => `${name} ${us} µs`);
+  return `${o.serverWorkUs} µs${each.length ? ` (${each.join(', ')})` : ''}`;
 }
 
 /** One metric of one cell before the verdict. */
@@ -164,7 +179,7 @@ function measureCell([base, cur]: Pair, config: GateConfig, mode: Mode): Measure
   const bytes = (c: CellResult) => (c.bytesPerCall ? c.bytesPerCall.request + c.bytesPerCall.response : null);
   const [bb, cb] = [bytes(base.cell), bytes(cur.cell)];
   if (bb !== null && cb !== null) {
-    metrics.push({ ...change('bytesPerCall', true, bb, cb, thresholds.bytesPerCall), deterministic: true, pWorse: null, pBetter: null, minP: 0 });
+    metrics.push({ ...change('bytesPerCall', true, bb, cb, thresholds.bytesPerCall), deterministic: true, pWorse: null, pBetter: null, minP: 0, samples: 1 });
   }
   return { cell: cur.cell, isReference: mode.kind === 'normalized' && cur.cell.transport === mode.reference, metrics };
 }
@@ -179,12 +194,12 @@ function measure(metric: Metric, higherIsWorse: boolean, base: number[], cur: nu
   const [worse, better] = higherIsWorse
     ? [mannWhitneyGreater(cur, base), mannWhitneyGreater(base, cur)]
     : [mannWhitneyGreater(base, cur), mannWhitneyGreater(cur, base)];
-  return { ...out, deterministic: false, pWorse: worse.p, pBetter: better.p, minP: worse.minP };
+  return { ...out, deterministic: false, pWorse: worse.p, pBetter: better.p, minP: worse.minP, samples: Math.min(base.length, cur.length) };
 }
 
 function judgeCell(m: MeasuredCell, rejected: Map<Measured, boolean>, level: number): CellComparison {
   const metrics = m.metrics.map((x): MetricComparison => {
-    const { pWorse, pBetter, minP, deterministic, ...rest } = x;
+    const { pWorse, pBetter, minP, deterministic, samples, ...rest } = x;
     return { ...rest, p: pWorse, status: statusOf(x, rejected.get(x) ?? false, level) };
   });
   const { transport, call, scenario, concurrency, payloadEntries } = m.cell;
@@ -244,6 +259,7 @@ function measureTransport(t: TransportCells, config: GateConfig): MeasuredTransp
     pWorse: ok ? test.p : null,
     pBetter: ok ? mannWhitneyGreater(b, c).p : null,
     minP: test.minP,
+    samples: Math.min(b.length, c.length),
   };
 }
 

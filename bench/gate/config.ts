@@ -38,7 +38,7 @@ export const DEFAULT_CONFIG: GateConfig = {
 export class ConfigError extends Error {}
 
 const schema = JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')) as object;
-const validate = new Ajv({ allErrors: true, allowUnionTypes: true, verbose: true }).compile<ConfigSection>(schema);
+const validate = new Ajv({ allErrors: true, allowUnionTypes: true, verbose: true }).compile<ConfigFile>(schema);
 
 interface ConfigSection {
   thresholds?: Partial<Thresholds>;
@@ -47,13 +47,30 @@ interface ConfigSection {
   normalize?: boolean | string | null;
 }
 
+interface ConfigFile {
+  compare?: ConfigSection;
+  bench?: { thresholds?: string[] };
+}
+
+/** The gate's settings: defaults, overridden by the config's "compare" section. */
 export function loadConfig(explicit: string | null, cwd = process.cwd()): GateConfig {
+  const file = readConfigFile(explicit, cwd);
+  return file ? fromSection(file.compare ?? {}) : structuredClone(DEFAULT_CONFIG);
+}
+
+/** The absolute thresholds of the config's "bench" section (bench adds those of --threshold). */
+export function configThresholds(explicit: string | null, cwd = process.cwd()): string[] {
+  return readConfigFile(explicit, cwd)?.bench?.thresholds ?? [];
+}
+
+/** rpcbench.config.json (or `explicit`), else the "rpcbench" key of package.json, validated; null when neither. */
+function readConfigFile(explicit: string | null, cwd: string): ConfigFile | null {
   const file = explicit ?? path.join(cwd, 'rpcbench.config.json');
-  if (existsSync(file)) return fromSection(sectionOf(readJson(file), file), file);
+  if (existsSync(file)) return sectionsOf(readJson(file), file);
   if (explicit) throw new ConfigError(`config file ${explicit} does not exist`);
   const pkg = path.join(cwd, 'package.json');
   const raw = existsSync(pkg) ? (readJson(pkg) as { rpcbench?: unknown } | null)?.rpcbench : undefined;
-  return raw === undefined ? structuredClone(DEFAULT_CONFIG) : fromSection(sectionOf(raw, `${pkg} "rpcbench"`), pkg);
+  return raw === undefined ? null : sectionsOf(raw, `${pkg} "rpcbench"`);
 }
 
 function readJson(file: string): unknown {
@@ -64,16 +81,16 @@ function readJson(file: string): unknown {
   }
 }
 
-/** The gate's section: `{"compare": {...}}`, or the section itself. */
-function sectionOf(raw: unknown, source: string): ConfigSection {
+/** `{"compare": {...}, "bench": {...}}`, or (as the first version of the file was) the compare section itself. */
+function sectionsOf(raw: unknown, source: string): ConfigFile {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new ConfigError(`${source}: must be a JSON object, got ${raw === null ? 'null' : typeof raw}`);
-  const section = 'compare' in raw ? (raw as { compare: unknown }).compare : raw;
-  if (!validate(section)) {
+  const sections = 'compare' in raw || 'bench' in raw ? raw : { compare: raw };
+  if (!validate(sections)) {
     const problems = (validate.errors ?? []).slice(0, 3).map(describe);
     throw new ConfigError(`${source}: ${problems.join('; ')}`);
   }
-  return section;
+  return sections;
 }
 
 function describe(e: NonNullable<typeof validate.errors>[number]): string {
@@ -87,7 +104,7 @@ function describe(e: NonNullable<typeof validate.errors>[number]): string {
   return `${where} ${e.message ?? 'is invalid'}`;
 }
 
-function fromSection(s: ConfigSection, _source: string): GateConfig {
+function fromSection(s: ConfigSection): GateConfig {
   const config = structuredClone(DEFAULT_CONFIG);
   Object.assign(config.thresholds, s.thresholds ?? {});
   config.transports = { ...(s.transports ?? {}) };

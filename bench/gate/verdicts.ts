@@ -19,6 +19,8 @@ export interface Tested {
   pWorse: number | null;
   pBetter: number | null;
   minP: number;
+  /** The fewer samples of the two sides. */
+  samples: number;
   /** The change in the worse direction, in percent, and the threshold it is judged against. */
   worsePct: number;
   thresholdPct: number;
@@ -51,15 +53,18 @@ export function verdictsOf<T extends Tested>(tests: T[], alpha: number): Map<T, 
 export function statusOf(x: Tested, rejected: boolean, level: number): Status {
   if (x.deterministic) return x.worsePct > x.thresholdPct ? 'regressed' : x.worsePct < 0 ? 'improved' : 'unchanged';
   if (x.worsePct > x.thresholdPct) return rejected ? 'regressed' : x.minP > level ? 'undecidable' : 'noise';
-  if (-x.worsePct > x.thresholdPct && x.pBetter !== null && x.pBetter <= level) return 'improved';
+  // better beyond the threshold is a change too: "unchanged" only within the threshold, either way
+  if (-x.worsePct > x.thresholdPct) return x.pBetter !== null && x.pBetter <= level ? 'improved' : x.minP > level ? 'undecidable' : 'noise';
   return 'unchanged';
 }
 
-/** Refuses a comparison whose sample counts could not flag anything: a gate that cannot fail is worse than none. */
-export function enoughSamples(tests: Tested[], levels: number[]): { ok: true } | { ok: false; need: number; level: number } {
-  const lenient = Math.max(...levels);
-  if (!tests.length || tests.some((t) => t.pWorse !== null && t.minP <= lenient)) return { ok: true };
-  return { ok: false, need: samplesFor(lenient), level: lenient };
+/**
+ * Whether these sample counts let a test of the family reach `level` at all: a gate that cannot fail is worse
+ * than none, so the comparison is then undecided. `have`: the fewest samples a side has in a test.
+ */
+export function enoughSamples(tests: Tested[], level: number): { ok: true } | { ok: false; need: number; level: number; have: number } {
+  if (!tests.length || tests.some((t) => t.pWorse !== null && t.minP <= level)) return { ok: true };
+  return { ok: false, need: samplesFor(level), level, have: Math.min(...tests.map((t) => t.samples)) };
 }
 
 /** The smallest n for which n vs n samples, perfectly separated, reach p <= level. */

@@ -12,18 +12,36 @@ export interface Limits {
   maxCalls: number | null;
 }
 
+/**
+ * A call that settles in a microtask (the in-process transport) never gives the event loop a turn: timers
+ * (the progress bar, deadlines) would wait for the whole trial. A ticker notes when the loop last turned; a
+ * worker that sees it stale yields once, outside its timed interval. Calls over a socket turn the loop anyway.
+ */
+const STALE_LOOP_MS = 50;
+
+function loopTicker(): { stale(now: number): boolean; stop(): void } {
+  let last = performance.now();
+  const timer = setInterval(() => (last = performance.now()), STALE_LOOP_MS / 2);
+  return { stale: (now) => now - last > STALE_LOOP_MS, stop: () => clearInterval(timer) };
+}
+
+const loopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export async function closedLoop(call: Call, check: Check, concurrency: number, limits: Limits, rec: Recorder): Promise<number> {
   const start = performance.now();
   const endAt = start + limits.durationMs;
   let budget = limits.maxCalls ?? Infinity;
   let aborted: unknown = null;
+  const ticker = loopTicker();
   const worker = async () => {
     while (budget-- > 0 && aborted === null) {
       const t0 = performance.now();
       if (t0 >= endAt) return;
       try {
         const reply = await call();
-        rec.settle(reply, check, performance.now() - t0);
+        const t1 = performance.now();
+        rec.settle(reply, check, t1 - t0);
+        if (ticker.stale(t1)) await loopTurn();
       } catch (error) {
         try {
           if (error instanceof ScenarioAborted) throw error;
@@ -34,7 +52,11 @@ export async function closedLoop(call: Call, check: Check, concurrency: number, 
       }
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    ticker.stop();
+  }
   if (aborted) throw aborted;
   return performance.now() - start;
 }

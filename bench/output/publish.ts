@@ -7,12 +7,23 @@ import { mergeReports } from '../report/load.ts';
 import type { Report } from '../report/types.ts';
 import { benchmarkActionEntries, biggerFileName } from '../reporters/benchmark-action.ts';
 import { renderComparison } from '../reporters/compare-markdown.ts';
+import { renderComparisonTerminal } from '../reporters/compare-terminal.ts';
 import { renderHtml } from '../reporters/html.ts';
 import { renderJson } from '../reporters/json.ts';
 import { renderMarkdown } from '../reporters/markdown.ts';
 import { renderSummary } from '../reporters/summary.ts';
 
-const out = (text: string) => void process.stdout.write(text);
+/**
+ * Where the human-readable text goes: stdout, unless stdout carries a machine-readable result (--json), so that
+ * `rpcbench bench --json | jq` gets JSON only.
+ */
+let jsonOnStdout = false;
+const human = (text: string) => void (jsonOnStdout ? process.stderr : process.stdout).write(text);
+
+/** Puts the run's JSON (the report, or the comparison) on stdout and every human-readable line on stderr. */
+export function jsonToStdout(): void {
+  jsonOnStdout = true;
+}
 
 /** An output that cannot be written: found before any work starts, so nothing measured is lost to it (exit 2). */
 export class OutputError extends Error {}
@@ -80,24 +91,28 @@ export function publishRun(report: Report, outDir: string): string[] {
   } catch (error) {
     summary = `(no summary: ${(error as Error).message})`;
   }
-  out(`${summary}\nreports: ${written.join(', ')}\n`);
+  human(`${summary}\nreports: ${written.join(', ')}\n`);
+  if (jsonOnStdout) process.stdout.write(renderJson(report));
   return written;
 }
 
 export interface ComparisonOutputs {
-  /** Write the markdown summary here; null prints it on stdout. */
+  /** Write the markdown summary (every cell) here, e.g. reports/compare.md or $GITHUB_STEP_SUMMARY. */
   markdownFile: string | null;
-  /** Print the summary on stdout as well as writing it (bench --baseline). */
-  alsoPrint: boolean;
+  /** Print the markdown instead of the compact terminal view (`--markdown -`). */
+  markdownToStdout: boolean;
   /** github-action-benchmark files: FILE (smaller is better) and FILE.bigger.json (bigger is better). */
   benchmarkAction: string[];
+  /** The comparison as JSON on stdout (`compare --json`); the human-readable view then goes to stderr. */
+  json: boolean;
 }
 
-/** The gate's verdict: its markdown summary and exports of the current side, where asked. */
+/** The gate's verdict: the terminal view (or the markdown), the markdown file and exports, where asked. */
 export function publishComparison(cmp: Comparison, current: Report[], to: ComparisonOutputs): void {
   const markdown = renderComparison(cmp);
   if (to.markdownFile) writeFileSync(to.markdownFile, markdown);
-  if (!to.markdownFile || to.alsoPrint) out(to.markdownFile ? `\n${markdown}` : markdown);
+  human(to.markdownToStdout ? markdown : `\n${renderComparisonTerminal(cmp, to.markdownFile)}`);
+  if (to.json) process.stdout.write(`${JSON.stringify(cmp, null, 2)}\n`);
   for (const file of to.benchmarkAction) {
     const { smaller, bigger } = benchmarkActionEntries(mergeReports(current));
     writeFileSync(file, `${JSON.stringify(smaller, null, 2)}\n`);

@@ -103,6 +103,18 @@ export interface TransportInfo {
   target: boolean;
 }
 
+/** An absolute threshold (`--threshold NAME:getObj:p99<2ms`) checked on every cell it applies to, failing cells first. */
+export interface ThresholdResult {
+  threshold: string;
+  ok: boolean;
+  /** Why it failed without a number (no cell of the run measured it), else null. */
+  reason: string | null;
+  /** The unit of the values: µs (latency, CPU per call), calls/s, calls (errors), share (0..1), bytes. */
+  unit: 'µs' | 'calls/s' | 'calls' | 'share' | 'bytes';
+  /** value: in the unit the report keeps (µs, calls/s, count, share 0..1, bytes); null where not measured. */
+  cells: Array<{ cell: CellKey; value: number | null; ok: boolean }>;
+}
+
 /** A cell is transport x call x scenario x concurrency (or rate) x payload size. */
 export interface CellKey {
   transport: string;
@@ -201,4 +213,6 @@ export interface Report {
   meta: ReportMeta;
   results: CellResult[];
   skipped: SkippedEntry[];
+  /** Absolute thresholds checked on this run (--threshold, or "bench": {"thresholds"} in the config); absent when none. */
+  thresholds?: ThresholdResult[];
 }

@@ -1,7 +1,8 @@
 // Report -> github-action-benchmark "custom" JSON (https://github.com/benchmark-action/github-action-benchmark):
 // one file of customSmallerIsBetter entries (latency, CPU, bytes) and one of customBiggerIsBetter (calls/s).
-import { cellLabel } from '../report/cells.ts';
+
 import type { Report } from '../report/types.ts';
+import { cellName } from './view.ts';
 
 export interface BenchmarkActionEntry {
   name: string;
@@ -15,7 +16,7 @@ export function benchmarkActionEntries(report: Report): { smaller: BenchmarkActi
   const smaller: BenchmarkActionEntry[] = [];
   const bigger: BenchmarkActionEntry[] = [];
   for (const c of report.results) {
-    const name = cellLabel(c);
+    const name = cellName(report, c);
     const spread = (xs: number[]) => `${Math.min(...xs)}..${Math.max(...xs)}`;
     const extra = `${c.trials.length} trials, median shown`;
     smaller.push({ name: `${name} p50`, unit: 'us', value: c.latencyUs.p50, range: spread(c.trials.map((t) => t.latencyUs.p50)), extra });

@@ -84,7 +84,7 @@ function bars(
 /** p50 and p99 with one call in flight, fastest first. */
 function latencyBars(s: Section, rows: Row[]): BarChart | null {
   if (!rows.length) return null;
-  const entries = rows.map((r) => ({ label: r.transport, values: [latencyCell(r).latencyUs.p50, latencyCell(r).latencyUs.p99] }));
+  const entries = rows.map((r) => ({ label: r.label, values: [latencyCell(r).latencyUs.p50, latencyCell(r).latencyUs.p99] }));
   return bars(idOf(s, 'latency'), `${title(s)}: latency (lower is better)`, 'µs', true, entries, ['p50', 'p99']);
 }
 
@@ -93,7 +93,7 @@ function throughputBars(s: Section, rows: Row[]): BarChart | null {
   const c = s.concurrencies.at(-1);
   const withIt = rows.filter((r) => c !== undefined && r.throughput.has(c));
   if (c === undefined || !withIt.length) return null;
-  const entries = withIt.map((r) => ({ label: r.transport, values: [r.throughput.get(c)!.callsPerSec] }));
+  const entries = withIt.map((r) => ({ label: r.label, values: [r.throughput.get(c)!.callsPerSec] }));
   return bars(idOf(s, 'calls'), `${title(s)}: calls/s at ${c} in flight (higher is better)`, 'calls/s', false, entries, [`calls/s @${c}`]);
 }
 
@@ -109,7 +109,7 @@ function throughputLines(s: Section, rows: Row[]): LineChart | null {
     valueLabel: 'calls/s',
     axisMin: 0,
     series: rows.map((r) => ({
-      name: r.transport,
+      name: r.label,
       points: s.concurrencies.filter((c) => r.throughput.has(c)).map((c) => [c, r.throughput.get(c)!.callsPerSec] as [number, number]),
     })),
   };
@@ -122,7 +122,7 @@ function bytesBars(s: Section, rows: Row[]): BarChart | null {
   const entries = withBytes.map((r) => {
     const b = r.first.bytesPerCall!;
     const payload = r.first.payloadBytes.request + r.first.payloadBytes.response;
-    return { label: r.transport, values: [b.request + b.response, b.request, b.response, payload] };
+    return { label: r.label, values: [b.request + b.response, b.request, b.response, payload] };
   });
   const chart = bars(idOf(s, 'bytes'), `${title(s)}: bytes on the wire per call (lower is better)`, 'bytes', true, entries, [
     'total',
@@ -138,7 +138,7 @@ function bytesBars(s: Section, rows: Row[]): BarChart | null {
 function percentiles(s: Section, rows: Row[]): LineChart | null {
   const series = rows.flatMap((r) => {
     const h = mergedHistogram(latencyCell(r).trials);
-    return h?.totalCount ? [{ name: r.transport, points: percentilePoints(h) }] : [];
+    return h?.totalCount ? [{ name: r.label, points: percentilePoints(h) }] : [];
   });
   if (!series.length) return null;
   return {

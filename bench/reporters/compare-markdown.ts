@@ -1,5 +1,7 @@
-// Comparison -> markdown for $GITHUB_STEP_SUMMARY or a PR comment: verdict, mode, then cells, regressions first.
+// Comparison -> markdown for $GITHUB_STEP_SUMMARY or a PR comment: verdict, mode, then cells, regressions first,
+// the unchanged ones folded away.
 import type { CellComparison, Comparison, MetricComparison, Status, TransportComparison } from '../gate/compare.ts';
+import { cellKeyLabel, changeText, METRIC_ORDER, verdictLine } from './compare-words.ts';
 import { num, table } from './format.ts';
 
 const ICON: Record<Status, string> = {
@@ -15,35 +17,63 @@ export function renderComparison(cmp: Comparison): string {
   const out = [
     '## rpcbench: performance compared with the baseline',
     '',
-    `${verdict(cmp)} ${cmp.cells.length} cells and ${cmp.transports.length} transports compared.`,
+    `**${verdictLine(cmp)}** ${cmp.cells.length} cells and ${cmp.transports.length} transports compared.`,
     '',
     modeLine(cmp),
     '',
     samplesLine(cmp),
     '',
-    ...cmp.warnings.map((w) => `> ⚠️ ${w}`),
+    ...cmp.warnings.flatMap((w) => [`> ⚠️ ${w}`, '']),
     ...(hasUndecidable(cmp) ? ['> ⚠️ some changes are beyond their threshold but there are too few samples to tell them from noise: pool more runs.', ''] : []),
     '### By transport (p50 over all its cells)',
     '',
-    table(['transport', 'status', 'p50 change', 'cells', 'p'], cmp.transports.map(transportRow)),
+    table(
+      ['transport', 'status', 'p50 change', 'cells', 'p'],
+      cmp.transports.map((t) => transportRow(cmp, t)),
+    ),
     '',
-    '### By cell',
-    '',
-    table(['cell', 'status', 'p50 µs', 'p99 µs', 'calls/s', 'CPU µs/call', 'bytes/call'], cmp.cells.map(row)),
-    '',
+    ...cellTables(cmp),
   ];
   if (cmp.onlyInBaseline.length) out.push(`Only in the baseline (not compared): ${cmp.onlyInBaseline.join(', ')}`, '');
   if (cmp.onlyInCurrent.length) out.push(`New in this run (not compared): ${cmp.onlyInCurrent.join(', ')}`, '');
-  out.push('Each metric: baseline → current (change), medians over the samples. ▲ worse, ▼ better; **bold** = beyond its threshold and significant.');
+  out.push(
+    'Each metric: baseline → current (change, and whether that is better or worse), medians over the samples; **bold** = beyond its threshold and significant.',
+  );
   return `${out.join('\n')}\n`;
 }
 
-function verdict(cmp: Comparison): string {
-  const cells = cmp.cells.filter((c) => c.status === 'regressed').length;
-  const transports = cmp.transports.filter((t) => t.status === 'regressed').length;
-  if (!cells && !transports) return '**No regression.**';
-  const parts = [cells && `${cells} cell${cells > 1 ? 's' : ''}`, transports && `${transports} transport${transports > 1 ? 's' : ''}`].filter(Boolean);
-  return `**Regression: ${parts.join(' and ')} got slower.**`;
+const CELL_HEADER = ['cell', 'status', 'p50 µs', 'p99 µs', 'calls/s', 'CPU µs/call', 'bytes/call'];
+
+/** The cells that moved first; the unchanged ones folded in a <details>, so that what changed is what one sees. */
+function cellTables(cmp: Comparison): string[] {
+  const quiet = (c: CellComparison) => c.status === 'unchanged' || c.status === 'reference';
+  const moved = cmp.cells.filter((c) => !quiet(c));
+  const still = cmp.cells.filter(quiet);
+  const out = [
+    '### Cells that changed',
+    '',
+    moved.length
+      ? table(
+          CELL_HEADER,
+          moved.map((c) => row(cmp, c)),
+        )
+      : 'None beyond its threshold.',
+    '',
+  ];
+  if (still.length) {
+    out.push(
+      `<details><summary>${still.length} cell(s) unchanged (within every threshold)</summary>`,
+      '',
+      table(
+        CELL_HEADER,
+        still.map((c) => row(cmp, c)),
+      ),
+      '',
+      '</details>',
+      '',
+    );
+  }
+  return out;
 }
 
 function samplesLine(cmp: Comparison): string {
@@ -60,10 +90,10 @@ function samplesLine(cmp: Comparison): string {
 
 const hasUndecidable = (cmp: Comparison) => [...cmp.cells, ...cmp.transports].some((c) => c.status === 'undecidable');
 
-function transportRow(t: TransportComparison): string[] {
-  const arrow = Math.abs(t.changePct) < 0.05 ? '' : t.changePct > 0 ? '▲' : '▼';
-  const text = `${arrow}${t.changePct >= 0 ? '+' : ''}${t.changePct.toFixed(1)}% (threshold ${t.thresholdPct}%)`;
-  return [t.transport, ICON[t.status], t.status === 'regressed' ? `**${text}**` : text, String(t.cells), t.p === null ? '-' : t.p.toPrecision(2)];
+function transportRow(cmp: Comparison, t: TransportComparison): string[] {
+  const text = `${changeText(t.changePct, t.changePct)} (threshold ${t.thresholdPct}%)`;
+  const name = cmp.targets.includes(t.transport) ? `${t.transport} (target)` : t.transport;
+  return [name, ICON[t.status], t.status === 'regressed' ? `**${text}**` : text, String(t.cells), t.p === null ? '-' : t.p.toPrecision(2)];
 }
 
 function modeLine(cmp: Comparison): string {
@@ -77,14 +107,13 @@ function modeLine(cmp: Comparison): string {
   );
 }
 
-function row(cell: CellComparison): string[] {
+function row(cmp: Comparison, cell: CellComparison): string[] {
   const m = (metric: string) => cell.metrics.find((x) => x.metric === metric);
-  return [cell.key, ICON[cell.status], ...['p50', 'p99', 'callsPerSec', 'cpuPerCall', 'bytesPerCall'].map((k) => metricCell(m(k)))];
+  return [cellKeyLabel(cmp, cell), ICON[cell.status], ...METRIC_ORDER.map((k) => metricCell(m(k)))];
 }
 
 function metricCell(m: MetricComparison | undefined): string {
   if (!m) return '-';
-  const arrow = Math.abs(m.worsePct) < 0.05 ? '' : m.worsePct > 0 ? '▲' : '▼';
-  const text = `${num(m.baseline)} → ${num(m.current)} (${arrow}${m.changePct >= 0 ? '+' : ''}${m.changePct.toFixed(1)}%)`;
+  const text = `${num(m.baseline)} → ${num(m.current)} (${changeText(m.changePct, m.worsePct)})`;
   return m.status === 'regressed' || m.status === 'improved' ? `**${text}**` : text;
 }

@@ -1,8 +1,10 @@
 // Number and line formatting shared by the text reporters, and the notes every view of a report shows under its
 // tables: client-bound marks, trials that disagree, cells that never got steady, errors with their reasons.
-import { cellLabel } from '../report/cells.ts';
 import { NOISY_CV } from '../report/trials.ts';
-import type { CellResult, CodecUsPerCall, Report, SkippedEntry } from '../report/types.ts';
+import type { CellResult, CodecUsPerCall, Report, SkippedEntry, ThresholdResult } from '../report/types.ts';
+import { cellName } from './view.ts';
+
+export { transportLabel } from './view.ts';
 
 /** 3 significant digits, never scientific: 0.412, 41.2, 4120. */
 export function num(x: number | null | undefined): string {
@@ -11,6 +13,16 @@ export function num(x: number | null | undefined): string {
   const abs = Math.abs(x);
   if (abs >= 1000) return Math.round(x).toLocaleString('en-US');
   return Number(x.toPrecision(3)).toString();
+}
+
+/** "0.4s", "45s", "1m05s", "2h03m": never "1m60s". */
+export function formatDuration(sec: number): string {
+  if (sec < 9.95) return `${Math.max(0, Math.round(sec * 10) / 10)}s`;
+  const s = Math.round(sec);
+  if (s < 60) return `${s}s`;
+  const [h, m, r] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  const two = (n: number) => String(n).padStart(2, '0');
+  return h ? `${h}h${two(m)}m` : `${m}m${two(r)}s`;
 }
 
 export const pct = (share: number) => `${Number((share * 100).toPrecision(2))}%`;
@@ -32,11 +44,6 @@ export function marked(value: number | null | undefined, cell: Pick<CellResult, 
   return `${num(value)}${cell?.clientBound ? '*' : ''}${cell?.noisy ? '~' : ''}`;
 }
 
-/** The transport as the tables name it: a server somebody else runs is marked. */
-export function transportLabel(report: Report, name: string): string {
-  return report.meta.transports[name]?.target ? `${name} (target)` : name;
-}
-
 const cv = (x: number | undefined) => (x === undefined ? '-' : `±${Number((x * 100).toPrecision(2))}%`);
 
 /** The trials' spread of a row: coefficient of variation of p50 (latency cell) / of calls/s (highest concurrency). */
@@ -54,8 +61,11 @@ export function skippedLine(s: SkippedEntry): string {
   return `skipped ${s.transport}${s.call ? ` ${s.call}` : ''}: ${s.kind === 'failed' ? 'failed: ' : ''}${s.reason}`;
 }
 
-const listed = (cells: CellResult[], most = 5) =>
-  `${cells.slice(0, most).map(cellLabel).join(', ')}${cells.length > most ? ` and ${cells.length - most} more` : ''}`;
+const listed = (report: Report, cells: CellResult[], most = 5) =>
+  `${cells
+    .slice(0, most)
+    .map((c) => cellName(report, c))
+    .join(', ')}${cells.length > most ? ` and ${cells.length - most} more` : ''}`;
 
 /** The notes under the tables, one line each, in the words every view uses. */
 export function notes(report: Report): string[] {
@@ -68,13 +78,13 @@ export function notes(report: Report): string[] {
   const noisy = report.results.filter((c) => c.noisy);
   if (noisy.length) {
     out.push(
-      `~ trials disagree (coefficient of variation above ${pct(NOISY_CV)}) in ${noisy.length} cell(s): ${listed(noisy)}; more --trials or a longer --duration would tell more`,
+      `~ trials disagree (coefficient of variation above ${pct(NOISY_CV)}) in ${noisy.length} cell(s): ${listed(report, noisy)}; more --trials or a longer --duration would tell more`,
     );
   }
   const unsteady = report.results.filter((c) => !c.warmup.steady);
   if (unsteady.length)
     out.push(
-      `warning: ${unsteady.length} cell(s) did not reach a steady state within the warm-up cap of ${report.meta.options.warmupSec} s: ${listed(unsteady)}`,
+      `warning: ${unsteady.length} cell(s) did not reach a steady state within the warm-up cap of ${report.meta.options.warmupSec} s: ${listed(report, unsteady)}`,
     );
   if (report.meta.interrupted) out.push('warning: the run was interrupted: this report holds the cells that finished');
   return out;
@@ -86,8 +96,27 @@ export function errorLines(report: Report): string[] {
     .filter((c) => c.errors > 0)
     .map(
       (c) =>
-        `${cellLabel(c)}: ${c.errors.toLocaleString('en-US')} error(s): ${c.errorReasons.map((r) => `${r.count.toLocaleString('en-US')} × ${r.message}`).join('; ')}`,
+        `${cellName(report, c)}: ${c.errors.toLocaleString('en-US')} error(s): ${c.errorReasons.map((r) => `${r.count.toLocaleString('en-US')} × ${r.message}`).join('; ')}`,
     );
+}
+
+/** "561 µs", "25,449 calls/s", "0.5%": a threshold's value in its unit. */
+function thresholdValue(value: number | null, unit: ThresholdResult['unit']): string {
+  if (value === null) return 'not measured';
+  if (unit === 'share') return pct(value);
+  return `${num(value)} ${unit}`;
+}
+
+/** "met: getObj:p99<2ms (2 cells)" / "CROSSED: calls/s@16>10000: NAME getObj(100) throughput c=16 8,012 calls/s, ...". */
+export function thresholdLines(report: Report): string[] {
+  return (report.thresholds ?? []).map((t) => {
+    if (t.ok) return `met: ${t.threshold} (${t.cells.length} cell${t.cells.length > 1 ? 's' : ''})`;
+    if (t.reason) return `CROSSED: ${t.threshold}: ${t.reason}`;
+    const crossed = t.cells.filter((c) => !c.ok);
+    const shown = crossed.slice(0, 3).map((c) => `${cellName(report, c.cell)} ${thresholdValue(c.value, t.unit)}`);
+    const more = crossed.length > 3 ? ` and ${crossed.length - 3} more` : '';
+    return `CROSSED: ${t.threshold}: ${shown.join(', ')}${more} (${crossed.length} of ${t.cells.length} cells)`;
+  });
 }
 
 /** The open-loop cells, as their own table: requested and achieved rate, dropped share, latency from the schedule. */
@@ -96,7 +125,7 @@ export function rateRows(report: Report): { header: string[]; rows: string[][] }
   const rows = report.results
     .filter((c) => c.rate)
     .map((c) => [
-      cellLabel(c),
+      cellName(report, c),
       num(c.rate!.requestedPerSec),
       num(c.rate!.achievedPerSec),
       pct(c.rate!.droppedShare),

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Report } from '../report/types.ts';
 import { type Chart, chartsOf } from './charts.ts';
-import { codecPair, errorLines, marked, notes, num, RATE_NOTE, rateRows, spreadCell, transportLabel } from './format.ts';
+import { codecPair, errorLines, marked, notes, num, RATE_NOTE, rateRows, spreadCell, thresholdLines } from './format.ts';
 import { cpuCell, latencyCell, type Section } from './view.ts';
 
 const require = createRequire(import.meta.url);
@@ -27,6 +27,7 @@ export function renderHtml(report: Report): string {
     ...sectionsWithCharts.flatMap(({ section, charts: cs }) => [sectionTable(report, section), `<div class="charts">${cs.map(figure).join('')}</div>`]),
     rateTable(report),
     list('Errors', errorLines(report)),
+    list('Thresholds', thresholdLines(report)),
     list('Notes', notes(report)),
     list(
       'Skipped',
@@ -56,7 +57,7 @@ function metaLine({ meta: m }: Report): string {
   return `${m.date} · node ${m.node} · ${m.os.platform} ${m.os.arch} · ${m.cpu.model} × ${m.cpu.count} · commit ${m.gitCommit?.slice(0, 10) ?? 'unknown'} · ${m.durationSec} s · ${o.trials} trials × ${o.durationSec} s${o.quick ? ' (quick)' : ''}${m.interrupted ? ' · interrupted' : ''}`;
 }
 
-function sectionTable(report: Report, s: Section): string {
+function sectionTable(_report: Report, s: Section): string {
   const rows = s.rows.filter((r) => r.latency || r.throughput.size);
   if (!rows.length) return '';
   const head = [
@@ -75,7 +76,7 @@ function sectionTable(report: Report, s: Section): string {
     const b = r.first.bytesPerCall;
     const cpu = cpuCell(r).cpuUsPerCall;
     return [
-      transportLabel(report, r.transport),
+      r.label,
       marked(lat.latencyUs.p50, lat),
       num(lat.latencyUs.p99),
       codecPair(r.first.codecUsPerCall),
@@ -102,8 +103,15 @@ const list = (title: string, items: string[]) => (items.length ? `<h2>${title}</
 
 function figure(chart: Chart): string {
   // bars get room for their labels: about 16 px per bar, so every label is drawn (none skipped, none overlapping)
-  const height = chart.kind === 'bar' ? Math.max(200, 110 + chart.labels.length * chart.series.length * 16) : 360;
-  return `<figure><div class="chart" style="height:${Math.round(height)}px"><canvas id="${esc(chart.id)}" role="img" aria-label="${esc(chart.title)}"></canvas></div></figure>`;
+  const height = chart.kind === 'bar' ? Math.max(200, 110 + chart.labels.length * chart.series.length * 16) : 440;
+  // a line per transport needs the page's width: its legend takes a column, and the lines cross
+  // a percentile plot spans from microseconds to a slow transport's max: the axis starts at 0, and a reader may
+  // switch it to logarithmic, or hide a transport by clicking its legend entry (the axis then rescales)
+  const caption =
+    chart.kind === 'line' && chart.xScale === 'nines'
+      ? `<figcaption><label><input type="checkbox" data-log-axis="${esc(chart.id)}"> logarithmic latency axis</label> · click a transport in the legend to hide it</figcaption>`
+      : '';
+  return `<figure${chart.kind === 'line' ? ' class="wide"' : ''}><div class="chart" style="height:${Math.round(height)}px"><canvas id="${esc(chart.id)}" role="img" aria-label="${esc(chart.title)}"></canvas></div>${caption}</figure>`;
 }
 
 const STYLE = `
@@ -115,6 +123,8 @@ th, td { border-bottom: 1px solid #d0d7de; padding: 3px 10px; text-align: right;
 th:first-child, td:first-child { text-align: left; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
 figure { margin: 0; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px; }
+figure.wide { grid-column: 1 / -1; }
+figcaption { color: #57606a; font-size: 12px; padding: 4px 8px 0; }
 .chart { position: relative; }
 `;
 
@@ -151,10 +161,18 @@ function draw(spec) {
     type: 'line',
     data: { datasets },
     options: { animation: false, maintainAspectRatio: false, parsing: true,
-      plugins: { title, legend: { display: true, position: 'right' } },
+      plugins: { title, legend: { display: true, position: 'right', labels: { boxWidth: 12 } } },
       scales: { x, y: { min: spec.axisMin, beginAtZero: true, title: { display: true, text: spec.valueLabel } } } },
   });
 }
 window.rpcbenchCharts = CHARTS.map(draw);
+for (const box of document.querySelectorAll('input[data-log-axis]')) {
+  box.addEventListener('change', () => {
+    const chart = window.rpcbenchCharts.find((c) => c.canvas.id === box.dataset.logAxis);
+    chart.options.scales.y.type = box.checked ? 'logarithmic' : 'linear';
+    chart.options.scales.y.min = box.checked ? undefined : 0;
+    chart.update();
+  });
+}
 window.rpcbenchChartsDrawn = window.rpcbenchCharts.length;
 `;

@@ -4,7 +4,7 @@
 // legends: they are in latest.html.
 import type { Report } from '../report/types.ts';
 import { type BarChart, chartsOf } from './charts.ts';
-import { codecPair, errorLines, marked, notes, num, RATE_NOTE, rateRows, spreadCell, table, transportLabel } from './format.ts';
+import { codecPair, errorLines, marked, notes, num, RATE_NOTE, rateRows, spreadCell, table, thresholdLines } from './format.ts';
 import { cpuCell, latencyCell, type Row, type Section } from './view.ts';
 
 export function renderMarkdown(report: Report): string {
@@ -17,6 +17,8 @@ export function renderMarkdown(report: Report): string {
   if (rate.rows.length) out.push('## Open loop', '', table(rate.header, rate.rows), '', RATE_NOTE, '');
   const errors = errorLines(report);
   if (errors.length) out.push('## Errors', '', ...errors.map((e) => `- ${e}`), '');
+  const thresholds = thresholdLines(report);
+  if (thresholds.length) out.push('## Thresholds', '', ...thresholds.map((t) => `- ${t}`), '');
   const warnings = notes(report);
   if (warnings.length) out.push(...warnings.map((w) => `> ${w}`), '');
   if (report.skipped.length) {
@@ -69,13 +71,13 @@ function renderSection(report: Report, s: Section): string[] {
   return [`## ${title}`, '', table(header, rows), ''];
 }
 
-function rowCells(report: Report, r: Row, concurrencies: number[]): string[] {
+function rowCells(_report: Report, r: Row, concurrencies: number[]): string[] {
   const lat = latencyCell(r);
   const top = r.throughput.get(concurrencies.at(-1) ?? -1);
   const cpu = cpuCell(r).cpuUsPerCall;
   const bytes = r.first.bytesPerCall;
   return [
-    transportLabel(report, r.transport),
+    r.label,
     marked(lat.latencyUs.p50, lat),
     num(lat.latencyUs.p99),
     codecPair(r.first.codecUsPerCall),

@@ -1,7 +1,7 @@
 // Report -> the plain-text summary printed on stdout at the end of a run: the tables, the open-loop cells, the
 // errors with their reasons, the notes, what was skipped.
 import type { Report } from '../report/types.ts';
-import { codecPair, errorLines, marked, notes, num, RATE_NOTE, rateRows, skippedLine, textTable, transportLabel } from './format.ts';
+import { codecPair, errorLines, marked, notes, num, RATE_NOTE, rateRows, skippedLine, textTable, thresholdLines } from './format.ts';
 import { latencyCell, sections } from './view.ts';
 
 export function renderSummary(report: Report): string {
@@ -14,7 +14,7 @@ export function renderSummary(report: Report): string {
       const lat = latencyCell(r);
       const b = r.first.bytesPerCall;
       return [
-        transportLabel(report, r.transport),
+        r.label,
         marked(lat.latencyUs.p50, lat),
         num(lat.latencyUs.p99),
         codecPair(r.first.codecUsPerCall, '/'),
@@ -29,6 +29,8 @@ export function renderSummary(report: Report): string {
   if (rate.rows.length) out.push('open loop', textTable(rate.header, rate.rows), RATE_NOTE, '');
   const errors = errorLines(report);
   if (errors.length) out.push('errors', ...errors.map((e) => `  ${e}`), '');
+  const thresholds = thresholdLines(report);
+  if (thresholds.length) out.push('thresholds', ...thresholds.map((t) => `  ${t}`), '');
   out.push(...notes(report));
   for (const s of report.skipped) out.push(skippedLine(s));
   return out.join('\n');

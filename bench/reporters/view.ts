@@ -1,9 +1,12 @@
 // Groups a report's cells into sections (call x payload size) with one row per transport,
 // the shape both text reporters print. Pure data shaping: no measuring, no formatting.
-import type { CallName, CellResult, Report } from '../report/types.ts';
+import { cellLabel } from '../report/cells.ts';
+import type { CallName, CellKey, CellResult, Report } from '../report/types.ts';
 
 export interface Row {
   transport: string;
+  /** How outputs name the row: the transport, marked "(target)" when its server is not ours (--target). */
+  label: string;
   latency: CellResult | undefined;
   throughput: Map<number, CellResult>;
   rate: CellResult | undefined;
@@ -28,14 +31,34 @@ export function sections(report: Report): Section[] {
   }
   return [...bySection.values()].map((cells) => {
     const concurrencies = [...new Set(cells.filter((c) => c.scenario === 'throughput').map((c) => c.concurrency))].sort((a, b) => a - b);
-    return { call: cells[0]!.call, payloadEntries: cells[0]!.payloadEntries, concurrencies, rows: sortRows(rowsOf(cells), concurrencies) };
+    const rows = rowsOf(cells, (name) => transportLabel(report, name));
+    return { call: cells[0]!.call, payloadEntries: cells[0]!.payloadEntries, concurrencies, rows: sortRows(rows, concurrencies) };
   });
 }
 
-function rowsOf(cells: CellResult[]): Row[] {
+/** The transport as every output names it: a server somebody else runs is marked. */
+export function transportLabel(report: Report, name: string): string {
+  return report.meta.transports[name]?.target ? `${name} (target)` : name;
+}
+
+/** A cell as every output names it (cellLabel, with a target's transport marked). */
+export function cellName(report: Report, cell: CellKey): string {
+  const label = cellLabel(cell);
+  return report.meta.transports[cell.transport]?.target ? label.replace(cell.transport, transportLabel(report, cell.transport)) : label;
+}
+
+function rowsOf(cells: CellResult[], label: (transport: string) => string): Row[] {
   const rows = new Map<string, Row>();
   for (const c of cells) {
-    const row = rows.get(c.transport) ?? { transport: c.transport, latency: undefined, throughput: new Map(), rate: undefined, first: c, errors: 0 };
+    const row = rows.get(c.transport) ?? {
+      transport: c.transport,
+      label: label(c.transport),
+      latency: undefined,
+      throughput: new Map(),
+      rate: undefined,
+      first: c,
+      errors: 0,
+    };
     if (c.scenario === 'latency') row.latency = c;
     if (c.scenario === 'throughput') row.throughput.set(c.concurrency, c);
     if (c.scenario === 'rate') row.rate = c;

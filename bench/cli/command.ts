@@ -1,0 +1,76 @@
+// What every command shares: `--version`, one error format, exit codes, and clean-up before exiting.
+//   rpcbench <command>: error: <one line>     bad input, exit 2, before any work starts
+//   rpcbench <command>: internal error: ...   a bug in rpcbench (with its stack), exit 1
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { maskAddress } from '../../transports/support/address.ts';
+import type { Comparison } from '../gate/compare.ts';
+import { ConfigError } from '../gate/config.ts';
+import { PlanError } from '../harness/plan.ts';
+import { runShutdownHooks } from '../harness/shutdown.ts';
+import { OutputError } from '../output/publish.ts';
+import { InputError } from '../report/load.ts';
+import { UsageError } from './args.ts';
+
+export type CommandName = 'bench' | 'serve' | 'compare';
+export type Main = (argv: string[]) => Promise<number> | number;
+
+const ROOT = new URL('../../', import.meta.url);
+
+/** `rpcbench 0.1.0 (commit 1a2b3c4, Node v20.19.0)`: what a bug report needs. */
+export function versionLine(): string {
+  const { version } = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as { version: string };
+  let commit = '';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 })
+      .toString()
+      .trim();
+  } catch {
+    // not a git checkout (an installed package): the version says enough
+  }
+  return `rpcbench ${version} (${commit ? `commit ${commit}, ` : ''}Node ${process.version})`;
+}
+
+const BAD_INPUT = [UsageError, PlanError, InputError, ConfigError, OutputError];
+
+export function isBadInput(error: unknown): error is Error {
+  return BAD_INPUT.some((kind) => error instanceof kind);
+}
+
+/** Runs a command to its exit code: `--version` first, then `main`; shutdown hooks run before every exit. */
+export function runCommand(name: CommandName, main: Main, argv: string[] = process.argv.slice(2)): void {
+  const exit = async (code: number) => {
+    await runShutdownHooks();
+    process.exit(code);
+  };
+  if (argv.includes('--version') || argv.includes('-V')) {
+    process.stdout.write(`${versionLine()}\n`);
+    return void exit(0);
+  }
+  Promise.resolve()
+    .then(() => main(argv))
+    .then(exit, (error: unknown) => {
+      // addresses masked here too: an error may quote a URL with its password
+      if (isBadInput(error)) process.stderr.write(`rpcbench ${name}: error: ${maskAddress(error.message)}\n`);
+      else process.stderr.write(`rpcbench ${name}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      return exit(isBadInput(error) ? 2 : 1);
+    });
+}
+
+/**
+ * The gate's exit code, with one line on stderr: 1 on a regression (or when the run itself failed), 2 when it
+ * cannot decide (its table is printed all the same), 0 otherwise.
+ */
+export function gateExit(cmp: Comparison, name: CommandName, runFailed = false): number {
+  if (cmp.regressions) process.stderr.write(`rpcbench ${name}: ${cmp.regressions} regression(s)\n`);
+  else if (cmp.refusal) process.stderr.write(`rpcbench ${name}: error: ${cmp.refusal}\n`);
+  else process.stderr.write(`rpcbench ${name}: no regression\n`);
+  if (cmp.regressions || runFailed) return 1;
+  return cmp.refusal ? 2 : 0;
+}
+
+/** True when `moduleUrl` is the script node was started with (not imported by the `rpcbench` dispatcher). */
+export function isEntry(moduleUrl: string): boolean {
+  return process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === moduleUrl;
+}

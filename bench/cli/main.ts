@@ -1,0 +1,30 @@
+// `rpcbench COMMAND [options]`: picks the command; each command parses its own options.
+import { type CommandName, type Main, runCommand, versionLine } from './command.ts';
+
+const COMMANDS: Record<CommandName, { summary: string; load: () => Promise<{ main: Main }> }> = {
+  bench: { summary: 'run the benchmark matrix and write reports (and gate against --baseline)', load: () => import('./bench.ts') },
+  serve: { summary: 'run one of our servers until stopped, for foreign clients or another host', load: () => import('./serve.ts') },
+  compare: { summary: 'the regression gate: compare two sets of reports', load: () => import('./compare.ts') },
+};
+
+const USAGE = `Usage: rpcbench COMMAND [options]      (in a clone: npx rpcbench, or npm run COMMAND -- [options])
+
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(9)}${c.summary}`)
+  .join('\n')}
+
+rpcbench COMMAND --help describes a command's options; --version prints the version.
+`;
+
+export function dispatch(argv: string[]): void {
+  const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V') return void process.stdout.write(`${versionLine()}\n`);
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') return void process.stdout.write(USAGE);
+  const command = COMMANDS[name as CommandName];
+  if (!command) {
+    process.stderr.write(`rpcbench: error: unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  void command.load().then(({ main }) => runCommand(name as CommandName, main, rest));
+}
