@@ -297,8 +297,8 @@ describe('what a run counts', () => {
     assert.equal(await run.exited, 1, 'a run with errors exits 1 (without --allow-errors)');
     liar.close();
     // listed with their reasons and counts, in the terminal (and the markdown)
-    assert.match(run.out.stdout, /errors\n {2}tcp fib latency c=1: \d+ error\(s\): \d+ × wrong reply: fib\(20\) should be 6765, got 6766/);
-    assert.match(readFileSync(path.join(out, 'latest.md'), 'utf8'), /## Errors\n\n- tcp fib latency c=1: \d+ error\(s\): \d+ × wrong reply/);
+    assert.match(run.out.stdout, /errors\n {2}tcp \(target\) fib latency c=1: \d+ error\(s\): \d+ × wrong reply: fib\(20\) should be 6765, got 6766/);
+    assert.match(readFileSync(path.join(out, 'latest.md'), 'utf8'), /## Errors\n\n- tcp \(target\) fib latency c=1: \d+ error\(s\): \d+ × wrong reply/);
     const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
     const [cell] = report.results;
     assert.equal(cell!.calls + cell!.errors, 200);

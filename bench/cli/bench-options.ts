@@ -95,6 +95,12 @@ ${variants.join('\n')}
   --out DIR               where reports go (default reports)
   --quick                 a short run for CI and smoke tests (under a minute)
   --allow-errors          exit 0 even if calls failed (a run with errors exits 1; they are listed either way)
+  --segment I/N           run generator I's share (0 <= I < N) of each cell's calls in flight and
+                          rate, so that N generators on several hosts run the plan once against the
+                          same --target servers; rpcbench merge adds their reports up
+  --start-at TIME         start at TIME (2026-11-26T12:00:00Z, or @EPOCH_SECONDS) with every trial on a
+                          schedule fixed by the plan, so that generators on several hosts run each
+                          trial together (each cell then takes its warm-up cap in full)
   --json                  print the report (latest.json) on stdout; the summary goes to stderr
   --dry-run               print the plan (cells per transport, what was skipped) and how long it
                           should take, and run nothing (with --json: every cell, as JSON)
@@ -131,6 +137,8 @@ function spec() {
     config: { type: 'string' },
     json: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
+    segment: { type: 'string' },
+    'start-at': { type: 'string' },
     normalize: { type: 'boolean' },
     reference: { type: 'string' },
     out: { type: 'string' },
@@ -174,6 +182,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     countBytes: !flag('no-wire'),
     targets,
     quick,
+    ...segmentOptions(str('segment'), str('start-at'), targets, str('count') !== undefined),
     allowErrors: flag('allow-errors'),
     outDir: opt('out', (v) => v, 'reports'),
     baseline: str('baseline') ?? null,
@@ -185,6 +194,35 @@ export function parseOptions(argv: string[]): BenchOptions {
     list: flag('list'),
     help: flag('help'),
   };
+}
+
+/** --segment I/N and --start-at TIME: one generator's share of a plan that several run against the same servers. */
+function segmentOptions(
+  segment: string | undefined,
+  startAt: string | undefined,
+  targets: Record<string, string>,
+  byCount: boolean,
+): Pick<BenchOptions, 'segment' | 'startAtMs'> {
+  const m = segment === undefined ? null : /^(\d+)\/(\d+)$/.exec(segment.trim());
+  if (segment !== undefined && !(m && Number(m[2]) >= 1 && Number(m[2]) <= 1000 && Number(m[1]) < Number(m[2])))
+    throw new UsageError(`--segment: ${JSON.stringify(segment)} is not I/N with 0 <= I < N <= 1000, e.g. 0/2 (the first of two generators)`);
+  if (m && !Object.keys(targets).length)
+    throw new UsageError(
+      '--segment splits the load on servers every generator shares: give each transport a --target (run `rpcbench serve` on the server host)',
+    );
+  return { segment: m ? { index: Number(m[1]), count: Number(m[2]) } : undefined, startAtMs: startAt === undefined ? null : startTime(startAt, byCount) };
+}
+
+/** An absolute time (ISO 8601 with its zone, or @EPOCH_SECONDS) from now to a day ahead. */
+function startTime(value: string, byCount: boolean): number {
+  if (byCount) throw new UsageError('--start-at puts trials on a shared schedule of --duration: it does not work with --count');
+  const text = value.trim();
+  const ms = /^@\d+(\.\d+)?$/.test(text) ? Number(text.slice(1)) * 1000 : /(Z|[+-]\d\d:?\d\d)$/.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`--start-at: ${JSON.stringify(value)} is not a time like 2026-11-26T12:00:00Z (with its zone) or @1795651200`);
+  const ahead = ms - Date.now();
+  if (ahead < 0) throw new UsageError(`--start-at: ${text} is ${Math.round(-ahead / 1000)} s past: give every generator a time still to come`);
+  if (ahead > 86_400_000) throw new UsageError(`--start-at: ${text} is more than a day ahead`);
+  return ms;
 }
 
 /** An absolute threshold, its transport or group name resolved; bad input names `source` (a flag, or the config). */
@@ -303,5 +341,7 @@ export function reportOptions(r: BenchOptions): ReportOptions {
     timeoutMs: r.timeoutMs,
     quick: r.quick,
     targets: Object.fromEntries(Object.entries(r.targets).map(([name, address]) => [name, maskAddress(address)])),
+    ...(r.segment ? { segment: r.segment } : {}),
+    ...(r.startAtMs !== null ? { startAt: new Date(r.startAtMs).toISOString() } : {}),
   };
 }

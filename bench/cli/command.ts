@@ -11,9 +11,10 @@ import { PlanError } from '../harness/plan.ts';
 import { runShutdownHooks } from '../harness/shutdown.ts';
 import { OutputError } from '../output/publish.ts';
 import { InputError } from '../report/load.ts';
+import { MergeError } from '../report/merge.ts';
 import { UsageError } from './args.ts';
 
-export type CommandName = 'bench' | 'serve' | 'compare';
+export type CommandName = 'bench' | 'serve' | 'compare' | 'merge';
 export type Main = (argv: string[]) => Promise<number> | number;
 
 const ROOT = new URL('../../', import.meta.url);
@@ -32,7 +33,7 @@ export function versionLine(): string {
   return `rpcbench ${version} (${commit ? `commit ${commit}, ` : ''}Node ${process.version})`;
 }
 
-const BAD_INPUT = [UsageError, PlanError, InputError, ConfigError, OutputError];
+const BAD_INPUT = [UsageError, PlanError, InputError, ConfigError, OutputError, MergeError];
 
 export function isBadInput(error: unknown): error is Error {
   return BAD_INPUT.some((kind) => error instanceof kind);

@@ -4,14 +4,17 @@
 import type { ServiceOptions } from '../../transports/contract.ts';
 import { findTransport } from '../../transports/registry.ts';
 import type { Transport } from '../../transports/transport.ts';
-import type { CallName, CellKey, ReportOptions, SkippedEntry } from '../report/types.ts';
+import type { CallName, CellKey, ReportOptions, Segment, SkippedEntry } from '../report/types.ts';
+import { shareOf } from './load.ts';
 import type { WarmupPolicy } from './warmup.ts';
 
 /** A transport the user asked for by name cannot run: exit 2, before anything starts. */
 export class PlanError extends Error {}
 
 /** What a plan is made from (the bench command's options satisfy it): what the report records, and more. */
-export interface PlanRequest extends Omit<ReportOptions, 'runs' | 'serverWorkUsByTransport' | 'quick'> {
+export interface PlanRequest extends Omit<ReportOptions, 'runs' | 'serverWorkUsByTransport' | 'quick' | 'startAt'> {
+  /** When the trials start (epoch ms), on a schedule shared by the generators of a segmented run; null: now, at their own pace. */
+  startAtMs: number | null;
   /** The user named these transports (or targets): one that cannot run is then an error, not a skip. */
   transportsExplicit: boolean;
   /** Calls per trial instead of a duration, when set. */
@@ -34,7 +37,10 @@ export interface PlanGroup {
   transport: Transport;
   server: ServerChoice;
   payloadEntries: number;
+  /** The cells this generator runs: all of them, or those it has a share of (--segment). */
   cells: CellKey[];
+  /** The whole plan's cells of the group, which every generator's shared schedule (--start-at) is made of. */
+  planCells: CellKey[];
 }
 
 /** How every cell runs: the same for all groups. */
@@ -52,6 +58,10 @@ export interface RunConfig {
   timeoutMs: number;
   maxMessageBytes: number;
   countBytes: boolean;
+  /** This generator's share of each cell (--segment I/N), or null for the whole. */
+  segment: Segment | null;
+  /** Start of the shared schedule (epoch ms; --start-at), or null. */
+  startAtMs: number | null;
 }
 
 export interface Plan {
@@ -78,7 +88,10 @@ export async function makePlan(request: PlanRequest): Promise<Plan> {
       const calls = i === 0 ? request.calls : request.calls.filter((c) => c !== 'fib');
       if (!calls.length) return;
       const server = serverChoice(transport, target, payloadEntries, request);
-      groups.push({ transport, server, payloadEntries, cells: cellsFor(transport.name, calls, payloadEntries, request) });
+      const planCells = cellsFor(transport.name, calls, payloadEntries, request);
+      // a segment runs only the cells it has a share of (one call in flight is one generator's)
+      const cells = planCells.filter((c) => segmentShare(c, request.segment ?? null).concurrency > 0);
+      if (cells.length) groups.push({ transport, server, payloadEntries, cells, planCells });
     });
   }
   return { groups, skipped, config: runConfig(request) };
@@ -104,6 +117,20 @@ function runConfig(r: PlanRequest): RunConfig {
     timeoutMs: r.timeoutMs,
     maxMessageBytes: r.maxMessageBytes,
     countBytes: r.countBytes,
+    segment: r.segment ?? null,
+    startAtMs: r.startAtMs,
+  };
+}
+
+/**
+ * What generator `segment` runs of a cell: its share of the calls in flight (the first generators take the
+ * remainder) and of the open-loop rate. A share of 0 calls in flight means it does not run the cell at all.
+ */
+export function segmentShare(cell: CellKey, segment: Segment | null): { concurrency: number; ratePerSec: number | null } {
+  if (!segment) return { concurrency: cell.concurrency, ratePerSec: cell.ratePerSec };
+  return {
+    concurrency: shareOf(cell.concurrency, segment.index, segment.count),
+    ratePerSec: cell.ratePerSec === null ? null : cell.ratePerSec / segment.count,
   };
 }
 

@@ -6,12 +6,13 @@ import type { ClientOptions } from '../../transports/transport.ts';
 import type { RunOutput } from '../report/build.ts';
 import { addCell, mergeReasons } from '../report/cells.ts';
 import { medianOfTrials, round3, trialSummary } from '../report/trials.ts';
-import type { BytesPerCall, CellKey, CellResult, CodecUsPerCall, ErrorReason, SkippedEntry, TrialResult } from '../report/types.ts';
+import type { BytesPerCall, CellKey, CellResult, CodecUsPerCall, ErrorReason, Segment, SkippedEntry, TrialResult } from '../report/types.ts';
 import { measureBytesPerCall } from './byte-count.ts';
 import { isClientBound } from './client-load.ts';
 import { measureCodec } from './codec-cost.ts';
 import { type LoadGenerator, startLoad } from './load.ts';
-import type { Plan, PlanGroup, RunConfig } from './plan.ts';
+import { type Plan, type PlanGroup, type RunConfig, segmentShare } from './plan.ts';
+import { makeSchedule, sleepUntil } from './schedule.ts';
 import { type RunningServer, startServer, targetServer } from './server-processes.ts';
 import { onShutdown, shuttingDown } from './shutdown.ts';
 import { decodeHistogram, encodeHistogram, latencyUs } from './stats.ts';
@@ -32,6 +33,8 @@ export async function runPlan(plan: Plan, events: RunEvents = {}): Promise<RunOu
   const skipped = new Map(plan.skipped.map((s) => [JSON.stringify(s), s]));
   const cells = new Map<string, CellResult>();
   const total = plan.groups.reduce((n, g) => n + g.cells.length, 0) * config.runs;
+  const schedule = makeSchedule(plan);
+  if (schedule) await sleepUntil(schedule.startMs);
   let index = 0;
   for (let run = 0; run < config.runs; run++) {
     for (const group of plan.groups) {
@@ -39,7 +42,14 @@ export async function runPlan(plan: Plan, events: RunEvents = {}): Promise<RunOu
         if (!skipped.has(JSON.stringify(entry))) events.skipped?.(entry);
         skipped.set(JSON.stringify(entry), entry);
       };
-      const results = await runGroup(group, config, config.runs > 1 ? run : null, (cell) => events.cellStart?.(cell, index++, total), onSkip);
+      // a group that fails leaves its cells' slots unused: the next group's cells keep their places
+      const first = index;
+      index += group.cells.length;
+      const onCell = (cell: CellKey, i: number) => {
+        events.cellStart?.(cell, first + i, total);
+        return schedule ? (trial: number) => schedule.trialStartMs(run, cell, trial) : null;
+      };
+      const results = await runGroup(group, config, config.runs > 1 ? run : null, onCell, onSkip);
       for (const r of results) {
         events.cellDone?.(r);
         addCell(cells, r);
@@ -60,7 +70,7 @@ async function runGroup(
   group: PlanGroup,
   config: RunConfig,
   run: number | null,
-  onCell: (c: CellKey) => void,
+  onCell: (c: CellKey, i: number) => TrialClock,
   onSkip: (e: SkippedEntry) => void,
 ): Promise<CellResult[]> {
   const clientOptions: ClientOptions = { timeoutMs: config.timeoutMs, maxMessageBytes: config.maxMessageBytes };
@@ -78,17 +88,20 @@ async function runGroup(
             service: group.server.service,
             server: { maxMessageBytes: config.maxMessageBytes },
           });
-    load = await startLoad({ transport: group.transport, address: server.address, client: clientOptions, fibN: config.fibN, workers: config.clientWorkers });
+    load = segmented(
+      await startLoad({ transport: group.transport, address: server.address, client: clientOptions, fibN: config.fibN, workers: config.clientWorkers }),
+      config.segment,
+    );
     const started = load;
     unregisterLoad = onShutdown(() => started.close(), 'clients');
     const facts = new Map<string, CallFacts>();
     while (remaining.length) {
       const cell = remaining[0]!;
-      onCell(cell);
+      const clock = onCell(cell, group.cells.length - remaining.length);
       if (!facts.has(cell.call)) facts.set(cell.call, await callFacts(group, cell, server.address, clientOptions, config));
       // the server's first cell pays the warm-up minimum; the others share that warm-up (same server, same client)
       const fresh = remaining.length === group.cells.length;
-      results.push(await runCell(cell, { facts: facts.get(cell.call)!, load, server, config, run, fresh }));
+      results.push(await runCell(cell, { facts: facts.get(cell.call)!, load, server, config, run, fresh, clock }));
       remaining.shift();
     }
   } catch (error) {
@@ -119,13 +132,24 @@ interface CellContext {
   config: RunConfig;
   run: number | null;
   fresh: boolean;
+  /** When each trial starts on a shared schedule (--start-at), or null: at once. */
+  clock: TrialClock;
 }
 
-async function runCell(cell: CellKey, { facts, load, server, config, run, fresh }: CellContext): Promise<CellResult> {
+type TrialClock = ((trial: number) => number) | null;
+
+/** The load as generator `segment` makes it: its share of each cell's calls in flight and rate (plan.ts). */
+function segmented(load: LoadGenerator, segment: Segment | null): LoadGenerator {
+  if (!segment) return load;
+  return { run: (cell, limits) => load.run({ ...cell, ...segmentShare(cell, segment) }, limits), close: () => load.close() };
+}
+
+async function runCell(cell: CellKey, { facts, load, server, config, run, fresh, clock }: CellContext): Promise<CellResult> {
   const warmup = await warmUp(load, cell, config.warmup, fresh);
   const trials: TrialResult[] = [];
   const reasons = new Map<string, number>();
   for (let i = 0; i < config.trials; i++) {
+    if (clock) await sleepUntil(clock(i));
     const serverCpu0 = await server.cpuUsageUs();
     const clientCpu0 = process.cpuUsage();
     const startedAtMs = Date.now();

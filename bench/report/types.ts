@@ -180,6 +180,8 @@ export interface ReportMeta {
   interrupted?: boolean;
   /** Every transport of the run, by name. */
   transports: Record<string, TransportInfo>;
+  /** Made by `rpcbench merge` from the reports of the segments of one run (each cell's trials added up). */
+  merged?: { reports: number; segments: number };
   options: ReportOptions;
 }
 
@@ -206,6 +208,16 @@ export interface ReportOptions {
   timeoutMs: number;
   quick: boolean;
   targets: Record<string, string>;
+  /** This generator's share of a plan that N generators run together (--segment I/N); absent: the whole plan. */
+  segment?: Segment;
+  /** Wall-clock time (ISO 8601) the generators of a segmented run started at, each cell's trials on a shared schedule. */
+  startAt?: string;
+}
+
+/** Generator `index` (0-based) of `count`: it runs its share of each cell's concurrency and rate. */
+export interface Segment {
+  index: number;
+  count: number;
 }
 
 export interface Report {

@@ -1,0 +1,38 @@
+// `rpcbench merge A.json B.json ... [--out DIR]`: the reports of the segments of one run (bench --segment I/N on
+// several hosts) merged into the report of the whole run, written as bench writes its own.
+import { checkWritableDir, jsonToStdout, publishRun } from '../output/publish.ts';
+import { loadReport } from '../report/load.ts';
+import { mergeSegments } from '../report/merge.ts';
+import { given, parseFlags, UsageError } from './args.ts';
+import { isEntry, runCommand } from './command.ts';
+
+const USAGE = `Usage: rpcbench merge SEGMENT.json SEGMENT.json ... [--out DIR] [--json]
+       (in a clone: npm run merge -- ...)
+
+Merges the reports of the generators of one run (bench --segment I/N --start-at TIME, one report per
+generator) cell by cell: histograms add exactly, calls, errors and calls/s add, CPU per call is recomputed.
+Refuses reports of other plans or builds, a segment given twice or missing, and trials that did not run
+at the same time. Exit code: 0 merged, 2 bad input.
+
+  --out DIR   where the merged latest.json, latest.md and latest.html go (default reports)
+  --json      print the merged report on stdout (the summary goes to stderr)
+`;
+
+const spec = { out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+
+export function main(argv: string[]): number {
+  const { values, positionals } = parseFlags(argv, spec, true);
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (positionals.length < 2) throw new UsageError(`expected the reports of two or more segments, got ${positionals.length} (see --help)`);
+  const outDir = given('--out', values.out) ?? 'reports';
+  checkWritableDir(outDir, '--out');
+  const merged = mergeSegments(positionals.map(loadReport));
+  if (values.json) jsonToStdout();
+  publishRun(merged, outDir);
+  return 0;
+}
+
+if (isEntry(import.meta.url)) runCommand('merge', main);
