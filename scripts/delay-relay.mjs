@@ -16,22 +16,36 @@ if (!listenHost || !targetHost || !(oneWayMs >= 0) || !(jitterMs >= 0) || !ports
   process.exit(2);
 }
 
-/** Runs `f` at `due` (performance.now() time), not before: a timer may fire up to 1 ms early (libuv's loop time). */
-function at(due, f) {
-  const left = due - performance.now();
-  if (left <= 0) return f();
-  setTimeout(() => at(due, f), left);
-}
-
-/** Forwards from `from` to `to`, each chunk after the delay, never before the chunk ahead of it (TCP keeps order). */
+/**
+ * Forwards from `from` to `to`, each chunk after the delay, in order: one queue and one timer per direction (a
+ * timer per chunk could fire out of order, since a timer may fire up to 1 ms early and be re-armed).
+ */
 function delayed(from, to) {
-  let lastDue = 0;
+  const queue = [];
+  let scheduled = false;
+  let ended = false;
+  const schedule = (ms) => {
+    scheduled = true;
+    setTimeout(pump, Math.max(0, ms));
+  };
+  const pump = () => {
+    scheduled = false;
+    while (queue.length && queue[0].due <= performance.now()) {
+      const { chunk } = queue.shift();
+      if (to.writable) to.write(chunk);
+    }
+    if (queue.length) schedule(queue[0].due - performance.now());
+    else if (ended) to.end();
+  };
   from.on('data', (chunk) => {
-    const due = Math.max(lastDue, performance.now() + oneWayMs + Math.random() * jitterMs);
-    lastDue = due;
-    at(due, () => to.writable && to.write(chunk));
+    const last = queue.at(-1)?.due ?? 0;
+    queue.push({ chunk, due: Math.max(last, performance.now() + oneWayMs + Math.random() * jitterMs) });
+    if (!scheduled) schedule(queue[0].due - performance.now());
   });
-  from.on('end', () => setTimeout(() => to.end(), Math.max(0, lastDue - performance.now())));
+  from.on('end', () => {
+    ended = true;
+    if (!scheduled) schedule(0);
+  });
   from.on('error', () => to.destroy());
 }
 

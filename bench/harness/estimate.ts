@@ -3,6 +3,7 @@
 // how far the run so far has been off). The constants are measured: see ESTIMATE below.
 import type { CellKey } from '../report/types.ts';
 import type { Plan, RunConfig } from './plan.ts';
+import { makeSchedule } from './schedule.ts';
 
 /**
  * Measured on the default matrix (2 vCPU; `npm run bench`, 204 cells, 384 s): a warm-up search took 0.40 s on
@@ -40,7 +41,12 @@ export function estimatePlan(plan: Plan): PlanEstimate {
       });
     }
   }
-  return { cells, totalSec: cells.reduce((s, c) => s + c.sec, 0) };
+  const totalSec = cells.reduce((s, c) => s + c.sec, 0);
+  // on a shared schedule (--start-at) the run takes its slots, from now to the end of the last one
+  const schedule = makeSchedule(plan);
+  if (!schedule) return { cells, totalSec };
+  const scheduledSec = Math.max(0, (schedule.endMs - Date.now()) / 1000);
+  return { cells: cells.map((c) => ({ ...c, sec: (c.sec * scheduledSec) / Math.max(totalSec, 1e-9) })), totalSec: scheduledSec };
 }
 
 function cellSec(config: RunConfig, fresh: boolean): number {
