@@ -2,7 +2,7 @@
 # Benchmarks a base checkout and this checkout in turns (base, head, base, head, ...) so both see the
 # same machine, then runs the regression gate on the pooled runs. Exit: the gate's (0 ok, 1 regression, 2 undecided or bad input).
 #
-#   scripts/bench-pr.sh BASE_DIR [RUNS]       both checkouts need `npm ci` first; RUNS per side, default 10
+#   scripts/bench-pr.sh BASE_DIR [RUNS]       both checkouts need `npm ci` first; RUNS per side, default 8 (what the gate needs for the quick matrix)
 #
 # Env: RPCBENCH_ARGS (bench options, default --quick --trials 1: runs, not trials, are the samples), RPCBENCH_COMPARE_ARGS (e.g. --normalize),
 #      RPCBENCH_PR_OUT (default reports/pr). Writes base-N/ and head-N/ reports, compare.md and
@@ -10,7 +10,7 @@
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: scripts/bench-pr.sh BASE_DIR [RUNS]" >&2; exit 2; }
 base=$(cd "$1" && pwd)
-runs=${2:-10}
+runs=${2:-8}
 out=${RPCBENCH_PR_OUT:-reports/pr}
 read -r -a bench_args <<< "${RPCBENCH_ARGS:---quick --trials 1}"
 read -r -a compare_args <<< "${RPCBENCH_COMPARE_ARGS:-}"

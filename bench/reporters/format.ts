@@ -2,7 +2,7 @@
 // tables: client-bound marks, trials that disagree, cells that never got steady, errors with their reasons.
 import { NOISY_CV } from '../report/trials.ts';
 import type { CellResult, CodecUsPerCall, Report, SkippedEntry, ThresholdResult } from '../report/types.ts';
-import { cellName } from './view.ts';
+import { cellName, cpuCell, latencyCell, type Section } from './view.ts';
 
 export { transportLabel } from './view.ts';
 
@@ -140,3 +140,39 @@ export function rateRows(report: Report): { header: string[]; rows: string[][] }
 export const RATE_NOTE =
   'Open loop: calls start on a schedule whatever the replies do; latency counts from when a call was due; a call due while ' +
   'the cap is in flight is dropped ("saturated": the server cannot keep up with that rate). * client CPU includes the pacing loop.';
+
+/** A section's table, as the markdown and the HTML show it: its title, the header, one row per transport. */
+export function sectionTable(s: Section): { title: string; header: string[]; rows: string[][] } {
+  const header = [
+    'transport',
+    'p50 µs',
+    'p99 µs',
+    'codec µs/call',
+    ...s.concurrencies.map((c) => `calls/s @${c}`),
+    'spread',
+    'bytes/call',
+    'payload bytes',
+    'CPU µs/call',
+    'errors',
+  ];
+  const rows = s.rows
+    .filter((r) => r.latency || r.throughput.size)
+    .map((r) => {
+      const lat = latencyCell(r);
+      const cpu = cpuCell(r).cpuUsPerCall;
+      const bytes = r.first.bytesPerCall;
+      return [
+        r.label,
+        marked(lat.latencyUs.p50, lat),
+        num(lat.latencyUs.p99),
+        codecPair(r.first.codecUsPerCall),
+        ...s.concurrencies.map((c) => marked(r.throughput.get(c)?.callsPerSec, r.throughput.get(c))),
+        spreadCell(lat, r.throughput.get(s.concurrencies.at(-1) ?? -1)),
+        bytes ? `${num(bytes.request)} / ${num(bytes.response)}` : '-',
+        `${num(r.first.payloadBytes.request)} / ${num(r.first.payloadBytes.response)}`,
+        `${num(cpu.client)} / ${num(cpu.server)}`,
+        String(r.errors),
+      ];
+    });
+  return { title: s.call === 'fib' ? 'fib' : `${s.call} (${s.payloadEntries} entries)`, header, rows };
+}

@@ -7,8 +7,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Report } from '../report/types.ts';
 import { type Chart, chartsOf } from './charts.ts';
-import { codecPair, errorLines, marked, notes, num, RATE_NOTE, rateRows, spreadCell, thresholdLines } from './format.ts';
-import { cpuCell, latencyCell, type Section } from './view.ts';
+import { errorLines, notes, RATE_NOTE, rateRows, sectionTable, thresholdLines } from './format.ts';
+import type { Section } from './view.ts';
 
 const require = createRequire(import.meta.url);
 /** The UMD build registers every chart type and scale; its source-map comment is dropped (nothing may be fetched). */
@@ -24,7 +24,7 @@ export function renderHtml(report: Report): string {
   const body = [
     `<h1>rpcbench report</h1>`,
     `<p class="meta">${esc(metaLine(report))}</p>`,
-    ...sectionsWithCharts.flatMap(({ section, charts: cs }) => [sectionTable(report, section), `<div class="charts">${cs.map(figure).join('')}</div>`]),
+    ...sectionsWithCharts.flatMap(({ section, charts: cs }) => [sectionHtml(section), `<div class="charts">${cs.map(figure).join('')}</div>`]),
     rateTable(report),
     list('Errors', errorLines(report)),
     list('Thresholds', thresholdLines(report)),
@@ -57,38 +57,9 @@ function metaLine({ meta: m }: Report): string {
   return `${m.date} · node ${m.node} · ${m.os.platform} ${m.os.arch} · ${m.cpu.model} × ${m.cpu.count} · commit ${m.gitCommit?.slice(0, 10) ?? 'unknown'} · ${m.durationSec} s · ${o.trials} trials × ${o.durationSec} s${o.quick ? ' (quick)' : ''}${m.interrupted ? ' · interrupted' : ''}`;
 }
 
-function sectionTable(_report: Report, s: Section): string {
-  const rows = s.rows.filter((r) => r.latency || r.throughput.size);
-  if (!rows.length) return '';
-  const head = [
-    'transport',
-    'p50 µs',
-    'p99 µs',
-    'codec µs/call',
-    ...s.concurrencies.map((c) => `calls/s @${c}`),
-    'spread',
-    'bytes/call',
-    'CPU µs/call',
-    'errors',
-  ];
-  const cells = rows.map((r) => {
-    const lat = latencyCell(r);
-    const b = r.first.bytesPerCall;
-    const cpu = cpuCell(r).cpuUsPerCall;
-    return [
-      r.label,
-      marked(lat.latencyUs.p50, lat),
-      num(lat.latencyUs.p99),
-      codecPair(r.first.codecUsPerCall),
-      ...s.concurrencies.map((c) => marked(r.throughput.get(c)?.callsPerSec, r.throughput.get(c))),
-      spreadCell(lat, r.throughput.get(s.concurrencies.at(-1) ?? -1)),
-      b ? `${num(b.request)} / ${num(b.response)}` : '-',
-      `${num(cpu.client)} / ${num(cpu.server)}`,
-      String(r.errors),
-    ];
-  });
-  const title = s.call === 'fib' ? 'fib' : `${s.call} (${s.payloadEntries} entries)`;
-  return `<h2>${esc(title)}</h2>\n${htmlTable(head, cells)}`;
+function sectionHtml(s: Section): string {
+  const { title, header, rows } = sectionTable(s);
+  return rows.length ? `<h2>${esc(title)}</h2>\n${htmlTable(header, rows)}` : '';
 }
 
 function rateTable(report: Report): string {

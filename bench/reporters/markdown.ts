@@ -4,14 +4,14 @@
 // legends: they are in latest.html.
 import type { Report } from '../report/types.ts';
 import { type BarChart, chartsOf } from './charts.ts';
-import { codecPair, errorLines, marked, notes, num, RATE_NOTE, rateRows, spreadCell, table, thresholdLines } from './format.ts';
-import { cpuCell, latencyCell, type Row, type Section } from './view.ts';
+import { errorLines, notes, RATE_NOTE, rateRows, sectionTable, table, thresholdLines } from './format.ts';
+import type { Section } from './view.ts';
 
 export function renderMarkdown(report: Report): string {
   const out = ['# rpcbench report', '', machineLine(report), '', optionsLine(report), COLUMNS, ''];
   for (const { section, charts } of chartsOf(report)) {
     if (!section.rows.some((r) => r.latency || r.throughput.size)) continue;
-    out.push(...renderSection(report, section), ...charts.filter((c): c is BarChart => c.kind === 'bar' && !c.id.endsWith('-bytes')).flatMap(mermaid));
+    out.push(...renderSection(section), ...charts.filter((c): c is BarChart => c.kind === 'bar' && !c.id.endsWith('-bytes')).flatMap(mermaid));
   }
   const rate = rateRows(report);
   if (rate.rows.length) out.push('## Open loop', '', table(rate.header, rate.rows), '', RATE_NOTE, '');
@@ -53,41 +53,9 @@ function optionsLine({ meta: { options: o } }: Report): string {
   return `Options: ${timing}, fib(${o.fibN}), server work ${o.serverWorkUs} µs${work}${workers}${o.quick ? ', quick' : ''}.`;
 }
 
-function renderSection(report: Report, s: Section): string[] {
-  const header = [
-    'transport',
-    'p50 µs',
-    'p99 µs',
-    'codec µs/call',
-    ...s.concurrencies.map((c) => `calls/s @${c}`),
-    'spread',
-    'bytes/call',
-    'payload bytes',
-    'CPU µs/call',
-    'errors',
-  ];
-  const rows = s.rows.filter((r) => r.latency || r.throughput.size).map((r) => rowCells(report, r, s.concurrencies));
-  const title = s.call === 'fib' ? 'fib' : `${s.call} (${s.payloadEntries} entries)`;
+function renderSection(s: Section): string[] {
+  const { title, header, rows } = sectionTable(s);
   return [`## ${title}`, '', table(header, rows), ''];
-}
-
-function rowCells(_report: Report, r: Row, concurrencies: number[]): string[] {
-  const lat = latencyCell(r);
-  const top = r.throughput.get(concurrencies.at(-1) ?? -1);
-  const cpu = cpuCell(r).cpuUsPerCall;
-  const bytes = r.first.bytesPerCall;
-  return [
-    r.label,
-    marked(lat.latencyUs.p50, lat),
-    num(lat.latencyUs.p99),
-    codecPair(r.first.codecUsPerCall),
-    ...concurrencies.map((c) => marked(r.throughput.get(c)?.callsPerSec, r.throughput.get(c))),
-    spreadCell(lat, top),
-    bytes ? `${num(bytes.request)} / ${num(bytes.response)}` : '-',
-    `${num(r.first.payloadBytes.request)} / ${num(r.first.payloadBytes.response)}`,
-    `${num(cpu.client)} / ${num(cpu.server)}`,
-    String(r.errors),
-  ];
 }
 
 /** One Mermaid chart per series: horizontal bars sorted by that series, best first, the value axis from 0. */
