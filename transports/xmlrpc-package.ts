@@ -10,10 +10,8 @@ import { Readable } from 'node:stream';
 import xmlrpcLib from 'xmlrpc';
 import { CallTimeoutError, type Service } from './contract.ts';
 import { hostPort, parseAddress } from './support/address.ts';
-import { errorPayload } from './support/errors.ts';
-import { BodyTooLargeError, readBody, serveHttp } from './support/http.ts';
 import { type ClientHandle, type ClientOptions, type Codec, MEASURED, type ServerHandle, type ServerOptions, type Transport, type Wire } from './transport.ts';
-import { FAULT_BAD_CALL, FAULT_NO_METHOD, FAULT_PARSE, remoteError } from './xmlrpc.ts';
+import { remoteError, serveXmlRpc } from './xmlrpc.ts';
 
 const require = createRequire(import.meta.url);
 const Serializer = require('xmlrpc/lib/serializer.js') as {
@@ -66,36 +64,16 @@ export const xmlrpcPackage: Transport = {
   connect,
 };
 
+/** Our XML-RPC server (transports/xmlrpc.ts) reading and writing its documents with the package's (de)serializer. */
 function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
-  return serveHttp(listen, '/RPC2', (req, res) => void handle(req, res, service, options));
-}
-
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, service: Service, options: ServerOptions) {
-  if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST' }).end();
-  let body: Buffer;
-  try {
-    body = await readBody(req, options.maxMessageBytes, true);
-  } catch (error) {
-    return void res.writeHead(error instanceof BodyTooLargeError ? 413 : 400).end();
-  }
-  new Deserializer().deserializeMethodCall(Readable.from([body.toString('utf8')]), (error, method, params) => {
-    if (error) return send(res, Serializer.serializeFault({ faultCode: FAULT_PARSE, faultString: `parse error: ${error.message}` }));
-    void callToXml(service, method, params).then((xml) => send(res, xml));
+  return serveXmlRpc(listen, service, options, {
+    readCall: (xml) =>
+      new Promise((resolve, reject) =>
+        new Deserializer().deserializeMethodCall(Readable.from([xml]), (error, method, params) => (error ? reject(error) : resolve({ method, params }))),
+      ),
+    writeResponse: (value) => Serializer.serializeMethodResponse(value),
+    writeFault: (fault) => Serializer.serializeFault(fault),
   });
-}
-
-async function callToXml(service: Service, method: string, params: unknown[]): Promise<string> {
-  try {
-    return Serializer.serializeMethodResponse((await service.handle(method, params)) ?? null);
-  } catch (error) {
-    const { kind, message } = errorPayload(error);
-    // Python's server formats faults as "<class 'X'>:message"; ours reads "X: message", which the client below parses back.
-    return Serializer.serializeFault({ faultCode: kind === 'NameError' ? FAULT_NO_METHOD : FAULT_BAD_CALL, faultString: `${kind}: ${message}` });
-  }
-}
-
-function send(res: http.ServerResponse, xml: string): void {
-  res.writeHead(200, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(xml) }).end(xml);
 }
 
 async function connect(address: string, options: ClientOptions): Promise<ClientHandle> {

@@ -38,10 +38,22 @@ export const xmlrpc: Transport = {
 };
 
 function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
-  return serveHttp(listen, '/RPC2', (req, res) => void handle(req, res, service, options));
+  return serveXmlRpc(listen, service, options, { readCall, writeResponse, writeFault });
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, service: Service, options: ServerOptions) {
+/** Reading a call and writing a response or a fault: ours, or the xmlrpc package's (transports/xmlrpc-package.ts). */
+export interface XmlRpcDocuments {
+  readCall(xml: string): { method: string; params: unknown[] } | Promise<{ method: string; params: unknown[] }>;
+  writeResponse(value: unknown): string;
+  writeFault(fault: { faultCode: number; faultString: string }): string;
+}
+
+/** An XML-RPC server on `/RPC2`: POST only, bodies within the size limit (else 413), faults as Python sends them. */
+export function serveXmlRpc(listen: string, service: Service, options: ServerOptions, docs: XmlRpcDocuments): Promise<ServerHandle> {
+  return serveHttp(listen, '/RPC2', (req, res) => void handle(req, res, service, options, docs));
+}
+
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, service: Service, options: ServerOptions, docs: XmlRpcDocuments) {
   if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST' }).end();
   let body: Buffer;
   try {
@@ -51,20 +63,20 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, servi
   }
   let call: { method: string; params: unknown[] };
   try {
-    call = readCall(body.toString('utf8'));
+    call = await docs.readCall(body.toString('utf8'));
   } catch (error) {
-    return send(res, writeFault({ faultCode: FAULT_PARSE, faultString: `parse error: ${(error as Error).message}` }));
+    return send(res, docs.writeFault({ faultCode: FAULT_PARSE, faultString: `parse error: ${(error as Error).message}` }));
   }
-  send(res, await answer(service, call.method, call.params));
+  send(res, await answer(service, call.method, call.params, docs));
 }
 
-async function answer(service: Service, method: string, params: unknown[]): Promise<string> {
+async function answer(service: Service, method: string, params: unknown[], docs: XmlRpcDocuments): Promise<string> {
   try {
-    return writeResponse((await service.handle(method, params)) ?? null);
+    return docs.writeResponse((await service.handle(method, params)) ?? null);
   } catch (error) {
     const { kind, message } = errorPayload(error);
     // Python's server formats faults as "<class 'X'>:message"; ours reads "X: message", which the client below parses back.
-    return writeFault({ faultCode: kind === 'NameError' ? FAULT_NO_METHOD : FAULT_BAD_CALL, faultString: `${kind}: ${message}` });
+    return docs.writeFault({ faultCode: kind === 'NameError' ? FAULT_NO_METHOD : FAULT_BAD_CALL, faultString: `${kind}: ${message}` });
   }
 }
 
