@@ -9,7 +9,7 @@ import amqp from 'amqplib';
 import { startRelay } from '../bench/harness/byte-count.ts';
 import type { Report } from '../bench/report/types.ts';
 import { amqpTransports, createAmqp, OWN_PREFIX, rabbitmq, VARIANTS } from '../transports/amqp.ts';
-import { createService, fib } from '../transports/contract.ts';
+import { createService, fib, makeObj } from '../transports/contract.ts';
 import { childProcesses, eventually, fixture, isAlive, runAsync, runCli, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
 
 const broker = await rabbitmq.find();
@@ -110,6 +110,32 @@ describe('failures are clear errors, never hangs', { skip }, () => {
       await assert.rejects(client.call('fib', [1]), /took the request \(is the server running\?\)/);
     } finally {
       await client.close();
+    }
+  });
+
+  test('size limits on both sides and a hostile body are clear errors; the server keeps serving', async () => {
+    const queue = uniqueQueue('limits');
+    const server = await direct.serve(`${url}?queue=${queue}`, service(), { ...opts, maxMessageBytes: 4096 });
+    const client = await direct.connect(`${url}?queue=${queue}`, opts);
+    const small = await direct.connect(`${url}?queue=${queue}`, { ...opts, maxMessageBytes: 1024 });
+    const conn = await amqp.connect(url);
+    try {
+      await assert.rejects(client.call('sendObj', [makeObj('client', 1000)]), /ValueError: request of \d+ bytes exceeds the limit of 4096 bytes/);
+      // the getObj reply (about 1.5 kB) is over this client's own limit: refused, not decoded
+      await assert.rejects(small.call('getObj', []), /reply of \d+ bytes exceeds the limit of 1024 bytes/);
+      // a body that is not JSON, straight onto the queue: an error reply, and the server goes on
+      const ch = await conn.createChannel();
+      const { queue: replyTo } = await ch.assertQueue('', { exclusive: true });
+      const reply = new Promise<amqp.ConsumeMessage>((resolve) => void ch.consume(replyTo, (m) => m && resolve(m), { noAck: true }));
+      ch.sendToQueue(queue, Buffer.from('{"a": [1, 2'), { type: 'sendObj', replyTo, correlationId: 'hostile', contentType: 'application/json' });
+      const answer = await reply;
+      assert.equal(answer.properties.headers?.['x-error'], 'ValueError');
+      assert.equal(await client.call('fib', [10]), 55);
+    } finally {
+      await conn.close().catch(() => {});
+      await small.close();
+      await client.close();
+      await server.close();
     }
   });
 

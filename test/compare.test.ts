@@ -459,6 +459,33 @@ describe('compare: bad input exits 2 with one line', () => {
     assertBadInput(compare(good, save(other)), /incompatible reports: fib\(20\).*fib\(25\)/);
   });
   test('a malformed config', () => assertBadInput(compare(good, good, '--config', save({ thresholds: { p42: 1 } })), /unknown metric "p42"/));
+  test('configs of the wrong shape: null, transports that are not a map, a threshold beyond range', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['null', /must be a JSON object, got null/],
+      ['{"compare": {"transports": 5}}', /compare\.transports must be object/],
+      // JSON reads 1e400 as Infinity, which is no threshold
+      ['{"compare": {"thresholds": {"p50": 1e400}}}', /compare\.thresholds\.p50 must be number/],
+    ];
+    for (const [config, message] of cases) assertBadInput(compare(good, good, '--config', save(config)), message);
+  });
+  test('an output path that cannot be written is refused before comparing, not after', () => {
+    assertBadInput(compareTerminal(good, good, '--markdown', path.join(dir, 'nonexistent', 'x.md')), /--markdown: cannot write ".*x\.md": no such directory/);
+    assertBadInput(
+      compareTerminal(good, good, '--export', 'benchmark-action', path.join(good, 'y.json')),
+      /--export: cannot write ".*y\.json": a part of the path is a file/,
+    );
+  });
+  test('reports with values no measurement gives: 1e308, or all zero (with --normalize, a zero reference)', () => {
+    const huge = makeReport();
+    huge.results[0]!.latencyUs.p50 = 1e308;
+    assertBadInput(compare(good, save(huge)), /is not an rpcbench report: \/results\/0\/latencyUs\/p50 must be <= /);
+    const zero = makeReport();
+    for (const cell of zero.results) {
+      for (const key of Object.keys(cell.latencyUs) as Array<keyof typeof cell.latencyUs>) cell.latencyUs[key] = 0;
+      for (const t of cell.trials) for (const key of Object.keys(t.latencyUs) as Array<keyof typeof t.latencyUs>) t.latencyUs[key] = 0;
+    }
+    assertBadInput(compare(save(zero), good, '--normalize'), /is not an rpcbench report: .*latencyUs\/p50 must be > 0/);
+  });
   test('wrong arguments', () => assertBadInput(compare(good), /expected BASELINE and CURRENT/));
   test('bench --baseline checks the baseline before running anything', () => {
     const r = runCli('bench.ts', ['--transports', 'inproc', '--baseline', save('[]')]);
