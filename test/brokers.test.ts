@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { startRelay } from '../bench/harness/byte-count.ts';
 import type { Report } from '../bench/report/types.ts';
@@ -107,6 +107,15 @@ const brokers = [
   { name: 'nats', transport: nats, url: natsUrl, envVar: 'NATS_URL', param: 'subject', nobody: `rpcbench.${unique('nobody')}`, noBroker: 'nats://127.0.0.1:1' },
   { name: 'mqtt', transport: mqtt0!, url: mqttUrl, envVar: 'MQTT_URL', param: 'topic', nobody: `rpcbench/${unique('nobody')}`, noBroker: 'mqtt://127.0.0.1:1' },
 ];
+
+// A request to a Redis queue nobody serves stays on it (a work queue cannot tell that nobody will come): the
+// "nobody serving" test removes its queue, which no server of ours owns and would delete.
+after(async () => {
+  if (!redisUrl) return;
+  const r = new Redis(redisUrl);
+  await r.del(brokers.find((b) => b.name === 'redis')!.nobody);
+  r.disconnect();
+});
 
 for (const b of brokers) {
   describe(`${b.name}: failures are clear errors, never hangs`, { timeout: 60_000 }, () => {
