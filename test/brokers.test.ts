@@ -8,12 +8,12 @@ import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { startRelay } from '../bench/harness/byte-count.ts';
 import type { Report } from '../bench/report/types.ts';
-import { createService, fib, makeObj, RemoteError } from '../transports/contract.ts';
+import { createService } from '../transports/contract.ts';
 import { mqttBroker, mqttTransports } from '../transports/mqtt.ts';
 import { nats, natsBroker } from '../transports/nats.ts';
 import { redisBroker, redisTransports } from '../transports/redis.ts';
 import type { Transport } from '../transports/transport.ts';
-import { fixture, runAsync, runCli, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
+import { assertContract, fixture, runAsync, runCli, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
 
 const PY = '/usr/bin/python3';
 const opts = { timeoutMs: 5000, maxMessageBytes: 1 << 20 };
@@ -27,11 +27,7 @@ const unique = (what: string) => `${what}-${process.pid}-${Date.now()}`;
 async function contractCalls(transport: Transport, address: string): Promise<void> {
   const client = await transport.connect(address, opts);
   try {
-    assert.deepEqual(await client.call('getObj', []), makeObj('server', 100));
-    assert.equal(await client.call('sendObj', [makeObj('client', 100)]), null);
-    assert.deepEqual(await Promise.all([0, 1, 20, 35].map((n) => client.call('fib', [n]))), [0, 1, 20, 35].map(fib));
-    for (const n of [36, -1, 2.5]) await assert.rejects(client.call('fib', [n]), (e: unknown) => e instanceof RemoteError && e.kind === 'ValueError');
-    await assert.rejects(client.call('nope', []), (e: unknown) => e instanceof RemoteError && e.kind === 'NameError');
+    await assertContract(client);
   } finally {
     await client.close();
   }

@@ -1,15 +1,29 @@
 // Shared by the tests: run a foreign peer or our CLI as a child process, and wait for what it prints.
+
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fib, makeObj, RemoteError } from '../transports/contract.ts';
+import type { ClientHandle } from '../transports/transport.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** tsx by its full address, so that a CLI run from another directory still finds it. */
 const TSX = import.meta.resolve('tsx');
 export const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+
+/** The contract through one client, as a foreign peer must serve it: every value, and the errors as their kinds. */
+export async function assertContract(client: ClientHandle): Promise<void> {
+  const isKind = (kind: string) => (e: unknown) => e instanceof RemoteError && e.kind === kind;
+  assert.deepEqual(await client.call('getObj', []), makeObj('server', 100));
+  assert.equal(await client.call('sendObj', [makeObj('client', 100)]), null);
+  assert.deepEqual(await Promise.all([0, 1, 20, 35].map((n) => client.call('fib', [n]))), [0, 1, 20, 35].map(fib));
+  for (const n of [36, -1, 2.5]) await assert.rejects(client.call('fib', [n]), isKind('ValueError'));
+  await assert.rejects(client.call('nope', []), isKind('NameError'));
+}
 
 /** Starts a long-running peer and resolves with its process and the first match of `ready` in its stdout. */
 export function startPeer(

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, test } from 'node:test';
-import { createService, fib, makeObj, RemoteError } from '../transports/contract.ts';
+import { createService } from '../transports/contract.ts';
 import { thriftTransports } from '../transports/thrift.ts';
-import { fixture, runAsync, startPeer, stopPeer } from './helpers.ts';
+import { assertContract, fixture, runAsync, startPeer, stopPeer } from './helpers.ts';
 
 const PY = '/usr/bin/python3';
 const opts = { timeoutMs: 5000, maxMessageBytes: 1 << 20 };
@@ -17,11 +17,7 @@ for (const transport of thriftTransports) {
       const { proc, match } = await startPeer(PY, [fixture('thrift_server.py'), protocol], /listening (\S+)/);
       const client = await transport.connect(match[1]!, opts);
       try {
-        assert.deepEqual(await client.call('getObj', []), makeObj('server', 100));
-        assert.equal(await client.call('sendObj', [makeObj('client', 100)]), null);
-        assert.deepEqual(await Promise.all([0, 1, 20, 35].map((n) => client.call('fib', [n]))), [0, 1, 20, 35].map(fib));
-        for (const n of [36, -1, 2.5]) await assert.rejects(client.call('fib', [n]), (e: unknown) => e instanceof RemoteError && e.kind === 'ValueError');
-        await assert.rejects(client.call('nope', []), (e: unknown) => e instanceof RemoteError && e.kind === 'NameError');
+        await assertContract(client);
       } finally {
         await client.close();
         await stopPeer(proc);
