@@ -96,7 +96,6 @@ export const TUTORIAL_QUEUE = 'rpc_queue';
 export const OWN_PREFIX = 'rpcbench-';
 /** Names this run's queues; RPCBENCH_RUN_ID sets it (letters, digits, dashes) so a caller can find and check them. */
 const RUN_ID = /^[\w-]{1,40}$/.test(process.env.RPCBENCH_RUN_ID ?? '') ? process.env.RPCBENCH_RUN_ID! : randomBytes(4).toString('hex');
-let brokerUrl: string | null = null;
 
 export function createAmqp(variant: AmqpVariant): Transport & { variant: AmqpVariant } {
   return {
@@ -109,12 +108,8 @@ export function createAmqp(variant: AmqpVariant): Transport & { variant: AmqpVar
     codec: amqpCodec,
     traits: { ...MEASURED, group: 'amqp', inDefault: variant.inDefault, serverProcesses: variant.workers, clientSide: variant.clientSide },
     variant,
-    benchListen: () => `${brokerUrl ?? rabbitmq.urlFromEnv()}?queue=${OWN_PREFIX}${RUN_ID}-${variant.name}`,
-    async prepare() {
-      const broker = await rabbitmq.find();
-      brokerUrl = broker.url;
-      return broker.reason;
-    },
+    benchListen: () => `${rabbitmq.url()}?queue=${OWN_PREFIX}${RUN_ID}-${variant.name}`,
+    prepare: () => rabbitmq.prepare(),
     release: () => rabbitmq.release(),
     serve: (listen, service, options) => serve(listen, service, options, variant),
     connect: (address, options) => connect(address, options, variant),

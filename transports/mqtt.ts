@@ -83,8 +83,6 @@ export const mqttBroker = brokerFinder({
   },
 });
 
-let brokerUrl: string | null = null;
-
 export function createMqtt(qos: 0 | 1): Transport {
   const name = qos === 0 ? 'mqtt' : 'mqtt:qos1';
   return {
@@ -98,12 +96,8 @@ export function createMqtt(qos: 0 | 1): Transport {
       return `${mqttBroker.urlFromEnv()}?topic=${DEFAULT_TOPIC}`;
     },
     schemes: ['mqtt:', 'mqtts:'],
-    benchListen: () => `${brokerUrl ?? mqttBroker.urlFromEnv()}?topic=rpcbench/${RUN_ID}/${name}`,
-    async prepare() {
-      const broker = await mqttBroker.find();
-      brokerUrl = broker.url;
-      return broker.reason;
-    },
+    benchListen: () => `${mqttBroker.url()}?topic=rpcbench/${RUN_ID}/${name}`,
+    prepare: () => mqttBroker.prepare(),
     release: () => mqttBroker.release(),
     serve: (listen, service, options) => serve(listen, service, options, qos),
     connect: (address, options) => connect(address, options, qos),

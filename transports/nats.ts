@@ -62,8 +62,6 @@ export const natsBroker = brokerFinder({
   container: { image: 'nats:2-alpine', port: 4222, waitFor: /Server is ready/, url: (host, port) => `nats://${host}:${port}` },
 });
 
-let brokerUrl: string | null = null;
-
 export const nats: Transport = {
   name: 'nats',
   summary: 'core NATS request-reply: the client inbox, servers in a queue group',
@@ -73,12 +71,8 @@ export const nats: Transport = {
     return `${natsBroker.urlFromEnv()}?subject=${DEFAULT_SUBJECT}`;
   },
   schemes: ['nats:'],
-  benchListen: () => `${brokerUrl ?? natsBroker.urlFromEnv()}?subject=rpcbench.${RUN_ID}.nats`,
-  async prepare() {
-    const broker = await natsBroker.find();
-    brokerUrl = broker.url;
-    return broker.reason;
-  },
+  benchListen: () => `${natsBroker.url()}?subject=rpcbench.${RUN_ID}.nats`,
+  prepare: () => natsBroker.prepare(),
   release: () => natsBroker.release(),
   serve,
   connect,

@@ -23,6 +23,10 @@ export interface BrokerSpec {
 export interface BrokerFinder {
   urlFromEnv(): string;
   find(): Promise<Broker>;
+  /** A transport's `prepare`: finds the broker, and says why it cannot be used (null when it can). */
+  prepare(): Promise<string | null>;
+  /** The broker found (a container's, say), or the configured one before `find`. */
+  url(): string;
   /** Stops a container this process started; a no-op otherwise. */
   release(): Promise<void>;
 }
@@ -30,15 +34,22 @@ export interface BrokerFinder {
 export function brokerFinder(spec: BrokerSpec): BrokerFinder {
   let found: Promise<Broker> | undefined;
   let cleanup: (() => Promise<void>) | undefined;
+  let foundUrl: string | null = null;
   const urlFromEnv = () => process.env[spec.envVar] || spec.defaultUrl;
+  const find = () => {
+    found ??= locate(spec, urlFromEnv(), (c) => {
+      cleanup = c;
+    }).then((broker) => {
+      foundUrl = broker.url;
+      return broker;
+    });
+    return found;
+  };
   return {
     urlFromEnv,
-    find() {
-      found ??= locate(spec, urlFromEnv(), (c) => {
-        cleanup = c;
-      });
-      return found;
-    },
+    find,
+    prepare: async () => (await find()).reason,
+    url: () => foundUrl ?? urlFromEnv(),
     async release() {
       await cleanup?.();
       cleanup = undefined;
