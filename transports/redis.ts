@@ -23,6 +23,8 @@ import { type ClientHandle, type ClientOptions, MEASURED, type ServerHandle, typ
 export const OWN_PREFIX = 'rpcbench:';
 /** Names this run's keys; RPCBENCH_RUN_ID sets it (letters, digits, dashes), as for the amqp queues. */
 const RUN_ID = /^[\w-]{1,40}$/.test(process.env.RPCBENCH_RUN_ID ?? '') ? process.env.RPCBENCH_RUN_ID! : randomBytes(4).toString('hex');
+/** Every key this process names (a SCAN pattern): what a caller that broke a connection on purpose removes. */
+export const OWN_KEYS = `${OWN_PREFIX}${RUN_ID}:*`;
 export const DEFAULT_QUEUE = 'rpcbench:rpc';
 const BATCH = 64;
 const GROUP = 'rpcbench';
@@ -51,7 +53,6 @@ export const redisBroker = brokerFinder({
 });
 
 type Kind = 'list' | 'streams';
-let brokerUrl: string | null = null;
 
 export function createRedis(kind: Kind): Transport {
   const name = kind === 'list' ? 'redis' : 'redis:streams';
@@ -67,12 +68,8 @@ export function createRedis(kind: Kind): Transport {
       return `${redisBroker.urlFromEnv()}?queue=${DEFAULT_QUEUE}`;
     },
     schemes: ['redis:', 'rediss:'],
-    benchListen: () => `${brokerUrl ?? redisBroker.urlFromEnv()}?queue=${OWN_PREFIX}${RUN_ID}:${name}`,
-    async prepare() {
-      const broker = await redisBroker.find();
-      brokerUrl = broker.url;
-      return broker.reason;
-    },
+    benchListen: () => `${redisBroker.url()}?queue=${OWN_PREFIX}${RUN_ID}:${name}`,
+    prepare: () => redisBroker.prepare(),
     release: () => redisBroker.release(),
     serve: (listen, service, options) => serve(listen, service, options, kind),
     connect: (address, options) => connect(address, options, kind),
