@@ -124,7 +124,7 @@ async function callFacts(group: PlanGroup, cell: CellKey, address: string, clien
   return { spec, bytesPerCall, codecUsPerCall: await measureCodec(group.transport.codec, spec, config.codecTimeMs) };
 }
 
-/** Where a cell runs: its call's facts, the load, the server, the run configuration; `fresh`: its call's first cell here. */
+/** Where a cell runs: its call's facts, the load, the server, the run configuration; `fresh`: the server's first cell. */
 interface CellContext {
   facts: CallFacts;
   load: LoadGenerator;
