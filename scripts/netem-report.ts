@@ -1,6 +1,7 @@
 // `node --import tsx scripts/netem-report.ts RTT=REPORT.json ...` -> markdown on stdout (scripts/netem-bench.sh).
-import { loadReport } from '../bench/report/load.ts';
-import { renderSweep } from '../bench/reporters/sweep.ts';
+
+import { renderSweep } from '../bench/formats/sweep.ts';
+import { loadReport } from '../bench/report/read.ts';
 
 const points = process.argv.slice(2).map((arg) => {
   const [rtt, file] = arg.split('=');

@@ -6,14 +6,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import amqp from 'amqplib';
-import { createAmqp, OWN_PREFIX, VARIANTS } from '../transports/amqp.ts';
+import { amqpVariant, OWN_PREFIX } from '../transports/amqp.ts';
 import { fib } from '../transports/contract.ts';
 import type { ClientHandle } from '../transports/transport.ts';
 import { eventually, processesMatching, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
 import { type RabbitNode, rabbitNodeMissing, startRabbitNode } from './rabbitmq-node.ts';
 
 const skip = rabbitNodeMissing();
-const variant = (name: string) => createAmqp(VARIANTS.find((v) => v.name === name)!);
+const variant = amqpVariant;
 const SECRET = `S3cret-${process.pid}-x7`;
 
 describe('a private RabbitMQ node', { skip, timeout: 240_000 }, () => {

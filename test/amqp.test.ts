@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import amqp from 'amqplib';
 import { startRelay } from '../bench/harness/byte-count.ts';
 import type { Report } from '../bench/report/types.ts';
-import { amqpTransports, createAmqp, OWN_PREFIX, rabbitmq, VARIANTS } from '../transports/amqp.ts';
+import { amqpVariant, OWN_PREFIX, rabbitmq } from '../transports/amqp.ts';
 import { createService, fib, makeObj } from '../transports/contract.ts';
 import { childProcesses, eventually, fixture, isAlive, runAsync, runCli, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
 
@@ -16,7 +16,7 @@ const broker = await rabbitmq.find();
 const skip = broker.reason ?? false;
 const url = broker.url ?? rabbitmq.urlFromEnv();
 const opts = { timeoutMs: 5000, maxMessageBytes: 1 << 20 };
-const direct = amqpTransports.find((t) => t.name === 'amqp:direct-reply')!;
+const direct = amqpVariant('direct-reply');
 const service = () => createService({ payloadEntries: 100, serverWorkUs: 0 });
 const uniqueQueue = (what: string) => `${OWN_PREFIX}test-${what}-${process.pid}-${Date.now()}`;
 
@@ -40,7 +40,7 @@ describe('pika interop (RabbitMQ tutorial six)', { skip }, () => {
     let proc: ChildProcess | undefined;
     try {
       ({ proc } = await startPeer('/usr/bin/python3', [fixture('pika_rpc_server.py'), url, queue], /listening/));
-      for (const t of [direct, amqpTransports.find((x) => x.name === 'amqp:exclusive-queue')!]) {
+      for (const t of [direct, amqpVariant('exclusive-queue')]) {
         const client = await t.connect(`${url}?queue=${queue}`, opts);
         try {
           assert.deepEqual(await Promise.all([0, 1, 10, 20].map((n) => client.call('fib', [n]))), [0, 1, 55, 6765]);
@@ -161,7 +161,7 @@ describe('failures are clear errors, never hangs', { skip }, () => {
 describe('cleanup and dispatch', { skip }, () => {
   test('queues a run creates are deleted at the end', async () => {
     const queue = uniqueQueue('cleanup');
-    const server = await createAmqp(VARIANTS.find((v) => v.name === 'persistent-confirms')!).serve(`${url}?queue=${queue}`, service(), opts);
+    const server = await amqpVariant('persistent-confirms').serve(`${url}?queue=${queue}`, service(), opts);
     assert.equal(await queueExists(queue), true);
     await server.close();
     assert.equal(await queueExists(queue), false);
@@ -223,11 +223,11 @@ describe('cleanup and dispatch', { skip }, () => {
         String(workUs),
       ];
       const workers: Array<Awaited<ReturnType<typeof startPeer>>> = [];
-      let client: Awaited<ReturnType<(typeof amqpTransports)[number]['connect']>> | undefined;
+      let client: Awaited<ReturnType<ReturnType<typeof amqpVariant>['connect']>> | undefined;
       try {
         workers.push(await startPeer(process.execPath, serveArgs(200_000), /listening/));
         workers.push(await startPeer(process.execPath, serveArgs(0), /listening/));
-        client = await amqpTransports.find((x) => x.name === `amqp:${variant}`)!.connect(listen, { ...opts, timeoutMs: 30_000 });
+        client = await amqpVariant(variant).connect(listen, { ...opts, timeoutMs: 30_000 });
         const waited: boolean[] = [];
         // 4 calls in flight, 5 each: queueing behind fast calls alone never reaches 100 ms
         await Promise.all(

@@ -9,22 +9,22 @@ import { Redis } from 'ioredis';
 import { startRelay } from '../bench/harness/byte-count.ts';
 import type { Report } from '../bench/report/types.ts';
 import { createService } from '../transports/contract.ts';
-import { mqttBroker, mqttTransports } from '../transports/mqtt.ts';
+import { mqttBroker, mqttQos } from '../transports/mqtt.ts';
 import { nats, natsBroker } from '../transports/nats.ts';
-import { OWN_KEYS, redisBroker, redisTransports } from '../transports/redis.ts';
-import type { Transport } from '../transports/transport.ts';
+import { OWN_KEYS, redisBroker, redisKind } from '../transports/redis.ts';
+import type { TransportImpl } from '../transports/transport.ts';
 import { assertContract, fixture, runAsync, runCli, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
 
 const PY = '/usr/bin/python3';
 const opts = { timeoutMs: 5000, maxMessageBytes: 1 << 20 };
-const [redisList] = redisTransports;
-const [mqtt0] = mqttTransports;
+const redisList = redisKind('list');
+const mqtt0 = mqttQos(0);
 const redisUrl = (await redisBroker.find()).url;
 const natsUrl = (await natsBroker.find()).url;
 const mqttUrl = (await mqttBroker.find()).url;
 const unique = (what: string) => `${what}-${process.pid}-${Date.now()}`;
 
-async function contractCalls(transport: Transport, address: string): Promise<void> {
+async function contractCalls(transport: TransportImpl, address: string): Promise<void> {
   const client = await transport.connect(address, opts);
   try {
     await assertContract(client);
@@ -41,7 +41,7 @@ describe('Redis and Python (python3-redis)', { skip: redisUrl ? false : 'no Redi
     const queue = `rpcbench:${unique('py-server')}`;
     const { proc } = await startPeer(PY, [fixture('redis_server.py'), redisUrl!, queue], /listening/);
     try {
-      await contractCalls(redisList!, `${redisUrl}?queue=${queue}`);
+      await contractCalls(redisList, `${redisUrl}?queue=${queue}`);
     } finally {
       await stopPeer(proc);
     }
@@ -71,7 +71,7 @@ describe('MQTT 5 and Python (python3-paho-mqtt)', { skip: mqttUrl ? false : 'no 
     const topic = `rpcbench/${unique('py-server')}`;
     const { proc } = await startPeer(PY, [fixture('mqtt_server.py'), hostname, port || '1883', topic], /listening/);
     try {
-      await contractCalls(mqtt0!, `${mqttUrl}?topic=${topic}`);
+      await contractCalls(mqtt0, `${mqttUrl}?topic=${topic}`);
     } finally {
       await stopPeer(proc);
     }
@@ -93,7 +93,7 @@ describe('MQTT 5 and Python (python3-paho-mqtt)', { skip: mqttUrl ? false : 'no 
 const brokers = [
   {
     name: 'redis',
-    transport: redisList!,
+    transport: redisList,
     url: redisUrl,
     envVar: 'REDIS_URL',
     param: 'queue',
@@ -101,7 +101,7 @@ const brokers = [
     noBroker: 'redis://127.0.0.1:1',
   },
   { name: 'nats', transport: nats, url: natsUrl, envVar: 'NATS_URL', param: 'subject', nobody: `rpcbench.${unique('nobody')}`, noBroker: 'nats://127.0.0.1:1' },
-  { name: 'mqtt', transport: mqtt0!, url: mqttUrl, envVar: 'MQTT_URL', param: 'topic', nobody: `rpcbench/${unique('nobody')}`, noBroker: 'mqtt://127.0.0.1:1' },
+  { name: 'mqtt', transport: mqtt0, url: mqttUrl, envVar: 'MQTT_URL', param: 'topic', nobody: `rpcbench/${unique('nobody')}`, noBroker: 'mqtt://127.0.0.1:1' },
 ];
 
 // What the failure tests leave in Redis by design, removed here: a request to a queue nobody serves stays on it (a

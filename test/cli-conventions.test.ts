@@ -7,8 +7,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parseDuration } from '../bench/cli/args.ts';
+import { formatDuration } from '../bench/formats/format.ts';
 import type { Report } from '../bench/report/types.ts';
-import { formatDuration } from '../bench/reporters/format.ts';
 import { ROOT, runCli, startPeer, stopPeer, tempDir } from './helpers.ts';
 
 const BIN = path.join(ROOT, 'bin/rpcbench.mjs');

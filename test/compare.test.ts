@@ -7,10 +7,10 @@ import { describe, test } from 'node:test';
 import { AUTO_REFERENCE, DEFAULT_CONFIG, loadConfig } from '../bench/gate/config.ts';
 import { mannWhitneyGreater } from '../bench/gate/mann-whitney.ts';
 import { holm } from '../bench/gate/verdicts.ts';
-import { transportInfo } from '../bench/report/build.ts';
-import { trialSummary } from '../bench/report/trials.ts';
+import { trialSpread } from '../bench/report/trials.ts';
 import { type CallName, type CellResult, type Report, SCHEMA_VERSION, type ScenarioName, type TrialResult } from '../bench/report/types.ts';
 import { reportProblems } from '../bench/report/validate.ts';
+import { findTransport } from '../transports/registry.ts';
 import { fixture, runCli, tempDir } from './helpers.ts';
 
 const dir = tempDir('rpcbench-compare-');
@@ -96,7 +96,9 @@ function makeReport(shape: Shape = {}): Report {
         codecUsPerCall: null,
         clientBound: false,
         warmup: { sec: 0.2, steady: true },
-        ...trialSummary({ transport, call, scenario, concurrency, ratePerSec: null, payloadEntries: 100 }, trials),
+        ...trialSpread(trials),
+        rate: null,
+        capacity: null,
         trials,
       });
     }
@@ -127,7 +129,12 @@ function makeReport(shape: Shape = {}): Report {
     gitCommit: null,
     durationSec: 20,
     options,
-    transports: transportInfo(options),
+    transports: Object.fromEntries(
+      options.transports.map((name) => {
+        const t = findTransport(name)!;
+        return [name, { summary: t.summary, group: t.traits.group ?? null, role: t.traits.role, charted: t.traits.charted, target: false }];
+      }),
+    ),
   };
   return { schemaVersion: SCHEMA_VERSION, meta, results, skipped: [] };
 }
@@ -407,15 +414,18 @@ describe('compare: outputs', () => {
     assert.match(readFileSync(md, 'utf8'), /^## rpcbench: performance compared with the baseline/);
     const smaller = JSON.parse(readFileSync(out, 'utf8')) as Array<{ name: string; unit: string; value: number }>;
     const bigger = JSON.parse(readFileSync(path.join(dir, 'bench.bigger.json'), 'utf8')) as Array<{ name: string; unit: string; value: number }>;
-    assert.equal(smaller.length, 2 * TRANSPORTS.length * CELLS.length);
+    // p50, p99, CPU and bytes per call of every cell; calls/s of every cell (no capacity cell here)
+    assert.equal(smaller.length, 4 * TRANSPORTS.length * CELLS.length);
     assert.equal(bigger.length, TRANSPORTS.length * CELLS.length);
-    assert.ok(smaller.every((e) => e.unit === 'us' && e.value > 0 && typeof e.name === 'string'));
-    assert.ok(bigger.every((e) => e.unit === 'calls/s' && e.value > 0));
+    const units = (metric: string) => [...new Set(smaller.filter((e) => e.name.endsWith(` ${metric}`)).map((e) => e.unit))];
+    assert.deepEqual([units('p50'), units('p99'), units('cpu/call'), units('bytes/call')], [['us'], ['us'], ['us'], ['bytes']]);
+    assert.ok(smaller.every((e) => e.value > 0 && typeof e.name === 'string'));
+    assert.ok(bigger.every((e) => e.unit === 'calls/s' && e.value > 0 && e.name.endsWith(' calls/s')));
   });
 });
 
 test('a schema version 1 report from an older build is read as the current version, marked as not measured where it could not be', async () => {
-  const { loadReport } = await import('../bench/report/load.ts');
+  const { loadReport } = await import('../bench/report/read.ts');
   const report = loadReport(fixture('report-v1.json'));
   assert.equal(report.schemaVersion, SCHEMA_VERSION);
   assert.deepEqual(reportProblems(report), []);
@@ -427,7 +437,7 @@ test('a schema version 1 report from an older build is read as the current versi
 });
 
 test('a schema version 2 report (made by the build before spreads) is read with its spread, rate and transports derived', async () => {
-  const { loadReport } = await import('../bench/report/load.ts');
+  const { loadReport } = await import('../bench/report/read.ts');
   const report = loadReport(fixture('report-v2.json'));
   assert.equal(report.schemaVersion, SCHEMA_VERSION);
   assert.deepEqual(reportProblems(report), []);
@@ -440,12 +450,25 @@ test('a schema version 2 report (made by the build before spreads) is read with 
   }
 });
 
+test('a schema version 3 report (made by the build before capacity, d5bd2ad) reads as the current version and compares with itself', async () => {
+  const { loadReport } = await import('../bench/report/read.ts');
+  const report = loadReport(fixture('report-v3.json'));
+  assert.equal(report.schemaVersion, SCHEMA_VERSION);
+  assert.deepEqual(reportProblems(report), []);
+  assert.ok(report.results.every((c) => c.capacity === null));
+  assert.ok(report.results.some((c) => c.rate !== null));
+  assert.equal(report.meta.transports.tcp?.role, 'wire-floor');
+  const r = compare(fixture('report-v3.json'), fixture('report-v3.json'));
+  assert.equal(r.status, 2, r.stderr); // one run a side: too few samples to decide, and it says so
+  assert.match(r.stdout, /\| tcp getObj\(100\) latency c=1 \|/);
+});
+
 describe('compare: bad input exits 2 with one line', () => {
   const good = save(makeReport());
   test('missing file', () => assertBadInput(compare(good, path.join(dir, 'nope.json')), /cannot read .*nope\.json: ENOENT/));
   test('not JSON', () => assertBadInput(compare(save('{"schemaVersion": 1, '), good), /is not JSON/));
   test('schema version mismatch', () =>
-    assertBadInput(compare(good, save({ ...makeReport(), schemaVersion: 99 })), /schemaVersion 99; this rpcbench reads 1 to 3/));
+    assertBadInput(compare(good, save({ ...makeReport(), schemaVersion: 99 })), /schemaVersion 99; this rpcbench reads 1 to 4/));
   test('JSON that is not a report', () => assertBadInput(compare(good, save({ schemaVersion: 1, results: 'x' })), /is not an rpcbench report/));
   test('nothing to compare', () => {
     const other = makeReport();

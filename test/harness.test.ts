@@ -1,7 +1,7 @@
 // The harness's own logic with scripted load: warm-up until steady, exact merging of load from several threads.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type LoadGenerator, mergeWindows, shareOf, type Window } from '../bench/harness/load.ts';
+import { type LoadGenerator, mergeWindows, shareOf, type Window } from '../bench/harness/load-generator.ts';
 import { newHistogram } from '../bench/harness/stats.ts';
 import { warmUp } from '../bench/harness/warmup.ts';
 import type { CellKey } from '../bench/report/types.ts';

@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 import { createService, fib, makeObj, RemoteError } from '../transports/contract.ts';
-import { grpcJs } from '../transports/grpc.ts';
-import { grpcConnect } from '../transports/grpc-connect.ts';
+import { loadTransport } from '../transports/registry.ts';
 import { assertContract, fixture, runAsync, startPeer, stopPeer } from './helpers.ts';
 
 const PY = '/usr/bin/python3';
 const opts = { timeoutMs: 5000, maxMessageBytes: 1 << 20 };
+const [grpcJs, grpcConnect] = await Promise.all([loadTransport('grpc'), loadTransport('grpc:connect')]);
 
 for (const transport of [grpcJs, grpcConnect]) {
   describe(`${transport.name} and Python grpcio`, { timeout: 60_000 }, () => {
@@ -43,7 +43,7 @@ test('grpc-js and Connect speak one wire format: each calls the other', { timeou
     [grpcJs, grpcConnect],
     [grpcConnect, grpcJs],
   ] as const) {
-    const s = await server.serve('grpc://127.0.0.1:0', createService({ payloadEntries: 100, serverWorkUs: 0 }), opts);
+    const s = await server.serve!('grpc://127.0.0.1:0', createService({ payloadEntries: 100, serverWorkUs: 0 }), opts);
     const c = await client.connect(s.address, opts);
     try {
       assert.deepEqual(await c.call('getObj', []), makeObj('server', 100));
@@ -60,7 +60,7 @@ test('grpc-js and Connect speak one wire format: each calls the other', { timeou
 
 describe('gRPC bad input', { timeout: 30_000 }, () => {
   test('garbage instead of HTTP/2 and an oversized message get a clear end; the server keeps serving', async () => {
-    const server = await grpcJs.serve('grpc://127.0.0.1:0', createService({ payloadEntries: 100, serverWorkUs: 0 }), { maxMessageBytes: 16 * 1024 });
+    const server = await grpcJs.serve!('grpc://127.0.0.1:0', createService({ payloadEntries: 100, serverWorkUs: 0 }), { maxMessageBytes: 16 * 1024 });
     const { port } = new URL(server.address);
     try {
       const garbage = net.connect({ host: '127.0.0.1', port: Number(port) });
@@ -84,7 +84,7 @@ describe('gRPC bad input', { timeout: 30_000 }, () => {
   });
 
   test('our client refuses a reply over its size limit', async () => {
-    const server = await grpcJs.serve('grpc://127.0.0.1:0', createService({ payloadEntries: 1000, serverWorkUs: 0 }), opts);
+    const server = await grpcJs.serve!('grpc://127.0.0.1:0', createService({ payloadEntries: 1000, serverWorkUs: 0 }), opts);
     const client = await grpcJs.connect(server.address, { timeoutMs: 3000, maxMessageBytes: 4096 });
     try {
       await assert.rejects(client.call('getObj', []), (e: unknown) => e instanceof RemoteError && e.kind === 'RESOURCE_EXHAUSTED');

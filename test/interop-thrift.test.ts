@@ -4,8 +4,10 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 import { createService } from '../transports/contract.ts';
-import { thriftTransports } from '../transports/thrift.ts';
+import { loadTransport } from '../transports/registry.ts';
 import { assertContract, fixture, runAsync, startPeer, stopPeer } from './helpers.ts';
+
+const thriftTransports = await Promise.all(['thrift:binary', 'thrift:compact'].map(loadTransport));
 
 const PY = '/usr/bin/python3';
 const opts = { timeoutMs: 5000, maxMessageBytes: 1 << 20 };
@@ -44,7 +46,7 @@ for (const transport of thriftTransports) {
 describe('thrift bad input', { timeout: 30_000 }, () => {
   test('a malformed frame and an oversized one end their connection; the server keeps serving', async () => {
     const [transport] = thriftTransports;
-    const server = await transport!.serve('tcp://127.0.0.1:0', createService({ payloadEntries: 100, serverWorkUs: 0 }), { maxMessageBytes: 64 * 1024 });
+    const server = await transport!.serve!('tcp://127.0.0.1:0', createService({ payloadEntries: 100, serverWorkUs: 0 }), { maxMessageBytes: 64 * 1024 });
     const { port } = new URL(server.address);
     const ends = async (bytes: Buffer) => {
       const s = net.connect({ host: '127.0.0.1', port: Number(port) });
@@ -72,7 +74,7 @@ describe('thrift bad input', { timeout: 30_000 }, () => {
 
   test('our client refuses a reply over its size limit', async () => {
     const [transport] = thriftTransports;
-    const server = await transport!.serve('tcp://127.0.0.1:0', createService({ payloadEntries: 1000, serverWorkUs: 0 }), opts);
+    const server = await transport!.serve!('tcp://127.0.0.1:0', createService({ payloadEntries: 1000, serverWorkUs: 0 }), opts);
     const client = await transport!.connect(server.address, { timeoutMs: 3000, maxMessageBytes: 4096 });
     try {
       await assert.rejects(client.call('getObj', []), /exceeds the limit of 4096 bytes|closed the connection/);

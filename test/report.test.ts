@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
+import { chartsOf } from '../bench/formats/charts.ts';
 import { decodeHistogram, latencyUs } from '../bench/harness/stats.ts';
-import { trialSummary } from '../bench/report/trials.ts';
+import { trialSpread } from '../bench/report/trials.ts';
 import type { Report } from '../bench/report/types.ts';
 import { reportProblems } from '../bench/report/validate.ts';
-import { chartsOf } from '../bench/reporters/charts.ts';
 import { chromiumMissing, visit } from './browser.ts';
 import { runCli, tempDir } from './helpers.ts';
 
@@ -234,10 +234,9 @@ describe('charts that tell the truth', () => {
       callsPerSec,
       latencyUs: { ...report.results[0]!.trials[0]!.latencyUs, p50 },
     });
-    const cell = report.results[0]!;
-    assert.equal(trialSummary(cell, [t(1000, 10), t(1010, 10.1), t(990, 9.9)]).noisy, false);
-    assert.equal(trialSummary(cell, [t(1000, 10), t(1400, 10), t(700, 10)]).noisy, true);
-    assert.equal(trialSummary(cell, [t(1000, 10), t(1000, 14)]).noisy, true);
+    assert.equal(trialSpread([t(1000, 10), t(1010, 10.1), t(990, 9.9)]).noisy, false);
+    assert.equal(trialSpread([t(1000, 10), t(1400, 10), t(700, 10)]).noisy, true);
+    assert.equal(trialSpread([t(1000, 10), t(1000, 14)]).noisy, true);
   });
 });
 

@@ -8,15 +8,15 @@
 import { randomBytes } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
 import { RemoteError, type Service, ServiceError } from './contract.ts';
-import { maskAddress, parseAddress } from './support/address.ts';
-import { brokerFinder, probeReason } from './support/broker.ts';
+import { maskAddress, parseAddress, withParam } from './support/address.ts';
+import { BROKERS, brokerFinder, probeReason } from './support/broker.ts';
 import { errorPayload } from './support/errors.ts';
 import { PendingCalls } from './support/pending.ts';
-import { type ClientHandle, type ClientOptions, type Codec, MEASURED, type ServerHandle, type ServerOptions, type Transport, type Wire } from './transport.ts';
+import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 
+/** How a variant behaves; its name, summary and traits (default matrix, server processes) are its registry line. */
 export interface AmqpVariant {
   name: string;
-  summary: string;
   /**
    * RabbitMQ direct reply-to (amq.rabbitmq.reply-to), an exclusive reply queue per client (the tutorial's way), or a
    * durable reply queue per client that outlives the client's connection (so replies survive a broker restart).
@@ -30,64 +30,28 @@ export interface AmqpVariant {
   confirms: boolean;
   /** basic.qos per server consumer; applies with manual acks. */
   prefetch: number;
-  /** Competing server processes on the one queue. */
-  workers: number;
-  /** Part of `npm run bench` (and of `--transports amqp`) by default. */
-  inDefault: boolean;
-  /** Differs from the others only on the client's side (the reply path), so any RPC server on the queue serves it. */
-  clientSide: boolean;
 }
 
-const base = {
-  replyTo: 'direct',
-  serverAck: 'manual',
-  durable: false,
-  confirms: false,
-  prefetch: 100,
-  workers: 1,
-  inDefault: false,
-  clientSide: false,
-} as const;
+const base = { replyTo: 'direct', serverAck: 'manual', durable: false, confirms: false, prefetch: 100 } as const;
 export const VARIANTS: readonly AmqpVariant[] = [
-  { ...base, name: 'direct-reply', summary: 'direct reply-to, manual ack, prefetch 100, transient', inDefault: true, clientSide: true },
-  {
-    ...base,
-    name: 'exclusive-queue',
-    summary: 'exclusive reply queue per client (tutorial), manual ack, prefetch 100',
-    replyTo: 'exclusive',
-    inDefault: true,
-    clientSide: true,
-  },
-  { ...base, name: 'auto-ack', summary: 'direct reply-to, server auto-ack (no prefetch limit)', serverAck: 'auto' },
-  { ...base, name: 'prefetch-1', summary: 'direct reply-to, manual ack, prefetch 1 (fair dispatch, the tutorial server)', prefetch: 1 },
-  { ...base, name: 'persistent', summary: 'durable queues, persistent requests and replies, no confirms', replyTo: 'durable', durable: true },
-  {
-    ...base,
-    name: 'persistent-confirms',
-    summary: 'durable queues, persistent messages, publisher confirms both ways: no confirmed request is lost',
-    replyTo: 'durable',
-    durable: true,
-    confirms: true,
-    inDefault: true,
-  },
-  { ...base, name: 'workers-2', summary: 'direct reply-to, 2 competing server processes, prefetch 100', workers: 2 },
+  { ...base, name: 'direct-reply' },
+  { ...base, name: 'exclusive-queue', replyTo: 'exclusive' },
+  { ...base, name: 'auto-ack', serverAck: 'auto' },
+  { ...base, name: 'prefetch-1', prefetch: 1 },
+  { ...base, name: 'persistent', replyTo: 'durable', durable: true },
+  { ...base, name: 'persistent-confirms', replyTo: 'durable', durable: true, confirms: true },
+  // two server processes (its registry line) share the one queue
+  { ...base, name: 'workers-2' },
 ];
 
 /** RabbitMQ: AMQP_URL (default the local guest account), else a rabbitmq:3.13-alpine container. */
-export const rabbitmq = brokerFinder({
-  name: 'RabbitMQ',
-  envVar: 'AMQP_URL',
-  defaultUrl: 'amqp://guest:guest@127.0.0.1:5672',
-  startHint: 'rabbitmq-server -detached',
-  async probe(url) {
-    try {
-      await (await amqp.connect(url, { timeout: 3000 })).close();
-      return null;
-    } catch (error) {
-      return probeReason(error);
-    }
-  },
-  container: { image: 'rabbitmq:3.13-alpine', port: 5672, waitFor: /Server startup complete/, url: (host, port) => `amqp://guest:guest@${host}:${port}` },
+export const rabbitmq = brokerFinder(BROKERS.rabbitmq, async (url) => {
+  try {
+    await (await amqp.connect(url, { timeout: 3000 })).close();
+    return null;
+  } catch (error) {
+    return probeReason(error);
+  }
 });
 
 export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
@@ -97,23 +61,18 @@ export const OWN_PREFIX = 'rpcbench-';
 /** Names this run's queues; RPCBENCH_RUN_ID sets it (letters, digits, dashes) so a caller can find and check them. */
 const RUN_ID = /^[\w-]{1,40}$/.test(process.env.RPCBENCH_RUN_ID ?? '') ? process.env.RPCBENCH_RUN_ID! : randomBytes(4).toString('hex');
 
-export function createAmqp(variant: AmqpVariant): Transport & { variant: AmqpVariant } {
+/** The amqp:NAME row: the one file's behaviour with that variant's settings. */
+export function amqpVariant(name: string) {
+  const variant = VARIANTS.find((v) => v.name === name);
+  if (!variant) throw new Error(`no amqp variant ${JSON.stringify(name)}`);
   return {
-    name: `amqp:${variant.name}`,
-    summary: `RabbitMQ RPC (AMQP 0-9-1): ${variant.summary}`,
-    schemes: ['amqp:', 'amqps:'],
-    get defaultListen() {
-      return `${rabbitmq.urlFromEnv()}?queue=${TUTORIAL_QUEUE}`;
-    },
     codec: amqpCodec,
-    traits: { ...MEASURED, group: 'amqp', inDefault: variant.inDefault, serverProcesses: variant.workers, clientSide: variant.clientSide },
-    variant,
     benchListen: () => `${rabbitmq.url()}?queue=${OWN_PREFIX}${RUN_ID}-${variant.name}`,
     prepare: () => rabbitmq.prepare(),
     release: () => rabbitmq.release(),
-    serve: (listen, service, options) => serve(listen, service, options, variant),
-    connect: (address, options) => connect(address, options, variant),
-  };
+    serve: (listen: string, service: Service, options: ServerOptions) => serve(listen, service, options, variant),
+    connect: (address: string, options: ClientOptions) => connect(address, options, variant),
+  } satisfies TransportImpl;
 }
 
 interface AmqpAddress {
@@ -190,7 +149,7 @@ async function serve(listen: string, service: Service, options: ServerOptions, v
   };
   const { consumerTag } = await ch.consume(address.queue, (msg) => msg && void onMessage(msg), { noAck: v.serverAck === 'auto' });
   return {
-    address: listen,
+    address: withParam(listen, 'queue', address.queue),
     failed,
     async close() {
       closing = true;
@@ -415,6 +374,3 @@ function settleReply(msg: ConsumeMessage, pending: PendingCalls<string>, maxByte
   else if (kind !== undefined) pending.reject(id, new RemoteError(String(kind), msg.content.toString('utf8')));
   else pending.resolve(id, parseReply(msg.properties.contentType as string | undefined, msg.content));
 }
-
-// last: the transports use everything above
-export const amqpTransports = VARIANTS.map(createAmqp);

@@ -4,6 +4,16 @@
 export const METHODS = ['getObj', 'sendObj', 'fib'] as const;
 export type MethodName = (typeof METHODS)[number];
 
+/**
+ * What each call is, as data: whether it carries the payload object (getObj's reply, sendObj's argument), whose size
+ * --payload-entries sets. fib carries one number, so it runs once whatever the payload sizes, and is named without one.
+ */
+export const CALL_TRAITS: Record<MethodName, { payload: boolean }> = {
+  getObj: { payload: true },
+  sendObj: { payload: true },
+  fib: { payload: false },
+};
+
 /** fib(35) takes ~100 ms recursively in V8; fib(45) would take minutes, so the contract stops at 35. */
 export const MAX_FIB_N = 35;
 export const DEFAULT_PAYLOAD_ENTRIES = 100;

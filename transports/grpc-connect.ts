@@ -12,7 +12,7 @@ import { Rpcbench } from './generated/connect/rpcbench_pb.ts';
 import { hostPort, parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
 import { closerFor, listen } from './support/sockets.ts';
-import { type ClientHandle, type ClientOptions, type Codec, MEASURED, type ServerHandle, type ServerOptions, type Transport, type Wire } from './transport.ts';
+import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 
 const KIND_KEY = 'x-rpcbench-kind';
 
@@ -41,16 +41,7 @@ const connectCodec: Codec = {
     MESSAGES[method]!.result(fromBinary(Rpcbench.method[method as Method].output, bytes(wire)) as unknown as Record<string, unknown>),
 };
 
-export const grpcConnect: Transport = {
-  name: 'grpc:connect',
-  summary: 'gRPC with Connect for Node (@connectrpc/connect-node 2.1, protobuf-es), HTTP/2',
-  traits: { ...MEASURED, group: 'grpc' },
-  codec: connectCodec,
-  defaultListen: 'grpc://127.0.0.1:0',
-  schemes: ['grpc:'],
-  serve,
-  connect,
-};
+export const grpcConnect = { codec: connectCodec, serve, connect } satisfies TransportImpl;
 
 function fail(error: unknown): ConnectError {
   const { kind, message } = errorPayload(error);

@@ -11,7 +11,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { CallTimeoutError, RemoteError, type Service } from './contract.ts';
 import { hostPort, parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
-import { type ClientHandle, type ClientOptions, type Codec, MEASURED, type ServerHandle, type ServerOptions, type Transport, type Wire } from './transport.ts';
+import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 
 const PROTO = fileURLToPath(new URL('./idl/rpcbench.proto', import.meta.url));
 // longs as numbers: the contract's values are plain numbers (fib(35) and every entry fit in 53 bits)
@@ -37,16 +37,7 @@ const grpcCodec: Codec = {
   decodeReply: (method, wire) => CALLS[method]!.result(methodOf(method).responseDeserialize(bytes(wire))),
 };
 
-export const grpcJs: Transport = {
-  name: 'grpc',
-  summary: 'gRPC (@grpc/grpc-js, proto-loader), unary calls multiplexed on one HTTP/2 connection',
-  traits: { ...MEASURED, group: 'grpc' },
-  codec: grpcCodec,
-  defaultListen: 'grpc://127.0.0.1:0',
-  schemes: ['grpc:'],
-  serve,
-  connect,
-};
+export const grpcJs = { codec: grpcCodec, serve, connect } satisfies TransportImpl;
 
 const limits = (maxMessageBytes: number) => ({ 'grpc.max_receive_message_length': maxMessageBytes, 'grpc.max_send_message_length': maxMessageBytes });
 

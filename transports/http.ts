@@ -5,7 +5,7 @@ import { CallTimeoutError, RemoteError, type Service, ServiceError } from './con
 import { hostPort, parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
 import { BodyTooLargeError, post, readBody, serveHttp } from './support/http.ts';
-import { type ClientHandle, type ClientOptions, type Codec, MEASURED, type ServerHandle, type ServerOptions, type Transport, type Wire } from './transport.ts';
+import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 
 const text = (wire: Wire) => (typeof wire === 'string' ? wire : Buffer.from(wire).toString('utf8'));
 
@@ -17,16 +17,7 @@ const jsonCodec: Codec = {
   decodeReply: (_method, wire) => (JSON.parse(text(wire)) as { result: unknown }).result,
 };
 
-export const httpJson: Transport = {
-  name: 'http',
-  summary: 'HTTP/1.1 + JSON, keep-alive, one POST per call',
-  traits: MEASURED,
-  codec: jsonCodec,
-  defaultListen: 'http://127.0.0.1:0',
-  schemes: ['http:'],
-  serve,
-  connect,
-};
+export const httpJson = { codec: jsonCodec, serve, connect } satisfies TransportImpl;
 
 function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
   return serveHttp(listen, '', (req, res) => void handle(req, res, service, options));

@@ -1,29 +1,23 @@
 // inproc: a direct function call in the client's own process. No wire and no event-loop hop:
 // what it measures is the harness itself, the floor under every other transport.
 import { RemoteError, type Service, ServiceError } from './contract.ts';
-import type { ClientHandle, ServerHandle, Transport } from './transport.ts';
+import type { ClientHandle, ServerHandle, TransportImpl } from './transport.ts';
 
 const services = new Map<string, Service>();
 let nextId = 0;
 
-export const inproc: Transport = {
-  name: 'inproc',
-  summary: 'direct function call in the client process (harness floor)',
-  traits: { inDefault: true, role: 'harness-floor', charted: false, inProcess: true, serverProcesses: 0, clientSide: false },
-  defaultListen: 'inproc://',
-  schemes: ['inproc:'],
-
-  async serve(_listen, service): Promise<ServerHandle> {
+export const inproc = {
+  async serve(_listen: string, service: Service): Promise<ServerHandle> {
     const address = `inproc://${nextId++}`;
     services.set(address, service);
     return { address, close: async () => void services.delete(address) };
   },
 
-  async connect(address): Promise<ClientHandle> {
+  async connect(address: string): Promise<ClientHandle> {
     const service = services.get(address);
     if (!service) throw new Error(`no inproc server at ${address}: inproc servers live only inside the bench process`);
     return {
-      async call(method, args) {
+      async call(method: string, args: unknown[]) {
         try {
           return await service.handle(method, args);
         } catch (error) {
@@ -33,7 +27,7 @@ export const inproc: Transport = {
       close: async () => {},
     };
   },
-};
+} satisfies TransportImpl;
 
 /** A client sees the same RemoteError here as over any wire. */
 function asRemoteError(error: unknown): Error {

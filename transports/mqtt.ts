@@ -8,11 +8,11 @@
 import { randomBytes } from 'node:crypto';
 import mqttLib, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Service } from './contract.ts';
-import { hostPort, maskAddress, parseAddress } from './support/address.ts';
-import { brokerFinder, probeReason } from './support/broker.ts';
+import { hostPort, maskAddress, parseAddress, withParam } from './support/address.ts';
+import { BROKERS, brokerFinder, probeReason } from './support/broker.ts';
 import { answer, decodeReply, decodeRequest, encode, envelopeCodec, outcome } from './support/envelope.ts';
 import { PendingCalls } from './support/pending.ts';
-import { type ClientHandle, type ClientOptions, MEASURED, type ServerHandle, type ServerOptions, type Transport } from './transport.ts';
+import type { ClientHandle, ClientOptions, ServerHandle, ServerOptions, TransportImpl } from './transport.ts';
 
 const RUN_ID = /^[\w-]{1,40}$/.test(process.env.RPCBENCH_RUN_ID ?? '') ? process.env.RPCBENCH_RUN_ID! : randomBytes(4).toString('hex');
 export const DEFAULT_TOPIC = 'rpcbench/rpc';
@@ -61,50 +61,27 @@ async function open(address: MqttAddress, timeoutMs: number, maxMessageBytes: nu
   }
 }
 
-export const mqttBroker = brokerFinder({
-  name: 'Mosquitto',
-  envVar: 'MQTT_URL',
-  defaultUrl: 'mqtt://127.0.0.1:1883',
-  startHint: 'mosquitto -d',
-  async probe(url) {
-    try {
-      await (await open(parseMqttAddress(url), 3000, 1 << 20)).endAsync();
-      return null;
-    } catch (error) {
-      return (error as Error).message;
-    }
-  },
-  container: {
-    image: 'eclipse-mosquitto:2',
-    port: 1883,
-    command: ['mosquitto', '-c', '/mosquitto-no-auth.conf'],
-    waitFor: /mosquitto version .* running/,
-    url: (host, port) => `mqtt://${host}:${port}`,
-  },
+export const mqttBroker = brokerFinder(BROKERS.mosquitto, async (url) => {
+  try {
+    await (await open(parseMqttAddress(url), 3000, 1 << 20)).endAsync();
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
 });
 
-export function createMqtt(qos: 0 | 1): Transport {
+/** The mqtt (QoS 0) or mqtt:qos1 row. */
+export function mqttQos(qos: 0 | 1) {
   const name = qos === 0 ? 'mqtt' : 'mqtt:qos1';
   return {
-    name,
-    summary: `MQTT 5 request/response (response topic + correlation data), QoS ${qos}, shared subscription`,
-    // QoS 1 is not in the default matrix: on Mosquitto's defaults (set_tcp_nodelay false) every call waits ~40 ms
-    // for a delayed ACK, so the row measures that, not MQTT; --transports mqtt:qos1 (or mqtt:*) runs it
-    traits: { ...MEASURED, group: 'mqtt', inDefault: qos === 0 },
     codec: envelopeCodec,
-    get defaultListen() {
-      return `${mqttBroker.urlFromEnv()}?topic=${DEFAULT_TOPIC}`;
-    },
-    schemes: ['mqtt:', 'mqtts:'],
     benchListen: () => `${mqttBroker.url()}?topic=rpcbench/${RUN_ID}/${name}`,
     prepare: () => mqttBroker.prepare(),
     release: () => mqttBroker.release(),
-    serve: (listen, service, options) => serve(listen, service, options, qos),
-    connect: (address, options) => connect(address, options, qos),
-  };
+    serve: (listen: string, service: Service, options: ServerOptions) => serve(listen, service, options, qos),
+    connect: (address: string, options: ClientOptions) => connect(address, options, qos),
+  } satisfies TransportImpl;
 }
-
-export const mqttTransports = [createMqtt(0), createMqtt(1)];
 
 async function serve(listen: string, service: Service, options: ServerOptions, qos: 0 | 1): Promise<ServerHandle> {
   const address = parseMqttAddress(listen);
@@ -130,7 +107,7 @@ async function serve(listen: string, service: Service, options: ServerOptions, q
   });
   await client.subscribeAsync(`$share/${SHARE_GROUP}/${address.topic}`, { qos });
   return {
-    address: listen,
+    address: withParam(listen, 'topic', address.topic),
     failed,
     async close() {
       closing = true;

@@ -7,10 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { ClosedConnectionError, type Msg, type NatsConnection, connect as natsConnect, RequestError, TimeoutError } from '@nats-io/transport-node';
 import { CallTimeoutError, type Service } from './contract.ts';
-import { hostPort, maskAddress, parseAddress } from './support/address.ts';
-import { brokerFinder, probeReason } from './support/broker.ts';
+import { hostPort, maskAddress, parseAddress, withParam } from './support/address.ts';
+import { BROKERS, brokerFinder, probeReason } from './support/broker.ts';
 import { answer, decodeReply, decodeRequest, encode, envelopeCodec, outcome } from './support/envelope.ts';
-import { type ClientHandle, type ClientOptions, MEASURED, type ServerHandle, type ServerOptions, type Transport } from './transport.ts';
+import type { ClientHandle, ClientOptions, ServerHandle, ServerOptions, TransportImpl } from './transport.ts';
 
 const RUN_ID = /^[\w-]{1,40}$/.test(process.env.RPCBENCH_RUN_ID ?? '') ? process.env.RPCBENCH_RUN_ID! : randomBytes(4).toString('hex');
 export const DEFAULT_SUBJECT = 'rpcbench.rpc';
@@ -45,38 +45,24 @@ async function open(address: NatsAddress, timeoutMs: number): Promise<NatsConnec
   }
 }
 
-export const natsBroker = brokerFinder({
-  name: 'NATS',
-  envVar: 'NATS_URL',
-  defaultUrl: 'nats://127.0.0.1:4222',
-  startHint: 'nats-server -a 127.0.0.1 -p 4222',
-  async probe(url) {
-    try {
-      const nc = await open(parseNatsAddress(url), 3000);
-      await nc.close();
-      return null;
-    } catch (error) {
-      return (error as Error).message;
-    }
-  },
-  container: { image: 'nats:2-alpine', port: 4222, waitFor: /Server is ready/, url: (host, port) => `nats://${host}:${port}` },
+export const natsBroker = brokerFinder(BROKERS.nats, async (url) => {
+  try {
+    const nc = await open(parseNatsAddress(url), 3000);
+    await nc.close();
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
 });
 
-export const nats: Transport = {
-  name: 'nats',
-  summary: 'core NATS request-reply: the client inbox, servers in a queue group',
-  traits: MEASURED,
+export const nats = {
   codec: envelopeCodec,
-  get defaultListen() {
-    return `${natsBroker.urlFromEnv()}?subject=${DEFAULT_SUBJECT}`;
-  },
-  schemes: ['nats:'],
   benchListen: () => `${natsBroker.url()}?subject=rpcbench.${RUN_ID}.nats`,
   prepare: () => natsBroker.prepare(),
   release: () => natsBroker.release(),
   serve,
   connect,
-};
+} satisfies TransportImpl;
 
 async function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
   const address = parseNatsAddress(listen);
@@ -98,7 +84,7 @@ async function serve(listen: string, service: Service, options: ServerOptions): 
   nc.subscribe(address.subject, { queue: QUEUE_GROUP, callback: (error, msg) => (error ? console.error(`nats: ${error.message}`) : void onRequest(msg)) });
   await nc.flush(); // subscribed on the server before anyone is told we listen
   return {
-    address: listen,
+    address: withParam(listen, 'subject', address.subject),
     failed,
     async close() {
       closing = true;

@@ -14,11 +14,11 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Service } from './contract.ts';
-import { maskAddress, parseAddress } from './support/address.ts';
-import { brokerFinder, probeReason } from './support/broker.ts';
+import { maskAddress, parseAddress, withParam } from './support/address.ts';
+import { BROKERS, brokerFinder, probeReason } from './support/broker.ts';
 import { answer, decodeReply, decodeRequest, encode, envelopeCodec, outcome, type RequestEnvelope } from './support/envelope.ts';
 import { PendingCalls } from './support/pending.ts';
-import { type ClientHandle, type ClientOptions, MEASURED, type ServerHandle, type ServerOptions, type Transport } from './transport.ts';
+import type { ClientHandle, ClientOptions, ServerHandle, ServerOptions, TransportImpl } from './transport.ts';
 
 export const OWN_PREFIX = 'rpcbench:';
 /** Names this run's keys; RPCBENCH_RUN_ID sets it (letters, digits, dashes), as for the amqp queues. */
@@ -31,52 +31,34 @@ const GROUP = 'rpcbench';
 const REPLY_TTL_SEC = 600;
 const CLAIM_IDLE_MS = 10_000;
 
-export const redisBroker = brokerFinder({
-  name: 'Redis',
-  envVar: 'REDIS_URL',
-  defaultUrl: 'redis://127.0.0.1:6379',
-  startHint: 'redis-server --daemonize yes',
-  async probe(url) {
-    const r = new Redis(url, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    r.on('error', () => {});
-    try {
-      await r.connect();
-      await r.ping();
-      return null;
-    } catch (error) {
-      return probeReason(error);
-    } finally {
-      r.disconnect();
-    }
-  },
-  container: { image: 'redis:7-alpine', port: 6379, waitFor: /Ready to accept connections/, url: (host, port) => `redis://${host}:${port}` },
+export const redisBroker = brokerFinder(BROKERS.redis, async (url) => {
+  const r = new Redis(url, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  r.on('error', () => {});
+  try {
+    await r.connect();
+    await r.ping();
+    return null;
+  } catch (error) {
+    return probeReason(error);
+  } finally {
+    r.disconnect();
+  }
 });
 
 type Kind = 'list' | 'streams';
 
-export function createRedis(kind: Kind): Transport {
+/** The redis or redis:streams row. */
+export function redisKind(kind: Kind) {
   const name = kind === 'list' ? 'redis' : 'redis:streams';
   return {
-    name,
-    summary:
-      kind === 'list'
-        ? 'RPC over Redis: request list, BLMPOP batches, a reply list per client'
-        : 'RPC over Redis Streams: a consumer group with acks, a reply list per client',
-    traits: { ...MEASURED, group: 'redis' },
     codec: envelopeCodec,
-    get defaultListen() {
-      return `${redisBroker.urlFromEnv()}?queue=${DEFAULT_QUEUE}`;
-    },
-    schemes: ['redis:', 'rediss:'],
     benchListen: () => `${redisBroker.url()}?queue=${OWN_PREFIX}${RUN_ID}:${name}`,
     prepare: () => redisBroker.prepare(),
     release: () => redisBroker.release(),
-    serve: (listen, service, options) => serve(listen, service, options, kind),
-    connect: (address, options) => connect(address, options, kind),
-  };
+    serve: (listen: string, service: Service, options: ServerOptions) => serve(listen, service, options, kind),
+    connect: (address: string, options: ClientOptions) => connect(address, options, kind),
+  } satisfies TransportImpl;
 }
-
-export const redisTransports = [createRedis('list'), createRedis('streams')];
 
 interface RedisAddress {
   url: string;
@@ -164,7 +146,7 @@ async function serve(listen: string, service: Service, options: ServerOptions, k
   })().catch((error: Error) => failedWith(new Error(`the Redis server loop stopped: ${error.message}`)));
 
   return {
-    address: listen,
+    address: withParam(listen, 'queue', address.queue),
     failed,
     async close() {
       closing = true;

@@ -1,38 +1,168 @@
-// The one place transports are listed, and what a name on the command line means.
-// Adding a transport: write its file, add it here, cover it in test/.
+// The one place transports are listed, and what a name on the command line means. A line here is what is known
+// of a transport without loading it (name, summary, traits, schemes, default address) and how to load it: its file
+// is import()ed only when the transport runs, so `--help`, `compare` and `merge` load no transport library, and a
+// server child or a client worker loads the one it runs. Plugins (--plugin) add lines of their own (plugins.ts).
+// Adding a transport: write its file, add its line here, cover it in test/.
 //
 // A name is a transport's own name (`tcp`, `amqp:direct-reply`), or a group that is not itself a transport
 // (`amqp`). A group means different members depending on what is asked for (see `Purpose`), always the same way.
-import { amqpTransports } from './amqp.ts';
-import { grpcJs } from './grpc.ts';
-import { grpcConnect } from './grpc-connect.ts';
-import { httpJson } from './http.ts';
-import { inproc } from './inproc.ts';
-import { mqttTransports } from './mqtt.ts';
-import { nats } from './nats.ts';
-import { redisTransports } from './redis.ts';
-import { tcp } from './tcp.ts';
-import { thriftTransports } from './thrift.ts';
-import type { Transport } from './transport.ts';
-import { xmlrpc } from './xmlrpc.ts';
-import { xmlrpcPackage } from './xmlrpc-package.ts';
-import { zerorpc } from './zerorpc.ts';
+import { BROKERS, type BrokerKind, brokerUrlFromEnv } from './support/broker.ts';
+import { MEASURED, type Transport, type TransportImpl, type TransportMeta, type TransportTraits } from './transport.ts';
 
-export const TRANSPORTS: readonly Transport[] = [
-  inproc,
-  tcp,
-  httpJson,
-  xmlrpc,
-  xmlrpcPackage,
-  zerorpc,
-  grpcJs,
-  grpcConnect,
-  ...thriftTransports,
-  ...amqpTransports,
-  ...redisTransports,
-  nats,
-  ...mqttTransports,
+export interface TransportEntry extends TransportMeta {
+  /** Imports the transport's file (once) and returns the whole transport. */
+  load(): Promise<Transport>;
+  /** The module a plugin came from (an absolute path), so that a server child can load it too; absent when built in. */
+  plugin?: string;
+}
+
+/** A registry line: the metadata, and the file that implements it, loaded on demand. */
+function line(meta: Omit<TransportMeta, 'traits'> & { traits?: Partial<TransportTraits> }, load: () => Promise<TransportImpl>): TransportEntry {
+  const full = { ...meta, traits: { ...MEASURED, ...meta.traits } };
+  let loaded: Promise<Transport> | undefined;
+  return { ...full, load: () => (loaded ??= load().then((impl) => ({ ...full, ...impl }))) };
+}
+
+/** A brokered transport's default address: its broker as configured (*_URL, else local); the file fills in its queue. */
+const brokered = (kind: BrokerKind) => ({ defaultListen: brokerUrlFromEnv(kind) });
+
+const local = (scheme: string) => ({ schemes: [`${scheme}:`], defaultListen: `${scheme}://127.0.0.1:0` });
+
+const amqp = (variant: string, summary: string, traits: Partial<TransportTraits> = {}) =>
+  line(
+    {
+      name: `amqp:${variant}`,
+      summary: `RabbitMQ RPC (AMQP 0-9-1): ${summary}`,
+      traits: { group: 'amqp', inDefault: false, ...traits },
+      ...brokered(BROKERS.rabbitmq),
+      schemes: ['amqp:', 'amqps:'],
+    },
+    () => import('./amqp.ts').then((m) => m.amqpVariant(variant)),
+  );
+
+const BUILT_IN: readonly TransportEntry[] = [
+  line(
+    {
+      name: 'inproc',
+      summary: 'direct function call in the client process (harness floor)',
+      traits: { role: 'harness-floor', charted: false, inProcess: true, serverProcesses: 0 },
+      schemes: ['inproc:'],
+      defaultListen: 'inproc://',
+    },
+    () => import('./inproc.ts').then((m) => m.inproc),
+  ),
+  line({ name: 'tcp', summary: 'raw TCP, length-prefixed MessagePack, multiplexed (wire floor)', traits: { role: 'wire-floor' }, ...local('tcp') }, () =>
+    import('./tcp.ts').then((m) => m.tcp),
+  ),
+  line({ name: 'http', summary: 'HTTP/1.1 + JSON, keep-alive, one POST per call', ...local('http') }, () => import('./http.ts').then((m) => m.httpJson)),
+  line(
+    {
+      name: 'xmlrpc',
+      summary: 'XML-RPC over HTTP/1.1 (streaming-parser codec), interoperates with Python xmlrpc',
+      traits: { group: 'xmlrpc' },
+      ...local('http'),
+    },
+    () => import('./xmlrpc.ts').then((m) => m.xmlrpc),
+  ),
+  line(
+    {
+      name: 'xmlrpc:package',
+      summary: 'XML-RPC over HTTP/1.1 with the xmlrpc npm package (its client and sax-based codec)',
+      traits: { group: 'xmlrpc' },
+      ...local('http'),
+    },
+    () => import('./xmlrpc-package.ts').then((m) => m.xmlrpcPackage),
+  ),
+  line({ name: 'zerorpc', summary: 'ZeroRPC v3: ZeroMQ ROUTER/DEALER + MessagePack, interoperates with zerorpc-python', ...local('tcp') }, () =>
+    import('./zerorpc.ts').then((m) => m.zerorpc),
+  ),
+  line(
+    {
+      name: 'grpc',
+      summary: 'gRPC (@grpc/grpc-js, proto-loader), unary calls multiplexed on one HTTP/2 connection',
+      traits: { group: 'grpc' },
+      ...local('grpc'),
+    },
+    () => import('./grpc.ts').then((m) => m.grpcJs),
+  ),
+  line(
+    {
+      name: 'grpc:connect',
+      summary: 'gRPC with Connect for Node (@connectrpc/connect-node 2.1, protobuf-es), HTTP/2',
+      traits: { group: 'grpc' },
+      ...local('grpc'),
+    },
+    () => import('./grpc-connect.ts').then((m) => m.grpcConnect),
+  ),
+  ...(['binary', 'compact'] as const).map((protocol) =>
+    line(
+      {
+        name: `thrift:${protocol}`,
+        summary: `Apache Thrift, TFramedTransport + ${protocol === 'binary' ? 'TBinaryProtocol' : 'TCompactProtocol'}, multiplexed by seqid`,
+        traits: { group: 'thrift' },
+        ...local('tcp'),
+      },
+      () => import('./thrift.ts').then((m) => m.thriftProtocol(protocol)),
+    ),
+  ),
+  amqp('direct-reply', 'direct reply-to, manual ack, prefetch 100, transient', { inDefault: true, clientSide: true }),
+  amqp('exclusive-queue', 'exclusive reply queue per client (tutorial), manual ack, prefetch 100', { inDefault: true, clientSide: true }),
+  amqp('auto-ack', 'direct reply-to, server auto-ack (no prefetch limit)'),
+  amqp('prefetch-1', 'direct reply-to, manual ack, prefetch 1 (fair dispatch, the tutorial server)'),
+  amqp('persistent', 'durable queues, persistent requests and replies, no confirms'),
+  amqp('persistent-confirms', 'durable queues, persistent messages, publisher confirms both ways: no confirmed request is lost', { inDefault: true }),
+  amqp('workers-2', 'direct reply-to, 2 competing server processes, prefetch 100', { serverProcesses: 2 }),
+  ...(['list', 'streams'] as const).map((kind) =>
+    line(
+      {
+        name: kind === 'list' ? 'redis' : 'redis:streams',
+        summary:
+          kind === 'list'
+            ? 'RPC over Redis: request list, BLMPOP batches, a reply list per client'
+            : 'RPC over Redis Streams: a consumer group with acks, a reply list per client',
+        traits: { group: 'redis' },
+        ...brokered(BROKERS.redis),
+        schemes: ['redis:', 'rediss:'],
+      },
+      () => import('./redis.ts').then((m) => m.redisKind(kind)),
+    ),
+  ),
+  line(
+    {
+      name: 'nats',
+      summary: 'core NATS request-reply: the client inbox, servers in a queue group',
+      ...brokered(BROKERS.nats),
+      schemes: ['nats:'],
+    },
+    () => import('./nats.ts').then((m) => m.nats),
+  ),
+  ...([0, 1] as const).map((qos) =>
+    line(
+      {
+        name: qos === 0 ? 'mqtt' : 'mqtt:qos1',
+        summary: `MQTT 5 request/response (response topic + correlation data), QoS ${qos}, shared subscription`,
+        // QoS 1 is not in the default matrix: on Mosquitto's defaults (set_tcp_nodelay false) every call waits ~40 ms
+        // for a delayed ACK, so the row measures that, not MQTT; --transports mqtt:qos1 (or mqtt:*) runs it
+        traits: { group: 'mqtt', inDefault: qos === 0 },
+        ...brokered(BROKERS.mosquitto),
+        schemes: ['mqtt:', 'mqtts:'],
+      },
+      () => import('./mqtt.ts').then((m) => m.mqttQos(qos)),
+    ),
+  ),
 ];
+
+/** Built-in transports, then those plugins added (in the order given). */
+const entries: TransportEntry[] = [...BUILT_IN];
+
+export function transports(): readonly TransportEntry[] {
+  return entries;
+}
+
+/** Adds a plugin's transports (plugins.ts checks them first); a name already taken is the caller's error to report. */
+export function addTransports(added: TransportEntry[]): void {
+  entries.push(...added);
+}
 
 export class TransportNameError extends Error {
   constructor(readonly unknownName: string) {
@@ -49,18 +179,34 @@ export class TransportNameError extends Error {
  */
 export type Purpose = 'run' | 'every' | 'one' | 'target';
 
-export function findTransport(name: string): Transport | undefined {
-  return TRANSPORTS.find((t) => t.name === name);
+export function findTransport(name: string): TransportEntry | undefined {
+  return entries.find((t) => t.name === name);
 }
 
-export function groupMembers(group: string): Transport[] {
-  return TRANSPORTS.filter((t) => t.traits.group === group);
+const loaded = new Map<string, Promise<Transport>>();
+
+/** The transport itself, its file loaded; throws TransportNameError for a name nobody registered. */
+export function loadTransport(name: string): Promise<Transport> {
+  const entry = findTransport(name);
+  if (!entry) throw new TransportNameError(name);
+  if (!loaded.has(name)) loaded.set(name, entry.load());
+  return loaded.get(name)!;
+}
+
+/** Releases what the transports loaded so far acquired (a broker container): at the end of a run, also on Ctrl-C. */
+export async function releaseLoaded(): Promise<void> {
+  const all = await Promise.allSettled(loaded.values());
+  await Promise.all(all.map((t) => (t.status === 'fulfilled' ? t.value.release?.() : undefined)));
+}
+
+export function groupMembers(group: string): TransportEntry[] {
+  return entries.filter((t) => t.traits.group === group);
 }
 
 /** Group names that are not themselves transports, each with its members. */
-export function groups(): Map<string, Transport[]> {
-  const out = new Map<string, Transport[]>();
-  for (const t of TRANSPORTS) {
+export function groups(): Map<string, TransportEntry[]> {
+  const out = new Map<string, TransportEntry[]>();
+  for (const t of entries) {
     const g = t.traits.group;
     if (g && !findTransport(g)) out.set(g, [...(out.get(g) ?? []), t]);
   }
@@ -68,7 +214,7 @@ export function groups(): Map<string, Transport[]> {
 }
 
 /** The transports a command-line name means for `purpose`; `GROUP:*` is every member of a group. */
-export function resolve(name: string, purpose: Purpose): Transport[] {
+export function resolve(name: string, purpose: Purpose): TransportEntry[] {
   const exact = findTransport(name);
   if (exact) return [exact];
   const wildcard = name.endsWith(':*');
@@ -85,13 +231,10 @@ export function resolve(name: string, purpose: Purpose): Transport[] {
 
 /** Transport names, then group names (with their `:*` form). */
 export function allowedNames(): string[] {
-  return [...TRANSPORTS.map((t) => t.name), ...[...groups().keys()].flatMap((g) => [g, `${g}:*`])];
+  return [...entries.map((t) => t.name), ...[...groups().keys()].flatMap((g) => [g, `${g}:*`])];
 }
 
 /** The default matrix of `npm run bench`. */
-export function defaultTransports(): Transport[] {
-  return TRANSPORTS.filter((t) => t.traits.inDefault);
+export function defaultTransports(): TransportEntry[] {
+  return entries.filter((t) => t.traits.inDefault);
 }
-
-/** The transport whose p50 change the gate divides out when normalizing: the wire floor, else the harness floor. */
-export const DRIFT_REFERENCE_ROLES = ['wire-floor', 'harness-floor'] as const;

@@ -10,7 +10,7 @@ import { encodeFrame, FrameDecoder } from './support/framing.ts';
 import { type MessageCodec, messageCodec } from './support/msgpack.ts';
 import { PendingCalls } from './support/pending.ts';
 import { closerFor, listen as listenOn } from './support/sockets.ts';
-import { type ClientHandle, type ClientOptions, type Codec, MEASURED, type ServerHandle, type ServerOptions, type Transport, type Wire } from './transport.ts';
+import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 
 type Request = [number, string, unknown[]];
 type Response = [number, [string, string] | null, unknown];
@@ -33,16 +33,7 @@ function tcpCodec(mp: MessageCodec): Codec {
   };
 }
 
-export const tcp: Transport = {
-  name: 'tcp',
-  summary: 'raw TCP, length-prefixed MessagePack, multiplexed (wire floor)',
-  traits: { ...MEASURED, role: 'wire-floor' },
-  codec: tcpCodec(messageCodec(Number.MAX_SAFE_INTEGER)),
-  defaultListen: 'tcp://127.0.0.1:0',
-  schemes: ['tcp:'],
-  serve,
-  connect,
-};
+export const tcp = { codec: tcpCodec(messageCodec(Number.MAX_SAFE_INTEGER)), serve, connect } satisfies TransportImpl;
 
 async function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
   const { host, port } = hostPort(parseAddress(listen, ['tcp:']));

@@ -13,7 +13,7 @@ import { errorPayload } from './support/errors.ts';
 import { FrameDecoder } from './support/framing.ts';
 import { PendingCalls } from './support/pending.ts';
 import { closerFor, listen } from './support/sockets.ts';
-import { type ClientHandle, type ClientOptions, type Codec, MEASURED, type ServerHandle, type ServerOptions, type Transport, type Wire } from './transport.ts';
+import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 
 const require = createRequire(import.meta.url);
 const thrift = require('thrift') as ThriftModule;
@@ -150,21 +150,15 @@ function strictBinary(): ProtocolClass {
   };
 }
 
-export function createThrift(name: 'binary' | 'compact'): Transport {
+/** The thrift:binary or thrift:compact row: one file, two protocols. */
+export function thriftProtocol(name: 'binary' | 'compact') {
   const protocol = name === 'binary' ? strictBinary() : thrift.TCompactProtocol;
   return {
-    name: `thrift:${name}`,
-    summary: `Apache Thrift, TFramedTransport + ${name === 'binary' ? 'TBinaryProtocol' : 'TCompactProtocol'}, multiplexed by seqid`,
-    traits: { ...MEASURED, group: 'thrift' },
     codec: thriftCodec(protocol),
-    defaultListen: 'tcp://127.0.0.1:0',
-    schemes: ['tcp:'],
-    serve: (listenAt, service, options) => serve(listenAt, service, options, protocol),
-    connect: (address, options) => connect(address, options, protocol),
-  };
+    serve: (listenAt: string, service: Service, options: ServerOptions) => serve(listenAt, service, options, protocol),
+    connect: (address: string, options: ClientOptions) => connect(address, options, protocol),
+  } satisfies TransportImpl;
 }
-
-export const thriftTransports = [createThrift('binary'), createThrift('compact')];
 
 async function serve(listenAt: string, service: Service, options: ServerOptions, protocol: ProtocolClass): Promise<ServerHandle> {
   const { host, port } = hostPort(parseAddress(listenAt, ['tcp:']));

@@ -73,18 +73,27 @@ export interface Codec {
   decodeReply(method: string, wire: Wire): unknown;
 }
 
-export interface Transport {
+/**
+ * What is known of a transport without loading it: its line in transports/registry.ts (or a plugin's descriptor).
+ * Reading it imports no transport library, so `--help`, `compare` and `merge` load none.
+ */
+export interface TransportMeta {
   /** CLI name, e.g. `tcp` or `amqp:direct-reply`. */
   name: string;
   summary: string;
   traits: TransportTraits;
-  /** Its message encoding; absent where nothing is encoded (a call inside the process). */
-  codec?: Codec;
   /** Address `serve` uses when none is given; port 0 picks a free port. */
   defaultListen: string;
   /** URL schemes its addresses use (`tcp:`, `http:`, ...): a --target of another scheme is refused before anything starts. */
   schemes: readonly string[];
-  serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle>;
+}
+
+/** What a transport's file adds when it is loaded: how it serves and how it calls. */
+export interface TransportImpl {
+  /** Its message encoding; absent where nothing is encoded (a call inside the process). */
+  codec?: Codec;
+  /** Absent for a client-only transport (a plugin for a layer served elsewhere): it runs only with --target. */
+  serve?(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle>;
   connect(address: string, options: ClientOptions): Promise<ClientHandle>;
   /** Address our own server uses in a bench run, when it differs from defaultListen (amqp: a queue unique to the run). */
   benchListen?(): string;
@@ -93,6 +102,9 @@ export interface Transport {
   /** Releases what prepare acquired (e.g. a broker container). Called at the end of a run, also on Ctrl-C. */
   release?(): Promise<void>;
 }
+
+/** A loaded transport: its registry line and its file, one object. */
+export interface Transport extends TransportMeta, TransportImpl {}
 
 /** The traits of an ordinary transport measured in its own server process; adapters override what differs. */
 export const MEASURED: TransportTraits = {

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import xmlrpcLib from 'xmlrpc';
 import { CallTimeoutError, type Service } from './contract.ts';
 import { hostPort, parseAddress } from './support/address.ts';
-import { type ClientHandle, type ClientOptions, type Codec, MEASURED, type ServerHandle, type ServerOptions, type Transport, type Wire } from './transport.ts';
+import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 import { remoteError, serveXmlRpc } from './xmlrpc.ts';
 
 const require = createRequire(import.meta.url);
@@ -53,16 +53,7 @@ const packageCodec: Codec = {
   decodeReply: (_method, wire) => deserialize(text(wire)).result[0],
 };
 
-export const xmlrpcPackage: Transport = {
-  name: 'xmlrpc:package',
-  summary: 'XML-RPC over HTTP/1.1 with the xmlrpc npm package (its client and sax-based codec)',
-  traits: { ...MEASURED, group: 'xmlrpc' },
-  codec: packageCodec,
-  defaultListen: 'http://127.0.0.1:0',
-  schemes: ['http:'],
-  serve,
-  connect,
-};
+export const xmlrpcPackage = { codec: packageCodec, serve, connect } satisfies TransportImpl;
 
 /** Our XML-RPC server (transports/xmlrpc.ts) reading and writing its documents with the package's (de)serializer. */
 function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {

@@ -8,7 +8,7 @@ import { hostPort, parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
 import { BodyTooLargeError, post, readBody, serveHttp } from './support/http.ts';
 import { readCall, readResponse, writeCall, writeFault, writeResponse } from './support/xmlrpc-xml.ts';
-import { type ClientHandle, type ClientOptions, type Codec, MEASURED, type ServerHandle, type ServerOptions, type Transport, type Wire } from './transport.ts';
+import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 
 export const FAULT_BAD_CALL = 1;
 export const FAULT_NO_METHOD = -32601;
@@ -26,16 +26,7 @@ export const xmlrpcCodec: Codec = {
   },
 };
 
-export const xmlrpc: Transport = {
-  name: 'xmlrpc',
-  summary: 'XML-RPC over HTTP/1.1 (streaming-parser codec), interoperates with Python xmlrpc',
-  traits: { ...MEASURED, group: 'xmlrpc' },
-  codec: xmlrpcCodec,
-  defaultListen: 'http://127.0.0.1:0',
-  schemes: ['http:'],
-  serve,
-  connect,
-};
+export const xmlrpc = { codec: xmlrpcCodec, serve, connect } satisfies TransportImpl;
 
 function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
   return serveXmlRpc(listen, service, options, { readCall, writeResponse, writeFault });

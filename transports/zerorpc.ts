@@ -13,7 +13,7 @@ import { hostPort, parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
 import { type MessageCodec, messageCodec } from './support/msgpack.ts';
 import { PendingCalls } from './support/pending.ts';
-import { type ClientHandle, type ClientOptions, type Codec, MEASURED, type ServerHandle, type ServerOptions, type Transport, type Wire } from './transport.ts';
+import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 
 /** An id as received: zerorpc-python sends str, older peers bytes; it is echoed back with its own type. */
 export type MessageId = string | Uint8Array;
@@ -45,17 +45,12 @@ function zerorpcCodec(mp: MessageCodec): Codec {
   };
 }
 
-export function createZerorpc(config: ZerorpcConfig = { heartbeatMs: DEFAULT_HEARTBEAT_MS }): Transport {
+export function createZerorpc(config: ZerorpcConfig = { heartbeatMs: DEFAULT_HEARTBEAT_MS }) {
   return {
-    name: 'zerorpc',
-    summary: 'ZeroRPC v3: ZeroMQ ROUTER/DEALER + MessagePack, interoperates with zerorpc-python',
-    traits: MEASURED,
     codec: zerorpcCodec(messageCodec(Number.MAX_SAFE_INTEGER)),
-    defaultListen: 'tcp://127.0.0.1:0',
-    schemes: ['tcp:'],
-    serve: (listen, service, options) => serve(listen, service, options, config),
-    connect: (address, options) => connect(address, options, config),
-  };
+    serve: (listen: string, service: Service, options: ServerOptions) => serve(listen, service, options, config),
+    connect: (address: string, options: ClientOptions) => connect(address, options, config),
+  } satisfies TransportImpl;
 }
 
 export const zerorpc = createZerorpc();

@@ -1,8 +1,9 @@
 // Command-line parsing shared by every command: one error type, one error format, one parser per kind of value.
 // Bad input is a UsageError: one line naming what is allowed, exit 2, before any work starts.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { BadInput } from '../report/errors.ts';
 
-export class UsageError extends Error {}
+export class UsageError extends BadInput {}
 
 type Spec = NonNullable<ParseArgsConfig['options']>;
 

@@ -1,4 +1,5 @@
 // `npm run bench` options -> validated BenchOptions. Bad input is a UsageError (exit 2, one line).
+import { parseArgs } from 'node:util';
 import { MAX_FIB_N } from '../../transports/contract.ts';
 import { defaultTransports, findTransport, groups, type Purpose, resolve, TransportNameError } from '../../transports/registry.ts';
 import { addressProblem, maskAddress } from '../../transports/support/address.ts';
@@ -6,12 +7,19 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from '../../transports/transport.ts';
 import { normalizeFlag } from '../gate/config.ts';
 import { parseThreshold, type Threshold, ThresholdError } from '../gate/thresholds.ts';
 import type { PlanRequest } from '../harness/plan.ts';
-import { CALLS, type CallName, type ReportOptions, SCENARIOS, type ScenarioName } from '../report/types.ts';
+import { DEFAULT_OUTPUTS, OUTPUT_NAMES, OUTPUTS, type OutputName } from '../publish/outputs.ts';
+import { CALLS, type CallName, type ReportOptions, type ScenarioName, type TransportInfo } from '../report/types.ts';
+import { scenarioNames } from '../scenarios/index.ts';
+import type { CapacitySettings } from '../scenarios/scenario.ts';
 import { given, int, ints, names, parseFlags, seconds, UsageError } from './args.ts';
 
 /** Everything a bench run was asked to do; the plan and the report options are derived from it. */
 export interface BenchOptions extends PlanRequest {
   quick: boolean;
+  /** Plugin modules from --plugin, as given (bench registers them, with the config's, before parsing the rest). */
+  plugins: string[];
+  /** Report formats written to --out (json always). */
+  outputs: OutputName[];
   /** Exit 0 even when calls failed (errors are still reported). */
   allowErrors: boolean;
   outDir: string;
@@ -30,6 +38,16 @@ export interface BenchOptions extends PlanRequest {
   help: boolean;
 }
 
+/** The capacity search unless told otherwise: p99 under 10 ms, under 0.1% dropped, within 5%. */
+const DEFAULT_CAPACITY: CapacitySettings = {
+  slo: { text: 'p99<10ms', metric: 'p99', limitUs: 10_000 },
+  maxDroppedShare: 0.001,
+  startPerSec: 100,
+  factor: 2,
+  precision: 0.05,
+  maxPerSec: 1_000_000,
+};
+
 /** `--amqp-variants` and the like: one flag per group of transports, generated from the registry. */
 function groupFlags(): Array<{ flag: string; group: string; members: string[]; defaults: string[] }> {
   return [...groups()].map(([group, members]) => ({
@@ -41,6 +59,10 @@ function groupFlags(): Array<{ flag: string; group: string; members: string[]; d
 }
 
 const short = (group: string, name: string) => name.slice(group.length + 1);
+
+function outputHelp(): string {
+  return OUTPUT_NAMES.map((n) => `                            ${n.padEnd(17)}${OUTPUTS[n].file}: ${OUTPUTS[n].summary}`).join('\n');
+}
 
 export function help(): string {
   const variants = groupFlags().map(
@@ -57,7 +79,7 @@ Runs every transport x call x scenario and writes reports/latest.json and report
                           a group means its members that target the foreign server
 ${variants.join('\n')}
   --calls a,b             ${CALLS.join(',')} (default: all; --quick getObj,fib)
-  --scenarios a,b         ${SCENARIOS.join(',')} (default: latency,throughput)
+  --scenarios a,b         ${scenarioNames().join(',')} (default: latency,throughput)
   --concurrency 1,16,64   calls in flight for throughput (default 1,16,64; --quick 16)
   --rate N                calls/s for the open-loop rate scenario (default 1000)
   --duration D            per trial: 0.5 (seconds), 500ms, 2s, 1m, 1m30s (default 0.4; --quick 0.25)
@@ -80,6 +102,8 @@ ${variants.join('\n')}
                           --target xmlrpc=http://127.0.0.1:4242; a group name targets every member
                           that is a client-side choice (a foreign server serves them alike); only
                           targets run, with transports named in --transports besides them
+  --plugin PATH           add the transports a module of yours exports (repeatable; also "plugins" in
+                          the config): benchmark your own RPC layer like any row (see examples/)
   --baseline FILE[,FILE]  compare the run with a baseline report (exit 1 on regression; the gate
                           wants 8+ runs per side, e.g. --quick --runs 8 --trials 1 for both)
   --threshold EXPR        an absolute threshold the run must meet, else exit 1 (repeatable; also
@@ -93,6 +117,8 @@ ${variants.join('\n')}
   --normalize             with --baseline: correct machine drift by the wire-floor transport's cells
   --reference TRANSPORT   with --baseline: normalize to this transport instead
   --out DIR               where reports go (default reports)
+  --output a,b            report formats written to --out (default json,md,html; json is always written):
+${outputHelp()}
   --quick                 a short run for CI and smoke tests (about 1.5 min for the default matrix)
   --allow-errors          exit 0 even if calls failed (a run with errors exits 1; they are listed either way)
   --segment I/N           run generator I's share (0 <= I < N) of each cell's calls in flight and
@@ -132,6 +158,7 @@ function spec() {
     'max-message-bytes': { type: 'string' },
     'no-wire': { type: 'boolean' },
     target: { type: 'string', multiple: true },
+    plugin: { type: 'string', multiple: true },
     baseline: { type: 'string' },
     threshold: { type: 'string', multiple: true },
     config: { type: 'string' },
@@ -142,6 +169,7 @@ function spec() {
     normalize: { type: 'boolean' },
     reference: { type: 'string' },
     out: { type: 'string' },
+    output: { type: 'string' },
     quick: { type: 'boolean' },
     'allow-errors': { type: 'boolean' },
     list: { type: 'boolean' },
@@ -165,7 +193,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     transportsExplicit: str('transports') !== undefined || Object.keys(targets).length > 0,
     // --quick leaves sendObj out (the same payload as getObj, the other way): 18 rows in under a minute, warm
     calls: opt('calls', (v) => names('--calls', v, CALLS) as CallName[], quick ? ['getObj', 'fib'] : [...CALLS]),
-    scenarios: opt('scenarios', (v) => names('--scenarios', v, SCENARIOS) as ScenarioName[], ['latency', 'throughput']),
+    scenarios: opt('scenarios', (v) => names('--scenarios', v, scenarioNames()) as ScenarioName[], ['latency', 'throughput']),
+    capacity: DEFAULT_CAPACITY,
     concurrency: opt('concurrency', (v) => ints('--concurrency', v, 1, 10_000), quick ? [16] : [1, 16, 64]),
     ratePerSec: opt('rate', (v) => int('--rate', v, 1, 1_000_000), 1000),
     // --quick trials of 0.1 s put 6 of 17 transports' calls/s @16 25-37% under a 3 s run's; with 0.25 s (and
@@ -183,10 +212,12 @@ export function parseOptions(argv: string[]): BenchOptions {
     maxMessageBytes: opt('max-message-bytes', (v) => int('--max-message-bytes', v, 1024, 1 << 30), DEFAULT_MAX_MESSAGE_BYTES),
     countBytes: !flag('no-wire'),
     targets,
+    plugins: ((raw.plugin as string[] | undefined) ?? []).map((p) => given('--plugin', p)!),
     quick,
     ...segmentOptions(str('segment'), str('start-at'), targets, str('count') !== undefined),
     allowErrors: flag('allow-errors'),
     outDir: opt('out', (v) => v, 'reports'),
+    outputs: opt('output', (v) => names('--output', v, OUTPUT_NAMES) as OutputName[], DEFAULT_OUTPUTS),
     baseline: str('baseline') ?? null,
     normalize: normalizeFlag(str('reference'), flag('normalize')),
     config: str('config') ?? null,
@@ -321,6 +352,31 @@ function variantsOf(g: ReturnType<typeof groupFlags>[number], value: string | un
     value,
     g.members.map((m) => short(g.group, m)),
   ).map((n) => `${g.group}:${n}`);
+}
+
+/**
+ * --plugin and --config, read before the other options: a plugin's transport names must be known before the
+ * options that name transports are checked. The full parse (parseOptions) checks everything, these included.
+ */
+export function earlyFlags(argv: string[]): { plugins: string[]; config: string | null } {
+  const { values } = parseArgs({
+    args: argv,
+    options: { plugin: { type: 'string', multiple: true }, config: { type: 'string' } },
+    strict: false,
+    allowPositionals: true,
+  });
+  const strings = (v: unknown) => (Array.isArray(v) ? v : []).filter((p): p is string => typeof p === 'string' && p.trim() !== '');
+  return { plugins: strings(values.plugin), config: typeof values.config === 'string' ? values.config : null };
+}
+
+/** What the report's readers need to know of each transport of the run, from its registry line. */
+export function transportInfo(r: BenchOptions): Record<string, TransportInfo> {
+  return Object.fromEntries(
+    r.transports.map((name) => {
+      const t = findTransport(name)!;
+      return [name, { summary: t.summary, group: t.traits.group ?? null, role: t.traits.role, charted: t.traits.charted, target: name in r.targets }];
+    }),
+  );
 }
 
 /** The options as the report records them: enough to reproduce the run, addresses masked, defaults left out. */

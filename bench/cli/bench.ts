@@ -2,27 +2,31 @@
 // Everything that can be refused is refused before the run starts (exit 2); a run stopped by Ctrl-C or SIGTERM
 // still writes what it finished, marked as interrupted.
 import path from 'node:path';
-import { TRANSPORTS } from '../../transports/registry.ts';
-import { configThresholds, loadConfig } from '../gate/config.ts';
+import { releaseLoaded, transports } from '../../transports/registry.ts';
+import { addCell } from '../cells/pool.ts';
+import { formatDuration } from '../formats/format.ts';
+import { renderPlan } from '../formats/plan-text.ts';
+import { configPlugins, configThresholds, loadConfig } from '../gate/config.ts';
 import { runGate } from '../gate/gate.ts';
 import { checkThresholds, type Threshold } from '../gate/thresholds.ts';
 import { estimatePlan } from '../harness/estimate.ts';
 import { makePlan, type Plan } from '../harness/plan.ts';
+import { registerPlugins } from '../harness/plugins.ts';
 import { type RunEvents, runPlan } from '../harness/runner.ts';
 import { onShutdown, shuttingDown } from '../harness/shutdown.ts';
-import { createProgress } from '../output/progress.ts';
-import { checkWritableDir, jsonToStdout, publishComparison, publishRun } from '../output/publish.ts';
+import { createProgress } from '../publish/progress.ts';
+import { checkWritableDir, publishComparison, publishRun, type Terminal, terminal } from '../publish/publish.ts';
 import { buildReport, type RunOutput } from '../report/build.ts';
-import { addCell } from '../report/cells.ts';
-import { loadReport } from '../report/load.ts';
+import { loadReport } from '../report/read.ts';
 import type { CellResult, Report } from '../report/types.ts';
-import { formatDuration } from '../reporters/format.ts';
-import { renderPlan } from '../reporters/plan-text.ts';
 import { UsageError } from './args.ts';
-import { type BenchOptions, help, parseOptions, parseThresholdFlag, reportOptions } from './bench-options.ts';
+import { type BenchOptions, earlyFlags, help, parseOptions, parseThresholdFlag, reportOptions, transportInfo } from './bench-options.ts';
 import { gateExit, isEntry, runCommand } from './command.ts';
 
 export async function main(argv: string[]): Promise<number> {
+  // plugins first: the transport names the other options give may be theirs
+  const early = earlyFlags(argv);
+  await registerPlugins([...configPlugins(early.config), ...early.plugins]);
   const options = parseOptions(argv);
   if (options.help || options.list) {
     process.stdout.write(options.help ? help() : listTransports());
@@ -34,22 +38,27 @@ export async function main(argv: string[]): Promise<number> {
   loadConfig(options.config);
   const thresholds = [...configThresholds(options.config).map((t) => parseThresholdFlag(t, 'config "bench.thresholds"')), ...options.thresholds];
   checkThresholdNames(thresholds, options.transports);
-  if (options.json) jsonToStdout();
+  const term = terminal(options.json);
   const startedAt = new Date();
-  onShutdown(() => Promise.all(TRANSPORTS.map((t) => t.release?.())).then(() => {}), 'brokers');
+  onShutdown(releaseLoaded, 'brokers');
   const plan = await makePlan(options);
   if (plan.groups.length === 0) throw new UsageError('nothing to run: every chosen transport was skipped');
   if (options.dryRun) return dryRun(plan, options);
-  const run = await runWithPartialReport(plan, options, startedAt);
+  const run = await runWithPartialReport(plan, options, startedAt, term);
   // stopped by a signal: its handler writes the cells that finished, marked interrupted, and exits
   if (shuttingDown()) await new Promise(() => {});
-  const built = buildReport(reportOptions(options), run, startedAt);
+  const built = buildReport({ options: reportOptions(options), run, startedAt, transports: transportInfo(options) });
   const report = thresholds.length ? { ...built, thresholds: checkThresholds(built, thresholds) } : built;
-  publishRun(report, options.outDir);
+  publishRun(report, { outDir: options.outDir, outputs: options.outputs, terminal: term });
   const failed = runFailed(report, options.allowErrors);
   if (!baselines.length) return failed ? 1 : 0;
   const comparison = runGate({ baseline: baselines, current: [report], normalize: options.normalize, config: options.config });
-  publishComparison(comparison, [report], { markdownFile: path.join(options.outDir, 'compare.md'), markdownToStdout: false, benchmarkAction: [], json: false });
+  publishComparison(comparison, [report], {
+    markdownFile: path.join(options.outDir, 'compare.md'),
+    markdownToStdout: false,
+    benchmarkAction: [],
+    terminal: terminal(false),
+  });
   return gateExit(comparison, 'bench', failed);
 }
 
@@ -105,15 +114,20 @@ function dryRun(plan: Plan, options: BenchOptions): number {
 }
 
 /** Runs the plan; if the process is stopped first, the cells finished so far are published as an interrupted report. */
-async function runWithPartialReport(plan: Awaited<ReturnType<typeof makePlan>>, options: BenchOptions, startedAt: Date): Promise<RunOutput> {
+async function runWithPartialReport(plan: Plan, options: BenchOptions, startedAt: Date, term: Terminal): Promise<RunOutput> {
   const done = new Map<string, CellResult>();
   const skipped = [...plan.skipped];
   const unregisterPartial = onShutdown(() => {
-    if (!done.size && !skipped.length) return;
-    const partial = buildReport(reportOptions(options), { results: [...done.values()], skipped }, startedAt, true);
-    const files = publishRun(partial, options.outDir);
+    if (!done.size) {
+      // the reports already in --out are an earlier run's: say so, and leave them as they are
+      process.stderr.write(`rpcbench bench: interrupted before any cell finished: nothing written (what is in ${options.outDir} is from an earlier run)\n`);
+      return;
+    }
+    const run = { results: [...done.values()], skipped };
+    const partial = buildReport({ options: reportOptions(options), run, startedAt, transports: transportInfo(options), interrupted: true });
+    const files = publishRun(partial, { outDir: options.outDir, outputs: options.outputs, terminal: term });
     process.stderr.write(`rpcbench bench: interrupted: the ${done.size} finished cell(s) written to ${files.join(', ')}\n`);
-  });
+  }, 'report');
   const progress = createProgress(estimatePlan(plan));
   const events: RunEvents = {
     ...progress,
@@ -133,8 +147,10 @@ async function runWithPartialReport(plan: Awaited<ReturnType<typeof makePlan>>, 
 }
 
 function listTransports(): string {
-  const width = Math.max(...TRANSPORTS.map((t) => t.name.length));
-  return `${TRANSPORTS.map((t) => `${t.name.padEnd(width)}  ${t.summary}`).join('\n')}\n`;
+  const width = Math.max(...transports().map((t) => t.name.length));
+  return `${transports()
+    .map((t) => `${t.name.padEnd(width)}  ${t.summary}`)
+    .join('\n')}\n`;
 }
 
 if (isEntry(import.meta.url)) runCommand('bench', main);

@@ -1,42 +1,24 @@
 // What every command shares: `--version`, one error format, exit codes, and clean-up before exiting.
 //   rpcbench <command>: error: <one line>     bad input, exit 2, before any work starts
 //   rpcbench <command>: internal error: ...   a bug in rpcbench (with its stack), exit 1
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { maskAddress } from '../../transports/support/address.ts';
 import type { Comparison } from '../gate/compare.ts';
-import { ConfigError } from '../gate/config.ts';
-import { PlanError } from '../harness/plan.ts';
 import { runShutdownHooks } from '../harness/shutdown.ts';
-import { OutputError } from '../output/publish.ts';
-import { InputError } from '../report/load.ts';
-import { MergeError } from '../report/merge.ts';
-import { UsageError } from './args.ts';
+import { BadInput } from '../report/errors.ts';
+import { gitCommit, tool } from '../report/tool.ts';
 
 export type CommandName = 'bench' | 'serve' | 'compare' | 'merge';
 export type Main = (argv: string[]) => Promise<number> | number;
 
-const ROOT = new URL('../../', import.meta.url);
-
 /** `rpcbench 0.1.0 (commit 1a2b3c4, Node v20.19.0)`: what a bug report needs. */
 export function versionLine(): string {
-  const { version } = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as { version: string };
-  let commit = '';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 })
-      .toString()
-      .trim();
-  } catch {
-    // not a git checkout (an installed package): the version says enough
-  }
-  return `rpcbench ${version} (${commit ? `commit ${commit}, ` : ''}Node ${process.version})`;
+  const commit = gitCommit()?.slice(0, 7);
+  return `rpcbench ${tool().version} (${commit ? `commit ${commit}, ` : ''}Node ${process.version})`;
 }
 
-const BAD_INPUT = [UsageError, PlanError, InputError, ConfigError, OutputError, MergeError];
-
 export function isBadInput(error: unknown): error is Error {
-  return BAD_INPUT.some((kind) => error instanceof kind);
+  return error instanceof BadInput;
 }
 
 /** Runs a command to its exit code: `--version` first, then `main`; shutdown hooks run before every exit. */

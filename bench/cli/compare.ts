@@ -2,8 +2,8 @@
 // Exit 0 no regression, 1 regression, 2 bad input. Several files per side, comma-separated, are pooled.
 import { normalizeFlag } from '../gate/config.ts';
 import { runGate } from '../gate/gate.ts';
-import { checkWritableFile, jsonToStdout, publishComparison } from '../output/publish.ts';
-import { loadSide } from '../report/load.ts';
+import { checkWritableFile, publishComparison, terminal } from '../publish/publish.ts';
+import { loadSide } from '../report/read.ts';
 import { given, parseFlags, UsageError } from './args.ts';
 import { gateExit, isEntry, runCommand } from './command.ts';
 
@@ -69,7 +69,6 @@ export function main(argv: string[]): number {
   if (values.markdown !== undefined && values.markdown !== '-') checkWritableFile(given('--markdown', values.markdown)!, '--markdown');
   if (values.json && values.markdown === '-') throw new UsageError('--json and --markdown - both want stdout: write the markdown to a file');
   for (const file of exports) checkWritableFile(file, '--export');
-  if (values.json) jsonToStdout();
   const split = (s: string) => s.split(',').filter(Boolean);
   const [baseline, current] = [loadSide(split(positionals[0]!)), loadSide(split(positionals[1]!))];
   const comparison = runGate({ baseline, current, normalize: normalizeFlag(values.reference, values.normalize), config: values.config ?? null });
@@ -78,7 +77,7 @@ export function main(argv: string[]): number {
     markdownFile: markdown === '-' ? null : markdown,
     markdownToStdout: markdown === '-',
     benchmarkAction: exports,
-    json: values.json ?? false,
+    terminal: terminal(values.json ?? false),
   });
   return gateExit(comparison, 'compare');
 }

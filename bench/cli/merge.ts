@@ -1,9 +1,11 @@
 // `rpcbench merge A.json B.json ... [--out DIR]`: the reports of the segments of one run (bench --segment I/N on
 // several hosts) merged into the report of the whole run, written as bench writes its own.
-import { checkWritableDir, jsonToStdout, publishRun } from '../output/publish.ts';
-import { loadReport } from '../report/load.ts';
-import { mergeSegments } from '../report/merge.ts';
-import { given, parseFlags, UsageError } from './args.ts';
+
+import { mergeSegments } from '../cells/segments.ts';
+import { DEFAULT_OUTPUTS, OUTPUT_NAMES, type OutputName } from '../publish/outputs.ts';
+import { checkWritableDir, publishRun, terminal } from '../publish/publish.ts';
+import { loadReport } from '../report/read.ts';
+import { given, names, parseFlags, UsageError } from './args.ts';
 import { isEntry, runCommand } from './command.ts';
 
 const USAGE = `Usage: rpcbench merge SEGMENT.json SEGMENT.json ... [--out DIR] [--json]
@@ -14,11 +16,12 @@ generator) cell by cell: histograms add exactly, calls, errors and calls/s add, 
 Refuses reports of other plans or builds, a segment given twice or missing, and trials that did not run
 at the same time. Exit code: 0 merged, 2 bad input.
 
-  --out DIR   where the merged latest.json, latest.md and latest.html go (default reports)
-  --json      print the merged report on stdout (the summary goes to stderr)
+  --out DIR      where the merged latest.json, latest.md and latest.html go (default reports)
+  --output a,b   formats written, as bench writes them (default json,md,html; also ${OUTPUT_NAMES.filter((n) => !DEFAULT_OUTPUTS.includes(n)).join(', ')})
+  --json         print the merged report on stdout (the summary goes to stderr)
 `;
 
-const spec = { out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+const spec = { out: { type: 'string' }, output: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
 
 export function main(argv: string[]): number {
   const { values, positionals } = parseFlags(argv, spec, true);
@@ -28,10 +31,11 @@ export function main(argv: string[]): number {
   }
   if (positionals.length < 2) throw new UsageError(`expected the reports of two or more segments, got ${positionals.length} (see --help)`);
   const outDir = given('--out', values.out) ?? 'reports';
+  const output = given('--output', values.output);
+  const outputs = output === undefined ? DEFAULT_OUTPUTS : (names('--output', output, OUTPUT_NAMES) as OutputName[]);
   checkWritableDir(outDir, '--out');
   const merged = mergeSegments(positionals.map(loadReport));
-  if (values.json) jsonToStdout();
-  publishRun(merged, outDir);
+  publishRun(merged, { outDir, outputs, terminal: terminal(values.json ?? false) });
   return 0;
 }
 

@@ -3,19 +3,25 @@
 // It stops when told to (SIGINT, SIGTERM), when it can no longer serve (its broker went away: exit 1, saying why),
 // and when the process that started it goes away (a process manager that stops `npm run serve` stops the server).
 import { createService, DEFAULT_PAYLOAD_ENTRIES } from '../../transports/contract.ts';
-import { groups, resolve, TRANSPORTS, TransportNameError } from '../../transports/registry.ts';
+import { groups, loadTransport, resolve, type TransportEntry, TransportNameError, transports } from '../../transports/registry.ts';
 import { maskAddress } from '../../transports/support/address.ts';
-import { DEFAULT_MAX_MESSAGE_BYTES, type Transport } from '../../transports/transport.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../../transports/transport.ts';
+import { configPlugins } from '../gate/config.ts';
+import { registerPlugins } from '../harness/plugins.ts';
 import { onShutdown, runShutdownHooks } from '../harness/shutdown.ts';
 import { given, int, parseFlags, UsageError } from './args.ts';
 import { isEntry, runCommand } from './command.ts';
 
-const servable = () => TRANSPORTS.filter((t) => !t.traits.inProcess).map((t) => t.name);
+const servable = () =>
+  transports()
+    .filter((t) => !t.traits.inProcess)
+    .map((t) => t.name);
 
-const USAGE = `Usage: rpcbench serve --transport NAME [--listen ADDRESS] [--payload-entries N] [--server-work-us N]
+const usage = () => `Usage: rpcbench serve --transport NAME [--listen ADDRESS] [--payload-entries N] [--server-work-us N] [--plugin PATH]
        (in a clone: npm run serve -- ...)
 Transports: ${servable().join(', ')}
 A group name serves its first member: ${groupMeanings()}
+--plugin PATH (repeatable, also "plugins" in rpcbench.config.json) adds the transports of a module of yours.
 Prints "listening ADDRESS" once ready; Ctrl-C or SIGTERM stops it.`;
 
 /** "amqp = amqp:direct-reply (which also serves amqp:exclusive-queue clients: ...)", for each group. */
@@ -38,12 +44,13 @@ const spec = {
   listen: { type: 'string' },
   'payload-entries': { type: 'string' },
   'server-work-us': { type: 'string' },
+  plugin: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function chooseTransport(name: string | undefined): Transport {
+function chooseTransport(name: string | undefined): TransportEntry {
   if (!name) throw new UsageError('--transport is required, e.g. --transport tcp (see --help)');
-  let transport: Transport | undefined;
+  let transport: TransportEntry | undefined;
   try {
     transport = resolve(name, 'one')[0];
   } catch (error) {
@@ -63,11 +70,12 @@ function exitWithParent(): void {
 
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, spec);
+  await registerPlugins([...configPlugins(null), ...(values.plugin ?? []).map((p) => given('--plugin', p)!)]);
   if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${usage()}\n`);
     return 0;
   }
-  const transport = chooseTransport(given('--transport', values.transport));
+  const entry = chooseTransport(given('--transport', values.transport));
   const number = (flag: 'payload-entries' | 'server-work-us', max: number, fallback: number) => {
     const v = given(`--${flag}`, values[flag]);
     return v === undefined ? fallback : int(`--${flag}`, v, 0, max);
@@ -76,7 +84,9 @@ export async function main(argv: string[]): Promise<number> {
     payloadEntries: number('payload-entries', MAX_PAYLOAD_ENTRIES, DEFAULT_PAYLOAD_ENTRIES),
     serverWorkUs: number('server-work-us', 10_000_000, 0),
   });
-  const listen = given('--listen', values.listen) ?? transport.defaultListen;
+  const listen = given('--listen', values.listen) ?? entry.defaultListen;
+  const transport = await loadTransport(entry.name);
+  if (!transport.serve) throw new UsageError(`${transport.name} has no server: its plugin gives a client only`);
   const server = await transport.serve(listen, service, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES }).catch((error: Error) => {
     throw new UsageError(`cannot serve ${transport.name} on ${maskAddress(listen)}: ${maskAddress(error.message)}`);
   });

@@ -4,8 +4,8 @@
 // samples (see samples.ts) says the change is not noise. Two families of tests, Holm-corrected at alpha/2 each so
 // that a whole comparison cries wolf with probability <= alpha: every metric of every cell, and one test per
 // transport over all its cells' p50, which sees a transport-wide slowdown too small for any one noisy cell to show.
-import { cellLabel } from '../report/cells.ts';
-import { InputError } from '../report/load.ts';
+import { cellLabel } from '../cells/label.ts';
+import { InputError } from '../report/read.ts';
 import { median } from '../report/trials.ts';
 import type { CellResult, Report } from '../report/types.ts';
 import { type GateConfig, type Metric, thresholdsFor } from './config.ts';

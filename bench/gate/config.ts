@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
+import { BadInput } from '../report/errors.ts';
 
 export const METRICS = ['p50', 'p99', 'callsPerSec', 'bytesPerCall', 'cpuPerCall'] as const;
 export type Metric = (typeof METRICS)[number];
@@ -35,7 +36,7 @@ export const DEFAULT_CONFIG: GateConfig = {
   normalize: null,
 };
 
-export class ConfigError extends Error {}
+export class ConfigError extends BadInput {}
 
 const schema = JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')) as object;
 const validate = new Ajv({ allErrors: true, allowUnionTypes: true, verbose: true }).compile<ConfigFile>(schema);
@@ -48,29 +49,36 @@ interface ConfigSection {
 }
 
 interface ConfigFile {
+  plugins?: string[];
   compare?: ConfigSection;
   bench?: { thresholds?: string[] };
 }
 
 /** The gate's settings: defaults, overridden by the config's "compare" section. */
 export function loadConfig(explicit: string | null, cwd = process.cwd()): GateConfig {
-  const file = readConfigFile(explicit, cwd);
-  return file ? fromSection(file.compare ?? {}) : structuredClone(DEFAULT_CONFIG);
+  const found = readConfigFile(explicit, cwd);
+  return found ? fromSection(found.file.compare ?? {}) : structuredClone(DEFAULT_CONFIG);
 }
 
 /** The absolute thresholds of the config's "bench" section (bench adds those of --threshold). */
 export function configThresholds(explicit: string | null, cwd = process.cwd()): string[] {
-  return readConfigFile(explicit, cwd)?.bench?.thresholds ?? [];
+  return readConfigFile(explicit, cwd)?.file.bench?.thresholds ?? [];
+}
+
+/** The plugin modules the config names, as absolute paths (they are relative to the config file). */
+export function configPlugins(explicit: string | null, cwd = process.cwd()): string[] {
+  const found = readConfigFile(explicit, cwd);
+  return (found?.file.plugins ?? []).map((p) => path.resolve(path.dirname(found!.path), p));
 }
 
 /** rpcbench.config.json (or `explicit`), else the "rpcbench" key of package.json, validated; null when neither. */
-function readConfigFile(explicit: string | null, cwd: string): ConfigFile | null {
+function readConfigFile(explicit: string | null, cwd: string): { file: ConfigFile; path: string } | null {
   const file = explicit ?? path.join(cwd, 'rpcbench.config.json');
-  if (existsSync(file)) return sectionsOf(readJson(file), file);
+  if (existsSync(file)) return { file: sectionsOf(readJson(file), file), path: path.resolve(cwd, file) };
   if (explicit) throw new ConfigError(`config file ${explicit} does not exist`);
   const pkg = path.join(cwd, 'package.json');
   const raw = existsSync(pkg) ? (readJson(pkg) as { rpcbench?: unknown } | null)?.rpcbench : undefined;
-  return raw === undefined ? null : sectionsOf(raw, `${pkg} "rpcbench"`);
+  return raw === undefined ? null : { file: sectionsOf(raw, `${pkg} "rpcbench"`), path: pkg };
 }
 
 function readJson(file: string): unknown {
@@ -85,7 +93,7 @@ function readJson(file: string): unknown {
 function sectionsOf(raw: unknown, source: string): ConfigFile {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new ConfigError(`${source}: must be a JSON object, got ${raw === null ? 'null' : typeof raw}`);
-  const sections = 'compare' in raw || 'bench' in raw ? raw : { compare: raw };
+  const sections = 'compare' in raw || 'bench' in raw || 'plugins' in raw ? raw : { compare: raw };
   if (!validate(sections)) {
     const problems = (validate.errors ?? []).slice(0, 3).map(describe);
     throw new ConfigError(`${source}: ${problems.join('; ')}`);

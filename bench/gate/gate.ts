@@ -1,5 +1,5 @@
 // The gate as one call, shared by `npm run compare` and `npm run bench -- --baseline`: reports and a config in,
-// a typed Comparison out. It writes nothing; bench/output/publish.ts decides what is shown and written where.
+// a typed Comparison out. It writes nothing; bench/publish/publish.ts decides what is shown and written where.
 import type { Report } from '../report/types.ts';
 import { type Comparison, compareReports } from './compare.ts';
 import { loadConfig } from './config.ts';

@@ -1,7 +1,7 @@
 // Drift correction: divide out how much a reference transport's p50 changed between the two sides, so a
 // machine that is uniformly slower today does not read as a regression. It cannot correct a machine that is
 // differently shaped (fewer free cores hurt transports with more processes more); see the README.
-import { InputError } from '../report/load.ts';
+import { InputError } from '../report/read.ts';
 import { median } from '../report/trials.ts';
 import type { TransportInfo } from '../report/types.ts';
 import { AUTO_REFERENCE } from './config.ts';

@@ -3,7 +3,7 @@
 // (measured here: 8-28% between runs against 5-12% between trials, per cell). So when a side pools several
 // runs (several files, or --runs N), each run (the median of its trials) is one sample; a single run per side
 // can only offer its trials.
-import { cellLabel } from '../report/cells.ts';
+import { cellLabel } from '../cells/label.ts';
 import { medianOfTrials } from '../report/trials.ts';
 import type { CellResult, Report, TrialResult } from '../report/types.ts';
 

@@ -1,16 +1,18 @@
 // Entry of a client worker thread (--client-workers N): connects its own client to the server and runs the
 // windows of load it is asked for, answering each with what it measured (see load.ts for the protocol).
 import { parentPort } from 'node:worker_threads';
-import { findTransport } from '../../transports/registry.ts';
-import { inThread, type LoadGenerator, toWire, type WorkerReply, type WorkerRequest } from './load.ts';
+import { loadTransport } from '../../transports/registry.ts';
+import { inThread, type LoadGenerator, toWire, type WorkerReply, type WorkerRequest } from './load-generator.ts';
+import { registerPlugins } from './plugins.ts';
 import { ScenarioAborted } from './recorder.ts';
 
 let load: (LoadGenerator & { runShare: ReturnType<typeof inThread>['runShare'] }) | undefined;
 
 async function handle(req: WorkerRequest): Promise<WorkerReply> {
   if (req.type === 'connect') {
-    const transport = findTransport(req.transport);
-    if (!transport) throw new Error(`unknown transport ${req.transport}`);
+    // the one transport this thread calls (its plugin's module first, when it is one)
+    if (req.plugin) await registerPlugins([req.plugin]);
+    const transport = await loadTransport(req.transport);
     load = inThread(await transport.connect(req.address, req.client), req.fibN);
     return { id: req.id, ok: true };
   }

@@ -1,15 +1,18 @@
 // What to run -> the plan: cells grouped by server (one server per transport and payload size), each group
 // carrying its own choices (our server and how it is set up, or a foreign one), and the run configuration.
 // Transports that cannot run here become `skipped` entries, or a PlanError when the user named them.
-import type { ServiceOptions } from '../../transports/contract.ts';
-import { findTransport } from '../../transports/registry.ts';
+import { CALL_TRAITS, type ServiceOptions } from '../../transports/contract.ts';
+import { loadTransport } from '../../transports/registry.ts';
 import type { Transport } from '../../transports/transport.ts';
+import { BadInput } from '../report/errors.ts';
 import type { CallName, CellKey, ReportOptions, Segment, SkippedEntry } from '../report/types.ts';
-import { shareOf } from './load.ts';
+import { scenarioOf } from '../scenarios/index.ts';
+import type { CapacitySettings } from '../scenarios/scenario.ts';
+import { shareOf } from './load-generator.ts';
 import type { WarmupPolicy } from './warmup.ts';
 
 /** A transport the user asked for by name cannot run: exit 2, before anything starts. */
-export class PlanError extends Error {}
+export class PlanError extends BadInput {}
 
 /** What a plan is made from (the bench command's options satisfy it): what the report records, and more. */
 export interface PlanRequest extends Omit<ReportOptions, 'runs' | 'serverWorkUsByTransport' | 'quick' | 'startAt'> {
@@ -28,6 +31,8 @@ export interface PlanRequest extends Omit<ReportOptions, 'runs' | 'serverWorkUsB
   countBytes: boolean;
   /** Threads generating the client load. */
   clientWorkers: number;
+  /** How the capacity scenario searches (its objective, first rate, precision). */
+  capacity: CapacitySettings;
 }
 
 /** Our own server, and how it is set up; or a server somebody else runs. */
@@ -62,6 +67,7 @@ export interface RunConfig {
   segment: Segment | null;
   /** Start of the shared schedule (epoch ms; --start-at), or null. */
   startAtMs: number | null;
+  capacity: CapacitySettings;
 }
 
 export interface Plan {
@@ -74,9 +80,14 @@ export async function makePlan(request: PlanRequest): Promise<Plan> {
   const skipped: SkippedEntry[] = [];
   const groups: PlanGroup[] = [];
   for (const name of request.transports) {
-    const transport = findTransport(name)!;
+    // the transports of this run are loaded here, each the first time it is needed; the others never are
+    const transport = await loadTransport(name);
     const target = request.targets[name] ?? null;
-    const reason = target ? null : await transport.prepare?.();
+    const reason = target
+      ? null
+      : transport.serve
+        ? await transport.prepare?.()
+        : `${name} has no server of its own (a client-only plugin): give it --target ${name}=ADDRESS`;
     if (reason) {
       if (request.transportsExplicit) throw new PlanError(`${transport.name}: ${reason}`);
       skipped.push({ kind: 'unavailable', transport: transport.name, call: null, reason });
@@ -84,8 +95,8 @@ export async function makePlan(request: PlanRequest): Promise<Plan> {
     }
     if (target && transport.traits.inProcess) throw new PlanError(`--target: ${transport.name} runs in-process and cannot target a server`);
     request.payloadEntries.forEach((payloadEntries, i) => {
-      // fib ignores the payload size, so it runs once, with the first size
-      const calls = i === 0 ? request.calls : request.calls.filter((c) => c !== 'fib');
+      // a call without a payload (fib) ignores its size, so it runs once, with the first size
+      const calls = i === 0 ? request.calls : request.calls.filter((c) => CALL_TRAITS[c].payload);
       if (!calls.length) return;
       const server = serverChoice(transport, target, payloadEntries, request);
       const planCells = cellsFor(transport.name, calls, payloadEntries, request);
@@ -119,6 +130,7 @@ function runConfig(r: PlanRequest): RunConfig {
     countBytes: r.countBytes,
     segment: r.segment ?? null,
     startAtMs: r.startAtMs,
+    capacity: r.capacity,
   };
 }
 
@@ -144,16 +156,7 @@ function warmupPolicy(r: PlanRequest): WarmupPolicy {
   return { windowMs, tolerance: 0.05, minCalls: 5000, minCapMs: 2000, maxMs: r.warmupSec * 1000 };
 }
 
+/** Each scenario's cells for each call, in the order asked for. */
 function cellsFor(transport: string, calls: CallName[], payloadEntries: number, r: PlanRequest): CellKey[] {
-  const cells: CellKey[] = [];
-  for (const call of calls) {
-    for (const scenario of r.scenarios) {
-      const base = { transport, call, scenario, payloadEntries, ratePerSec: null };
-      if (scenario === 'latency') cells.push({ ...base, concurrency: 1 });
-      if (scenario === 'throughput') for (const concurrency of r.concurrency) cells.push({ ...base, concurrency });
-      // the open loop caps calls in flight at the highest concurrency asked for
-      if (scenario === 'rate') cells.push({ ...base, concurrency: Math.max(...r.concurrency), ratePerSec: r.ratePerSec });
-    }
-  }
-  return cells;
+  return calls.flatMap((call) => r.scenarios.flatMap((name) => scenarioOf(name).cells({ transport, call, payloadEntries }, r)));
 }

@@ -3,20 +3,23 @@
 // Reports progress through events; never formats.
 import { type CallSpec, callSpec } from '../../transports/contract.ts';
 import type { ClientOptions } from '../../transports/transport.ts';
+import { foldCell } from '../cells/fold.ts';
+import { addCell } from '../cells/pool.ts';
 import type { RunOutput } from '../report/build.ts';
-import { addCell, mergeReasons } from '../report/cells.ts';
-import { medianOfTrials, round3, trialSummary } from '../report/trials.ts';
-import type { BytesPerCall, CellKey, CellResult, CodecUsPerCall, ErrorReason, Segment, SkippedEntry, TrialResult } from '../report/types.ts';
+import { round3 } from '../report/trials.ts';
+import type { BytesPerCall, CellKey, CellResult, CodecUsPerCall, Segment, SkippedEntry, TrialResult } from '../report/types.ts';
+import { type CellRunner, scenarioOf } from '../scenarios/index.ts';
+import type { Measurement } from '../scenarios/scenario.ts';
 import { measureBytesPerCall } from './byte-count.ts';
 import { isClientBound } from './client-load.ts';
 import { measureCodec } from './codec-cost.ts';
-import { type LoadGenerator, startLoad } from './load.ts';
+import { type LoadGenerator, startLoad } from './load-generator.ts';
 import { type Plan, type PlanGroup, type RunConfig, segmentShare } from './plan.ts';
 import { makeSchedule, sleepUntil } from './schedule.ts';
 import { type RunningServer, startServer, targetServer } from './server-processes.ts';
 import { onShutdown, shuttingDown } from './shutdown.ts';
 import { decodeHistogram, encodeHistogram, latencyUs } from './stats.ts';
-import { type WarmupResult, warmUp } from './warmup.ts';
+import { warmUp } from './warmup.ts';
 
 export interface RunEvents {
   cellStart?(cell: CellKey, index: number, total: number): void;
@@ -144,67 +147,75 @@ function segmented(load: LoadGenerator, segment: Segment | null): LoadGenerator 
   return { run: (cell, limits) => load.run({ ...cell, ...segmentShare(cell, segment) }, limits), close: () => load.close() };
 }
 
-async function runCell(cell: CellKey, { facts, load, server, config, run, fresh, clock }: CellContext): Promise<CellResult> {
-  const warmup = await warmUp(load, cell, config.warmup, fresh);
-  const trials: TrialResult[] = [];
-  const reasons = new Map<string, number>();
-  for (let i = 0; i < config.trials; i++) {
-    if (clock) await sleepUntil(clock(i));
-    const serverCpu0 = await server.cpuUsageUs();
-    const clientCpu0 = process.cpuUsage();
-    const startedAtMs = Date.now();
-    const w = await load.run(cell, { durationMs: config.durationMs, maxCalls: config.count });
-    const clientCpu = process.cpuUsage(clientCpu0);
-    // also the health check after every trial, the last one included: a server that died or hung fails the cell
-    const serverCpu1 = await server.cpuUsageUs();
-    const perCall = (us: number) => round3(us / Math.max(1, w.calls + w.errors));
-    const elapsedMs = Math.max(w.elapsedMs, 0.001);
-    // percentiles from the histogram as saved, so that anyone reading it back gets the report's figures exactly
-    const histogram = encodeHistogram(w.histogram);
-    const client = { cpuCores: round3((clientCpu.user + clientCpu.system) / 1000 / elapsedMs), loopUtilization: round3(w.loopUtilization) };
-    trials.push({
-      ...(run === null ? {} : { run }),
-      startedAtMs,
-      calls: w.calls,
-      errors: w.errors,
-      timeouts: w.timeouts,
-      dropped: w.dropped,
-      durationSec: round3(elapsedMs / 1000),
-      callsPerSec: round3(w.calls / (elapsedMs / 1000)),
-      latencyUs: latencyUs(decodeHistogram(histogram)),
-      cpuUsPerCall: {
-        client: perCall(clientCpu.user + clientCpu.system),
-        server: serverCpu0 === null || serverCpu1 === null ? null : perCall(serverCpu1 - serverCpu0),
-      },
-      client,
-      clientBound: isClientBound(client),
-      histogram,
-    });
-    for (const [m, n] of w.reasons) reasons.set(m, (reasons.get(m) ?? 0) + n);
-  }
-  return cellResult(cell, facts, warmup, trials, reasons);
-}
-
-function cellResult(cell: CellKey, facts: CallFacts, warmup: WarmupResult, trials: TrialResult[], reasons: Map<string, number>): CellResult {
-  const sum = (f: (t: TrialResult) => number) => trials.reduce((n, t) => n + f(t), 0);
-  return {
-    ...cell,
-    ...medianOfTrials(trials),
+/** Runs a cell through its scenario (warm-up and trials, or a search over many) and folds what it measured. */
+async function runCell(cell: CellKey, ctx: CellContext): Promise<CellResult> {
+  let fresh = ctx.fresh;
+  const runner: CellRunner = {
+    capacity: ctx.config.capacity,
+    async measure(c) {
+      // only the first measurement on a fresh server pays the warm-up minimum
+      const m = await measure(c, { ...ctx, fresh });
+      fresh = false;
+      return m;
+    },
+  };
+  const run = await scenarioOf(cell.scenario).run(cell, runner);
+  const { facts } = ctx;
+  return foldCell({
+    key: cell,
     bytesPerCall: facts.bytesPerCall,
     payloadBytes: facts.spec.payloadBytes,
     codecUsPerCall: facts.codecUsPerCall,
-    clientBound: trials.filter((t) => t.clientBound).length * 2 > trials.length,
-    ...trialSummary(cell, trials),
-    warmup,
-    calls: sum((t) => t.calls),
-    errors: sum((t) => t.errors),
-    timeouts: sum((t) => t.timeouts),
-    dropped: sum((t) => t.dropped),
-    errorReasons: errorReasons(reasons),
-    trials,
-  };
+    warmup: run.warmup,
+    errorReasons: run.errorReasons,
+    trials: run.trials,
+    searches: run.searches ?? [],
+  });
 }
 
-function errorReasons(reasons: Map<string, number>): ErrorReason[] {
-  return mergeReasons([...reasons].map(([message, count]) => ({ message, count })));
+/** A cell's load warmed up until steady, then its trials. */
+async function measure(cell: CellKey, ctx: CellContext): Promise<Measurement> {
+  const warmup = await warmUp(ctx.load, cell, ctx.config.warmup, ctx.fresh);
+  const trials: TrialResult[] = [];
+  const reasons = new Map<string, number>();
+  for (let i = 0; i < ctx.config.trials; i++) {
+    if (ctx.clock) await sleepUntil(ctx.clock(i));
+    trials.push(await trial(cell, ctx, reasons));
+  }
+  return { warmup, trials, errorReasons: [...reasons].map(([message, count]) => ({ message, count })) };
+}
+
+/** One trial: the load for the trial's length, with the client's and server's CPU time around it. */
+async function trial(cell: CellKey, { load, server, config, run }: CellContext, reasons: Map<string, number>): Promise<TrialResult> {
+  const serverCpu0 = await server.cpuUsageUs();
+  const clientCpu0 = process.cpuUsage();
+  const startedAtMs = Date.now();
+  const w = await load.run(cell, { durationMs: config.durationMs, maxCalls: config.count });
+  const clientCpu = process.cpuUsage(clientCpu0);
+  // also the health check after every trial, the last one included: a server that died or hung fails the cell
+  const serverCpu1 = await server.cpuUsageUs();
+  const perCall = (us: number) => round3(us / Math.max(1, w.calls + w.errors));
+  const elapsedMs = Math.max(w.elapsedMs, 0.001);
+  // percentiles from the histogram as saved, so that anyone reading it back gets the report's figures exactly
+  const histogram = encodeHistogram(w.histogram);
+  const client = { cpuCores: round3((clientCpu.user + clientCpu.system) / 1000 / elapsedMs), loopUtilization: round3(w.loopUtilization) };
+  for (const [m, n] of w.reasons) reasons.set(m, (reasons.get(m) ?? 0) + n);
+  return {
+    ...(run === null ? {} : { run }),
+    startedAtMs,
+    calls: w.calls,
+    errors: w.errors,
+    timeouts: w.timeouts,
+    dropped: w.dropped,
+    durationSec: round3(elapsedMs / 1000),
+    callsPerSec: round3(w.calls / (elapsedMs / 1000)),
+    latencyUs: latencyUs(decodeHistogram(histogram)),
+    cpuUsPerCall: {
+      client: perCall(clientCpu.user + clientCpu.system),
+      server: serverCpu0 === null || serverCpu1 === null ? null : perCall(serverCpu1 - serverCpu0),
+    },
+    client,
+    clientBound: isClientBound(client),
+    histogram,
+  };
 }

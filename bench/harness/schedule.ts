@@ -3,7 +3,7 @@
 // in it. Generators that agree on the start time and the plan then run every trial together (to within their
 // clocks' agreement, NTP's milliseconds), whatever each one's warm-up took. Without --start-at, no schedule:
 // cells follow each other as soon as they are done.
-import { cellLabel } from '../report/cells.ts';
+import { cellLabel } from '../cells/label.ts';
 import type { CellKey } from '../report/types.ts';
 import type { Plan, RunConfig } from './plan.ts';
 

@@ -4,15 +4,18 @@
 //               child -> parent {type:'ready', address} | {type:'failed', message} | {type:'cpu', id, usage}.
 // The child exits when told to stop or when the parent goes away (IPC disconnect), so no server outlives a run.
 import { createService } from '../../transports/contract.ts';
-import { findTransport } from '../../transports/registry.ts';
+import { loadTransport } from '../../transports/registry.ts';
 import type { ServerHandle } from '../../transports/transport.ts';
+import { registerPlugins } from './plugins.ts';
 import type { ServerProcessConfig } from './server-processes.ts';
 
 let server: ServerHandle | undefined;
 
+/** Loads the one transport this child serves (a plugin's module first, when it is one), and nothing else. */
 async function start(config: ServerProcessConfig): Promise<void> {
-  const transport = findTransport(config.transport);
-  if (!transport) throw new Error(`unknown transport ${config.transport}`);
+  if (config.plugin) await registerPlugins([config.plugin]);
+  const transport = await loadTransport(config.transport);
+  if (!transport.serve) throw new Error(`${config.transport} has no server`);
   server = await transport.serve(config.listen, createService(config.service), config.server);
   process.send!({ type: 'ready', address: server.address });
   // a server that can no longer serve says why and exits non-zero: the harness reports the cell as failed

@@ -4,12 +4,15 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createService, type ServiceOptions } from '../../transports/contract.ts';
+import { findTransport } from '../../transports/registry.ts';
 import { maskAddress } from '../../transports/support/address.ts';
 import type { ServerOptions, Transport } from '../../transports/transport.ts';
 import { onShutdown } from './shutdown.ts';
 
 export interface ServerProcessConfig {
   transport: string;
+  /** The plugin module the transport comes from, which the child loads first; absent for a built-in. */
+  plugin?: string;
   listen: string;
   service: ServiceOptions;
   server: ServerOptions;
@@ -40,13 +43,15 @@ export function targetServer(address: string): RunningServer {
   return { address, cpuUsageUs: async () => null, deathReason: async () => null, stop: async () => {} };
 }
 
-export async function startServer(transport: Transport, config: Omit<ServerProcessConfig, 'transport'>): Promise<RunningServer> {
+export async function startServer(transport: Transport, config: Omit<ServerProcessConfig, 'transport' | 'plugin'>): Promise<RunningServer> {
+  if (!transport.serve) throw new Error(`${transport.name} has no server of its own: give it --target`);
   if (transport.traits.inProcess) {
     const handle = await transport.serve(config.listen, createService(config.service), config.server);
     return { address: handle.address, cpuUsageUs: async () => null, deathReason: async () => null, stop: () => handle.close() };
   }
   const count = transport.traits.serverProcesses;
-  const started = await Promise.allSettled(Array.from({ length: count }, () => startChild({ ...config, transport: transport.name })));
+  const plugin = findTransport(transport.name)?.plugin;
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startChild({ ...config, transport: transport.name, plugin })));
   const children = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failure = started.find((s) => s.status === 'rejected');
   if (failure) {

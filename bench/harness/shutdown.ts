@@ -1,8 +1,9 @@
-// Cleanup that must run on Ctrl-C and SIGTERM as well as on normal exit, in order: first whatever generates load
-// (a client still sending would recreate a queue or key its server just deleted), then the servers (which delete
-// their queues and keys), then the brokers' containers, and the partial report whenever it is asked for.
-export type ShutdownPhase = 'clients' | 'servers' | 'brokers';
-const PHASES: ShutdownPhase[] = ['clients', 'servers', 'brokers'];
+// Cleanup that must run on Ctrl-C and SIGTERM as well as on normal exit, in order: first the partial report (what
+// finished is written before anything else can fail or take long), then whatever generates load (a client still
+// sending would recreate a queue or key its server just deleted), then the servers (which delete their queues and
+// keys), then the brokers' containers.
+export type ShutdownPhase = 'report' | 'clients' | 'servers' | 'brokers';
+const PHASES: ShutdownPhase[] = ['report', 'clients', 'servers', 'brokers'];
 /** The whole clean-up gets this long; a hook that hangs cannot keep the process from exiting. */
 const SHUTDOWN_MS = 5000;
 
@@ -37,10 +38,16 @@ export async function runShutdownHooks(): Promise<void> {
   await Promise.race([all, new Promise((r) => setTimeout(r, SHUTDOWN_MS))]);
 }
 
+/**
+ * The first SIGINT or SIGTERM starts the clean-up; any that follow are ignored until it ends (within SHUTDOWN_MS):
+ * `npm run bench` forwards the terminal's Ctrl-C to a process that already got it, and a second signal must not
+ * kill the process half-way through writing its reports.
+ */
 function install(): void {
   installed = true;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (stopping) return;
       stopping = true;
       process.stderr.write(`\nrpcbench: ${signal}, cleaning up...\n`);
       void runShutdownHooks().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));

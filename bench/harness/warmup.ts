@@ -9,7 +9,7 @@
 // after a time, so a server's first cell first runs a number of calls (within a cap: a slow transport may not
 // get there), and every cell then runs windows until two agree.
 import type { CellKey } from '../report/types.ts';
-import type { LoadGenerator, Window } from './load.ts';
+import type { LoadGenerator, Window } from './load-generator.ts';
 
 export interface WarmupPolicy {
   /** Length of one window. */

@@ -3,15 +3,19 @@
 // Units live in the field names: ...Us = microseconds, ...Bytes = bytes, ...PerSec = per second.
 import { METHODS, type MethodName } from '../../transports/contract.ts';
 
-/** 2: histograms, codec cost, client load, warm-up, error reasons with counts (1 is read and upgraded by report/load.ts). */
-export const SCHEMA_VERSION = 3;
+/**
+ * 4: capacity searches, one-second windows, the broker's CPU, an open loop's send lag. 3: spread, rate outcome, the
+ * run's transports. 2: histograms, codec cost, client load, warm-up, error reasons with counts. Older reports are
+ * read and upgraded by report/upgrade.ts.
+ */
+export const SCHEMA_VERSION = 4;
 
 /** The calls a cell can make: the contract's methods. */
 export const CALLS = METHODS;
 export type CallName = MethodName;
 
-export const SCENARIOS = ['latency', 'throughput', 'rate'] as const;
-export type ScenarioName = (typeof SCENARIOS)[number];
+/** A scenario's name: one of the descriptors in bench/scenarios (latency, throughput, rate, capacity). */
+export type ScenarioName = string;
 
 export interface LatencyUs {
   p50: number;
@@ -31,14 +35,30 @@ export interface BytesPerCall {
 export interface CpuUsPerCall {
   client: number;
   server: number | null;
+  /** The broker's CPU per call where it runs on this host and its process is visible; null: not measured (remote, a container, no broker). */
+  broker?: number | null;
 }
 
 /** How loaded the client side was during a trial. */
 export interface ClientLoad {
   /** CPU time of the client process (all its threads) per second of wall time: 1.0 is one full core. */
   cpuCores: number;
-  /** Event-loop utilization (0..1) of the busiest thread that generated load: near 1, the client was the limit. */
+  /** Event-loop utilization (0..1) of the busiest thread that generated load: near 1, a closed loop's client was the limit. */
   loopUtilization: number;
+  /** Open loop only: how late calls left after they were due, µs (the busiest thread's); a late sender is a busy client. */
+  sendLagUs?: { p50: number; p99: number };
+}
+
+/** One second of a trial (the last may be shorter): calls/s, latency and errors over time. */
+export interface Window {
+  /** Its start, seconds from the trial's start. */
+  atSec: number;
+  durationSec: number;
+  calls: number;
+  errors: number;
+  callsPerSec: number;
+  p50Us: number;
+  p99Us: number;
 }
 
 /** One timed run of one cell. The report keeps every trial so the regression gate can test for noise. */
@@ -61,6 +81,8 @@ export interface TrialResult {
   clientBound: boolean;
   /** Latencies in nanoseconds, as an HDR histogram compressed and base64-encoded by hdr-histogram-js; null when not recorded. */
   histogram: string | null;
+  /** The trial in one-second windows, in order; absent before schema 4. */
+  windows?: Window[];
 }
 
 /** Codec time per call in microseconds, measured in isolation (tinybench): client = encode request + decode reply, server = the other two. */
@@ -90,6 +112,59 @@ export interface RateOutcome {
   droppedShare: number;
   /** The server could not keep up with the rate: calls were dropped, or fewer than 90% of the rate completed. */
   saturated: boolean;
+}
+
+/** One step of a capacity search: an offered rate (open loop), warmed up, then measured over its trials. */
+export interface CapacityStep {
+  ratePerSec: number;
+  /** The objective held, dropped calls stayed under the limit, and no call failed. */
+  pass: boolean;
+  /** Why it failed, in words ("p99 14,200 µs ≥ 10,000 µs", "1.2% dropped", "3 errors"); null when it passed. */
+  reason: string | null;
+  /** Completed calls/s, the median trial's. */
+  achievedPerSec: number;
+  /** Median over trials, counted from when each call was due. */
+  latencyUs: LatencyUs;
+  droppedShare: number;
+  errors: number;
+  /** Most trials were client-bound (the busiest load thread's event loop was busy ≥ the cut-off). */
+  clientBound: boolean;
+  /** Event-loop utilization of the busiest load thread, the median trial's. */
+  loopUtilization: number;
+  cpuUsPerCall: CpuUsPerCall;
+  warmup: { sec: number; steady: boolean };
+  trials: TrialResult[];
+}
+
+/**
+ * How far a capacity figure can be trusted:
+ * - `server`: the server failed the objective above it: its capacity;
+ * - `client`: our client was the limit at the highest passing step: the server carries at least this;
+ * - `max-rate`: every rate tried passed, up to the search's highest: at least this;
+ * - `none`: not even the first rate passed.
+ */
+export type CapacityBound = 'server' | 'client' | 'max-rate' | 'none';
+
+/** One search for a cell's capacity (one per run): every step, in the order tried. */
+export interface CapacitySearch {
+  run?: number;
+  /** The highest rate that passed, calls/s; 0 when none did. */
+  callsPerSec: number;
+  bound: CapacityBound;
+  steps: CapacityStep[];
+}
+
+/** A capacity cell's answer: the highest offered rate that meets the objective, and how far it can be trusted. */
+export interface CapacityOutcome {
+  /** The latency objective, as written: `p99<10ms`. */
+  slo: string;
+  /** The median over searches (runs) of the capacity found. */
+  callsPerSec: number;
+  /** The bound of the search whose capacity is reported (the median one). */
+  bound: CapacityBound;
+  /** 1e6 ÷ the server's CPU µs per call at the highest passing step: what the server would carry with a core of its own; null where its CPU is not measured. */
+  perCoreCallsPerSec: number | null;
+  searches: CapacitySearch[];
 }
 
 /** What the report's readers (reporters, the gate, a merge) need to know of a transport, as the run saw it. */
@@ -146,6 +221,8 @@ export interface CellResult extends CellKey {
   noisy: boolean;
   /** Open loop only: the rate asked for and what was achieved; null for the closed-loop scenarios. */
   rate: RateOutcome | null;
+  /** The capacity scenario only: the highest rate within the objective, every step of its search; else null. */
+  capacity: CapacityOutcome | null;
   /** How long the cell warmed up before its trials, and whether it reached steady state within the cap. */
   warmup: { sec: number; steady: boolean };
   /** Sums over trials. */

@@ -1,9 +1,39 @@
 // Older reports read as the current schema version, one step at a time, so a baseline made by an older build
 // still compares. Version 1: before histograms, codec cost and client load (marked as not measured).
 // Version 2: before trial spread, the rate outcome and the run's transport list (all derived from what it kept).
-import { transportInfo } from './build.ts';
-import { trialSummary } from './trials.ts';
-import type { CellKey, Report, ReportOptions, TrialResult } from './types.ts';
+// Version 3: before capacity, windows and the broker's CPU (none measured).
+import { rateOutcome, trialSpread } from './trials.ts';
+import type { CellKey, Report, ReportOptions, TransportInfo, TrialResult } from './types.ts';
+
+type Known = Pick<TransportInfo, 'group' | 'role' | 'charted'>;
+const member = (group: string): Known => ({ group, role: 'measured', charted: true });
+
+/**
+ * The transports a report of schema 1 or 2 can hold, as they were when schema 3 replaced those (d7498fa): frozen
+ * here, so that an old report reads the same whatever today's registry (or a plugin) says of a name.
+ */
+const SCHEMA_2_TRANSPORTS: Record<string, Known> = {
+  inproc: { group: null, role: 'harness-floor', charted: false },
+  tcp: { group: null, role: 'wire-floor', charted: true },
+  ...Object.fromEntries(['xmlrpc', 'xmlrpc:package'].map((n) => [n, member('xmlrpc')])),
+  ...Object.fromEntries(['grpc', 'grpc:connect'].map((n) => [n, member('grpc')])),
+  ...Object.fromEntries(['thrift:binary', 'thrift:compact'].map((n) => [n, member('thrift')])),
+  ...Object.fromEntries(
+    ['direct-reply', 'exclusive-queue', 'auto-ack', 'prefetch-1', 'persistent', 'persistent-confirms', 'workers-2'].map((v) => [`amqp:${v}`, member('amqp')]),
+  ),
+  ...Object.fromEntries(['redis', 'redis:streams'].map((n) => [n, member('redis')])),
+  ...Object.fromEntries(['mqtt', 'mqtt:qos1'].map((n) => [n, member('mqtt')])),
+};
+
+/** Schema 2 kept no transport list: each name as it was then, marked as a target where the run had one. */
+function schema2Transports(options: ReportOptions): Record<string, TransportInfo> {
+  return Object.fromEntries(
+    options.transports.map((name) => {
+      const known = SCHEMA_2_TRANSPORTS[name] ?? { group: null, role: 'measured', charted: true };
+      return [name, { summary: '', ...known, target: name in options.targets }];
+    }),
+  );
+}
 
 interface V1Cell {
   errors: number;
@@ -32,7 +62,18 @@ function upgradeTrials(trials: Array<Record<string, unknown>>, startedAtMs: numb
 /** Upgrades a report of an older schema version to the current one; throws when it does not have the old shape. */
 export function upgradeReport(value: unknown, version: number): Report {
   const v2 = version === 1 ? upgradeV1(value) : value;
-  return upgradeV2(v2 as V2Report);
+  const v3 = version <= 2 ? upgradeV2(v2 as V2Report) : value;
+  return upgradeV3(v3 as V3Report);
+}
+
+interface V3Report {
+  results: Array<Record<string, unknown>>;
+  [key: string]: unknown;
+}
+
+/** Version 3: before capacity (no cell has it), windows, the broker's CPU and the send lag (not measured, so absent). */
+function upgradeV3(v3: V3Report): Report {
+  return { ...v3, schemaVersion: 4, results: v3.results.map((cell) => ({ ...cell, capacity: null })) } as unknown as Report;
 }
 
 interface V2Report {
@@ -41,13 +82,17 @@ interface V2Report {
   [key: string]: unknown;
 }
 
-function upgradeV2(v2: V2Report): Report {
+function upgradeV2(v2: V2Report): V3Report {
   return {
     ...v2,
     schemaVersion: 3,
-    meta: { ...v2.meta, transports: transportInfo(v2.meta.options) },
-    results: v2.results.map((cell) => ({ ...cell, ...trialSummary(cell, cell.trials) })),
-  } as unknown as Report;
+    meta: { ...v2.meta, transports: schema2Transports(v2.meta.options) },
+    results: v2.results.map((cell) => ({
+      ...cell,
+      ...trialSpread(cell.trials),
+      rate: cell.ratePerSec === null ? null : rateOutcome(cell.ratePerSec, cell.trials),
+    })),
+  };
 }
 
 function upgradeV1(value: unknown): V2Report {

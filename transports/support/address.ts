@@ -35,6 +35,14 @@ export function withHostPort(address: string, target: HostPort): string {
   return url.href;
 }
 
+/** The address with its query parameter `key` set to `value` where it has none: how a server names its queue. */
+export function withParam(address: string, key: string, value: string): string {
+  const url = new URL(address);
+  if (url.searchParams.get(key)) return address;
+  // appended as written (a topic's slashes, a key's colons), escaping only what would end the parameter
+  return `${address}${url.search ? '&' : '?'}${key}=${value.replace(/[&#%+ ]/g, encodeURIComponent)}`;
+}
+
 /** The address with any password replaced by ***, for every message, log line and report. */
 export function maskAddress(address: string): string {
   try {

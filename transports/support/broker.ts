@@ -7,17 +7,61 @@ import { maskAddress } from './address.ts';
 
 export type Broker = { url: string; reason: null } | { url: null; reason: string };
 
-export interface BrokerSpec {
+/** A kind of broker: where it is looked for, and how it is started when it is not there. Data, loading no library. */
+export interface BrokerKind {
   /** As users know it: RabbitMQ, Redis, NATS, Mosquitto. */
   name: string;
   envVar: string;
   defaultUrl: string;
   /** How to start one here, for the message when none answers. */
   startHint: string;
-  /** Returns why the broker at `url` cannot be used, or null when it answers. */
-  probe(url: string): Promise<string | null>;
   /** testcontainers 11 runs on Node 20 (12 needs Node 22); images are pinned so runs compare. */
   container: { image: string; port: number; command?: string[]; waitFor: RegExp; url(host: string, port: number): string };
+}
+
+export const BROKERS = {
+  rabbitmq: {
+    name: 'RabbitMQ',
+    envVar: 'AMQP_URL',
+    defaultUrl: 'amqp://guest:guest@127.0.0.1:5672',
+    startHint: 'rabbitmq-server -detached',
+    container: { image: 'rabbitmq:3.13-alpine', port: 5672, waitFor: /Server startup complete/, url: (host, port) => `amqp://guest:guest@${host}:${port}` },
+  },
+  redis: {
+    name: 'Redis',
+    envVar: 'REDIS_URL',
+    defaultUrl: 'redis://127.0.0.1:6379',
+    startHint: 'redis-server --daemonize yes',
+    container: { image: 'redis:7-alpine', port: 6379, waitFor: /Ready to accept connections/, url: (host, port) => `redis://${host}:${port}` },
+  },
+  nats: {
+    name: 'NATS',
+    envVar: 'NATS_URL',
+    defaultUrl: 'nats://127.0.0.1:4222',
+    startHint: 'nats-server -a 127.0.0.1 -p 4222',
+    container: { image: 'nats:2-alpine', port: 4222, waitFor: /Server is ready/, url: (host, port) => `nats://${host}:${port}` },
+  },
+  mosquitto: {
+    name: 'Mosquitto',
+    envVar: 'MQTT_URL',
+    defaultUrl: 'mqtt://127.0.0.1:1883',
+    startHint: 'mosquitto -d',
+    container: {
+      image: 'eclipse-mosquitto:2',
+      port: 1883,
+      command: ['mosquitto', '-c', '/mosquitto-no-auth.conf'],
+      waitFor: /mosquitto version .* running/,
+      url: (host, port) => `mqtt://${host}:${port}`,
+    },
+  },
+} satisfies Record<string, BrokerKind>;
+
+/** The broker's URL as configured: its *_URL variable, else the local default. */
+export const brokerUrlFromEnv = (kind: BrokerKind): string => process.env[kind.envVar] || kind.defaultUrl;
+
+interface BrokerSpec extends BrokerKind {
+  /** Returns why the broker at `url` cannot be used, or null when it answers. */
+  probe(url: string): Promise<string | null>;
 }
 
 export interface BrokerFinder {
@@ -31,11 +75,12 @@ export interface BrokerFinder {
   release(): Promise<void>;
 }
 
-export function brokerFinder(spec: BrokerSpec): BrokerFinder {
+export function brokerFinder(kind: BrokerKind, probe: (url: string) => Promise<string | null>): BrokerFinder {
+  const spec: BrokerSpec = { ...kind, probe };
   let found: Promise<Broker> | undefined;
   let cleanup: (() => Promise<void>) | undefined;
   let foundUrl: string | null = null;
-  const urlFromEnv = () => process.env[spec.envVar] || spec.defaultUrl;
+  const urlFromEnv = () => brokerUrlFromEnv(spec);
   const find = () => {
     found ??= locate(spec, urlFromEnv(), (c) => {
       cleanup = c;

@@ -3,12 +3,14 @@
 // percentiles are those of every call), calls, errors and calls/s add (the generators ran at the same time, which
 // is checked), CPU per call is recomputed from the CPU time they add up to. Reports that are not of one run are
 // refused: other plans or builds, a segment given twice, or trials that did not run at the same time.
-import { cellLabel, mergeReasons } from './cells.ts';
-import { decodeHistogram, encodeHistogram, latencyUs, newHistogram } from './histograms.ts';
-import { medianOfTrials, round3, trialSummary } from './trials.ts';
-import type { CellResult, Report, ReportOptions, TrialResult } from './types.ts';
+import { BadInput } from '../report/errors.ts';
+import { decodeHistogram, encodeHistogram, latencyUs, newHistogram } from '../report/histograms.ts';
+import { round3 } from '../report/trials.ts';
+import type { CellResult, Report, ReportOptions, TrialResult } from '../report/types.ts';
+import { foldCells } from './fold.ts';
+import { cellLabel } from './label.ts';
 
-export class MergeError extends Error {}
+export class MergeError extends BadInput {}
 
 /** Trials of one cell that share less than this part of the shorter one's time did not run together. */
 const MIN_OVERLAP = 0.5;
@@ -75,28 +77,15 @@ function differences(a: ReportOptions, b: ReportOptions): string {
 
 function mergeCell(label: string, cells: CellResult[]): CellResult {
   if (cells.length === 1) return cells[0]!;
-  const trials = cells[0]!.trials.map((_, k) =>
-    mergeTrial(
-      label,
-      k,
-      cells.map((c) => c.trials[k]).filter((t): t is TrialResult => t !== undefined),
+  return foldCells(cells, (cs) =>
+    cs[0]!.trials.map((_, k) =>
+      mergeTrial(
+        label,
+        k,
+        cs.map((c) => c.trials[k]).filter((t): t is TrialResult => t !== undefined),
+      ),
     ),
   );
-  const sum = (f: (c: CellResult) => number) => cells.reduce((n, c) => n + f(c), 0);
-  const first = cells[0]!;
-  return {
-    ...first,
-    ...medianOfTrials(trials),
-    ...trialSummary(first, trials),
-    clientBound: trials.filter((t) => t.clientBound).length * 2 > trials.length,
-    warmup: { sec: Math.max(...cells.map((c) => c.warmup.sec)), steady: cells.every((c) => c.warmup.steady) },
-    calls: sum((c) => c.calls),
-    errors: sum((c) => c.errors),
-    timeouts: sum((c) => c.timeouts),
-    dropped: sum((c) => c.dropped),
-    errorReasons: mergeReasons(cells.flatMap((c) => c.errorReasons)),
-    trials,
-  };
 }
 
 /** Trial k of every generator: one trial of the whole, if they ran at the same time. */

@@ -6,10 +6,11 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import * as hdr from 'hdr-histogram-js';
 import { type CallSpec, callSpec } from '../../transports/contract.ts';
+import { findTransport } from '../../transports/registry.ts';
 import type { ClientHandle, ClientOptions, Transport } from '../../transports/transport.ts';
 import type { CellKey } from '../report/types.ts';
+import { closedLoop, type Limits, openLoop } from './loops.ts';
 import { Recorder, ScenarioAborted } from './recorder.ts';
-import { closedLoop, type Limits, openLoop } from './scenarios.ts';
 import { type Histogram, newHistogram } from './stats.ts';
 
 /** What one stretch of load measured. */
@@ -99,7 +100,7 @@ export interface WireWindow extends Omit<Window, 'histogram' | 'reasons'> {
 }
 
 export type WorkerRequest =
-  | { type: 'connect'; id: number; transport: string; address: string; client: ClientOptions; fibN: number }
+  | { type: 'connect'; id: number; transport: string; plugin?: string; address: string; client: ClientOptions; fibN: number }
   | { type: 'run'; id: number; cell: CellKey; share: Share; limits: Limits }
   | { type: 'close'; id: number };
 
@@ -114,7 +115,8 @@ const entry = new URL('./client-worker-boot.mjs', import.meta.url);
 
 async function startWorkers(config: LoadConfig): Promise<LoadGenerator> {
   const threads = Array.from({ length: config.workers }, () => new LoadThread());
-  const connect = { transport: config.transport.name, address: config.address, client: config.client, fibN: config.fibN };
+  const plugin = findTransport(config.transport.name)?.plugin;
+  const connect = { transport: config.transport.name, plugin, address: config.address, client: config.client, fibN: config.fibN };
   try {
     await Promise.all(threads.map((t) => t.ask({ type: 'connect', ...connect }, config.client.timeoutMs + WORKER_SLACK_MS)));
   } catch (error) {

@@ -1,6 +1,6 @@
 // Groups a report's cells into sections (call x payload size) with one row per transport,
 // the shape both text reporters print. Pure data shaping: no measuring, no formatting.
-import { cellLabel } from '../report/cells.ts';
+import { cellLabel } from '../cells/label.ts';
 import type { CallName, CellKey, CellResult, Report } from '../report/types.ts';
 
 export interface Row {

@@ -1,12 +1,11 @@
 // Reads report files (for the gate, --baseline, merging): each must parse and validate, or it is bad input (exit 2).
-// Several files per side are merged (their trials pooled), so CI can interleave base and head runs.
 import { readFileSync } from 'node:fs';
-import { addCell } from './cells.ts';
-import { type CellResult, type Report, SCHEMA_VERSION } from './types.ts';
+import { BadInput } from './errors.ts';
+import { type Report, SCHEMA_VERSION } from './types.ts';
 import { upgradeReport } from './upgrade.ts';
 import { reportProblems } from './validate.ts';
 
-export class InputError extends Error {}
+export class InputError extends BadInput {}
 
 export function loadReport(file: string): Report {
   let text: string;
@@ -35,14 +34,6 @@ export function loadReport(file: string): Report {
   const problems = reportProblems(value);
   if (problems.length) throw new InputError(`${file} is not an rpcbench report: ${problems.join('; ')}`);
   return value as Report;
-}
-
-/** One report from several runs of the same matrix: trials of matching cells pooled, medians recomputed. */
-export function mergeReports(reports: Report[]): Report {
-  if (reports.length === 1) return reports[0]!;
-  const cells = new Map<string, CellResult>();
-  for (const report of reports) for (const cell of report.results) addCell(cells, cell);
-  return { ...reports[0]!, results: [...cells.values()], skipped: reports.flatMap((r) => r.skipped) };
 }
 
 /** The runs of one side of a comparison, each validated. */

@@ -3,10 +3,10 @@
 // not from recent speed, which swings with the kind of cell: it is scaled by how far the run so far has been off
 // from its own estimate, once there is enough of it to tell.
 import cliProgress from 'cli-progress';
+import { cellLabel as label } from '../cells/label.ts';
+import { formatDuration, skippedLine } from '../formats/format.ts';
 import type { PlanEstimate } from '../harness/estimate.ts';
 import type { RunEvents } from '../harness/runner.ts';
-import { cellLabel as label } from '../report/cells.ts';
-import { formatDuration, skippedLine } from '../reporters/format.ts';
 
 export interface Progress extends RunEvents {
   stop(): void;

@@ -1,0 +1,126 @@
+// Report -> latest.prom: the OpenMetrics text format (https://openmetrics.io), for Prometheus's node_exporter textfile
+// collector or a push gateway. Names and labels follow Prometheus's conventions: base units (seconds, bytes),
+// `_total` on counters, one label per cell dimension, `# EOF` at the end. Every cell is one set of series.
+import { cpuTotal } from '../report/metrics.ts';
+import type { CellResult, Report } from '../report/types.ts';
+
+interface Family {
+  name: string;
+  type: 'gauge' | 'counter' | 'summary' | 'info';
+  unit?: string;
+  help: string;
+  samples(c: CellResult, labels: string): string[];
+}
+
+const SEC = 1e-6;
+const line = (name: string, labels: string, value: number) => `${name}{${labels}} ${Number.isFinite(value) ? value : 'NaN'}`;
+const more = (labels: string, extra: string) => (labels ? `${labels},${extra}` : extra);
+
+const FAMILIES: Family[] = [
+  {
+    name: 'rpcbench_call_latency_seconds',
+    type: 'summary',
+    unit: 'seconds',
+    help: 'Latency of one call, the median trial of the cell (open loops: from when the call was due).',
+    samples: (c, l) => [
+      ...(
+        [
+          ['0.5', c.latencyUs.p50],
+          ['0.9', c.latencyUs.p90],
+          ['0.99', c.latencyUs.p99],
+          ['0.999', c.latencyUs.p999],
+          ['1', c.latencyUs.max],
+        ] as const
+      ).map(([q, us]) => line('rpcbench_call_latency_seconds', more(l, `quantile="${q}"`), us * SEC)),
+      line('rpcbench_call_latency_seconds_count', l, c.calls),
+      line('rpcbench_call_latency_seconds_sum', l, c.latencyUs.mean * SEC * c.calls),
+    ],
+  },
+  {
+    name: 'rpcbench_calls_per_second',
+    type: 'gauge',
+    help: 'Completed calls per second, the median trial of the cell.',
+    samples: (c, l) => [line('rpcbench_calls_per_second', l, c.callsPerSec)],
+  },
+  {
+    name: 'rpcbench_capacity_calls_per_second',
+    type: 'gauge',
+    help: 'Capacity: the highest offered rate that met the latency objective (a lower bound where bound is not "server").',
+    samples: (c, l) => (c.capacity ? [line('rpcbench_capacity_calls_per_second', more(l, `bound="${c.capacity.bound}"`), c.capacity.callsPerSec)] : []),
+  },
+  {
+    name: 'rpcbench_cpu_seconds_per_call',
+    type: 'gauge',
+    unit: 'seconds',
+    help: 'CPU time per call by side (client, server, broker where measured) and in all.',
+    samples: (c, l) => {
+      const sides: Array<[string, number | null | undefined]> = [
+        ['client', c.cpuUsPerCall.client],
+        ['server', c.cpuUsPerCall.server],
+        ['broker', c.cpuUsPerCall.broker],
+        ['total', cpuTotal(c.cpuUsPerCall)],
+      ];
+      return sides
+        .filter(([, us]) => us !== null && us !== undefined)
+        .map(([side, us]) => line('rpcbench_cpu_seconds_per_call', more(l, `side="${side}"`), us! * SEC));
+    },
+  },
+  {
+    name: 'rpcbench_bytes_per_call',
+    type: 'gauge',
+    unit: 'bytes',
+    help: 'Bytes of TCP payload per call on the wire, by direction.',
+    samples: (c, l) =>
+      c.bytesPerCall
+        ? [
+            line('rpcbench_bytes_per_call', more(l, 'direction="request"'), c.bytesPerCall.request),
+            line('rpcbench_bytes_per_call', more(l, 'direction="response"'), c.bytesPerCall.response),
+          ]
+        : [],
+  },
+  {
+    name: 'rpcbench_calls',
+    type: 'counter',
+    help: 'Calls that completed in the cell, all trials.',
+    samples: (c, l) => [line('rpcbench_calls_total', l, c.calls)],
+  },
+  {
+    name: 'rpcbench_errors',
+    type: 'counter',
+    help: 'Calls that failed in the cell, all trials.',
+    samples: (c, l) => [line('rpcbench_errors_total', l, c.errors)],
+  },
+];
+
+/** A label value escaped as the text format wants: backslash, double quote and newline. */
+const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+function labelsOf(c: CellResult): string {
+  const pairs: Array<[string, string | number | null]> = [
+    ['transport', c.transport],
+    ['call', c.call],
+    ['scenario', c.scenario],
+    ['concurrency', c.concurrency],
+    ['payload_entries', c.payloadEntries],
+    ['rate', c.ratePerSec],
+  ];
+  return pairs
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => `${k}="${escape(String(v))}"`)
+    .join(',');
+}
+
+export function renderOpenMetrics(report: Report): string {
+  const out: string[] = [];
+  const m = report.meta;
+  out.push('# TYPE rpcbench_build info', '# HELP rpcbench_build The build and machine the figures come from.');
+  const build = `version="${escape(m.tool.version)}",commit="${escape(m.gitCommit ?? 'unknown')}",node="${escape(m.node)}",cpu="${escape(m.cpu.model)}",cpus="${m.cpu.count}"`;
+  out.push(`rpcbench_build_info{${build}} 1`);
+  for (const f of FAMILIES) {
+    const samples = report.results.flatMap((c) => f.samples(c, labelsOf(c)));
+    if (!samples.length) continue;
+    out.push(`# TYPE ${f.name} ${f.type}`, ...(f.unit ? [`# UNIT ${f.name} ${f.unit}`] : []), `# HELP ${f.name} ${f.help}`, ...samples);
+  }
+  out.push('# EOF');
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,27 @@
+// Which build made a report: rpcbench's version (package.json) and the git commit of the checkout it runs from.
+// Read once per process; `--version` and every report's meta use these.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+const ROOT = new URL('../../', import.meta.url);
+
+let pkg: { name: string; version: string } | undefined;
+export function tool(): { name: string; version: string } {
+  pkg ??= JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as { name: string; version: string };
+  return { name: pkg.name, version: pkg.version };
+}
+
+let commit: string | null | undefined;
+/** The full commit hash, or null outside a git checkout (an installed package: the version says enough). */
+export function gitCommit(): string | null {
+  if (commit !== undefined) return commit;
+  try {
+    commit =
+      execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 })
+        .toString()
+        .trim() || null;
+  } catch {
+    commit = null;
+  }
+  return commit;
+}
