@@ -45,7 +45,14 @@ const COLUMNS: Column[] = [
   ['steady', (c) => c.warmup.steady],
 ];
 
+/** Numbers to 3 decimals (sums of µs leave binary noise), booleans as true/false, nothing where not measured. */
+function field(v: string | number | boolean | null | undefined): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(Math.round(v * 1000) / 1000) : '';
+  return String(v);
+}
+
 export function renderCsv(report: Report): string {
-  const rows = report.results.map((c) => COLUMNS.map(([, value]) => value(c) ?? ''));
+  const rows = report.results.map((c) => COLUMNS.map(([, value]) => field(value(c))));
   return stringify([COLUMNS.map(([header]) => header), ...rows]);
 }
