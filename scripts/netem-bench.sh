@@ -26,14 +26,13 @@ bench_args=("$@")
 export RPCBENCH_NETNS=${RPCBENCH_NETNS:-rpcnm}
 why=$(scripts/netns.sh check) || { echo "netem-bench.sh: $why" >&2; exit 2; }
 
-# transport -> the address its server listens on, on the server host (H); brokered ones: the broker's address
-declare -A LISTEN=(
-  [tcp]=tcp://H:4242 [http]=http://H:4243 [xmlrpc]=http://H:4244 [zerorpc]=tcp://H:4245
-  [grpc]=grpc://H:4246 [grpc:connect]=grpc://H:4247 [thrift:binary]=tcp://H:4248 [thrift:compact]=tcp://H:4249
-  [redis]='redis://H:6379?queue=rpcbench:netem-list' [redis:streams]='redis://H:6379?queue=rpcbench:netem-stream'
-  [nats]='nats://H:4222?subject=rpcbench.netem' [mqtt]='mqtt://H:1883?topic=rpcbench/netem'
-)
-ports=4242,4243,4244,4245,4246,4247,4248,4249,6379,4222,1883
+# transport -> the address its server listens on, on the server host (H); brokered ones: the broker's address.
+# From the registry (scripts/netem-plan.ts): every transport of the default matrix whose server, or broker, the
+# sweep can start there; it names those it leaves out.
+broker_ports=6379,4222,1883
+declare -A LISTEN=()
+while IFS=$'\t' read -r name listen; do LISTEN[$name]=$listen; done < <(node --import tsx scripts/netem-plan.ts "$broker_ports")
+ports=$(for t in "${!LISTEN[@]}"; do l=${LISTEN[$t]#*//H:}; echo "${l%%[/?]*}"; done | sort -un | paste -sd, -)
 mkdir -p "$out"
 tmp=$(mktemp -d)
 cleanup() { scripts/netns.sh down > /dev/null 2>&1 || true; rm -rf "$tmp"; }

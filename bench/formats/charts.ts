@@ -1,6 +1,7 @@
 // The charts of a report, as data: one per question a reader asks, for each call and payload size. Pure: a report
 // in, chart specs out; the markdown (Mermaid) and HTML (Chart.js) reporters only draw them. Every value axis starts
 // at 0, bars are sorted by the value they show, and every charted transport of the section is in every chart.
+import { sectionTitle } from '../cells/label.ts';
 import { mergedHistogram, percentilePoints } from '../report/histograms.ts';
 import type { Report } from '../report/types.ts';
 import { latencyCell, type Row, type Section, sections } from './view.ts';
@@ -43,7 +44,7 @@ function charted(report: Report, rows: Row[]): Row[] {
   return rows.filter((r) => report.meta.transports[r.transport]?.charted ?? true);
 }
 
-const title = (s: Section) => (s.call === 'fib' ? 'fib' : `${s.call} (${s.payloadEntries} entries)`);
+const title = (s: Section) => sectionTitle(s.call, s.payloadEntries);
 const idOf = (s: Section, what: string) => `${s.call}-${s.payloadEntries}-${what}`;
 
 export function chartsOf(report: Report): SectionCharts[] {

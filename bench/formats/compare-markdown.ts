@@ -3,6 +3,7 @@
 import type { CellComparison, Comparison, MetricComparison, Status, TransportComparison } from '../gate/compare.ts';
 import { cellKeyLabel, changeText, METRIC_ORDER, verdictLine } from './compare-words.ts';
 import { num, table } from './format.ts';
+import { targetLabel } from './view.ts';
 
 const ICON: Record<Status, string> = {
   regressed: '🔴 regressed',
@@ -92,7 +93,7 @@ const hasUndecidable = (cmp: Comparison) => [...cmp.cells, ...cmp.transports].so
 
 function transportRow(cmp: Comparison, t: TransportComparison): string[] {
   const text = `${changeText(t.changePct, t.changePct)} (threshold ${t.thresholdPct}%)`;
-  const name = cmp.targets.includes(t.transport) ? `${t.transport} (target)` : t.transport;
+  const name = targetLabel(t.transport, cmp.targets.includes(t.transport));
   return [name, ICON[t.status], t.status === 'regressed' ? `**${text}**` : text, String(t.cells), t.p === null ? '-' : t.p.toPrecision(2)];
 }
 

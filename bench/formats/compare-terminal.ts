@@ -3,6 +3,7 @@
 import type { CellComparison, Comparison, Status } from '../gate/compare.ts';
 import { cellKeyLabel, changeText, METRIC_NAME, METRIC_ORDER, verdictLine } from './compare-words.ts';
 import { num, textTable } from './format.ts';
+import { targetLabel } from './view.ts';
 
 const WORD: Record<Status, string> = {
   regressed: 'REGRESSED',
@@ -25,7 +26,7 @@ export function renderComparisonTerminal(cmp: Comparison, fullTable: string | nu
     textTable(
       ['transport', 'status', 'p50, all cells', 'p'],
       cmp.transports.map((t) => [
-        cmp.targets.includes(t.transport) ? `${t.transport} (target)` : t.transport,
+        targetLabel(t.transport, cmp.targets.includes(t.transport)),
         WORD[t.status],
         changeText(t.changePct, t.changePct),
         t.p === null ? '-' : t.p.toPrecision(2),

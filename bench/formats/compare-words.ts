@@ -1,15 +1,11 @@
 // The words both views of a comparison use (terminal and markdown): the verdict, a change, a cell's name.
 import type { CellComparison, Comparison } from '../gate/compare.ts';
 import type { Metric } from '../gate/config.ts';
+import { GATE_METRICS, metricHeading } from '../report/metrics.ts';
+import { markTarget } from './view.ts';
 
-export const METRIC_ORDER: Metric[] = ['p50', 'p99', 'callsPerSec', 'cpuPerCall', 'bytesPerCall'];
-export const METRIC_NAME: Record<Metric, string> = {
-  p50: 'p50 µs',
-  p99: 'p99 µs',
-  callsPerSec: 'calls/s',
-  cpuPerCall: 'CPU µs/call',
-  bytesPerCall: 'bytes/call',
-};
+export const METRIC_ORDER: readonly Metric[] = GATE_METRICS;
+export const METRIC_NAME = Object.fromEntries(GATE_METRICS.map((m) => [m, metricHeading(m)])) as Record<Metric, string>;
 
 /** "Regression: 1 cell and 1 transport got slower." / "Undecided: too few samples ..." / "No regression." */
 export function verdictLine(cmp: Comparison): string {
@@ -35,5 +31,5 @@ export function changeText(changePct: number, worsePct: number): string {
 
 /** The cell's name, its transport marked "(target)" when that server was not ours. */
 export function cellKeyLabel(cmp: Comparison, cell: CellComparison): string {
-  return cmp.targets.includes(cell.transport) ? cell.key.replace(cell.transport, `${cell.transport} (target)`) : cell.key;
+  return markTarget(cell.key, cell.transport, cmp.targets.includes(cell.transport));
 }

@@ -1,8 +1,11 @@
 // Number and line formatting shared by the text reporters, and the notes every view of a report shows under its
 // tables: client-bound marks, trials that disagree, cells that never got steady, errors with their reasons.
+
+import { sectionTitle } from '../cells/label.ts';
+import { cpuTotal } from '../report/metrics.ts';
 import { NOISY_CV } from '../report/trials.ts';
-import type { CellResult, CodecUsPerCall, Report, SkippedEntry, ThresholdResult } from '../report/types.ts';
-import { cellName, cpuCell, latencyCell, type Section } from './view.ts';
+import type { CellResult, CodecUsPerCall, CpuUsPerCall, Report, SkippedEntry, ThresholdResult } from '../report/types.ts';
+import { cellName, cpuCell, latencyCell, type Row, type Section } from './view.ts';
 
 export { transportLabel } from './view.ts';
 
@@ -141,38 +144,64 @@ export const RATE_NOTE =
   'Open loop: calls start on a schedule whatever the replies do; latency counts from when a call was due; a call due while ' +
   'the cap is in flight is dropped ("saturated": the server cannot keep up with that rate). * client CPU includes the pacing loop.';
 
-/** A section's table, as the markdown and the HTML show it: its title, the header, one row per transport. */
-export function sectionTable(s: Section): { title: string; header: string[]; rows: string[][] } {
-  const header = [
-    'transport',
-    'p50 µs',
-    'p99 µs',
-    'codec µs/call',
-    ...s.concurrencies.map((c) => `calls/s @${c}`),
-    'spread',
-    'bytes/call',
-    'payload bytes',
-    'CPU µs/call',
-    'errors',
+interface Column {
+  header: string;
+  value(r: Row): string;
+  /** Shown in the terminal too (the markdown and the HTML show every column). */
+  compact?: boolean;
+}
+
+/** The section's columns: latency, codec, calls/s at each concurrency, spread, bytes, CPU, errors. */
+function columns(s: Section): Column[] {
+  const lat = (r: Row) => latencyCell(r);
+  const top = (r: Row) => r.throughput.get(s.concurrencies.at(-1) ?? -1);
+  return [
+    { header: 'p50 µs', value: (r) => marked(lat(r).latencyUs.p50, lat(r)), compact: true },
+    { header: 'p99 µs', value: (r) => num(lat(r).latencyUs.p99), compact: true },
+    { header: 'codec µs/call', value: (r) => codecPair(r.first.codecUsPerCall), compact: true },
+    ...s.concurrencies.map((c) => ({
+      header: `calls/s @${c}`,
+      value: (r: Row) => marked(r.throughput.get(c)?.callsPerSec, r.throughput.get(c)),
+      compact: true,
+    })),
+    { header: 'spread', value: (r) => spreadCell(lat(r), top(r)) },
+    {
+      header: 'bytes/call',
+      value: (r) => (r.first.bytesPerCall ? `${num(r.first.bytesPerCall.request)} / ${num(r.first.bytesPerCall.response)}` : '-'),
+      compact: true,
+    },
+    { header: 'payload bytes', value: (r) => `${num(r.first.payloadBytes.request)} / ${num(r.first.payloadBytes.response)}` },
+    { header: 'CPU µs/call', value: (r) => cpuText(cpuCell(r).cpuUsPerCall), compact: true },
+    { header: 'errors', value: (r) => String(r.errors), compact: true },
   ];
-  const rows = s.rows
-    .filter((r) => r.latency || r.throughput.size)
-    .map((r) => {
-      const lat = latencyCell(r);
-      const cpu = cpuCell(r).cpuUsPerCall;
-      const bytes = r.first.bytesPerCall;
-      return [
-        r.label,
-        marked(lat.latencyUs.p50, lat),
-        num(lat.latencyUs.p99),
-        codecPair(r.first.codecUsPerCall),
-        ...s.concurrencies.map((c) => marked(r.throughput.get(c)?.callsPerSec, r.throughput.get(c))),
-        spreadCell(lat, r.throughput.get(s.concurrencies.at(-1) ?? -1)),
-        bytes ? `${num(bytes.request)} / ${num(bytes.response)}` : '-',
-        `${num(r.first.payloadBytes.request)} / ${num(r.first.payloadBytes.response)}`,
-        `${num(cpu.client)} / ${num(cpu.server)}`,
-        String(r.errors),
-      ];
-    });
-  return { title: s.call === 'fib' ? 'fib' : `${s.call} (${s.payloadEntries} entries)`, header, rows };
+}
+
+/** "total (client / server / broker)": what a call costs in CPU on every side that was measured. */
+export function cpuText(cpu: CpuUsPerCall): string {
+  const parts = [num(cpu.client), num(cpu.server), ...(cpu.broker === undefined ? [] : [cpu.broker === null ? 'n/m' : num(cpu.broker)])];
+  return `${num(cpuTotal(cpu))} (${parts.join(' / ')})`;
+}
+
+/** A section's table: its title, the header, one row per transport; `compact`, the columns the terminal shows. */
+export function sectionTable(s: Section, compact = false): { title: string; header: string[]; rows: string[][] } {
+  const cols = columns(s).filter((c) => !compact || c.compact);
+  const rows = s.rows.filter((r) => r.latency || r.throughput.size).map((r) => [r.label, ...cols.map((c) => c.value(r))]);
+  return { title: sectionTitle(s.call, s.payloadEntries), header: ['transport', ...cols.map((c) => c.header)], rows };
+}
+
+/** The machine and build a report comes from: every view heads its figures with it. */
+export function machineLine({ meta: m }: Report): string {
+  const commit = m.gitCommit?.slice(0, 10) ?? 'unknown';
+  return `${m.date} · node ${m.node} · ${m.os.platform} ${m.os.arch} · ${m.cpu.model} × ${m.cpu.count} · commit ${commit} · ${m.durationSec} s`;
+}
+
+/** How the run was made: trials, warm-up, server work, threads. */
+export function optionsLine({ meta: { options: o } }: Report): string {
+  const runs = (o.runs ?? 1) > 1 ? `${o.runs} runs × ` : '';
+  const work = Object.entries(o.serverWorkUsByTransport ?? {})
+    .map(([t, us]) => ` (${t}: ${us} µs)`)
+    .join('');
+  const timing = `${runs}${o.trials} trials × ${o.durationSec} s (median shown), warm-up until steady (at most ${o.warmupSec} s)`;
+  const workers = o.clientWorkers > 1 ? `, ${o.clientWorkers} client threads` : '';
+  return `Options: ${timing}, fib(${o.fibN}), server work ${o.serverWorkUs} µs${work}${workers}${o.quick ? ', quick' : ''}.`;
 }

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Report } from '../report/types.ts';
 import { type Chart, chartsOf } from './charts.ts';
-import { errorLines, notes, RATE_NOTE, rateRows, sectionTable, thresholdLines } from './format.ts';
+import { errorLines, machineLine, notes, optionsLine, RATE_NOTE, rateRows, sectionTable, skippedLine, thresholdLines } from './format.ts';
 import type { Section } from './view.ts';
 
 const require = createRequire(import.meta.url);
@@ -23,16 +23,14 @@ export function renderHtml(report: Report): string {
   const charts = sectionsWithCharts.flatMap((s) => s.charts);
   const body = [
     `<h1>rpcbench report</h1>`,
-    `<p class="meta">${esc(metaLine(report))}</p>`,
+    `<p class="meta">${esc(machineLine(report))}${report.meta.interrupted ? ' · interrupted' : ''}</p>`,
+    `<p class="meta">${esc(optionsLine(report))}</p>`,
     ...sectionsWithCharts.flatMap(({ section, charts: cs }) => [sectionHtml(section), `<div class="charts">${cs.map(figure).join('')}</div>`]),
     rateTable(report),
     list('Errors', errorLines(report)),
     list('Thresholds', thresholdLines(report)),
     list('Notes', notes(report)),
-    list(
-      'Skipped',
-      report.skipped.map((s) => `${s.transport}${s.call ? ` ${s.call}` : ''}: ${s.kind === 'failed' ? 'failed: ' : ''}${s.reason}`),
-    ),
+    list('Skipped', report.skipped.map(skippedLine)),
   ].join('\n');
   return `<!doctype html>
 <html lang="en">
@@ -50,11 +48,6 @@ ${DRAW}</script>
 </body>
 </html>
 `;
-}
-
-function metaLine({ meta: m }: Report): string {
-  const o = m.options;
-  return `${m.date} · node ${m.node} · ${m.os.platform} ${m.os.arch} · ${m.cpu.model} × ${m.cpu.count} · commit ${m.gitCommit?.slice(0, 10) ?? 'unknown'} · ${m.durationSec} s · ${o.trials} trials × ${o.durationSec} s${o.quick ? ' (quick)' : ''}${m.interrupted ? ' · interrupted' : ''}`;
 }
 
 function sectionHtml(s: Section): string {

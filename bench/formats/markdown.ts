@@ -4,7 +4,7 @@
 // legends: they are in latest.html.
 import type { Report } from '../report/types.ts';
 import { type BarChart, chartsOf } from './charts.ts';
-import { errorLines, notes, RATE_NOTE, rateRows, sectionTable, table, thresholdLines } from './format.ts';
+import { errorLines, machineLine, notes, optionsLine, RATE_NOTE, rateRows, sectionTable, skippedLine, table, thresholdLines } from './format.ts';
 import type { Section } from './view.ts';
 
 export function renderMarkdown(report: Report): string {
@@ -22,12 +22,7 @@ export function renderMarkdown(report: Report): string {
   const warnings = notes(report);
   if (warnings.length) out.push(...warnings.map((w) => `> ${w}`), '');
   if (report.skipped.length) {
-    out.push(
-      '## Skipped',
-      '',
-      ...report.skipped.map((s) => `- **${s.transport}**${s.call ? ` ${s.call}` : ''}: ${s.kind === 'failed' ? 'failed: ' : ''}${s.reason}`),
-      '',
-    );
+    out.push('## Skipped', '', ...report.skipped.map((s) => `- ${skippedLine(s)}`), '');
   }
   out.push('Throughput against calls in flight, bytes per call and the latency percentiles of every transport: `latest.html` (open it from disk).', '');
   return out.join('\n');
@@ -37,21 +32,6 @@ const COLUMNS =
   'Latency in µs (p50/p99 with one call in flight), codec µs per call timed in isolation (client/server), calls/s per concurrency, ' +
   'spread of the trials (coefficient of variation of p50 / of calls/s at the highest concurrency), bytes per call on the wire ' +
   '(request/response, TCP payload), CPU µs per call (client/server).';
-
-function machineLine({ meta: m }: Report): string {
-  const commit = m.gitCommit?.slice(0, 10) ?? 'unknown';
-  return `${m.date} · node ${m.node} · ${m.os.platform} ${m.os.arch} · ${m.cpu.model} × ${m.cpu.count} · commit ${commit} · ${m.durationSec} s`;
-}
-
-function optionsLine({ meta: { options: o } }: Report): string {
-  const runs = (o.runs ?? 1) > 1 ? `${o.runs} runs × ` : '';
-  const work = Object.entries(o.serverWorkUsByTransport ?? {})
-    .map(([t, us]) => ` (${t}: ${us} µs)`)
-    .join('');
-  const timing = `${runs}${o.trials} trials × ${o.durationSec} s (median shown), warm-up until steady (at most ${o.warmupSec} s)`;
-  const workers = o.clientWorkers > 1 ? `, ${o.clientWorkers} client threads` : '';
-  return `Options: ${timing}, fib(${o.fibN}), server work ${o.serverWorkUs} µs${work}${workers}${o.quick ? ', quick' : ''}.`;
-}
 
 function renderSection(s: Section): string[] {
   const { title, header, rows } = sectionTable(s);

@@ -6,7 +6,7 @@ import type { CellResult, Report } from '../report/types.ts';
 
 interface Family {
   name: string;
-  type: 'gauge' | 'counter' | 'summary' | 'info';
+  type: 'gauge' | 'summary';
   unit?: string;
   help: string;
   samples(c: CellResult, labels: string): string[];
@@ -79,17 +79,19 @@ const FAMILIES: Family[] = [
           ]
         : [],
   },
+  // a finished cell's totals are gauges: as counters, OpenMetrics names the family without _total and the
+  // Prometheus text format (what promtool, node_exporter's textfile collector and the push gateway read) with it
   {
-    name: 'rpcbench_calls',
-    type: 'counter',
+    name: 'rpcbench_cell_calls',
+    type: 'gauge',
     help: 'Calls that completed in the cell, all trials.',
-    samples: (c, l) => [line('rpcbench_calls_total', l, c.calls)],
+    samples: (c, l) => [line('rpcbench_cell_calls', l, c.calls)],
   },
   {
-    name: 'rpcbench_errors',
-    type: 'counter',
+    name: 'rpcbench_cell_errors',
+    type: 'gauge',
     help: 'Calls that failed in the cell, all trials.',
-    samples: (c, l) => [line('rpcbench_errors_total', l, c.errors)],
+    samples: (c, l) => [line('rpcbench_cell_errors', l, c.errors)],
   },
 ];
 
@@ -114,7 +116,7 @@ function labelsOf(c: CellResult): string {
 export function renderOpenMetrics(report: Report): string {
   const out: string[] = [];
   const m = report.meta;
-  out.push('# TYPE rpcbench_build info', '# HELP rpcbench_build The build and machine the figures come from.');
+  out.push('# TYPE rpcbench_build_info gauge', '# HELP rpcbench_build_info The build and machine the figures come from (always 1).');
   const build = `version="${labelValue(m.tool.version)}",commit="${labelValue(m.gitCommit ?? 'unknown')}",node="${labelValue(m.node)}",cpu="${labelValue(m.cpu.model)}",cpus="${m.cpu.count}"`;
   out.push(`rpcbench_build_info{${build}} 1`);
   for (const f of FAMILIES) {

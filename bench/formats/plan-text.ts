@@ -1,6 +1,7 @@
 // A plan, as --dry-run prints it: what would run, what was skipped, and how long it should take.
 import type { SkippedEntry } from '../report/types.ts';
 import { formatDuration, skippedLine, textTable } from './format.ts';
+import { targetLabel } from './view.ts';
 
 /** What --dry-run shows of a plan and its estimate (the command builds it: reporters do not know the harness). */
 export interface PlanView {
@@ -27,7 +28,7 @@ export function renderPlan(v: PlanView): string {
     '',
     textTable(
       ['transport', 'cells', 'about'],
-      v.transports.map((t) => [t.target ? `${t.name} (target)` : t.name, String(t.cells), formatDuration(t.sec)]),
+      v.transports.map((t) => [targetLabel(t.name, t.target), String(t.cells), formatDuration(t.sec)]),
     ),
     ...v.skipped.map(skippedLine),
     '',

@@ -1,7 +1,8 @@
 // Reports of one matrix run at several network round-trip times -> markdown: per transport, p50 and calls/s at
 // each RTT, and the round trips a call costs (how much p50 grew per millisecond of RTT): a transport whose calls
 // need two round trips pays twice the delay, and it shows here, not on loopback.
-import type { Report } from '../report/types.ts';
+import { sectionTitle } from '../cells/label.ts';
+import type { CallName, Report } from '../report/types.ts';
 import { num, table } from './format.ts';
 
 export interface SweepPoint {
@@ -44,6 +45,6 @@ function section(points: SweepPoint[], call: string, payload: number): string[] 
     const trips = p0 !== undefined && p1 !== undefined && last.rttMs > first.rttMs ? (p1 - p0) / ((last.rttMs - first.rttMs) * 1000) : null;
     return [t, ...latency.map((x) => num(x)), ...rate.map((x) => num(x)), trips === null ? '-' : trips.toFixed(2)];
   });
-  const title = call === 'fib' ? 'fib' : `${call} (${payload} entries)`;
+  const title = sectionTitle(call as CallName, payload);
   return [`## ${title}`, '', `calls/s at ${top} in flight.`, '', table(header, rows), ''];
 }

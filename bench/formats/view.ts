@@ -36,15 +36,23 @@ export function sections(report: Report): Section[] {
   });
 }
 
-/** The transport as every output names it: a server somebody else runs is marked. */
+/** A transport as every output names it: a server somebody else runs (--target) is marked. */
+export function targetLabel(name: string, target: boolean): string {
+  return target ? `${name} (target)` : name;
+}
+
+/** A cell's label (cellLabel, or a comparison's key) with its transport marked where that server was not ours. */
+export function markTarget(label: string, transport: string, target: boolean): string {
+  return target ? label.replace(transport, targetLabel(transport, true)) : label;
+}
+
 export function transportLabel(report: Report, name: string): string {
-  return report.meta.transports[name]?.target ? `${name} (target)` : name;
+  return targetLabel(name, report.meta.transports[name]?.target ?? false);
 }
 
 /** A cell as every output names it (cellLabel, with a target's transport marked). */
 export function cellName(report: Report, cell: CellKey): string {
-  const label = cellLabel(cell);
-  return report.meta.transports[cell.transport]?.target ? label.replace(cell.transport, transportLabel(report, cell.transport)) : label;
+  return markTarget(cellLabel(cell), cell.transport, report.meta.transports[cell.transport]?.target ?? false);
 }
 
 function rowsOf(cells: CellResult[], label: (transport: string) => string): Row[] {

@@ -5,13 +5,14 @@
 // that a whole comparison cries wolf with probability <= alpha: every metric of every cell, and one test per
 // transport over all its cells' p50, which sees a transport-wide slowdown too small for any one noisy cell to show.
 import { cellLabel } from '../cells/label.ts';
+import { GATE_METRICS, METRICS, type MetricSpec } from '../report/metrics.ts';
 import { InputError } from '../report/read.ts';
 import { median } from '../report/trials.ts';
 import type { CellResult, Report } from '../report/types.ts';
 import { type GateConfig, type Metric, thresholdsFor } from './config.ts';
 import { mannWhitneyGreater } from './mann-whitney.ts';
-import { adjust, type Mode, modeFor, type Scaling } from './normalize.ts';
-import { type CellSamples, groupBy, type SampleUnit, type Side, type Stat, sideOf } from './samples.ts';
+import { adjust, type Mode, modeFor } from './normalize.ts';
+import { type CellSamples, groupBy, type SampleUnit, type Side, sideOf } from './samples.ts';
 import { bySeverity, enoughSamples, type Status, statusOf, type Tested, verdictsOf, worst } from './verdicts.ts';
 
 export type { Mode, SampleUnit, Status };
@@ -75,20 +76,6 @@ export interface Comparison {
   targets: string[];
   warnings: string[];
 }
-
-interface MetricSpec {
-  metric: Metric;
-  higherIsWorse: boolean;
-  scaling: Scaling;
-  value(s: Stat): number;
-}
-
-const SPECS: MetricSpec[] = [
-  { metric: 'p50', higherIsWorse: true, scaling: 'divide', value: (s) => s.latencyUs.p50 },
-  { metric: 'p99', higherIsWorse: true, scaling: 'divide', value: (s) => s.latencyUs.p99 },
-  { metric: 'callsPerSec', higherIsWorse: false, scaling: 'multiply', value: (s) => s.callsPerSec },
-  { metric: 'cpuPerCall', higherIsWorse: true, scaling: 'divide', value: (s) => s.cpuUsPerCall.client + (s.cpuUsPerCall.server ?? 0) },
-];
 
 type Pair = readonly [CellSamples, CellSamples];
 
@@ -169,19 +156,28 @@ interface MeasuredCell {
   metrics: Measured[];
 }
 
+/** Each gate metric that both sides measured, tested over its samples (or, deterministic, compared as it is). */
 function measureCell([base, cur]: Pair, config: GateConfig, mode: Mode): MeasuredCell {
   const thresholds = thresholdsFor(config, cur.cell.transport);
-  const metrics = SPECS.map((spec) => {
-    const b = base.samples.map((s) => spec.value(s.stat));
-    const c = cur.samples.map((s) => adjust(spec.scaling, spec.value(s.stat), mode));
-    return measure(spec.metric, spec.higherIsWorse, b, c, thresholds[spec.metric]);
+  const metrics = GATE_METRICS.flatMap((metric): Measured[] => {
+    const spec: MetricSpec = METRICS[metric];
+    if (spec.deterministic) {
+      const [b, c] = [spec.ofCell(base.cell), spec.ofCell(cur.cell)];
+      if (!Number.isFinite(b) || !Number.isFinite(c)) return [];
+      return [{ ...change(metric, spec.higherIsWorse, b, c, thresholds[metric]), deterministic: true, pWorse: null, pBetter: null, minP: 0, samples: 1 }];
+    }
+    const b = samplesOf(base, spec);
+    const c = samplesOf(cur, spec).map((x) => adjust(spec.scaling, x, mode));
+    if (!b.length || !c.length) return [];
+    return [measure(metric, spec.higherIsWorse, b, c, thresholds[metric])];
   });
-  const bytes = (c: CellResult) => (c.bytesPerCall ? c.bytesPerCall.request + c.bytesPerCall.response : null);
-  const [bb, cb] = [bytes(base.cell), bytes(cur.cell)];
-  if (bb !== null && cb !== null) {
-    metrics.push({ ...change('bytesPerCall', true, bb, cb, thresholds.bytesPerCall), deterministic: true, pWorse: null, pBetter: null, minP: 0, samples: 1 });
-  }
   return { cell: cur.cell, isReference: mode.kind === 'normalized' && cur.cell.transport === mode.reference, metrics };
+}
+
+/** A metric's samples on one side: one per sample (run or trial), or for capacity one per search, each a run. */
+function samplesOf(side: CellSamples, spec: MetricSpec): number[] {
+  const values = spec === METRICS.capacity ? side.searches : side.samples.map((s) => spec.ofStat!(s.stat));
+  return values.filter(Number.isFinite);
 }
 
 function change(metric: Metric, higherIsWorse: boolean, b: number, c: number, thresholdPct: number) {

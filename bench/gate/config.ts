@@ -5,10 +5,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { BadInput } from '../report/errors.ts';
+import { GATE_METRICS, METRICS, type MetricSpec } from '../report/metrics.ts';
 
-export const METRICS = ['p50', 'p99', 'callsPerSec', 'bytesPerCall', 'cpuPerCall'] as const;
-export type Metric = (typeof METRICS)[number];
+/** The metrics the gate judges, by the names of the one vocabulary (bench/report/metrics.ts). */
+export type Metric = (typeof GATE_METRICS)[number];
 export type Thresholds = Record<Metric, number>;
+
+/** The config's first names for three of them, still read: callsPerSec, bytesPerCall, cpuPerCall. */
+const OLD_NAMES: Record<string, Metric> = { callsPerSec: 'calls/s', bytesPerCall: 'bytes/call', cpuPerCall: 'cpu/call' };
 
 export interface GateConfig {
   thresholds: Thresholds;
@@ -28,9 +32,9 @@ export function normalizeFlag(reference: string | undefined, normalize: boolean 
   return reference ?? (normalize ? AUTO_REFERENCE : null);
 }
 
-/** 10% on p50 and calls/s, 25% on the noisier p99, any growth in bytes (they are deterministic), 25% on CPU. */
+/** Each metric's default threshold (metrics.ts says why each is what it is). */
 export const DEFAULT_CONFIG: GateConfig = {
-  thresholds: { p50: 10, p99: 25, callsPerSec: 10, bytesPerCall: 0, cpuPerCall: 25 },
+  thresholds: Object.fromEntries(GATE_METRICS.map((m) => [m, (METRICS[m] as MetricSpec).gatePct!])) as Thresholds,
   transports: {},
   alpha: 0.05,
   normalize: null,
@@ -105,17 +109,21 @@ function describe(e: NonNullable<typeof validate.errors>[number]): string {
   const where = e.instancePath ? e.instancePath.slice(1).replaceAll('/', '.') : 'the section';
   if (e.keyword === 'additionalProperties') {
     const key = (e.params as { additionalProperty: string }).additionalProperty;
-    const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+    const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}).filter((k) => !(k in OLD_NAMES));
     const what = allowed.includes('p50') ? 'metric' : 'key';
     return `${where}: unknown ${what} "${key}"; allowed: ${allowed.join(', ')}`;
   }
   return `${where} ${e.message ?? 'is invalid'}`;
 }
 
+/** Thresholds as the config writes them, old names read as the new. */
+const renamed = (t: Partial<Record<string, number>> = {}): Partial<Thresholds> =>
+  Object.fromEntries(Object.entries(t).map(([k, v]) => [OLD_NAMES[k] ?? k, v])) as Partial<Thresholds>;
+
 function fromSection(s: ConfigSection): GateConfig {
   const config = structuredClone(DEFAULT_CONFIG);
-  Object.assign(config.thresholds, s.thresholds ?? {});
-  config.transports = { ...(s.transports ?? {}) };
+  Object.assign(config.thresholds, renamed(s.thresholds));
+  config.transports = Object.fromEntries(Object.entries(s.transports ?? {}).map(([name, t]) => [name, renamed(t)]));
   if (s.alpha !== undefined) config.alpha = s.alpha;
   if (s.normalize !== undefined) config.normalize = s.normalize === true ? AUTO_REFERENCE : s.normalize || null;
   return config;

@@ -17,8 +17,10 @@ const AUTO_ROLES: ReadonlyArray<TransportInfo['role']> = ['wire-floor', 'harness
 
 type Pairs = ReadonlyArray<readonly [CellSamples, CellSamples]>;
 
-/** Normalized mode: the geometric mean of current/baseline p50 over the reference transport's cells. */
-/** `transports`: what the reports say of each transport (its role picks the automatic reference). */
+/**
+ * Normalized mode: the geometric mean of current/baseline p50 over the reference transport's cells. `transports`:
+ * what the reports say of each transport (its role picks the automatic reference).
+ */
 export function modeFor(requested: string | null, pairs: Pairs, transports: Record<string, TransportInfo>): Mode {
   if (!requested) return { kind: 'absolute' };
   const candidates = requested === AUTO_REFERENCE ? autoCandidates(pairs, transports) : [requested];

@@ -4,18 +4,21 @@
 // runs (several files, or --runs N), each run (the median of its trials) is one sample; a single run per side
 // can only offer its trials.
 import { cellLabel } from '../cells/label.ts';
+import type { Stat } from '../report/metrics.ts';
 import { medianOfTrials } from '../report/trials.ts';
-import type { CellResult, Report, TrialResult } from '../report/types.ts';
+import type { CellResult, Report } from '../report/types.ts';
+
+export type { Stat };
 
 /** A whole run (several runs pooled per side) or a trial (one run per side). */
 export type SampleUnit = 'run' | 'trial';
-
-export type Stat = Pick<TrialResult, 'latencyUs' | 'callsPerSec' | 'cpuUsPerCall'>;
 
 /** One cell's samples on one side; `index` aligns samples across a transport's cells (run number or trial number). */
 export interface CellSamples {
   cell: CellResult;
   samples: Array<{ index: number; stat: Stat }>;
+  /** A capacity cell's capacity per search: one per run, whatever the unit of the other samples. */
+  searches: number[];
 }
 
 export interface Side {
@@ -43,8 +46,9 @@ export function sideOf(reports: Report[]): Side {
   reports.forEach((report, file) => {
     for (const cell of report.results) {
       const key = cellLabel(cell);
-      const entry = cells.get(key) ?? { cell, samples: [] };
+      const entry = cells.get(key) ?? { cell, samples: [], searches: [] };
       cells.set(key, entry);
+      entry.searches.push(...(cell.capacity?.searches ?? []).map((s) => s.callsPerSec));
       if (!manyRuns) entry.samples.push(...cell.trials.map((stat, index) => ({ index, stat })));
       else for (const [run, trials] of runsOf(cell)) entry.samples.push({ index: file * 100_000 + run, stat: medianOfTrials(trials) });
     }

@@ -65,8 +65,8 @@ function check(d: Record<string, unknown>, shown: string): Transport {
   if (d.serve !== undefined && typeof d.serve !== 'function') throw bad('has a serve that is not a function');
   const schemes = d.schemes;
   if (!Array.isArray(schemes) || !schemes.length || !schemes.every((s) => typeof s === 'string' && /^[a-z][a-z0-9+.-]*:$/.test(s)))
-    throw bad('needs schemes, the URL schemes of its addresses, e.g. ["http:"]');
-  if (typeof d.defaultListen !== 'string') throw bad('needs a defaultListen address, e.g. "http://127.0.0.1:0"');
+    throw bad('needs schemes, the URL schemes of its addresses, e.g. ["myrpc:"]');
+  if (typeof d.defaultListen !== 'string') throw bad('needs a defaultListen address, e.g. "myrpc://127.0.0.1:0"');
   const traits = d.traits === undefined ? {} : d.traits;
   if (!isObject(traits) || Object.keys(traits).some((k) => !TRAIT_KEYS.includes(k))) throw bad(`has traits other than ${TRAIT_KEYS.join(', ')}`);
   return {

@@ -279,7 +279,7 @@ export interface ReportOptions {
   serverWorkUs: number;
   /** Whole-plan repetitions (--runs); absent means 1. */
   runs?: number;
-  /** Present when some transports got other server work than serverWorkUs (an added optional field: still schema 1). */
+  /** Present when some transports got other server work than serverWorkUs. */
   serverWorkUsByTransport?: Record<string, number>;
   fibN: number;
   timeoutMs: number;

@@ -59,8 +59,10 @@ export interface Scenario {
   cells(base: CellBase, request: ScenarioRequest): CellKey[];
   /** How a cell's load is named in labels: "c=16", "1000/s c=16". */
   load(cell: CellKey): string;
-  /** The metrics its cells report, where they are read from (thresholds, the gate, views). */
+  /** The metrics a threshold without @C reads from its cells (errors and bytes are read from every cell). */
   metrics: readonly MetricName[];
+  /** Its cells are told apart by calls in flight, which a threshold's @C picks (the closed loop at each --concurrency). */
+  byConcurrency?: boolean;
   /** Runs a cell: warm-up and trials (most scenarios), or a search over many (capacity). */
   run(cell: CellKey, runner: CellRunner): Promise<CellRun>;
   /** Its own part of a cell's fold: what the trials (and searches) add up to beyond the medians every cell has. */

@@ -10,6 +10,7 @@ export const throughput: Scenario = {
   cells: (base, request) => request.concurrency.map((concurrency) => ({ ...base, scenario: 'throughput', concurrency, ratePerSec: null })),
   load: (cell) => `c=${cell.concurrency}`,
   metrics: ['calls/s', 'cpu/call'],
+  byConcurrency: true,
   run: measureCell,
   outcome: () => NO_OUTCOME,
 };

@@ -1,0 +1,92 @@
+// Outputs by name, each read back by its real consumer: CSV by a CSV parser, OpenMetrics by Prometheus's promtool,
+// the HdrHistogram log by Java HdrHistogram's own HistogramLogProcessor, with the report's percentiles.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { before, describe, test } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import { hdrTag } from '../bench/formats/hdr-log.ts';
+import type { Report } from '../bench/report/types.ts';
+import { runCli, tempDir } from './helpers.ts';
+
+const HDR_JAR = '/usr/share/java/hdrhistogram.jar';
+
+describe('every output format from one real run', { timeout: 180_000 }, () => {
+  const out = tempDir();
+  let report: Report;
+  before(() => {
+    const args = ['--transports', 'tcp,http', '--calls', 'fib,getObj', '--scenarios', 'latency,throughput', '--concurrency', '4', '--duration', '0.2'];
+    const r = runCli('bench.ts', [...args, '--trials', '1', '--warmup', '0.2', '--output', 'json,md,html,csv,openmetrics,hdr-log', '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+  });
+
+  test('each format in its file beside the others', () => {
+    for (const file of ['latest.json', 'latest.md', 'latest.html', 'latest.csv', 'latest.prom', 'latest.hlog'])
+      assert.ok(existsSync(path.join(out, file)), file);
+  });
+
+  test("CSV: one row per cell, units in the header, the report's values", () => {
+    const rows = parse(readFileSync(path.join(out, 'latest.csv'), 'utf8'), { columns: true }) as Array<Record<string, string>>;
+    assert.equal(rows.length, report.results.length);
+    assert.ok(Object.keys(rows[0]!).includes('p50_us') && Object.keys(rows[0]!).includes('calls_per_s'));
+    for (const cell of report.results) {
+      const row = rows.find(
+        (r) => r.transport === cell.transport && r.call === cell.call && r.scenario === cell.scenario && Number(r.concurrency) === cell.concurrency,
+      );
+      assert.ok(row, `no row for ${cell.transport} ${cell.call} ${cell.scenario}`);
+      assert.equal(Number(row.p50_us), cell.latencyUs.p50);
+      assert.equal(Number(row.calls_per_s), cell.callsPerSec);
+      assert.equal(Number(row.calls), cell.calls);
+      assert.equal(row.client_bound, String(cell.clientBound));
+    }
+  });
+
+  test("OpenMetrics: promtool check metrics accepts it, and it holds each cell's p50 in seconds", () => {
+    const text = readFileSync(path.join(out, 'latest.prom'), 'utf8');
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    assert.equal(check.error, undefined, 'promtool is missing: apt-get install prometheus');
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+    assert.match(text, /# EOF\n$/);
+    const cell = report.results.find((c) => c.transport === 'tcp' && c.scenario === 'latency' && c.call === 'fib')!;
+    const line = /^rpcbench_call_latency_seconds\{transport="tcp",call="fib",scenario="latency",concurrency="1",payload_entries="100",quantile="0.5"\} (\S+)$/m;
+    assert.equal(Number(line.exec(text)?.[1]), Number((cell.latencyUs.p50 / 1e6).toPrecision(12)));
+  });
+
+  test("HdrHistogram log: Java's HistogramLogProcessor reads every cell back with the report's p50 and p99", () => {
+    for (const cell of report.results) {
+      const out2 = path.join(tempDir(), 'processed');
+      const args = [
+        '-cp',
+        HDR_JAR,
+        'org.HdrHistogram.HistogramLogProcessor',
+        '-i',
+        path.join(out, 'latest.hlog'),
+        '-tag',
+        hdrTag(cell),
+        '-csv',
+        '-outputValueUnitRatio',
+        '1000',
+        '-o',
+        out2,
+      ];
+      const r = spawnSync('java', args, { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 0, `java is missing or failed (apt-get install default-jdk-headless libhdrhistogram-java): ${r.stderr}`);
+      const [header, row] = readFileSync(out2, 'utf8')
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'));
+      const col = (name: string) => Number(row!.split(',')[header!.split(',').indexOf(`"${name}"`)]);
+      // one trial a cell: the processor's totals are that trial's, the cell's median
+      assert.equal(col('Total_Count'), cell.calls);
+      assert.equal(col('Total_50%'), cell.latencyUs.p50, `${hdrTag(cell)} p50`);
+      assert.equal(col('Total_99%'), cell.latencyUs.p99, `${hdrTag(cell)} p99`);
+    }
+  });
+});
+
+test('--output with a name it does not know exits 2, naming the ones it does', () => {
+  const r = runCli('bench.ts', ['--transports', 'tcp', '--output', 'json,xml']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--output: unknown "xml"; allowed: json, md, html, csv, openmetrics, hdr-log, benchmark-action/);
+});
