@@ -334,7 +334,10 @@ describe('compare: config', () => {
     const fromFile = loadConfig(null, project);
     assert.equal(fromFile.thresholds.p50, DEFAULT_CONFIG.thresholds.p50);
     assert.equal(fromFile.thresholds.p99, 40);
-    assert.deepEqual(fromFile.transports, { xmlrpc: { cpuPerCall: 60 } });
+    // the first names of three metrics (cpuPerCall, callsPerSec, bytesPerCall) are read as the one vocabulary's
+    assert.deepEqual(fromFile.transports, { xmlrpc: { 'cpu/call': 60 } });
+    writeFileSync(path.join(project, 'rpcbench.config.json'), JSON.stringify({ thresholds: { 'calls/s': 7, capacity: 15 } }));
+    assert.deepEqual([loadConfig(null, project).thresholds['calls/s'], loadConfig(null, project).thresholds.capacity], [7, 15]);
   });
 });
 

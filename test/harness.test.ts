@@ -1,7 +1,8 @@
 // The harness's own logic with scripted load: warm-up until steady, exact merging of load from several threads.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type LoadGenerator, mergeWindows, shareOf, type Window } from '../bench/harness/load-generator.ts';
+import { type LoadGenerator, type LoadResult, mergeResults, shareOf } from '../bench/harness/load-generator.ts';
+import { windowHistogram } from '../bench/harness/recorder.ts';
 import { newHistogram } from '../bench/harness/stats.ts';
 import { warmUp } from '../bench/harness/warmup.ts';
 import type { CellKey } from '../bench/report/types.ts';
@@ -12,11 +13,12 @@ const cell: CellKey = { transport: 't', call: 'getObj', scenario: 'throughput', 
 function scripted(callsPerSec: number[]): LoadGenerator & { windows: number } {
   const load = {
     windows: 0,
-    async run(_cell: CellKey, limits: { durationMs: number }): Promise<Window> {
+    async run(_cell: CellKey, limits: { durationMs: number }): Promise<LoadResult> {
       const rate = callsPerSec[Math.min(load.windows++, callsPerSec.length - 1)]!;
       await new Promise((r) => setTimeout(r, limits.durationMs));
       const calls = Math.round((rate * limits.durationMs) / 1000);
-      return { histogram: newHistogram(), calls, errors: 0, timeouts: 0, dropped: 0, reasons: new Map(), elapsedMs: limits.durationMs, loopUtilization: 0.5 };
+      const base = { histogram: newHistogram(), calls, errors: 0, timeouts: 0, dropped: 0, reasons: new Map(), elapsedMs: limits.durationMs };
+      return { ...base, loopUtilization: 0.5, sendLagUs: null, threadBusy: null, windows: [] };
     },
     close: async () => {},
   };
@@ -74,9 +76,9 @@ describe('load from several threads', () => {
     );
   });
 
-  test('windows merge exactly: counts add, and the merged histogram is the histogram of all the values', () => {
+  test('load of two threads merges exactly: counts add, the histograms (the whole and each second) are those of all the values', () => {
     const values = [Array.from({ length: 1000 }, (_, i) => 50_000 + i * 37), Array.from({ length: 500 }, (_, i) => 900_000 + i * 1013)];
-    const windows: Window[] = values.map((vs, i) => {
+    const windows: LoadResult[] = values.map((vs, i) => {
       const histogram = newHistogram();
       for (const v of vs) histogram.recordValue(v);
       return {
@@ -88,14 +90,39 @@ describe('load from several threads', () => {
         reasons: new Map([['boom', i + 1]]),
         elapsedMs: 100 + i,
         loopUtilization: 0.3 + i / 2,
+        sendLagUs: { p50: 10 + i, p99: 100 - i },
+        threadBusy: 0.2 + i / 10,
+        // both threads' first second, and the second thread's second one
+        windows: [0, ...(i ? [1] : [])].map((atSec) => {
+          const h = windowHistogram();
+          for (const v of vs) h.recordValue(v);
+          return { atSec, durationSec: 1, calls: vs.length, errors: i, histogram: h };
+        }),
       };
     });
     const all = newHistogram();
     for (const v of values.flat()) all.recordValue(v);
-    const merged = mergeWindows(windows);
+    const merged = mergeResults(windows);
     assert.deepEqual([merged.calls, merged.errors, merged.dropped, merged.elapsedMs, merged.loopUtilization], [1500, 1, 4, 101, 0.8]);
     assert.deepEqual([...merged.reasons], [['boom', 3]]);
     for (const p of [1, 50, 90, 99, 99.9, 100]) assert.equal(merged.histogram.getValueAtPercentile(p), all.getValueAtPercentile(p), `p${p}`);
     assert.equal(merged.histogram.totalCount, all.totalCount);
+    assert.deepEqual(merged.sendLagUs, { p50: 10, p99: 100 }, 'the busiest thread: the worst send lag');
+    assert.equal(merged.threadBusy, 0.3, 'the busiest thread');
+    assert.deepEqual(
+      merged.windows.map((w) => [w.atSec, w.calls, w.errors, w.histogram.totalCount]),
+      [
+        [0, 1500, 1, 1500],
+        [1, 500, 1, 500],
+      ],
+    );
+    assert.equal(merged.windows[0]!.histogram.getValueAtPercentile(99), windowOf(values.flat()).getValueAtPercentile(99));
+    assert.equal(windows[0]!.windows[0]!.histogram.totalCount, 1000, "merging leaves each thread's own windows as they were");
   });
 });
+
+function windowOf(values: number[]) {
+  const h = windowHistogram();
+  for (const v of values) h.recordValue(v);
+  return h;
+}

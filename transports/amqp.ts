@@ -90,7 +90,7 @@ export function parseAmqpAddress(address: string): AmqpAddress {
   const exchange = url.searchParams.get('exchange') ?? '';
   url.searchParams.delete('queue');
   url.searchParams.delete('exchange');
-  return { url: url.href, masked: maskAddress(address), queue, exchange };
+  return { url: url.href, masked: maskAddress(withParam(address, 'queue', queue)), queue, exchange };
 }
 
 async function connectBroker(address: AmqpAddress, timeoutMs: number): Promise<ChannelModel> {

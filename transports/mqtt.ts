@@ -33,7 +33,7 @@ function parseMqttAddress(address: string): MqttAddress {
   const credentials = url.username ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) } : {};
   return {
     url: `${url.protocol}//${host.includes(':') ? `[${host}]` : host}:${port}`,
-    masked: maskAddress(address),
+    masked: maskAddress(withParam(address, 'topic', url.searchParams.get('topic') || DEFAULT_TOPIC)),
     topic: url.searchParams.get('topic') || DEFAULT_TOPIC,
     ...credentials,
   };

@@ -31,7 +31,7 @@ function parseNatsAddress(address: string): NatsAddress {
   return {
     servers: `${host.includes(':') ? `[${host}]` : host}:${port}`,
     ...(url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : {}),
-    masked: maskAddress(address),
+    masked: maskAddress(withParam(address, 'subject', url.searchParams.get('subject') || DEFAULT_SUBJECT)),
     subject: url.searchParams.get('subject') || DEFAULT_SUBJECT,
   };
 }

@@ -71,7 +71,7 @@ function parseRedisAddress(address: string): RedisAddress {
   const url = parseAddress(address, ['redis:', 'rediss:']);
   const queue = url.searchParams.get('queue') || DEFAULT_QUEUE;
   url.searchParams.delete('queue');
-  return { url: url.href, masked: maskAddress(address), queue };
+  return { url: url.href, masked: maskAddress(withParam(address, 'queue', queue)), queue };
 }
 
 /**

@@ -40,13 +40,63 @@ export interface BenchOptions extends PlanRequest {
 
 /** The capacity search unless told otherwise: p99 under 10 ms, under 0.1% dropped, within 5%. */
 const DEFAULT_CAPACITY: CapacitySettings = {
-  slo: { text: 'p99<10ms', metric: 'p99', limitUs: 10_000 },
+  slo: { text: 'p99<10ms', metric: 'p99', limitUs: 10_000, inclusive: false },
   maxDroppedShare: 0.001,
-  startPerSec: 100,
+  startPerSec: null,
   factor: 2,
   precision: 0.05,
   maxPerSec: 1_000_000,
+  minPerSec: 1,
+  maxInFlight: 256,
 };
+
+/** --slo, --capacity-start, --capacity-precision, --capacity-in-flight: how the capacity scenario searches. */
+function capacitySettings(str: (flag: string) => string | undefined): CapacitySettings {
+  const slo = str('slo');
+  const start = str('capacity-start');
+  const precision = str('capacity-precision');
+  const inFlight = str('capacity-in-flight');
+  return {
+    ...DEFAULT_CAPACITY,
+    ...(slo === undefined ? {} : { slo: parseSlo(slo) }),
+    ...(start === undefined ? {} : { startPerSec: int('--capacity-start', start, 1, DEFAULT_CAPACITY.maxPerSec) }),
+    ...(precision === undefined ? {} : { precision: percent('--capacity-precision', precision) }),
+    ...(inFlight === undefined ? {} : { maxInFlight: int('--capacity-in-flight', inFlight, 1, 100_000) }),
+  };
+}
+
+const SLO_METRICS = ['p50', 'p90', 'p99', 'p99.9', 'max', 'mean'] as const;
+
+/** A latency objective written like a threshold without transport, call or @C: `p99<10ms`, `p99.9<=50ms`. */
+function parseSlo(text: string): CapacitySettings['slo'] {
+  const example = 'METRIC<VALUE, e.g. p99<10ms or p99.9<=50ms';
+  let t: Threshold;
+  try {
+    t = parseThreshold(
+      text,
+      () => {
+        throw new ThresholdError(`one objective for every cell: ${example}`);
+      },
+      CALLS,
+    );
+  } catch (error) {
+    if (error instanceof ThresholdError) throw new UsageError(`--slo: ${error.message}`);
+    throw error;
+  }
+  const metric = SLO_METRICS.find((m) => m === t.metric);
+  if (t.transports || t.call || t.concurrency !== null || !metric) throw new UsageError(`--slo: ${JSON.stringify(text)} is not ${example}`);
+  if (t.op !== '<' && t.op !== '<=') throw new UsageError(`--slo: ${JSON.stringify(text)}: an objective is an upper bound on latency (< or <=)`);
+  if (t.value <= 0) throw new UsageError(`--slo: ${JSON.stringify(text)}: the bound must be above 0`);
+  return { text: t.text, metric, limitUs: t.value, inclusive: t.op === '<=' };
+}
+
+/** "5%" or "0.05": a fraction from 0.1% to 50%. */
+function percent(flag: string, value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(value.trim());
+  const share = m ? Number(m[1]) / (m[2] ? 100 : 1) : Number.NaN;
+  if (!(share >= 0.001 && share <= 0.5)) throw new UsageError(`${flag}: ${JSON.stringify(value)} is not a share from 0.1% to 50%, e.g. 5% or 0.05`);
+  return share;
+}
 
 /** `--amqp-variants` and the like: one flag per group of transports, generated from the registry. */
 function groupFlags(): Array<{ flag: string; group: string; members: string[]; defaults: string[] }> {
@@ -82,6 +132,12 @@ ${variants.join('\n')}
   --scenarios a,b         ${scenarioNames().join(',')} (default: latency,throughput)
   --concurrency 1,16,64   calls in flight for throughput (default 1,16,64; --quick 16)
   --rate N                calls/s for the open-loop rate scenario (default 1000)
+  --slo EXPR              the capacity scenario's latency objective, like a threshold: p99<10ms (the
+                          default), p99.9<=50ms; a step passes when it holds over all the step's calls,
+                          under 0.1% are dropped and none fails
+  --capacity-start N      the search's first rate, calls/s (default: an eighth of a short closed loop's)
+  --capacity-precision P  stop bisecting once the last pass and first failure are within P (default 5%)
+  --capacity-in-flight N  the cap on calls in flight while searching (default 256)
   --duration D            per trial: 0.5 (seconds), 500ms, 2s, 1m, 1m30s (default 0.4; --quick 0.25)
   --warmup S              the most a cell spends looking for steady state (two windows in a row
                           within 5%), after a server's first 5,000 calls (default 2; --quick 1; 0: none)
@@ -145,6 +201,10 @@ function spec() {
     scenarios: { type: 'string' },
     concurrency: { type: 'string' },
     rate: { type: 'string' },
+    slo: { type: 'string' },
+    'capacity-start': { type: 'string' },
+    'capacity-precision': { type: 'string' },
+    'capacity-in-flight': { type: 'string' },
     duration: { type: 'string' },
     warmup: { type: 'string' },
     'client-workers': { type: 'string' },
@@ -188,13 +248,13 @@ export function parseOptions(argv: string[]): BenchOptions {
     const v = str(name);
     return v === undefined ? fallback : parse(v);
   };
-  return {
+  const options: BenchOptions = {
     transports: chooseTransports(str('transports'), targets, str),
     transportsExplicit: str('transports') !== undefined || Object.keys(targets).length > 0,
     // --quick leaves sendObj out (the same payload as getObj, the other way): 18 rows in under a minute, warm
     calls: opt('calls', (v) => names('--calls', v, CALLS) as CallName[], quick ? ['getObj', 'fib'] : [...CALLS]),
     scenarios: opt('scenarios', (v) => names('--scenarios', v, scenarioNames()) as ScenarioName[], ['latency', 'throughput']),
-    capacity: DEFAULT_CAPACITY,
+    capacity: capacitySettings(str),
     concurrency: opt('concurrency', (v) => ints('--concurrency', v, 1, 10_000), quick ? [16] : [1, 16, 64]),
     ratePerSec: opt('rate', (v) => int('--rate', v, 1, 1_000_000), 1000),
     // --quick trials of 0.1 s put 6 of 17 transports' calls/s @16 25-37% under a 3 s run's; with 0.25 s (and
@@ -227,6 +287,17 @@ export function parseOptions(argv: string[]): BenchOptions {
     list: flag('list'),
     help: flag('help'),
   };
+  checkCapacity(options);
+  return options;
+}
+
+/** The capacity search chooses its next rate from what it measured: it cannot follow a schedule fixed in advance. */
+function checkCapacity(o: BenchOptions): void {
+  if (!o.scenarios.includes('capacity')) return;
+  if (o.segment || o.startAtMs !== null)
+    throw new UsageError(
+      '--scenarios capacity searches for a rate one step at a time: it runs from one generator, not with --segment or --start-at (use --client-workers)',
+    );
 }
 
 /** --segment I/N and --start-at TIME: one generator's share of a plan that several run against the same servers. */
@@ -379,6 +450,11 @@ export function transportInfo(r: BenchOptions): Record<string, TransportInfo> {
   );
 }
 
+/** How the capacity scenario searched, as the report records it. */
+function capacityOptions(c: CapacitySettings): NonNullable<ReportOptions['capacity']> {
+  return { slo: c.slo.text, maxDroppedShare: c.maxDroppedShare, startPerSec: c.startPerSec, precision: c.precision, maxInFlight: c.maxInFlight };
+}
+
 /** The options as the report records them: enough to reproduce the run, addresses masked, defaults left out. */
 export function reportOptions(r: BenchOptions): ReportOptions {
   return {
@@ -401,5 +477,7 @@ export function reportOptions(r: BenchOptions): ReportOptions {
     targets: Object.fromEntries(Object.entries(r.targets).map(([name, address]) => [name, maskAddress(address)])),
     ...(r.segment ? { segment: r.segment } : {}),
     ...(r.startAtMs !== null ? { startAt: new Date(r.startAtMs).toISOString() } : {}),
+    ...(r.scenarios.includes('capacity') ? { capacity: capacityOptions(r.capacity) } : {}),
+    ...(r.plugins.length ? { plugins: r.plugins } : {}),
   };
 }

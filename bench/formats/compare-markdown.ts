@@ -1,7 +1,7 @@
 // Comparison -> markdown for $GITHUB_STEP_SUMMARY or a PR comment: verdict, mode, then cells, regressions first,
 // the unchanged ones folded away.
 import type { CellComparison, Comparison, MetricComparison, Status, TransportComparison } from '../gate/compare.ts';
-import { cellKeyLabel, changeText, METRIC_ORDER, verdictLine } from './compare-words.ts';
+import { cellKeyLabel, changeText, METRIC_NAME, METRIC_ORDER, verdictLine } from './compare-words.ts';
 import { num, table } from './format.ts';
 import { targetLabel } from './view.ts';
 
@@ -43,7 +43,9 @@ export function renderComparison(cmp: Comparison): string {
   return `${out.join('\n')}\n`;
 }
 
-const CELL_HEADER = ['cell', 'status', 'p50 µs', 'p99 µs', 'calls/s', 'CPU µs/call', 'bytes/call'];
+/** The gate's metrics that some cell of the comparison has (capacity only where a capacity cell was compared). */
+const shownMetrics = (cmp: Comparison) => METRIC_ORDER.filter((k) => cmp.cells.some((c) => c.metrics.some((m) => m.metric === k)));
+const cellHeader = (cmp: Comparison) => ['cell', 'status', ...shownMetrics(cmp).map((k) => METRIC_NAME[k])];
 
 /** The cells that moved first; the unchanged ones folded in a <details>, so that what changed is what one sees. */
 function cellTables(cmp: Comparison): string[] {
@@ -55,7 +57,7 @@ function cellTables(cmp: Comparison): string[] {
     '',
     moved.length
       ? table(
-          CELL_HEADER,
+          cellHeader(cmp),
           moved.map((c) => row(cmp, c)),
         )
       : 'None beyond its threshold.',
@@ -66,7 +68,7 @@ function cellTables(cmp: Comparison): string[] {
       `<details><summary>${still.length} cell(s) unchanged (within every threshold)</summary>`,
       '',
       table(
-        CELL_HEADER,
+        cellHeader(cmp),
         still.map((c) => row(cmp, c)),
       ),
       '',
@@ -110,7 +112,7 @@ function modeLine(cmp: Comparison): string {
 
 function row(cmp: Comparison, cell: CellComparison): string[] {
   const m = (metric: string) => cell.metrics.find((x) => x.metric === metric);
-  return [cellKeyLabel(cmp, cell), ICON[cell.status], ...METRIC_ORDER.map((k) => metricCell(m(k)))];
+  return [cellKeyLabel(cmp, cell), ICON[cell.status], ...shownMetrics(cmp).map((k) => metricCell(m(k)))];
 }
 
 function metricCell(m: MetricComparison | undefined): string {

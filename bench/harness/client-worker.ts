@@ -2,9 +2,9 @@
 // windows of load it is asked for, answering each with what it measured (see load.ts for the protocol).
 import { parentPort } from 'node:worker_threads';
 import { loadTransport } from '../../transports/registry.ts';
-import { inThread, type LoadGenerator, toWire, type WorkerReply, type WorkerRequest } from './load-generator.ts';
+import { inThread, type LoadGenerator, liveOf, toWire, type WorkerReply, type WorkerRequest } from './load-generator.ts';
 import { registerPlugins } from './plugins.ts';
-import { ScenarioAborted } from './recorder.ts';
+import { type LoadWindow, ScenarioAborted } from './recorder.ts';
 
 let load: (LoadGenerator & { runShare: ReturnType<typeof inThread>['runShare'] }) | undefined;
 
@@ -18,7 +18,8 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
   }
   if (req.type === 'run') {
     if (!load) throw new Error('not connected');
-    return { id: req.id, ok: true, window: toWire(await load.runShare(req.cell, req.share, req.limits)) };
+    const live = (w: LoadWindow) => parentPort!.postMessage({ id: req.id, live: liveOf(w) } satisfies WorkerReply);
+    return { id: req.id, ok: true, window: toWire(await load.runShare(req.cell, req.share, req.limits, live)) };
   }
   await load?.close();
   load = undefined;

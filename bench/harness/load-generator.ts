@@ -2,6 +2,7 @@
 // threads (--client-workers N), each with its own connection and a share of the concurrency and of the
 // open-loop rate, for servers that need more load than one event loop can give. Either way a window of load
 // comes back as one Window: histograms merged exactly, calls and errors added up.
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import * as hdr from 'hdr-histogram-js';
@@ -10,11 +11,11 @@ import { findTransport } from '../../transports/registry.ts';
 import type { ClientHandle, ClientOptions, Transport } from '../../transports/transport.ts';
 import type { CellKey } from '../report/types.ts';
 import { closedLoop, type Limits, openLoop } from './loops.ts';
-import { Recorder, ScenarioAborted } from './recorder.ts';
+import { type LoadWindow, Recorder, ScenarioAborted, windowHistogram } from './recorder.ts';
 import { type Histogram, newHistogram } from './stats.ts';
 
 /** What one stretch of load measured. */
-export interface Window {
+export interface LoadResult {
   histogram: Histogram;
   calls: number;
   errors: number;
@@ -22,13 +23,25 @@ export interface Window {
   dropped: number;
   reasons: Map<string, number>;
   elapsedMs: number;
-  /** Event-loop utilization of the busiest load thread over the window (0..1). */
+  /** Event-loop utilization of the busiest load thread over the stretch (0..1). */
   loopUtilization: number;
+  /** Open loop: how late calls were sent after they were due, µs, the busiest thread's; null for a closed loop. */
+  sendLagUs: { p50: number; p99: number } | null;
+  /** The busiest load thread's CPU time over the stretch's wall time (0..1); null where the kernel does not say. */
+  threadBusy: number | null;
+  /** The stretch in one-second windows (every thread's added up). */
+  windows: LoadWindow[];
+}
+
+/** A window of load as it ends, for a live view: calls/s and p99 so far this second. */
+export interface LiveWindow {
+  callsPerSec: number;
+  p99Us: number;
 }
 
 export interface LoadGenerator {
   /** Runs the cell's scenario for `limits`; rejects with ScenarioAborted when calls keep failing. */
-  run(cell: CellKey, limits: Limits): Promise<Window>;
+  run(cell: CellKey, limits: Limits, live?: (w: LiveWindow) => void): Promise<LoadResult>;
   close(): Promise<void>;
 }
 
@@ -58,23 +71,29 @@ export interface Share {
 }
 
 /** One client in this thread, running windows of a cell's scenario. Also what each worker thread runs. */
-export function inThread(client: ClientHandle, fibN: number): LoadGenerator & { runShare(cell: CellKey, share: Share, limits: Limits): Promise<Window> } {
+export function inThread(
+  client: ClientHandle,
+  fibN: number,
+): LoadGenerator & { runShare(cell: CellKey, share: Share, limits: Limits, onWindow?: (w: LoadWindow) => void): Promise<LoadResult> } {
   const specs = new Map<string, CallSpec>();
   const specOf = (cell: CellKey) => {
     const key = `${cell.call}/${cell.payloadEntries}`;
     if (!specs.has(key)) specs.set(key, callSpec(cell.call, { payloadEntries: cell.payloadEntries, fibN }));
     return specs.get(key)!;
   };
-  const runShare = async (cell: CellKey, share: Share, limits: Limits): Promise<Window> => {
+  const runShare = async (cell: CellKey, share: Share, limits: Limits, onWindow?: (w: LoadWindow) => void): Promise<LoadResult> => {
     const spec = specOf(cell);
-    const rec = new Recorder();
+    const rec = new Recorder(onWindow);
     const call = () => client.call(spec.method, spec.args);
     const elu0 = performance.eventLoopUtilization();
+    const cpu0 = threadCpuNs();
     const elapsedMs =
       share.ratePerSec !== null
         ? await openLoop(call, spec.check, share.ratePerSec, share.concurrency, limits, rec)
         : await closedLoop(call, spec.check, share.concurrency, limits, rec);
     const loopUtilization = performance.eventLoopUtilization(elu0).utilization;
+    const cpu1 = threadCpuNs();
+    const threadBusy = cpu0 === null || cpu1 === null ? null : Math.min(1, (cpu1 - cpu0) / 1e6 / Math.max(elapsedMs, 0.001));
     return {
       histogram: rec.histogram,
       calls: rec.calls,
@@ -84,19 +103,43 @@ export function inThread(client: ClientHandle, fibN: number): LoadGenerator & { 
       reasons: rec.reasons,
       elapsedMs,
       loopUtilization,
+      sendLagUs: rec.sendLag ? { p50: percentileUs(rec.sendLag, 50), p99: percentileUs(rec.sendLag, 99) } : null,
+      threadBusy,
+      windows: rec.windows(elapsedMs),
     };
   };
   return {
     runShare,
-    run: (cell, limits) => runShare(cell, { concurrency: cell.concurrency, ratePerSec: cell.ratePerSec }, limits),
+    run: (cell, limits, live) => runShare(cell, { concurrency: cell.concurrency, ratePerSec: cell.ratePerSec }, limits, live && ((w) => live(liveOf(w)))),
     close: () => client.close(),
   };
 }
 
-/** A Window as it crosses a thread boundary: the histogram encoded as the report stores it. */
-export interface WireWindow extends Omit<Window, 'histogram' | 'reasons'> {
+/**
+ * The time the calling thread wanted a CPU so far, ns: on one (the first field of Linux's /proc/thread-self/schedstat)
+ * or waiting in a run queue for one (the second: on 2 shared cores a busy client waits as much as it runs); null where
+ * the kernel does not say. The thread's own: the open loop's naps do not count, nor do other threads.
+ */
+function threadCpuNs(): number | null {
+  try {
+    const [running, waiting] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
+    return running! + waiting!;
+  } catch {
+    return null;
+  }
+}
+
+const percentileUs = (h: Histogram, p: number) => Math.round(h.getValueAtPercentile(p) / 100) / 10;
+
+export function liveOf(w: LoadWindow): LiveWindow {
+  return { callsPerSec: w.durationSec > 0 ? w.calls / w.durationSec : 0, p99Us: w.histogram.totalCount ? percentileUs(w.histogram, 99) : 0 };
+}
+
+/** A LoadResult as it crosses a thread boundary: the histograms encoded as the report stores them. */
+export interface WireResult extends Omit<LoadResult, 'histogram' | 'reasons' | 'windows'> {
   histogram: string;
   reasons: Array<[string, number]>;
+  windows: Array<Omit<LoadWindow, 'histogram'> & { histogram: string }>;
 }
 
 export type WorkerRequest =
@@ -107,7 +150,11 @@ export type WorkerRequest =
 /** A request before its id is given. */
 type Unsent = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
-export type WorkerReply = { id: number; ok: true; window?: WireWindow } | { id: number; ok: false; error: string; aborted: boolean };
+export type WorkerReply =
+  | { id: number; ok: true; window?: WireResult }
+  | { id: number; ok: false; error: string; aborted: boolean }
+  /** A window of a run still going: for the live view. */
+  | { id: number; live: LiveWindow };
 
 /** Beyond a window's own length, how long a load thread may take to answer before it is declared hung. */
 const WORKER_SLACK_MS = 5000;
@@ -124,8 +171,15 @@ async function startWorkers(config: LoadConfig): Promise<LoadGenerator> {
     throw error;
   }
   return {
-    async run(cell, limits) {
+    async run(cell, limits, live) {
       const n = threads.length;
+      // the live view: each thread's latest window, their calls/s added, the worst p99
+      const latest = new Map<number, LiveWindow>();
+      const onLive = (i: number) => (w: LiveWindow) => {
+        latest.set(i, w);
+        const all = [...latest.values()];
+        live?.({ callsPerSec: all.reduce((s, x) => s + x.callsPerSec, 0), p99Us: Math.max(...all.map((x) => x.p99Us)) });
+      };
       const asks = threads.map((t, i) => {
         const share: Share = { concurrency: shareOf(cell.concurrency, i, n), ratePerSec: cell.ratePerSec === null ? null : cell.ratePerSec / n };
         if (share.concurrency === 0) return null;
@@ -133,10 +187,11 @@ async function startWorkers(config: LoadConfig): Promise<LoadGenerator> {
         return t.ask(
           { type: 'run', cell, share, limits: { ...limits, maxCalls: limits.maxCalls === null ? null : shareOf(limits.maxCalls, i, n) } },
           windowMs + config.client.timeoutMs + WORKER_SLACK_MS,
+          live && onLive(i),
         );
       });
-      const windows = await Promise.all(asks.filter((a) => a !== null));
-      return mergeWindows(windows.map((w) => fromWire(w!)));
+      const results = await Promise.all(asks.filter((a) => a !== null));
+      return mergeResults(results.map((w) => fromWire(w!)));
     },
     close: async () => void (await Promise.all(threads.map((t) => t.close()))),
   };
@@ -144,13 +199,14 @@ async function startWorkers(config: LoadConfig): Promise<LoadGenerator> {
 
 class LoadThread {
   private readonly worker = new Worker(entry);
-  private readonly pending = new Map<number, { resolve(w: WireWindow | undefined): void; reject(e: Error): void }>();
+  private readonly pending = new Map<number, { resolve(w: WireResult | undefined): void; reject(e: Error): void; live?: (w: LiveWindow) => void }>();
   private nextId = 0;
   private dead: Error | null = null;
 
   constructor() {
     this.worker.on('message', (reply: WorkerReply) => {
       const p = this.pending.get(reply.id);
+      if ('live' in reply) return void p?.live?.(reply.live);
       this.pending.delete(reply.id);
       if (!p) return;
       if (reply.ok) p.resolve(reply.window);
@@ -166,7 +222,7 @@ class LoadThread {
   }
 
   /** Sends a request and waits for its answer, at most `deadlineMs`: a worker that misses it is hung and terminated. */
-  ask(request: Unsent, deadlineMs: number): Promise<WireWindow | undefined> {
+  ask(request: Unsent, deadlineMs: number, live?: (w: LiveWindow) => void): Promise<WireResult | undefined> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -181,7 +237,7 @@ class LoadThread {
           clearTimeout(timer);
           f(x);
         };
-      this.pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
+      this.pending.set(id, { resolve: settle(resolve), reject: settle(reject), live });
       this.worker.postMessage({ ...request, id } as WorkerRequest);
     });
   }
@@ -196,23 +252,26 @@ class LoadThread {
   }
 }
 
-export function toWire(w: Window): WireWindow {
-  return { ...w, histogram: hdr.encodeIntoCompressedBase64(w.histogram), reasons: [...w.reasons] };
+export function toWire(w: LoadResult): WireResult {
+  const windows = w.windows.map((x) => ({ ...x, histogram: hdr.encodeIntoCompressedBase64(x.histogram) }));
+  return { ...w, histogram: hdr.encodeIntoCompressedBase64(w.histogram), reasons: [...w.reasons], windows };
 }
 
-function fromWire(w: WireWindow): Window {
-  return { ...w, histogram: hdr.decodeFromCompressedBase64(w.histogram), reasons: new Map(w.reasons) };
+function fromWire(w: WireResult): LoadResult {
+  const windows = w.windows.map((x) => ({ ...x, histogram: hdr.decodeFromCompressedBase64(x.histogram) }));
+  return { ...w, histogram: hdr.decodeFromCompressedBase64(w.histogram), reasons: new Map(w.reasons), windows };
 }
 
-/** Windows that ran side by side as one: histograms added exactly, counts summed, the longest elapsed time. */
-export function mergeWindows(windows: Window[]): Window {
+/** Stretches that ran side by side as one: histograms added exactly, counts summed, the longest elapsed time. */
+export function mergeResults(results: LoadResult[]): LoadResult {
   const histogram = newHistogram();
   const reasons = new Map<string, number>();
-  for (const w of windows) {
+  for (const w of results) {
     histogram.add(w.histogram);
     for (const [m, n] of w.reasons) reasons.set(m, (reasons.get(m) ?? 0) + n);
   }
-  const sum = (f: (w: Window) => number) => windows.reduce((n, w) => n + f(w), 0);
+  const sum = (f: (w: LoadResult) => number) => results.reduce((n, w) => n + f(w), 0);
+  const lags = results.map((w) => w.sendLagUs).filter((l) => l !== null);
   return {
     histogram,
     reasons,
@@ -220,7 +279,34 @@ export function mergeWindows(windows: Window[]): Window {
     errors: sum((w) => w.errors),
     timeouts: sum((w) => w.timeouts),
     dropped: sum((w) => w.dropped),
-    elapsedMs: Math.max(...windows.map((w) => w.elapsedMs)),
-    loopUtilization: Math.max(...windows.map((w) => w.loopUtilization)),
+    elapsedMs: Math.max(...results.map((w) => w.elapsedMs)),
+    loopUtilization: Math.max(...results.map((w) => w.loopUtilization)),
+    sendLagUs: lags.length ? lags.reduce((a, b) => (b.p99 > a.p99 ? b : a)) : null,
+    threadBusy: results.some((w) => w.threadBusy === null) ? null : Math.max(...results.map((w) => w.threadBusy!)),
+    windows: mergeLoadWindows(results.flatMap((w) => w.windows)),
   };
+}
+
+/** Windows of several threads, the same second added up: calls and errors, histograms exactly. */
+function mergeLoadWindows(windows: LoadWindow[]): LoadWindow[] {
+  const by = new Map<number, LoadWindow>();
+  for (const w of windows) {
+    const seen = by.get(w.atSec);
+    if (!seen) {
+      by.set(w.atSec, { ...w, histogram: windowHistogramOf(w.histogram) });
+      continue;
+    }
+    seen.calls += w.calls;
+    seen.errors += w.errors;
+    seen.durationSec = Math.max(seen.durationSec, w.durationSec);
+    seen.histogram.add(w.histogram);
+  }
+  return [...by.values()].sort((a, b) => a.atSec - b.atSec);
+}
+
+/** A copy to add into, so that merging never changes a thread's own window. */
+function windowHistogramOf(h: Histogram): Histogram {
+  const copy = windowHistogram();
+  copy.add(h);
+  return copy;
 }

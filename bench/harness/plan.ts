@@ -15,7 +15,7 @@ import type { WarmupPolicy } from './warmup.ts';
 export class PlanError extends BadInput {}
 
 /** What a plan is made from (the bench command's options satisfy it): what the report records, and more. */
-export interface PlanRequest extends Omit<ReportOptions, 'runs' | 'serverWorkUsByTransport' | 'quick' | 'startAt'> {
+export interface PlanRequest extends Omit<ReportOptions, 'runs' | 'serverWorkUsByTransport' | 'quick' | 'startAt' | 'capacity' | 'plugins'> {
   /** When the trials start (epoch ms), on a schedule shared by the generators of a segmented run; null: now, at their own pace. */
   startAtMs: number | null;
   /** The user named these transports (or targets): one that cannot run is then an error, not a skip. */

@@ -1,6 +1,24 @@
-// What one stretch of load measured: latencies in an HDR histogram, calls, errors and why, and when to give up.
+// What one stretch of load measured: latencies in an HDR histogram, calls, errors and why, one-second windows of it
+// (calls/s, latency, errors over time), how late an open loop sent its calls, and when to give up.
+import * as hdr from 'hdr-histogram-js';
 import { CallTimeoutError, RemoteError } from '../../transports/contract.ts';
 import { type Histogram, newHistogram } from './stats.ts';
+
+/** One second of load (the last may be shorter), with its own histogram so that windows of several threads add up. */
+export interface LoadWindow {
+  atSec: number;
+  durationSec: number;
+  calls: number;
+  errors: number;
+  histogram: Histogram;
+}
+
+const WINDOW_MS = 1000;
+
+/** A window's histogram: 2 significant digits are plenty for a time chart, and small to send between threads. */
+export function windowHistogram(): Histogram {
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600e9, numberOfSignificantValueDigits: 2 });
+}
 
 /** A run of failures this long, with no success between, means the connection or server is gone. */
 export const MAX_CONSECUTIVE_FAILURES = 50;
@@ -20,15 +38,63 @@ export class Recorder {
   /** Open loop: calls not sent because the cap on calls in flight was reached. Not failures: the server is saturated. */
   dropped = 0;
   readonly reasons = new Map<string, number>();
+  /** Open loop: how late each call was sent after it was due, ns; null for a closed loop. */
+  sendLag: Histogram | null = null;
   private consecutiveFailures = 0;
+  private readonly start = performance.now();
+  private readonly done: LoadWindow[] = [];
+  private current: LoadWindow | null = null;
+
+  /** `onWindow`: each window as it ends, for a live view of the run. */
+  constructor(private readonly onWindow?: (w: LoadWindow) => void) {}
 
   ok(latencyMs: number): void {
-    this.histogram.recordValue(Math.max(1, Math.round(latencyMs * 1e6)));
+    const ns = Math.max(1, Math.round(latencyMs * 1e6));
+    this.histogram.recordValue(ns);
+    const w = this.window();
+    w.calls++;
+    w.histogram.recordValue(ns);
     this.calls++;
     this.consecutiveFailures = 0;
   }
 
+  lag(ms: number): void {
+    this.sendLag ??= windowHistogram();
+    this.sendLag.recordValue(Math.max(1, Math.round(ms * 1e6)));
+  }
+
+  /**
+   * The windows so far, the one still open included (closed at `elapsedMs`). A last sliver under a tenth of a
+   * window (the replies that came in after the last call was sent) joins the window before it, where it belongs.
+   */
+  windows(elapsedMs: number): LoadWindow[] {
+    const done = [...this.done];
+    if (!this.current) return done;
+    const open = { ...this.current, durationSec: Math.max(0, elapsedMs / 1000 - this.current.atSec) };
+    const last = done.at(-1);
+    if (!last || open.durationSec >= WINDOW_MS / 10_000) return [...done, open];
+    const histogram = windowHistogram();
+    histogram.add(last.histogram);
+    histogram.add(open.histogram);
+    const joined = { ...last, durationSec: last.durationSec + open.durationSec, calls: last.calls + open.calls, errors: last.errors + open.errors, histogram };
+    return [...done.slice(0, -1), joined];
+  }
+
+  /** The window the present moment falls in, closing the ones before it. */
+  private window(): LoadWindow {
+    const index = Math.floor((performance.now() - this.start) / WINDOW_MS);
+    const atSec = (index * WINDOW_MS) / 1000;
+    if (this.current && this.current.atSec === atSec) return this.current;
+    if (this.current) {
+      this.done.push(this.current);
+      this.onWindow?.(this.current);
+    }
+    this.current = { atSec, durationSec: WINDOW_MS / 1000, calls: 0, errors: 0, histogram: windowHistogram() };
+    return this.current;
+  }
+
   fail(error: unknown): void {
+    this.window().errors++;
     this.errors++;
     if (error instanceof CallTimeoutError) this.timeouts++;
     const message = error instanceof Error ? error.message : String(error);

@@ -7,14 +7,15 @@ import { foldCell } from '../cells/fold.ts';
 import { addCell } from '../cells/pool.ts';
 import type { RunOutput } from '../report/build.ts';
 import { round3 } from '../report/trials.ts';
-import type { BytesPerCall, CellKey, CellResult, CodecUsPerCall, Segment, SkippedEntry, TrialResult } from '../report/types.ts';
+import type { BytesPerCall, CellKey, CellResult, ClientLoad, CodecUsPerCall, Segment, SkippedEntry, TrialResult, Window } from '../report/types.ts';
 import { type CellRunner, scenarioOf } from '../scenarios/index.ts';
 import type { Measurement } from '../scenarios/scenario.ts';
 import { measureBytesPerCall } from './byte-count.ts';
 import { isClientBound } from './client-load.ts';
 import { measureCodec } from './codec-cost.ts';
-import { type LoadGenerator, startLoad } from './load-generator.ts';
+import { type LiveWindow, type LoadGenerator, startLoad } from './load-generator.ts';
 import { type Plan, type PlanGroup, type RunConfig, segmentShare } from './plan.ts';
+import type { LoadWindow } from './recorder.ts';
 import { makeSchedule, sleepUntil } from './schedule.ts';
 import { type RunningServer, startServer, targetServer } from './server-processes.ts';
 import { onShutdown, shuttingDown } from './shutdown.ts';
@@ -25,6 +26,8 @@ export interface RunEvents {
   cellStart?(cell: CellKey, index: number, total: number): void;
   cellDone?(result: CellResult): void;
   skipped?(entry: SkippedEntry): void;
+  /** Each second of load as it ends, with the cell it belongs to (a capacity step: the cell at its rate). */
+  window?(cell: CellKey, w: LiveWindow): void;
 }
 
 /**
@@ -52,7 +55,8 @@ export async function runPlan(plan: Plan, events: RunEvents = {}): Promise<RunOu
         events.cellStart?.(cell, first + i, total);
         return schedule ? (trial: number) => schedule.trialStartMs(run, cell, trial) : null;
       };
-      const results = await runGroup(group, config, config.runs > 1 ? run : null, onCell, onSkip);
+      const onWindow = (cell: CellKey, w: LiveWindow) => events.window?.(cell, w);
+      const results = await runGroup(group, config, config.runs > 1 ? run : null, { onCell, onSkip, onWindow });
       for (const r of results) {
         events.cellDone?.(r);
         addCell(cells, r);
@@ -62,6 +66,12 @@ export async function runPlan(plan: Plan, events: RunEvents = {}): Promise<RunOu
   return { results: [...cells.values()], skipped: [...skipped.values()] };
 }
 
+interface GroupEvents {
+  onCell(c: CellKey, i: number): TrialClock;
+  onSkip(e: SkippedEntry): void;
+  onWindow(c: CellKey, w: LiveWindow): void;
+}
+
 /** What every cell of one call shares: its spec, bytes on the wire and codec cost are measured once per call. */
 interface CallFacts {
   spec: CallSpec;
@@ -69,13 +79,7 @@ interface CallFacts {
   codecUsPerCall: CodecUsPerCall | null;
 }
 
-async function runGroup(
-  group: PlanGroup,
-  config: RunConfig,
-  run: number | null,
-  onCell: (c: CellKey, i: number) => TrialClock,
-  onSkip: (e: SkippedEntry) => void,
-): Promise<CellResult[]> {
+async function runGroup(group: PlanGroup, config: RunConfig, run: number | null, { onCell, onSkip, onWindow }: GroupEvents): Promise<CellResult[]> {
   const clientOptions: ClientOptions = { timeoutMs: config.timeoutMs, maxMessageBytes: config.maxMessageBytes };
   const results: CellResult[] = [];
   let server: RunningServer | undefined;
@@ -104,7 +108,7 @@ async function runGroup(
       if (!facts.has(cell.call)) facts.set(cell.call, await callFacts(group, cell, server.address, clientOptions, config));
       // the server's first cell pays the warm-up minimum; the others share that warm-up (same server, same client)
       const fresh = remaining.length === group.cells.length;
-      results.push(await runCell(cell, { facts: facts.get(cell.call)!, load, server, config, run, fresh, clock }));
+      results.push(await runCell(cell, { facts: facts.get(cell.call)!, load, server, config, run, fresh, clock, onWindow }));
       remaining.shift();
     }
   } catch (error) {
@@ -137,6 +141,7 @@ interface CellContext {
   fresh: boolean;
   /** When each trial starts on a shared schedule (--start-at), or null: at once. */
   clock: TrialClock;
+  onWindow(c: CellKey, w: LiveWindow): void;
 }
 
 type TrialClock = ((trial: number) => number) | null;
@@ -144,14 +149,22 @@ type TrialClock = ((trial: number) => number) | null;
 /** The load as generator `segment` makes it: its share of each cell's calls in flight and rate (plan.ts). */
 function segmented(load: LoadGenerator, segment: Segment | null): LoadGenerator {
   if (!segment) return load;
-  return { run: (cell, limits) => load.run({ ...cell, ...segmentShare(cell, segment) }, limits), close: () => load.close() };
+  return { run: (cell, limits, live) => load.run({ ...cell, ...segmentShare(cell, segment) }, limits, live), close: () => load.close() };
 }
+
+const PROBE_CONCURRENCY = 16;
+const PROBE_MS = 300;
 
 /** Runs a cell through its scenario (warm-up and trials, or a search over many) and folds what it measured. */
 async function runCell(cell: CellKey, ctx: CellContext): Promise<CellResult> {
   let fresh = ctx.fresh;
   const runner: CellRunner = {
     capacity: ctx.config.capacity,
+    // a short closed loop at 16 in flight: where an open-loop search can start
+    probe: async (c) => {
+      const w = await ctx.load.run({ ...c, scenario: 'probe', concurrency: PROBE_CONCURRENCY, ratePerSec: null }, { durationMs: PROBE_MS, maxCalls: null });
+      return w.calls / (w.elapsedMs / 1000);
+    },
     async measure(c) {
       // only the first measurement on a fresh server pays the warm-up minimum
       const m = await measure(c, { ...ctx, fresh });
@@ -186,11 +199,12 @@ async function measure(cell: CellKey, ctx: CellContext): Promise<Measurement> {
 }
 
 /** One trial: the load for the trial's length, with the client's and server's CPU time around it. */
-async function trial(cell: CellKey, { load, server, config, run }: CellContext, reasons: Map<string, number>): Promise<TrialResult> {
+async function trial(cell: CellKey, { load, server, config, run, onWindow }: CellContext, reasons: Map<string, number>): Promise<TrialResult> {
+  const live = (w: LiveWindow) => onWindow(cell, w);
   const serverCpu0 = await server.cpuUsageUs();
   const clientCpu0 = process.cpuUsage();
   const startedAtMs = Date.now();
-  const w = await load.run(cell, { durationMs: config.durationMs, maxCalls: config.count });
+  const w = await load.run(cell, { durationMs: config.durationMs, maxCalls: config.count }, live);
   const clientCpu = process.cpuUsage(clientCpu0);
   // also the health check after every trial, the last one included: a server that died or hung fails the cell
   const serverCpu1 = await server.cpuUsageUs();
@@ -198,7 +212,12 @@ async function trial(cell: CellKey, { load, server, config, run }: CellContext, 
   const elapsedMs = Math.max(w.elapsedMs, 0.001);
   // percentiles from the histogram as saved, so that anyone reading it back gets the report's figures exactly
   const histogram = encodeHistogram(w.histogram);
-  const client = { cpuCores: round3((clientCpu.user + clientCpu.system) / 1000 / elapsedMs), loopUtilization: round3(w.loopUtilization) };
+  const client: ClientLoad = {
+    cpuCores: round3((clientCpu.user + clientCpu.system) / 1000 / elapsedMs),
+    loopUtilization: round3(w.loopUtilization),
+    ...(w.sendLagUs ? { sendLagUs: w.sendLagUs } : {}),
+    ...(w.threadBusy === null ? {} : { threadBusy: round3(w.threadBusy) }),
+  };
   for (const [m, n] of w.reasons) reasons.set(m, (reasons.get(m) ?? 0) + n);
   return {
     ...(run === null ? {} : { run }),
@@ -217,5 +236,13 @@ async function trial(cell: CellKey, { load, server, config, run }: CellContext, 
     client,
     clientBound: isClientBound(client),
     histogram,
+    windows: w.windows.map(reportWindow),
   };
+}
+
+/** A second of load as the report keeps it: its percentiles, not its histogram. */
+function reportWindow(w: LoadWindow): Window {
+  const us = (p: number) => (w.histogram.totalCount ? round3(w.histogram.getValueAtPercentile(p) / 1000) : 0);
+  const callsPerSec = w.durationSec > 0 ? round3(w.calls / w.durationSec) : 0;
+  return { atSec: w.atSec, durationSec: round3(w.durationSec), calls: w.calls, errors: w.errors, callsPerSec, p50Us: us(50), p99Us: us(99) };
 }

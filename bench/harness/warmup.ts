@@ -9,7 +9,7 @@
 // after a time, so a server's first cell first runs a number of calls (within a cap: a slow transport may not
 // get there), and every cell then runs windows until two agree.
 import type { CellKey } from '../report/types.ts';
-import type { LoadGenerator, Window } from './load-generator.ts';
+import type { LoadGenerator, LoadResult } from './load-generator.ts';
 
 export interface WarmupPolicy {
   /** Length of one window. */
@@ -31,7 +31,7 @@ export interface WarmupResult {
 const MIN_CONCURRENCY = 16;
 
 /** What "steady" is judged on: calls/s in a closed loop; in an open loop (calls/s is fixed by the rate), p50 latency. */
-function level(cell: CellKey, w: Window): number {
+function level(cell: CellKey, w: LoadResult): number {
   if (cell.ratePerSec !== null) return w.histogram.totalCount ? w.histogram.getValueAtPercentile(50) : 0;
   return w.calls / (w.elapsedMs / 1000);
 }

@@ -4,7 +4,7 @@
 // from its own estimate, once there is enough of it to tell.
 import cliProgress from 'cli-progress';
 import { cellLabel as label } from '../cells/label.ts';
-import { formatDuration, skippedLine } from '../formats/format.ts';
+import { formatDuration, num, skippedLine } from '../formats/format.ts';
 import type { PlanEstimate } from '../harness/estimate.ts';
 import type { RunEvents } from '../harness/runner.ts';
 
@@ -33,7 +33,7 @@ export function createProgress(estimate: PlanEstimate, stream: NodeJS.WriteStrea
   }
   // A MultiBar with one bar, because only MultiBar can print a line above the bar (for skipped transports).
   const multi = new cliProgress.MultiBar(
-    { stream, format: ' {bar} {value}/{total} cells | {left} left | {cell}', hideCursor: true, clearOnComplete: true },
+    { stream, format: ' {bar} {value}/{total} cells | {left} left | {cell}{live}', hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
   );
   let bar: cliProgress.SingleBar | undefined;
@@ -50,8 +50,13 @@ export function createProgress(estimate: PlanEstimate, stream: NodeJS.WriteStrea
     cellStart(cell, i, total) {
       index = i;
       cellStartedAt = elapsed();
-      bar ??= multi.create(total, 0, { cell: '', left: '' });
-      bar.update(i, { cell: label(cell), left: left() });
+      bar ??= multi.create(total, 0, { cell: '', left: '', live: '' });
+      bar.update(i, { cell: label(cell), left: left(), live: '' });
+    },
+    // the second that just ended: what the load is doing now (a capacity step names its offered rate)
+    window: (cell, w) => {
+      const step = cell.ratePerSec === null ? '' : ` at ${num(cell.ratePerSec)}/s`;
+      bar?.update({ live: ` |${step} ${num(w.callsPerSec)} calls/s, p99 ${num(w.p99Us)} µs` });
     },
     skipped: (e) => multi.log(`${skippedLine(e)}\n`),
     stop: () => {

@@ -45,8 +45,10 @@ export interface ClientLoad {
   cpuCores: number;
   /** Event-loop utilization (0..1) of the busiest thread that generated load: near 1, a closed loop's client was the limit. */
   loopUtilization: number;
-  /** Open loop only: how late calls left after they were due, µs (the busiest thread's); a late sender is a busy client. */
+  /** Open loop only: how late calls left after they were due, µs (the busiest thread's). */
   sendLagUs?: { p50: number; p99: number };
+  /** CPU time of the busiest load thread over the trial's wall time (0..1), where Linux says (/proc/thread-self/schedstat). */
+  threadBusy?: number;
 }
 
 /** One second of a trial (the last may be shorter): calls/s, latency and errors over time. */
@@ -148,6 +150,8 @@ export type CapacityBound = 'server' | 'client' | 'max-rate' | 'none';
 /** One search for a cell's capacity (one per run): every step, in the order tried. */
 export interface CapacitySearch {
   run?: number;
+  /** The objective it searched with, as written (`p99<10ms`). */
+  slo: string;
   /** The highest rate that passed, calls/s; 0 when none did. */
   callsPerSec: number;
   bound: CapacityBound;
@@ -289,6 +293,10 @@ export interface ReportOptions {
   segment?: Segment;
   /** Wall-clock time (ISO 8601) the generators of a segmented run started at, each cell's trials on a shared schedule. */
   startAt?: string;
+  /** How the capacity scenario searched; present when it ran. */
+  capacity?: { slo: string; maxDroppedShare: number; startPerSec: number | null; precision: number; maxInFlight: number };
+  /** Plugin modules the run loaded transports from, as given. */
+  plugins?: string[];
 }
 
 /** Generator `index` (0-based) of `count`: it runs its share of each cell's concurrency and rate. */

@@ -1,12 +1,13 @@
 // The scenarios, as data: adding one is its descriptor file and a line here. Every other module reaches a scenario
 // through scenarioOf(cell.scenario), never by its name.
 import { BadInput } from '../report/errors.ts';
+import { capacity } from './capacity.ts';
 import { latency } from './latency.ts';
 import { rate } from './rate.ts';
 import type { Scenario } from './scenario.ts';
 import { throughput } from './throughput.ts';
 
-export const SCENARIOS: readonly Scenario[] = [latency, throughput, rate];
+export const SCENARIOS: readonly Scenario[] = [latency, throughput, rate, capacity];
 
 export const scenarioNames = (): string[] => SCENARIOS.map((s) => s.name);
 

@@ -10,6 +10,7 @@ export interface ScenarioRequest {
   concurrency: number[];
   /** The open-loop rate of the `rate` scenario. */
   ratePerSec: number;
+  capacity: CapacitySettings;
 }
 
 /** A cell as a scenario plans it, before its scenario fills in the load. */
@@ -28,20 +29,26 @@ export interface CellRunner {
   measure(cell: CellKey): Promise<Measurement>;
   /** The capacity search's settings (bench --slo, ...), the same for every cell of the run. */
   capacity: CapacitySettings;
+  /** Calls/s of a short closed loop (16 in flight) on the cell's call: where a search of the offered rate starts. */
+  probe(cell: CellKey): Promise<number>;
 }
 
 export interface CapacitySettings {
   /** The latency objective each step must meet, as written (`p99<10ms`), with its metric and limit in µs. */
-  slo: { text: string; metric: 'p50' | 'p90' | 'p99' | 'p99.9' | 'max' | 'mean'; limitUs: number };
+  slo: { text: string; metric: 'p50' | 'p90' | 'p99' | 'p99.9' | 'max' | 'mean'; limitUs: number; inclusive: boolean };
   /** A step passes only with fewer dropped calls than this share (0.001: 0.1%). */
   maxDroppedShare: number;
-  /** The first rate tried, calls/s; steps grow by `factor` until one fails, then bisect. */
-  startPerSec: number;
+  /** The first rate tried, calls/s, or null: an eighth of a short closed loop's calls/s (probe). Steps grow by `factor` until one fails, then bisect. */
+  startPerSec: number | null;
   factor: number;
   /** The search stops once the last passing and first failing rates are within this fraction of each other. */
   precision: number;
   /** The highest rate tried: a server that passes it is reported as "≥" it. */
   maxPerSec: number;
+  /** When the first rate fails, the search steps down to this before it reports that none passed. */
+  minPerSec: number;
+  /** The cap on calls in flight: a step that reaches it drops calls (and fails): generous, so that latency fails first. */
+  maxInFlight: number;
 }
 
 /** What running a cell gives back: its measurement, and for a search every step of it. */
