@@ -2,6 +2,7 @@
 // Everything that can be refused is refused before the run starts (exit 2); a run stopped by Ctrl-C or SIGTERM
 // still writes what it finished, marked as interrupted.
 import path from 'node:path';
+import { CALL_TRAITS } from '../../transports/contract.ts';
 import { releaseLoaded, transports } from '../../transports/registry.ts';
 import { addCell } from '../cells/pool.ts';
 import { formatDuration } from '../formats/format.ts';
@@ -19,6 +20,7 @@ import { checkWritableDir, publishComparison, publishRun, type Terminal, termina
 import { buildReport, type RunOutput } from '../report/build.ts';
 import { loadReport } from '../report/read.ts';
 import type { CellResult, Report } from '../report/types.ts';
+import { scenarioOf } from '../scenarios/index.ts';
 import { UsageError } from './args.ts';
 import { type BenchOptions, earlyFlags, help, parseOptions, parseThresholdFlag, reportOptions, transportInfo } from './bench-options.ts';
 import { gateExit, isEntry, runCommand } from './command.ts';
@@ -102,10 +104,8 @@ function dryRun(plan: Plan, options: BenchOptions): number {
       totalSec: estimate.totalSec,
       trials: `${config.trials} trial(s) × ${config.count === null ? formatDuration(config.durationMs / 1000) : `${config.count.toLocaleString('en-US')} calls`}`,
       warmupSec: options.warmupSec,
-      calls: options.calls.map((c) => (c === 'fib' ? `fib(${options.fibN})` : `${c}(${payloads})`)).join(', '),
-      scenarios: options.scenarios
-        .map((s) => (s === 'throughput' ? `throughput at ${options.concurrency.join(', ')}` : s === 'rate' ? `rate ${options.ratePerSec}/s` : s))
-        .join(', '),
+      calls: options.calls.map((c) => (CALL_TRAITS[c].payload ? `${c}(${payloads})` : `${c}(${options.fibN})`)).join(', '),
+      scenarios: options.scenarios.map((s) => scenarioOf(s).plan(options)).join(', '),
       transports: [...byTransport].map(([name, t]) => ({ name, target: name in options.targets, ...t })),
       skipped: plan.skipped,
     }),

@@ -3,7 +3,7 @@
 // at 0, bars are sorted by the value they show, and every charted transport of the section is in every chart.
 import { sectionTitle } from '../cells/label.ts';
 import { mergedHistogram, percentilePoints } from '../report/histograms.ts';
-import type { Report } from '../report/types.ts';
+import type { CellResult, Report } from '../report/types.ts';
 import { latencyCell, type Row, type Section, sections } from './view.ts';
 
 export interface BarChart {
@@ -25,11 +25,16 @@ export interface LineChart {
   id: string;
   title: string;
   xLabel: string;
-  /** 'nines': a percentile axis, log-scaled in 1 / (1 - p), labelled 90%, 99%, 99.9%, ... */
-  xScale: 'category' | 'nines';
+  /** 'nines': a percentile axis, log-scaled in 1 / (1 - p), labelled 90%, 99%, 99.9%, ...; 'linear': numbers from 0. */
+  xScale: 'category' | 'nines' | 'linear';
   valueLabel: string;
+  /** A second value axis on the right, for series that say `axis: 'y1'` (a time chart's p99 beside its calls/s). */
+  value2Label?: string;
+  /** Where the value axis ends, when the interesting part is below it (points above are drawn at the edge). */
+  valueMax?: number;
   axisMin: 0;
-  series: Array<{ name: string; points: Array<[number, number]> }>;
+  /** `group`: the transport a series belongs to (its colour); `dashed`: its second line (p50 beside p99). */
+  series: Array<{ name: string; points: Array<[number, number]>; group?: string; dashed?: boolean; axis?: 'y' | 'y1' }>;
 }
 
 export type Chart = BarChart | LineChart;
@@ -50,12 +55,16 @@ const idOf = (s: Section, what: string) => `${s.call}-${s.payloadEntries}-${what
 export function chartsOf(report: Report): SectionCharts[] {
   return sections(report).map((section) => {
     const rows = charted(report, section.rows);
+    const closed = rows.filter((r) => r.latency || r.throughput.size);
     const charts: Chart[] = [
-      latencyBars(section, rows),
+      latencyBars(section, closed),
       throughputBars(section, rows),
       throughputLines(section, rows),
+      capacityBars(section, rows),
+      loadLatency(section, rows),
       bytesBars(section, rows),
-      percentiles(section, rows),
+      percentiles(section, closed),
+      ...timeCharts(section, rows),
     ].filter((c): c is Chart => c !== null);
     return { section, charts };
   });
@@ -152,4 +161,90 @@ function percentiles(s: Section, rows: Row[]): LineChart | null {
     axisMin: 0,
     series,
   };
+}
+
+/** Capacity within the objective, most first, beside what one server core would carry (1e6 ÷ its CPU per call). */
+function capacityBars(s: Section, rows: Row[]): BarChart | null {
+  const withIt = rows.filter((r) => r.capacity?.capacity);
+  if (!withIt.length) return null;
+  const slo = withIt[0]!.capacity!.capacity!.slo;
+  const entries = withIt.map((r) => ({ label: r.label, values: [r.capacity!.capacity!.callsPerSec, r.capacity!.capacity!.perCoreCallsPerSec ?? 0] }));
+  return bars(idOf(s, 'capacity'), `${title(s)}: capacity within ${slo} (higher is better)`, 'calls/s', false, entries, [
+    'capacity (≥ where client-bound)',
+    'per server core',
+  ]);
+}
+
+/**
+ * Latency against throughput: each capacity step's achieved calls/s and its p50 and p99, one line per transport
+ * (p99 solid, p50 dashed, one colour), every axis from 0: where each transport's latency turns up.
+ */
+function loadLatency(s: Section, rows: Row[]): LineChart | null {
+  const withSteps = rows.filter((r) => r.capacity?.capacity?.searches.length);
+  if (!withSteps.length) return null;
+  const series = withSteps.flatMap((r) => {
+    const steps = r.capacity!.capacity!.searches.flatMap((x) => x.steps).sort((a, b) => a.achievedPerSec - b.achievedPerSec);
+    const line = (pick: 'p50' | 'p99', dashed: boolean) => ({
+      name: `${r.label} ${pick}`,
+      group: r.label,
+      dashed,
+      points: steps.map((x) => [x.achievedPerSec, x.latencyUs[pick]] as [number, number]),
+    });
+    return [line('p99', false), line('p50', true)];
+  });
+  // the objective as a line across the chart, and the axis to twice it: above, every step failed anyway
+  const capacity = withSteps[0]!.capacity!.capacity!;
+  const limitUs = capacity.sloLimitUs;
+  const xMax = Math.max(...series.flatMap((x) => x.points.map(([p]) => p)));
+  const objective = [
+    {
+      name: `objective ${capacity.slo}`,
+      group: 'objective',
+      dashed: true,
+      points: [
+        [0, limitUs],
+        [xMax, limitUs],
+      ] as Array<[number, number]>,
+    },
+  ];
+  return {
+    kind: 'line',
+    id: idOf(s, 'load-latency'),
+    title: `${title(s)}: latency against throughput (capacity search steps; p99 solid, p50 dashed; the axis ends at twice the objective)`,
+    xLabel: 'achieved calls/s',
+    xScale: 'linear',
+    valueLabel: 'µs',
+    axisMin: 0,
+    valueMax: 2 * limitUs,
+    series: [...objective, ...series],
+  };
+}
+
+/** Each open-loop cell over time, second by second: calls/s and p99 (a capacity search's steps, one after another). */
+function timeCharts(s: Section, rows: Row[]): LineChart[] {
+  const cells = rows.flatMap((r) => [r.rate, r.capacity].filter((c): c is CellResult => Boolean(c)).map((c) => ({ r, c })));
+  return cells.flatMap(({ r, c }) => {
+    const trials = c.capacity ? c.capacity.searches.flatMap((x) => x.steps.flatMap((step) => step.trials)) : c.trials;
+    const t0 = Math.min(...trials.map((t) => t.startedAtMs));
+    const windows = trials.flatMap((t) => (t.windows ?? []).map((w) => ({ at: (t.startedAtMs - t0) / 1000 + w.atSec, w })));
+    if (!windows.length) return [];
+    windows.sort((a, b) => a.at - b.at);
+    const at = (x: number) => Math.round(x * 100) / 100;
+    return [
+      {
+        kind: 'line',
+        id: idOf(s, `time-${c.scenario}-${r.transport.replace(/\W/g, '_')}`),
+        title: `${title(s)}: ${r.label} ${c.scenario}, second by second`,
+        xLabel: 'seconds from the first trial',
+        xScale: 'linear',
+        valueLabel: 'calls/s',
+        value2Label: 'p99 µs',
+        axisMin: 0,
+        series: [
+          { name: 'calls/s', points: windows.map(({ at: x, w }) => [at(x), w.callsPerSec] as [number, number]) },
+          { name: 'p99 µs', axis: 'y1', dashed: true, points: windows.map(({ at: x, w }) => [at(x), w.p99Us] as [number, number]) },
+        ],
+      } satisfies LineChart,
+    ];
+  });
 }

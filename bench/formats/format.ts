@@ -4,8 +4,8 @@
 import { sectionTitle } from '../cells/label.ts';
 import { cpuTotal } from '../report/metrics.ts';
 import { NOISY_CV } from '../report/trials.ts';
-import type { CellResult, CodecUsPerCall, CpuUsPerCall, Report, SkippedEntry, ThresholdResult } from '../report/types.ts';
-import { cellName, cpuCell, latencyCell, type Row, type Section } from './view.ts';
+import type { CapacityOutcome, CapacityStep, CellResult, CodecUsPerCall, CpuUsPerCall, Report, SkippedEntry, ThresholdResult } from '../report/types.ts';
+import { cellName, cpuCell, latencyCell, type Row, type Section, tabled } from './view.ts';
 
 export { transportLabel } from './view.ts';
 
@@ -89,9 +89,15 @@ export function notes(report: Report): string[] {
     out.push(
       `warning: ${unsteady.length} cell(s) did not reach a steady state within the warm-up cap of ${report.meta.options.warmupSec} s: ${listed(report, unsteady)}`,
     );
+  const capacities = report.results.filter((c) => c.capacity);
+  if (capacities.length) out.push(capacityNote(capacities[0]!.capacity!.slo));
   if (report.meta.interrupted) out.push('warning: the run was interrupted: this report holds the cells that finished');
   return out;
 }
+
+export const capacityNote = (slo: string) =>
+  `capacity: the highest offered rate (open loop, latency counted from when each call was due) at which ${slo} held, no call failed and under 0.1% were dropped; ` +
+  '"≥ (client-bound)": our client was the limit at that rate, so the server carries at least this; per server core: 1e6 ÷ the server\'s CPU µs per call there, what it would carry with a core of its own';
 
 /** Each cell with errors, with its distinct reasons and their counts (as ghz lists them). */
 export function errorLines(report: Report): string[] {
@@ -151,20 +157,24 @@ interface Column {
   compact?: boolean;
 }
 
-/** The section's columns: latency, codec, calls/s at each concurrency, spread, bytes, CPU, errors. */
+/** The section's columns: latency, calls/s at each concurrency, spread (of the closed loops), codec, bytes, CPU, capacity, errors. */
 function columns(s: Section): Column[] {
   const lat = (r: Row) => latencyCell(r);
   const top = (r: Row) => r.throughput.get(s.concurrencies.at(-1) ?? -1);
-  return [
-    { header: 'p50 µs', value: (r) => marked(lat(r).latencyUs.p50, lat(r)), compact: true },
-    { header: 'p99 µs', value: (r) => num(lat(r).latencyUs.p99), compact: true },
-    { header: 'codec µs/call', value: (r) => codecPair(r.first.codecUsPerCall), compact: true },
+  const closed = (r: Row) => Boolean(r.latency || r.throughput.size);
+  const closedColumns: Column[] = [
+    { header: 'p50 µs', value: (r) => (closed(r) ? marked(lat(r).latencyUs.p50, lat(r)) : '-'), compact: true },
+    { header: 'p99 µs', value: (r) => (closed(r) ? num(lat(r).latencyUs.p99) : '-'), compact: true },
     ...s.concurrencies.map((c) => ({
       header: `calls/s @${c}`,
       value: (r: Row) => marked(r.throughput.get(c)?.callsPerSec, r.throughput.get(c)),
       compact: true,
     })),
-    { header: 'spread', value: (r) => spreadCell(lat(r), top(r)) },
+    { header: 'spread', value: (r) => (closed(r) ? spreadCell(lat(r), top(r)) : '-') },
+  ];
+  return [
+    ...(s.rows.some(closed) ? closedColumns : []),
+    { header: 'codec µs/call', value: (r) => codecPair(r.first.codecUsPerCall), compact: true },
     {
       header: 'bytes/call',
       value: (r) => (r.first.bytesPerCall ? `${num(r.first.bytesPerCall.request)} / ${num(r.first.bytesPerCall.response)}` : '-'),
@@ -172,8 +182,34 @@ function columns(s: Section): Column[] {
     },
     { header: 'payload bytes', value: (r) => `${num(r.first.payloadBytes.request)} / ${num(r.first.payloadBytes.response)}` },
     { header: 'CPU µs/call', value: (r) => cpuText(cpuCell(r).cpuUsPerCall), compact: true },
+    ...(s.rows.some((r) => r.capacity?.capacity) ? capacityColumns(s) : []),
     { header: 'errors', value: (r) => String(r.errors), compact: true },
   ];
+}
+
+/** Capacity within the objective, with its bound, and what one core of the server would carry. */
+function capacityColumns(s: Section): Column[] {
+  const slo = s.rows.find((r) => r.capacity?.capacity)?.capacity?.capacity?.slo ?? '';
+  return [
+    { header: `capacity calls/s (${slo})`, value: (r) => capacityText(r.capacity?.capacity), compact: true },
+    { header: 'p99 µs there', value: (r) => num(operatingStep(r.capacity?.capacity)?.latencyUs.p99), compact: true },
+    { header: 'per server core', value: (r) => num(r.capacity?.capacity?.perCoreCallsPerSec), compact: true },
+  ];
+}
+
+/** The step a capacity figure comes from: the median search's highest passing one (its latency is what was judged). */
+export function operatingStep(c: CapacityOutcome | null | undefined): CapacityStep | undefined {
+  const search = c?.searches.find((x) => x.callsPerSec === c.callsPerSec && x.bound === c.bound);
+  return search?.steps.find((x) => x.pass && x.ratePerSec === search.callsPerSec);
+}
+
+/** "10,100", "≥ 8,000 (client-bound)", "≥ 1,000,000 (every rate passed)", "none (the first rate failed)". */
+export function capacityText(c: CapacityOutcome | null | undefined): string {
+  if (!c) return '-';
+  if (c.bound === 'none') return `none under ${num(c.searches[0]?.steps.at(-1)?.ratePerSec)}/s`;
+  if (c.bound === 'client') return `≥ ${num(c.callsPerSec)} (client-bound)`;
+  if (c.bound === 'max-rate') return `≥ ${num(c.callsPerSec)} (every rate passed)`;
+  return num(c.callsPerSec);
 }
 
 /** "total (client / server / broker)": what a call costs in CPU on every side that was measured. */
@@ -185,7 +221,7 @@ export function cpuText(cpu: CpuUsPerCall): string {
 /** A section's table: its title, the header, one row per transport; `compact`, the columns the terminal shows. */
 export function sectionTable(s: Section, compact = false): { title: string; header: string[]; rows: string[][] } {
   const cols = columns(s).filter((c) => !compact || c.compact);
-  const rows = s.rows.filter((r) => r.latency || r.throughput.size).map((r) => [r.label, ...cols.map((c) => c.value(r))]);
+  const rows = s.rows.filter(tabled).map((r) => [r.label, ...cols.map((c) => c.value(r))]);
   return { title: sectionTitle(s.call, s.payloadEntries), header: ['transport', ...cols.map((c) => c.header)], rows };
 }
 

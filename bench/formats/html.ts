@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Report } from '../report/types.ts';
 import { type Chart, chartsOf } from './charts.ts';
 import { errorLines, machineLine, notes, optionsLine, RATE_NOTE, rateRows, sectionTable, skippedLine, thresholdLines } from './format.ts';
-import type { Section } from './view.ts';
+import { type Section, transportLabel } from './view.ts';
 
 const require = createRequire(import.meta.url);
 /** The UMD build registers every chart type and scale; its source-map comment is dropped (nothing may be fetched). */
@@ -44,10 +44,24 @@ export function renderHtml(report: Report): string {
 ${body}
 <script>${chartJs()}</script>
 <script>const CHARTS = ${scriptJson(charts)};
+const COLORS = ${scriptJson(transportColors(report))};
 ${DRAW}</script>
 </body>
 </html>
 `;
+}
+
+/**
+ * Each transport's colour index, by its place in the run's transport list (the registry's order): the same transport
+ * is the same colour in every chart of the page, a target's label included.
+ */
+function transportColors(report: Report): Record<string, number> {
+  return Object.fromEntries(
+    report.meta.options.transports.flatMap((name, i) => [
+      [name, i],
+      [transportLabel(report, name), i],
+    ]),
+  );
 }
 
 function sectionHtml(s: Section): string {
@@ -96,6 +110,8 @@ figcaption { color: #57606a; font-size: 12px; padding: 4px 8px 0; }
 const DRAW = `
 const PALETTE = ['#0969da','#cf222e','#1a7f37','#9a6700','#8250df','#bc4c00','#1b7c83','#bf3989','#6e7781','#0550ae','#a40e26','#116329','#7d4e00','#6639ba','#953800','#0a3069','#82071e','#4d2d00'];
 const color = (i) => PALETTE[i % PALETTE.length];
+// a transport's colour is its own everywhere (COLORS: its place in the run); a series of no transport keeps its place
+const seriesColor = (s, i) => (s.group === 'objective' ? '#6e7781' : color(COLORS[s.group ?? s.name] ?? i));
 const ninesTick = (x) => { const p = 100 * (1 - 1 / x); return p <= 0 ? '0%' : (Math.round(p * 1000) / 1000) + '%'; };
 function draw(spec) {
   const canvas = document.getElementById(spec.id);
@@ -110,23 +126,29 @@ function draw(spec) {
     });
   }
   const nines = spec.xScale === 'nines';
+  const linear = spec.xScale === 'linear';
   const toX = (p) => (p >= 100 ? null : 1 / (1 - p / 100));
   const datasets = spec.series.map((s, i) => {
-    let pts = s.points.map(([x, y]) => ({ x: nines ? toX(x) : String(x), y }));
+    let pts = s.points.map(([x, y]) => ({ x: nines ? toX(x) : linear ? x : String(x), y }));
     if (nines) { const last = pts.filter((p) => p.x !== null).at(-1); pts = pts.map((p) => (p.x === null ? { x: (last ? last.x : 1) * 10, y: p.y } : p)); }
-    return { label: s.name, data: pts, borderColor: color(i), backgroundColor: color(i), pointRadius: 2, tension: 0 };
+    const c = spec.value2Label ? color(i) : seriesColor(s, i);
+    return { label: s.name, data: pts, borderColor: c, backgroundColor: c, pointRadius: 2, tension: 0,
+      borderDash: s.dashed ? [6, 4] : [], yAxisID: s.axis === 'y1' ? 'y1' : 'y' };
   });
   const x = nines
     ? { type: 'logarithmic', min: 1, title: { display: true, text: spec.xLabel + ' (log nines; the last point is the max)' },
         afterBuildTicks: (axis) => { const ticks = []; for (let v = 1; v <= axis.max; v *= 10) ticks.push({ value: v }); axis.ticks = ticks; },
         ticks: { callback: (v) => ninesTick(v) } }
-    : { type: 'category', labels: [...new Set(spec.series.flatMap((s) => s.points.map(([c]) => String(c))))], title: { display: true, text: spec.xLabel } };
+    : linear
+      ? { type: 'linear', min: 0, beginAtZero: true, title: { display: true, text: spec.xLabel } }
+      : { type: 'category', labels: [...new Set(spec.series.flatMap((s) => s.points.map(([c]) => String(c))))], title: { display: true, text: spec.xLabel } };
+  const y1 = spec.value2Label ? { y1: { position: 'right', min: 0, beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: spec.value2Label } } } : {};
   return new Chart(canvas, {
     type: 'line',
     data: { datasets },
     options: { animation: false, maintainAspectRatio: false, parsing: true,
       plugins: { title, legend: { display: true, position: 'right', labels: { boxWidth: 12 } } },
-      scales: { x, y: { min: spec.axisMin, beginAtZero: true, title: { display: true, text: spec.valueLabel } } } },
+      scales: { x, y: { min: spec.axisMin, max: spec.valueMax, beginAtZero: true, title: { display: true, text: spec.valueLabel } }, ...y1 } },
   });
 }
 window.rpcbenchCharts = CHARTS.map(draw);

@@ -4,14 +4,15 @@
 // legends: they are in latest.html.
 import type { Report } from '../report/types.ts';
 import { type BarChart, chartsOf } from './charts.ts';
-import { errorLines, machineLine, notes, optionsLine, RATE_NOTE, rateRows, sectionTable, skippedLine, table, thresholdLines } from './format.ts';
-import type { Section } from './view.ts';
+import { errorLines, machineLine, notes, num, optionsLine, pct, RATE_NOTE, rateRows, sectionTable, skippedLine, table, thresholdLines } from './format.ts';
+import { type Section, tabled } from './view.ts';
 
 export function renderMarkdown(report: Report): string {
   const out = ['# rpcbench report', '', machineLine(report), '', optionsLine(report), COLUMNS, ''];
   for (const { section, charts } of chartsOf(report)) {
-    if (!section.rows.some((r) => r.latency || r.throughput.size)) continue;
+    if (!section.rows.some(tabled)) continue;
     out.push(...renderSection(section), ...charts.filter((c): c is BarChart => c.kind === 'bar' && !c.id.endsWith('-bytes')).flatMap(mermaid));
+    out.push(...capacitySteps(section));
   }
   const rate = rateRows(report);
   if (rate.rows.length) out.push('## Open loop', '', table(rate.header, rate.rows), '', RATE_NOTE, '');
@@ -32,6 +33,27 @@ const COLUMNS =
   'Latency in µs (p50/p99 with one call in flight), codec µs per call timed in isolation (client/server), calls/s per concurrency, ' +
   'spread of the trials (coefficient of variation of p50 / of calls/s at the highest concurrency), bytes per call on the wire ' +
   '(request/response, TCP payload), CPU µs per call (client/server).';
+
+/** Latency against throughput, as a table Mermaid cannot draw as a chart: each transport's search, step by step. */
+function capacitySteps(s: Section): string[] {
+  const rows = s.rows.filter((r) => r.capacity?.capacity);
+  if (!rows.length) return [];
+  const header = ['transport', 'offered/s', 'achieved/s', 'p50 µs', 'p99 µs', 'dropped', 'step'];
+  const lines = rows.flatMap((r) =>
+    r.capacity!.capacity!.searches.flatMap((search) =>
+      search.steps.map((x) => [
+        r.label,
+        num(x.ratePerSec),
+        num(x.achievedPerSec),
+        num(x.latencyUs.p50),
+        num(x.latencyUs.p99),
+        pct(x.droppedShare),
+        x.pass ? 'pass' : `fail: ${x.reason}`,
+      ]),
+    ),
+  );
+  return ['<details><summary>Latency against throughput: every step of each capacity search</summary>', '', table(header, lines), '', '</details>', ''];
+}
 
 function renderSection(s: Section): string[] {
   const { title, header, rows } = sectionTable(s);

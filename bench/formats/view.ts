@@ -1,7 +1,11 @@
-// Groups a report's cells into sections (call x payload size) with one row per transport,
-// the shape both text reporters print. Pure data shaping: no measuring, no formatting.
+// Groups a report's cells into sections (call x payload size) with one row per transport, each scenario's cells in
+// their place (the descriptors, not their names, say which): the shape every view prints. Pure data shaping.
 import { cellLabel } from '../cells/label.ts';
 import type { CallName, CellKey, CellResult, Report } from '../report/types.ts';
+import { capacity } from '../scenarios/capacity.ts';
+import { latency } from '../scenarios/latency.ts';
+import { rate } from '../scenarios/rate.ts';
+import { throughput } from '../scenarios/throughput.ts';
 
 export interface Row {
   transport: string;
@@ -10,6 +14,7 @@ export interface Row {
   latency: CellResult | undefined;
   throughput: Map<number, CellResult>;
   rate: CellResult | undefined;
+  capacity: CellResult | undefined;
   /** Any cell of the row, for the fields every cell of a transport x call shares (bytes, payload). */
   first: CellResult;
   errors: number;
@@ -30,7 +35,7 @@ export function sections(report: Report): Section[] {
     bySection.set(key, [...(bySection.get(key) ?? []), r]);
   }
   return [...bySection.values()].map((cells) => {
-    const concurrencies = [...new Set(cells.filter((c) => c.scenario === 'throughput').map((c) => c.concurrency))].sort((a, b) => a - b);
+    const concurrencies = [...new Set(cells.filter((c) => c.scenario === throughput.name).map((c) => c.concurrency))].sort((a, b) => a - b);
     const rows = rowsOf(cells, (name) => transportLabel(report, name));
     return { call: cells[0]!.call, payloadEntries: cells[0]!.payloadEntries, concurrencies, rows: sortRows(rows, concurrencies) };
   });
@@ -64,28 +69,35 @@ function rowsOf(cells: CellResult[], label: (transport: string) => string): Row[
       latency: undefined,
       throughput: new Map(),
       rate: undefined,
+      capacity: undefined,
       first: c,
       errors: 0,
     };
-    if (c.scenario === 'latency') row.latency = c;
-    if (c.scenario === 'throughput') row.throughput.set(c.concurrency, c);
-    if (c.scenario === 'rate') row.rate = c;
+    if (c.scenario === latency.name) row.latency = c;
+    if (c.scenario === throughput.name) row.throughput.set(c.concurrency, c);
+    if (c.scenario === rate.name) row.rate = c;
+    if (c.scenario === capacity.name) row.capacity = c;
     row.errors += c.errors;
     rows.set(c.transport, row);
   }
   return [...rows.values()];
 }
 
+/** Fastest first: by p50 with one call in flight, else calls/s at the highest concurrency, else capacity. */
 function sortRows(rows: Row[], concurrencies: number[]): Row[] {
   const top = concurrencies.at(-1);
-  const speed = (r: Row) => (r.latency ? -r.latency.latencyUs.p50 : (r.throughput.get(top ?? 0)?.callsPerSec ?? 0));
+  const speed = (r: Row) =>
+    r.latency ? -r.latency.latencyUs.p50 : r.throughput.size ? (r.throughput.get(top ?? 0)?.callsPerSec ?? 0) : (r.capacity?.capacity?.callsPerSec ?? 0);
   return rows.sort((a, b) => speed(b) - speed(a));
 }
 
-/** The cell whose p50/p99 a row shows: latency scenario if run, else the lowest concurrency. */
+/** The cell whose p50/p99 a row shows: latency scenario if run, else the lowest concurrency, else an open loop's. */
 export function latencyCell(row: Row): CellResult {
-  return row.latency ?? [...row.throughput.values()][0] ?? row.rate ?? row.first;
+  return row.latency ?? [...row.throughput.values()][0] ?? row.rate ?? row.capacity ?? row.first;
 }
+
+/** A row with something for the section's table: closed-loop cells, or a capacity. */
+export const tabled = (r: Row) => Boolean(r.latency || r.throughput.size || r.capacity);
 
 /** CPU per call shown for a row: from its highest-concurrency throughput cell, where per-call overhead is steadiest. */
 export function cpuCell(row: Row): CellResult {

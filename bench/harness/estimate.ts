@@ -2,6 +2,7 @@
 // and byte count, every server's start. For --dry-run and the progress bar's time left (which corrects it by
 // how far the run so far has been off). The constants are measured: see ESTIMATE below.
 import type { CellKey } from '../report/types.ts';
+import { scenarioOf } from '../scenarios/index.ts';
 import type { Plan, RunConfig } from './plan.ts';
 import { makeSchedule } from './schedule.ts';
 
@@ -34,7 +35,7 @@ export function estimatePlan(plan: Plan): PlanEstimate {
     for (const group of plan.groups) {
       const seenCalls = new Set<string>();
       group.cells.forEach((cell, i) => {
-        let sec = cellSec(config, i === 0) + (i === 0 ? ESTIMATE.serverSec : 0);
+        let sec = cellSec(config, i === 0, scenarioOf(cell.scenario).measurementsPerCell ?? 1) + (i === 0 ? ESTIMATE.serverSec : 0);
         if (!seenCalls.has(cell.call)) sec += callSec(config);
         seenCalls.add(cell.call);
         cells.push({ cell, sec });
@@ -49,12 +50,13 @@ export function estimatePlan(plan: Plan): PlanEstimate {
   return { cells: cells.map((c) => ({ ...c, sec: (c.sec * scheduledSec) / Math.max(totalSec, 1e-9) })), totalSec: scheduledSec };
 }
 
-function cellSec(config: RunConfig, fresh: boolean): number {
+/** A cell: the fresh server's minimum, then for each of its measurements (a search's steps) a warm-up search and the trials. */
+function cellSec(config: RunConfig, fresh: boolean, measurements: number): number {
   const trialSec = config.count === null ? config.durationMs / 1000 : config.count / ESTIMATE.countRatePerSec;
   const { warmup } = config;
   const search = Math.min(warmup.maxMs / 1000, (ESTIMATE.searchWindows * warmup.windowMs) / 1000);
   const minimum = fresh && warmup.maxMs > 0 ? Math.min(ESTIMATE.minimumSec, warmup.minCapMs / 1000) : 0;
-  return minimum + search + config.trials * (trialSec + ESTIMATE.trialOverheadSec);
+  return minimum + measurements * (search + config.trials * (trialSec + ESTIMATE.trialOverheadSec));
 }
 
 /** Once per call and server: the codec timed (four steps, each warmed up as long as it is timed), the bytes counted. */

@@ -150,8 +150,9 @@ export type CapacityBound = 'server' | 'client' | 'max-rate' | 'none';
 /** One search for a cell's capacity (one per run): every step, in the order tried. */
 export interface CapacitySearch {
   run?: number;
-  /** The objective it searched with, as written (`p99<10ms`). */
+  /** The objective it searched with, as written (`p99<10ms`), and its bound in µs. */
   slo: string;
+  sloLimitUs: number;
   /** The highest rate that passed, calls/s; 0 when none did. */
   callsPerSec: number;
   bound: CapacityBound;
@@ -160,8 +161,9 @@ export interface CapacitySearch {
 
 /** A capacity cell's answer: the highest offered rate that meets the objective, and how far it can be trusted. */
 export interface CapacityOutcome {
-  /** The latency objective, as written: `p99<10ms`. */
+  /** The latency objective, as written: `p99<10ms`, and its bound in µs. */
   slo: string;
+  sloLimitUs: number;
   /** The median over searches (runs) of the capacity found. */
   callsPerSec: number;
   /** The bound of the search whose capacity is reported (the median one). */

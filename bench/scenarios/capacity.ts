@@ -17,8 +17,11 @@ export const capacity: Scenario = {
   loop: 'open',
   // one search per transport x call; the calls in flight are capped generously (a cap that is reached drops calls, and fails the step)
   cells: (base, request) => [{ ...base, scenario: 'capacity', concurrency: request.capacity.maxInFlight, ratePerSec: null }],
+  plan: (r) => `capacity within ${r.capacity.slo.text} (a search of the offered rate)`,
   load: (cell) => `≤${cell.concurrency} in flight`,
   metrics: ['capacity'],
+  // steps per search, measured: 8-10 for tcp, http and redis getObj (`bench --scenarios capacity --calls getObj`)
+  measurementsPerCell: 9,
   run: search,
   outcome: (_cell, trials, searches) => ({ rate: null, capacity: outcomeOf(searches, trials) }),
 };
@@ -98,14 +101,20 @@ async function search(cell: CellKey, runner: CellRunner): Promise<CellRun> {
     if (mid <= pass || mid >= fail) break;
     (await step(mid)) ? (pass = mid) : (fail = mid);
   }
-  return resultOf(s.slo.text, steps, measured, pass, fail);
+  return resultOf(s.slo, steps, measured, pass, fail);
 }
 
-function resultOf(slo: string, steps: CapacityStep[], measured: Map<CapacityStep, Measurement>, pass: number | null, fail: number | null): CellRun {
+function resultOf(
+  slo: CapacitySettings['slo'],
+  steps: CapacityStep[],
+  measured: Map<CapacityStep, Measurement>,
+  pass: number | null,
+  fail: number | null,
+): CellRun {
   const top = steps.find((x) => x.pass && x.ratePerSec === pass) ?? null;
   const bound: CapacitySearch['bound'] = top === null ? 'none' : top.clientBound ? 'client' : fail === null ? 'max-rate' : 'server';
   const run = top?.trials[0]?.run;
-  const searchResult: CapacitySearch = { ...(run === undefined ? {} : { run }), slo, callsPerSec: pass ?? 0, bound, steps };
+  const searchResult: CapacitySearch = { ...(run === undefined ? {} : { run }), slo: slo.text, sloLimitUs: slo.limitUs, callsPerSec: pass ?? 0, bound, steps };
   // the cell's own figures are those of its operating point: the highest step that passed (or, if none did, the last)
   const at = measured.get(top ?? steps.at(-1)!)!;
   const warmup = { sec: round3(steps.reduce((n, x) => n + x.warmup.sec, 0)), steady: steps.every((x) => x.warmup.steady) };
@@ -124,6 +133,7 @@ function outcomeOf(searches: readonly CapacitySearch[], trials: readonly TrialRe
   const servers = trials.map((t) => t.cpuUsPerCall.server).filter((x): x is number => x !== null && x > 0);
   return {
     slo: mid.slo,
+    sloLimitUs: mid.sloLimitUs,
     callsPerSec: mid.callsPerSec,
     bound: mid.bound,
     perCoreCallsPerSec: servers.length ? Math.round(1e6 / median(servers)) : null,

@@ -7,6 +7,7 @@ export const latency: Scenario = {
   measures: 'how long one call takes with nothing else in flight (p50, p99, ...)',
   loop: 'closed',
   cells: (base) => [{ ...base, scenario: 'latency', concurrency: 1, ratePerSec: null }],
+  plan: () => 'latency (1 in flight)',
   load: (cell) => `c=${cell.concurrency}`,
   metrics: ['p50', 'p90', 'p99', 'p99.9', 'max', 'mean'],
   run: measureCell,

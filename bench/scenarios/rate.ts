@@ -9,6 +9,7 @@ export const rate: Scenario = {
   measures: 'latency at a fixed offered rate (open loop, corrected for coordinated omission), and whether the server kept up',
   loop: 'open',
   cells: (base, request) => [{ ...base, scenario: 'rate', concurrency: Math.max(...request.concurrency), ratePerSec: request.ratePerSec }],
+  plan: (r) => `rate ${r.ratePerSec}/s (open loop)`,
   load: (cell) => `${cell.ratePerSec}/s c=${cell.concurrency}`,
   // its latency is read with its rate, in the open-loop table: thresholds read latency from one call in flight
   metrics: [],

@@ -64,12 +64,16 @@ export interface Scenario {
   loop: 'closed' | 'open';
   /** Its cells for one transport x call x payload size. */
   cells(base: CellBase, request: ScenarioRequest): CellKey[];
+  /** What it will run, for --dry-run: "throughput at 1, 16, 64", "rate 1000/s". */
+  plan(request: ScenarioRequest): string;
   /** How a cell's load is named in labels: "c=16", "1000/s c=16". */
   load(cell: CellKey): string;
   /** The metrics a threshold without @C reads from its cells (errors and bytes are read from every cell). */
   metrics: readonly MetricName[];
   /** Its cells are told apart by calls in flight, which a threshold's @C picks (the closed loop at each --concurrency). */
   byConcurrency?: boolean;
+  /** How many warm-ups and sets of trials a cell takes, on average (a search: its steps), for --dry-run's estimate. */
+  measurementsPerCell?: number;
   /** Runs a cell: warm-up and trials (most scenarios), or a search over many (capacity). */
   run(cell: CellKey, runner: CellRunner): Promise<CellRun>;
   /** Its own part of a cell's fold: what the trials (and searches) add up to beyond the medians every cell has. */

@@ -8,6 +8,7 @@ export const throughput: Scenario = {
   measures: 'calls/s and CPU per call with C calls in flight (closed loop), at each --concurrency',
   loop: 'closed',
   cells: (base, request) => request.concurrency.map((concurrency) => ({ ...base, scenario: 'throughput', concurrency, ratePerSec: null })),
+  plan: (r) => `throughput at ${r.concurrency.join(', ')} in flight`,
   load: (cell) => `c=${cell.concurrency}`,
   metrics: ['calls/s', 'cpu/call'],
   byConcurrency: true,
