@@ -1,10 +1,10 @@
 // http: HTTP/1.1 + JSON, keep-alive, one POST per call to /rpc/METHOD with the JSON array of arguments.
 //   200 {"result": value}   4xx {"error": {"kind", "message"}}
-import http from 'node:http';
-import { CallTimeoutError, RemoteError, type Service, ServiceError } from './contract.ts';
-import { hostPort, parseAddress } from './support/address.ts';
+import type http from 'node:http';
+import { RemoteError, type Service, ServiceError } from './contract.ts';
+import { parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
-import { BodyTooLargeError, post, readBody, serveHttp } from './support/http.ts';
+import { BodyTooLargeError, httpClient, readBody, serveHttp } from './support/http.ts';
 import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 
 const text = (wire: Wire) => (typeof wire === 'string' ? wire : Buffer.from(wire).toString('utf8'));
@@ -44,18 +44,15 @@ function reply(res: http.ServerResponse, status: number, body: unknown): void {
 
 async function connect(address: string, options: ClientOptions): Promise<ClientHandle> {
   const url = parseAddress(address, ['http:']);
-  const { host, port } = hostPort(url, 80);
-  // maxSockets unbounded: HTTP/1.1 has one call per connection, so concurrency C needs C sockets.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+  const client = httpClient(url, options);
   const base = url.pathname.replace(/\/$/, '');
   return {
     async call(method, args) {
-      const limits = { ...options, onTimeout: () => new CallTimeoutError(method, options.timeoutMs) };
-      const reply = await post(agent, { host, port, path: `${base}/rpc/${method}` }, JSON.stringify(args), 'application/json', limits);
+      const reply = await client.post(`${base}/rpc/${method}`, JSON.stringify(args), 'application/json', method);
       const parsed = JSON.parse(reply.body.toString('utf8')) as { result?: unknown; error?: { kind: string; message: string } };
       if (parsed.error) throw new RemoteError(parsed.error.kind, parsed.error.message);
       return parsed.result;
     },
-    close: async () => agent.destroy(),
+    close: () => client.close(),
   };
 }

@@ -134,10 +134,23 @@ async function connect(address: string, options: ClientOptions): Promise<ClientH
     pending.rejectAll(closedReason);
   });
 
+  // The calls made in one tick leave in one write: the replies of a read come in together, and each starts the
+  // next call. getObj at 16 in flight, 3 runs each way (`bench --transports tcp --concurrency 16 --duration 2s`):
+  // 24,100-28,800 calls/s and 36-44 µs of client CPU a call with a write each, 27,600-33,700 and 30-37 µs corked.
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
   return {
     call(method, args) {
       if (closedReason) return Promise.reject(closedReason);
       const id = nextId++ >>> 0;
+      if (!corked) {
+        corked = true;
+        socket.cork();
+        process.nextTick(uncork);
+      }
       socket.write(encodeFrame(mp.encode([id, method, args] satisfies Request)));
       return pending.add(id, method);
     },

@@ -2,11 +2,11 @@
 // allowed, so it interoperates with Python's SimpleXMLRPCServer(allow_none=True) and ServerProxy(allow_none=True).
 // Faults: code 1 for a bad call (Python's SimpleXMLRPCServer uses 1 for any exception), -32601 for an unknown
 // method and -32700 for a document that cannot be parsed (the xmlrpc-epi conventions).
-import http from 'node:http';
-import { CallTimeoutError, RemoteError, type Service } from './contract.ts';
-import { hostPort, parseAddress } from './support/address.ts';
+import type http from 'node:http';
+import { RemoteError, type Service } from './contract.ts';
+import { parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
-import { BodyTooLargeError, post, readBody, serveHttp } from './support/http.ts';
+import { BodyTooLargeError, httpClient, readBody, serveHttp } from './support/http.ts';
 import { readCall, readResponse, writeCall, writeFault, writeResponse } from './support/xmlrpc-xml.ts';
 import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 
@@ -77,19 +77,17 @@ function send(res: http.ServerResponse, xml: string): void {
 
 async function connect(address: string, options: ClientOptions): Promise<ClientHandle> {
   const url = parseAddress(address, ['http:']);
-  const target = { ...hostPort(url, 80), path: url.pathname || '/' };
-  // HTTP/1.1 has one call per connection at a time, so concurrency C needs C sockets
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+  const client = httpClient(url, options);
+  const path = url.pathname || '/';
   return {
     async call(method, args) {
-      const limits = { ...options, onTimeout: () => new CallTimeoutError(method, options.timeoutMs) };
-      const reply = await post(agent, target, writeCall(method, args), 'text/xml', limits);
+      const reply = await client.post(path, writeCall(method, args), 'text/xml', method);
       if (reply.status !== 200) throw new Error(`XML-RPC server at ${address} answered HTTP ${reply.status}`);
       const response = readResponse(reply.body.toString('utf8'));
       if (response.kind === 'fault') throw remoteError(response.fault.faultCode, response.fault.faultString);
       return response.value;
     },
-    close: async () => agent.destroy(),
+    close: () => client.close(),
   };
 }
 
