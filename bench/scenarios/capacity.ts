@@ -20,7 +20,7 @@ export const capacity: Scenario = {
   plan: (r) => `capacity within ${r.capacity.slo.text} (a search of the offered rate)`,
   load: (cell) => `≤${cell.concurrency} in flight`,
   metrics: ['capacity'],
-  // steps per search, measured: 8-10 for tcp, http and redis getObj (`bench --scenarios capacity --calls getObj`)
+  // steps per search, measured: 8-10 for the getObj of the default matrix (`bench --scenarios capacity --calls getObj`)
   measurementsPerCell: 9,
   run: search,
   outcome: (_cell, trials, searches) => ({ rate: null, capacity: outcomeOf(searches, trials) }),
