@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # What the tests need beyond npm packages, installed from Debian or started if missing (as root, or with sudo):
-#   Python peers for /usr/bin/python3 (interop tests), rabbitmq-server (also a second, private node for the
-#   durability tests), Chromium (the HTML report test), iproute2 (network namespaces), and the brokers the suite
-#   talks to (RabbitMQ, Redis, NATS, Mosquitto), started if they are down.
+#   Python peers for /usr/bin/python3 (interop tests, Celery included), Java with Caucho's Hessian (the Java peers,
+#   compiled at test time), rabbitmq-server (also a second, private node for the durability tests), Chromium (the
+#   HTML report test), iproute2 (network namespaces), promtool, Java HdrHistogram and strace (outputs and loading
+#   read back by their real consumers), and the brokers the suite talks to (RabbitMQ, Redis, NATS, Mosquitto),
+#   started if they are down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +20,12 @@ check "/usr/bin/python3 -c 'import google.protobuf'" python3-protobuf
 check "/usr/bin/python3 -c 'import thrift'" python3-thrift
 check "/usr/bin/python3 -c 'import redis'" python3-redis
 check "/usr/bin/python3 -c 'import paho.mqtt'" python3-paho-mqtt
+check "/usr/bin/python3 -c 'import celery'" python3-celery
+check "command -v javac" default-jdk-headless
+check "test -f /usr/share/java/hessian.jar" libhessian-java
+check "test -f /usr/share/java/hdrhistogram.jar" libhdrhistogram-java
+check "command -v promtool" prometheus
+check "command -v strace" strace
 check "command -v redis-server" redis-server
 check "command -v nats-server" nats-server
 check "command -v mosquitto" mosquitto

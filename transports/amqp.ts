@@ -12,6 +12,7 @@ import { maskAddress, parseAddress, withParam } from './support/address.ts';
 import { BROKERS, brokerFinder, probeReason } from './support/broker.ts';
 import { errorPayload } from './support/errors.ts';
 import { PendingCalls } from './support/pending.ts';
+import { RUN_ID } from './support/run-id.ts';
 import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 
 /** How a variant behaves; its name, summary and traits (default matrix, server processes) are its registry line. */
@@ -58,8 +59,6 @@ export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
 export const TUTORIAL_QUEUE = 'rpc_queue';
 /** Queues and exchanges named so are ours: unique per run, auto-deleted, removed at the end. */
 export const OWN_PREFIX = 'rpcbench-';
-/** Names this run's queues; RPCBENCH_RUN_ID sets it (letters, digits, dashes) so a caller can find and check them. */
-const RUN_ID = /^[\w-]{1,40}$/.test(process.env.RPCBENCH_RUN_ID ?? '') ? process.env.RPCBENCH_RUN_ID! : randomBytes(4).toString('hex');
 
 /** The amqp:NAME row: the one file's behaviour with that variant's settings. */
 export function amqpVariant(name: string) {
@@ -75,7 +74,7 @@ export function amqpVariant(name: string) {
   } satisfies TransportImpl;
 }
 
-interface AmqpAddress {
+export interface AmqpAddress {
   /** What amqplib connects to (our own query parameters removed). */
   url: string;
   masked: string;
@@ -84,16 +83,16 @@ interface AmqpAddress {
 }
 
 /** amqp://user:pass@host:port/vhost?queue=NAME&exchange=NAME (queue defaults to the tutorial's rpc_queue). */
-export function parseAmqpAddress(address: string): AmqpAddress {
+export function parseAmqpAddress(address: string, defaultQueue = TUTORIAL_QUEUE): AmqpAddress {
   const url = parseAddress(address, ['amqp:', 'amqps:']);
-  const queue = url.searchParams.get('queue') || TUTORIAL_QUEUE;
+  const queue = url.searchParams.get('queue') || defaultQueue;
   const exchange = url.searchParams.get('exchange') ?? '';
   url.searchParams.delete('queue');
   url.searchParams.delete('exchange');
   return { url: url.href, masked: maskAddress(withParam(address, 'queue', queue)), queue, exchange };
 }
 
-async function connectBroker(address: AmqpAddress, timeoutMs: number): Promise<ChannelModel> {
+export async function connectBroker(address: AmqpAddress, timeoutMs: number): Promise<ChannelModel> {
   try {
     // noDelay: without it a lone basic.ack waits on Nagle + delayed ACK, and every manual-ack call took ~40 ms
     return await amqp.connect(address.url, { timeout: timeoutMs, noDelay: true });

@@ -12,9 +12,9 @@ import { hostPort, maskAddress, parseAddress, withParam } from './support/addres
 import { BROKERS, brokerFinder, probeReason } from './support/broker.ts';
 import { answer, decodeReply, decodeRequest, encode, envelopeCodec, outcome } from './support/envelope.ts';
 import { PendingCalls } from './support/pending.ts';
+import { RUN_ID } from './support/run-id.ts';
 import type { ClientHandle, ClientOptions, ServerHandle, ServerOptions, TransportImpl } from './transport.ts';
 
-const RUN_ID = /^[\w-]{1,40}$/.test(process.env.RPCBENCH_RUN_ID ?? '') ? process.env.RPCBENCH_RUN_ID! : randomBytes(4).toString('hex');
 export const DEFAULT_TOPIC = 'rpcbench/rpc';
 const SHARE_GROUP = 'rpcbench';
 

@@ -10,9 +10,9 @@ import { CallTimeoutError, type Service } from './contract.ts';
 import { hostPort, maskAddress, parseAddress, withParam } from './support/address.ts';
 import { BROKERS, brokerFinder, probeReason } from './support/broker.ts';
 import { answer, decodeReply, decodeRequest, encode, envelopeCodec, outcome } from './support/envelope.ts';
+import { RUN_ID } from './support/run-id.ts';
 import type { ClientHandle, ClientOptions, ServerHandle, ServerOptions, TransportImpl } from './transport.ts';
 
-const RUN_ID = /^[\w-]{1,40}$/.test(process.env.RPCBENCH_RUN_ID ?? '') ? process.env.RPCBENCH_RUN_ID! : randomBytes(4).toString('hex');
 export const DEFAULT_SUBJECT = 'rpcbench.rpc';
 const QUEUE_GROUP = 'rpcbench';
 

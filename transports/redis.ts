@@ -18,11 +18,10 @@ import { maskAddress, parseAddress, withParam } from './support/address.ts';
 import { BROKERS, brokerFinder, probeReason } from './support/broker.ts';
 import { answer, decodeReply, decodeRequest, encode, envelopeCodec, outcome, type RequestEnvelope } from './support/envelope.ts';
 import { PendingCalls } from './support/pending.ts';
+import { RUN_ID } from './support/run-id.ts';
 import type { ClientHandle, ClientOptions, ServerHandle, ServerOptions, TransportImpl } from './transport.ts';
 
 export const OWN_PREFIX = 'rpcbench:';
-/** Names this run's keys; RPCBENCH_RUN_ID sets it (letters, digits, dashes), as for the amqp queues. */
-const RUN_ID = /^[\w-]{1,40}$/.test(process.env.RPCBENCH_RUN_ID ?? '') ? process.env.RPCBENCH_RUN_ID! : randomBytes(4).toString('hex');
 /** Every key this process names (a SCAN pattern): what a caller that broke a connection on purpose removes. */
 export const OWN_KEYS = `${OWN_PREFIX}${RUN_ID}:*`;
 export const DEFAULT_QUEUE = 'rpcbench:rpc';

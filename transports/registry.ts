@@ -73,6 +73,14 @@ const BUILT_IN: readonly TransportEntry[] = [
     },
     () => import('./xmlrpc-package.ts').then((m) => m.xmlrpcPackage),
   ),
+  line(
+    {
+      name: 'hessian',
+      summary: "Hessian 2 RPC over HTTP/1.1 (hessian.js), interoperates with Caucho's Java HessianSkeleton and HessianProxyFactory",
+      ...local('http'),
+    },
+    () => import('./hessian.ts').then((m) => m.hessianTransport),
+  ),
   line({ name: 'zerorpc', summary: 'ZeroRPC v3: ZeroMQ ROUTER/DEALER + MessagePack, interoperates with zerorpc-python', ...local('tcp') }, () =>
     import('./zerorpc.ts').then((m) => m.zerorpc),
   ),
@@ -112,6 +120,15 @@ const BUILT_IN: readonly TransportEntry[] = [
   amqp('persistent', 'durable queues, persistent requests and replies, no confirms'),
   amqp('persistent-confirms', 'durable queues, persistent messages, publisher confirms both ways: no confirmed request is lost', { inDefault: true }),
   amqp('workers-2', 'direct reply-to, 2 competing server processes, prefetch 100', { serverProcesses: 2 }),
+  line(
+    {
+      name: 'celery',
+      summary: "Celery's task protocol 2 over RabbitMQ, rpc:// results: serves and calls Python Celery workers and clients",
+      ...brokered(BROKERS.rabbitmq),
+      schemes: ['amqp:', 'amqps:'],
+    },
+    () => import('./celery.ts').then((m) => m.celery),
+  ),
   ...(['list', 'streams'] as const).map((kind) =>
     line(
       {

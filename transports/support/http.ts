@@ -63,7 +63,7 @@ export interface HttpReply {
 
 export interface HttpClient {
   /** One POST; rejects with CallTimeoutError at the deadline, or with why it failed. */
-  post(path: string, body: string, contentType: string, method: string): Promise<HttpReply>;
+  post(path: string, body: string | Buffer, contentType: string, method: string): Promise<HttpReply>;
   close(): Promise<void>;
 }
 
