@@ -4,7 +4,6 @@
 // subscription for all calls in flight); servers subscribe in a queue group, so several share the load. Nothing
 // is persisted, so there is nothing to clean up beyond the subscriptions. A request nobody subscribes to fails
 // at once ("no responders"), never waits for its timeout. Message format: the broker envelope (support/envelope.ts).
-import { randomBytes } from 'node:crypto';
 import { ClosedConnectionError, type Msg, type NatsConnection, connect as natsConnect, RequestError, TimeoutError } from '@nats-io/transport-node';
 import { CallTimeoutError, type Service } from './contract.ts';
 import { hostPort, maskAddress, parseAddress, withParam } from './support/address.ts';
