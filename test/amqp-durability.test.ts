@@ -8,12 +8,15 @@ import { after, before, describe, test } from 'node:test';
 import amqp from 'amqplib';
 import { amqpVariant, OWN_PREFIX } from '../transports/amqp.ts';
 import { fib } from '../transports/contract.ts';
+import { PendingCalls } from '../transports/support/pending.ts';
 import type { ClientHandle } from '../transports/transport.ts';
-import { eventually, processesMatching, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
+import { descendants, eventually, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
 import { type RabbitNode, rabbitNodeMissing, startRabbitNode } from './rabbitmq-node.ts';
+import { need } from './require.ts';
 
-const skip = rabbitNodeMissing();
+const skip = need('a private RabbitMQ node', rabbitNodeMissing());
 const variant = amqpVariant;
+const cmdlineOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
 const SECRET = `S3cret-${process.pid}-x7`;
 
 describe('a private RabbitMQ node', { skip, timeout: 240_000 }, () => {
@@ -67,12 +70,15 @@ describe('a private RabbitMQ node', { skip, timeout: 240_000 }, () => {
     }
   });
 
-  test('persistent-confirms: a server SIGKILLed with requests in hand; its replacement answers every one, once', async () => {
+  test('persistent-confirms: a server SIGKILLed with requests in hand; its replacement answers every one, once', async (t) => {
     const queue = `${OWN_PREFIX}durable-crash-${process.pid}`;
     const slow = await serveChild('persistent-confirms', queue, 200_000); // 0.2 s a call: it holds most of them unacked
+    // every reply the client takes in, by correlation id: a second one for an id would be a request answered twice
+    const replies = t.mock.method(PendingCalls.prototype, 'resolve');
     const client = await variant('persistent-confirms').connect(`${node.url()}?queue=${queue}`, { timeoutMs: 60_000, maxMessageBytes: 1 << 20 });
     try {
       const calls = Array.from({ length: 20 }, (_, i) => client.call('fib', [i]));
+      // 0.5 s: the crashed server answered and acked two (each ack a moment after its confirmed reply), holds the rest
       await new Promise((r) => setTimeout(r, 500));
       slow.proc.kill('SIGKILL');
       const replacement = await serveChild('persistent-confirms', queue);
@@ -81,6 +87,10 @@ describe('a private RabbitMQ node', { skip, timeout: 240_000 }, () => {
           await Promise.all(calls),
           Array.from({ length: 20 }, (_, i) => fib(i)),
         );
+        await new Promise((r) => setTimeout(r, 500)); // time for a duplicate, had there been one, to arrive
+        const ids = replies.mock.calls.map((c) => c.arguments[0]);
+        assert.equal(ids.length, 20, `replies for ${ids.length} requests: ${JSON.stringify(ids)}`);
+        assert.equal(new Set(ids).size, 20, 'no request was answered twice');
       } finally {
         await stopPeer(replacement.proc);
       }
@@ -120,7 +130,8 @@ describe('a private RabbitMQ node', { skip, timeout: 240_000 }, () => {
     );
     try {
       assert.ok(await eventually(() => /amqp:direct-reply fib latency/.test(bench.out.stderr), 30_000), bench.out.stderr);
-      const argv = processesMatching('bench/').map((p) => p.cmdline);
+      // this run's processes and the serve above: the bench, its server child, and serve itself
+      const argv = [bench.proc.pid!, serve.proc.pid!, ...descendants(bench.proc.pid!).map((p) => p.pid)].map(cmdlineOf);
       assert.ok(argv.length >= 2 && argv.every((cmd) => !cmd.includes(SECRET)), 'a password in some argv');
       await node.ctl('stop_app'); // the broker goes away mid-run
       assert.equal(await serveExit, 1);

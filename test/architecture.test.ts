@@ -8,6 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { allowedNames, transports } from '../transports/registry.ts';
 import { ROOT, tempDir } from './helpers.ts';
+import { command, need } from './require.ts';
 
 const sources = (dir: string): string[] =>
   readdirSync(path.join(ROOT, dir), { recursive: true, encoding: 'utf8' })
@@ -80,6 +81,7 @@ test('no transport or group name appears in the harness, scenarios, cells, repor
   assert.deepEqual(found, []);
 });
 
+const skip = need('strace', command('strace', 'apt-get install strace'));
 const HEAVY = ['zeromq', '@grpc', 'amqplib', 'thrift', 'ioredis', 'mqtt', '@nats-io', '@connectrpc', 'xmlrpc'];
 
 /** The heavy transport libraries a command (and every process it starts) opens: strace -f -e trace=openat. */
@@ -96,18 +98,18 @@ function librariesOpened(args: string[]): string[] {
   return [...new Set(opened.filter((m) => HEAVY.some((h) => m === h || m.startsWith(`${h}/`))))].sort();
 }
 
-test('`rpcbench compare --help` and `--help` open no transport library', { timeout: 60_000 }, () => {
+test('`rpcbench compare --help` and `--help` open no transport library', { timeout: 60_000, skip }, () => {
   assert.deepEqual(librariesOpened(['compare', '--help']), []);
   assert.deepEqual(librariesOpened(['--help']), []);
 });
 
-test('a bench run of tcp, its server child and two client worker threads open no other transport library', { timeout: 120_000 }, () => {
+test('a bench run of tcp, its server child and two client worker threads open no other transport library', { timeout: 120_000, skip }, () => {
   const out = tempDir();
   const run = ['bench', '--transports', 'tcp', '--calls', 'fib', '--scenarios', 'latency', '--count', '50', '--trials', '1', '--warmup', '0'];
   assert.deepEqual(librariesOpened([...run, '--client-workers', '2', '--no-wire', '--out', out]), []);
 });
 
-test('a server child of zerorpc opens zeromq and no other transport library', { timeout: 120_000 }, () => {
+test('a server child of zerorpc opens zeromq and no other transport library', { timeout: 120_000, skip }, () => {
   const out = tempDir();
   const run = ['bench', '--transports', 'zerorpc', '--calls', 'fib', '--scenarios', 'latency', '--count', '50', '--trials', '1', '--warmup', '0'];
   assert.deepEqual(librariesOpened([...run, '--no-wire', '--out', out]), ['zeromq']);

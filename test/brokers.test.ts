@@ -14,14 +14,18 @@ import { nats, natsBroker } from '../transports/nats.ts';
 import { OWN_KEYS, redisBroker, redisKind } from '../transports/redis.ts';
 import type { TransportImpl } from '../transports/transport.ts';
 import { assertContract, fixture, runAsync, runCli, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
+import { broker, need, pythonModule } from './require.ts';
 
 const PY = '/usr/bin/python3';
 const opts = { timeoutMs: 5000, maxMessageBytes: 1 << 20 };
 const redisList = redisKind('list');
 const mqtt0 = mqttQos(0);
-const redisUrl = (await redisBroker.find()).url;
-const natsUrl = (await natsBroker.find()).url;
-const mqttUrl = (await mqttBroker.find()).url;
+const redis = await broker(redisBroker, 'Redis');
+const natsFound = await broker(natsBroker, 'NATS');
+const mqtt = await broker(mqttBroker, 'Mosquitto');
+const [redisUrl, natsUrl, mqttUrl] = [redis.skip ? null : redis.url, natsFound.skip ? null : natsFound.url, mqtt.skip ? null : mqtt.url];
+const pythonRedis = need('python3-redis', pythonModule('redis', 'apt-get install python3-redis'));
+const pythonMqtt = need('python3-paho-mqtt', pythonModule('paho.mqtt', 'apt-get install python3-paho-mqtt'));
 const unique = (what: string) => `${what}-${process.pid}-${Date.now()}`;
 
 async function contractCalls(transport: TransportImpl, address: string): Promise<void> {
@@ -36,7 +40,7 @@ async function contractCalls(transport: TransportImpl, address: string): Promise
 const serveChild = (transport: string, listen: string) =>
   startPeer(process.execPath, ['--import', 'tsx', 'bench/cli/serve.ts', '--transport', transport, '--listen', listen], /listening/);
 
-describe('Redis and Python (python3-redis)', { skip: redisUrl ? false : 'no Redis here', timeout: 60_000 }, () => {
+describe('Redis and Python (python3-redis)', { skip: redis.skip || pythonRedis, timeout: 60_000 }, () => {
   test('our client against a Python server speaking the documented format', async () => {
     const queue = `rpcbench:${unique('py-server')}`;
     const { proc } = await startPeer(PY, [fixture('redis_server.py'), redisUrl!, queue], /listening/);
@@ -65,7 +69,7 @@ describe('Redis and Python (python3-redis)', { skip: redisUrl ? false : 'no Redi
   });
 });
 
-describe('MQTT 5 and Python (python3-paho-mqtt)', { skip: mqttUrl ? false : 'no MQTT broker here', timeout: 60_000 }, () => {
+describe('MQTT 5 and Python (python3-paho-mqtt)', { skip: mqtt.skip || pythonMqtt, timeout: 60_000 }, () => {
   const { hostname, port } = new URL(mqttUrl ?? 'mqtt://127.0.0.1:1883');
   test('our client against a Python server: Response Topic and Correlation Data', async () => {
     const topic = `rpcbench/${unique('py-server')}`;
@@ -123,7 +127,7 @@ for (const b of brokers) {
       assert.match(named.stderr, new RegExp(`${b.name}: no \\w+ broker at ${b.noBroker.replace(/[/.]/g, '\\$&')} .*set ${b.envVar}`));
     });
 
-    test('nobody serving: a clear error within the timeout', { skip: b.url ? false : 'no broker' }, async () => {
+    test('nobody serving: a clear error within the timeout', { skip: b.url ? false : `no ${b.name} broker here` }, async () => {
       const client = await b.transport.connect(`${b.url}?${b.param}=${b.nobody}`, { timeoutMs: 700, maxMessageBytes: 1 << 20 });
       const started = Date.now();
       try {
@@ -134,7 +138,9 @@ for (const b of brokers) {
       }
     });
 
-    test('the broker connection lost mid-run: calls in flight fail at once, with the reason', { skip: b.url ? false : 'no broker' }, async () => {
+    test('the broker connection lost mid-run: calls in flight fail at once, with the reason', {
+      skip: b.url ? false : `no ${b.name} broker here`,
+    }, async () => {
       const where = `${b.param}=${b.nobody}-midrun`;
       const server = await b.transport.serve(`${b.url}?${where}`, createService({ payloadEntries: 100, serverWorkUs: 500_000 }), opts);
       const broker = new URL(b.url!);
@@ -173,7 +179,7 @@ test('no broker at all: the default matrix skips each brokered transport with th
   assert.ok(report.results.some((c) => c.transport === 'tcp'));
 });
 
-test('a bench run over Redis leaves no key behind, also when stopped with SIGTERM', { skip: redisUrl ? false : 'no Redis here', timeout: 90_000 }, async () => {
+test('a bench run over Redis leaves no key behind, also when stopped with SIGTERM', { skip: redis.skip, timeout: 90_000 }, async () => {
   const runId = unique('keys');
   const keys = async () => {
     const r = new Redis(redisUrl!);
@@ -192,9 +198,13 @@ test('a bench run over Redis leaves no key behind, also when stopped with SIGTER
     ['--transports', 'redis:streams', '--calls', 'fib', '--scenarios', 'latency', '--duration', '20s', '--trials', '1', '--no-wire', '--out', tempDir()],
     env,
   );
-  await new Promise((r) => setTimeout(r, 4000));
-  assert.ok((await keys()).length > 0, 'the run made its keys');
-  run.proc.kill('SIGTERM');
-  assert.equal(await run.exited, 143);
-  assert.deepEqual(await keys(), []);
+  try {
+    await new Promise((r) => setTimeout(r, 4000));
+    assert.ok((await keys()).length > 0, 'the run made its keys');
+    run.proc.kill('SIGTERM');
+    assert.equal(await run.exited, 143);
+    assert.deepEqual(await keys(), []);
+  } finally {
+    run.proc.kill('SIGKILL');
+  }
 });

@@ -31,12 +31,17 @@ export async function visit(file: string): Promise<Visit> {
       '--disable-sync',
     ],
   });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const errors: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('request', (r) => !r.url().startsWith('file:') && requests.push(r.url()));
-  await page.goto(`file://${file}`);
-  return { page, errors, requests, close: () => browser.close() };
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('request', (r) => !r.url().startsWith('file:') && requests.push(r.url()));
+    await page.goto(`file://${file}`);
+    return { page, errors, requests, close: () => browser.close() };
+  } catch (e) {
+    await browser.close(); // a page that would not open must not leave Chromium running
+    throw e;
+  }
 }

@@ -10,6 +10,7 @@ import { parseDuration } from '../bench/cli/args.ts';
 import { formatDuration } from '../bench/formats/format.ts';
 import type { Report } from '../bench/report/types.ts';
 import { ROOT, runCli, startPeer, stopPeer, tempDir } from './helpers.ts';
+import { need } from './require.ts';
 
 const BIN = path.join(ROOT, 'bin/rpcbench.mjs');
 const rpcbench = (args: string[], timeoutMs = 60_000, cwd = ROOT) => {
@@ -123,7 +124,7 @@ test('absolute thresholds: met ones pass, a crossed one exits 1 and is named, fr
 });
 
 test('the progress bar moves during in-process cells, with the time left from the plan', {
-  skip: existsSync('/usr/bin/script') ? false : 'no script(1) for a TTY',
+  skip: need('script(1), for a terminal', existsSync('/usr/bin/script') ? false : 'no /usr/bin/script (apt-get install bsdutils)'),
 }, () => {
   // script(1) gives the bench a terminal, so it draws its bar; inproc calls never wait on a socket
   const cmd = `${process.execPath} ${BIN} bench --transports inproc --calls getObj --scenarios throughput --concurrency 16 --duration 1.5s --trials 2 --warmup 0 --no-wire --out ${tempDir()}`;

@@ -105,10 +105,14 @@ test('--count runs exactly that many calls a trial, and the payload sweep runs f
   assert.ok(big.payloadBytes.response > 15_000, String(big.payloadBytes.response));
 });
 
-test('--list names every transport, --help shows the options', () => {
+test('--list names every transport, one a line with its summary; --help shows the options', async () => {
+  const { transports } = await import('../transports/registry.ts');
   const list = runCli('bench.ts', ['--list']);
   assert.equal(list.status, 0);
-  for (const name of ['inproc', 'tcp', 'http', 'xmlrpc']) assert.match(list.stdout, new RegExp(`^${name}\\s`, 'm'));
+  const lines = list.stdout.trim().split('\n');
+  assert.equal(lines.length, transports().length);
+  for (const [i, t] of transports().entries())
+    assert.match(lines[i]!, new RegExp(`^${t.name.replace(/[.*:]/g, '\\$&')} +${t.summary.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   const help = runCli('bench.ts', ['--help']);
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--payload-entries/);
@@ -160,7 +164,10 @@ test('a server that dies mid-run: clear reason, other transports still run, repo
       setTimeout(() => killChildren(proc.pid!), 300);
     }
   });
-  const status = await new Promise((resolve) => proc.on('close', resolve));
+  const status = await new Promise((resolve) => {
+    proc.on('close', resolve);
+    setTimeout(() => proc.kill('SIGKILL'), 100_000).unref(); // never outlive the test
+  });
   assert.equal(status, 1, stderr);
   assert.match(stdout, /skipped tcp fib: failed: tcp server process exited \(SIGKILL\)/);
   const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;

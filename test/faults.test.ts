@@ -1,11 +1,12 @@
 // Faults and hostile input against real servers: nothing lost, nothing hung, nothing leaked.
 // Each test here failed before its fix (see issue 16 for the reproductions).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { decode, encode } from '@msgpack/msgpack';
 import * as zmq from 'zeromq';
 import { Recorder, ScenarioAborted } from '../bench/harness/recorder.ts';
@@ -14,17 +15,35 @@ import { CallTimeoutError, createService, fib, RemoteError } from '../transports
 import { httpJson } from '../transports/http.ts';
 import { encodeFrame, FrameDecoder } from '../transports/support/framing.ts';
 import { tcp } from '../transports/tcp.ts';
-import { eventually, isAlive, portAnswers, processesMatching, rssMb, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
+import {
+  descendants,
+  eventually,
+  isAlive,
+  killHard,
+  leftoverServers,
+  portAnswers,
+  ROOT,
+  rssMb,
+  serverChildren,
+  spawnCli,
+  startPeer,
+  stopPeer,
+  tempDir,
+} from './helpers.ts';
+
+// A process named like one of our server children that no test here started: another user's bench, say. The tests
+// below stop, kill and count server children; each must find its own by pid, so this one must outlive them all.
+let decoy: ReturnType<typeof spawn>;
+before(() => {
+  decoy = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', path.join(ROOT, 'bench/harness/server-child.ts'), 'tcp'], { stdio: 'ignore' });
+});
 
 const serve = (transport: string, ...args: string[]) =>
   startPeer(process.execPath, ['--import', 'tsx', 'bench/cli/serve.ts', '--transport', transport, ...args], /listening (\S+)/);
 
-/** No server child of any bench run is left (the tests run one file at a time, so any would be a leak). */
-const leftoverServers = () => processesMatching('bench/harness/server-child.ts');
-
 describe('hostile zerorpc events: dropped with a log line, the server keeps serving', { timeout: 30_000 }, () => {
   test('message_id of the wrong type, heartbeats answering nothing, missing delimiter', async () => {
-    const { proc, match } = await serve('zerorpc');
+    const { proc, match, output } = await serve('zerorpc');
     const peer = new zmq.Dealer({ linger: 0, receiveTimeout: 3000 });
     try {
       peer.connect(match[1]!);
@@ -45,6 +64,8 @@ describe('hostile zerorpc events: dropped with a log line, the server keeps serv
       const [header, name, args] = decode(reply!) as [{ response_to: string }, string, unknown[]];
       assert.deepEqual([header.response_to, name, args], ['ok-1', 'OK', [fib(20)]]);
       assert.ok(isAlive(proc.pid!), 'the server process is still running');
+      // one line for each event it dropped, saying why
+      assert.ok(await eventually(() => (output().match(/zerorpc.*dropping/g) ?? []).length >= bad.length, 2000), output());
     } finally {
       peer.close();
       await stopPeer(proc);
@@ -52,23 +73,39 @@ describe('hostile zerorpc events: dropped with a log line, the server keeps serv
   });
 });
 
-describe('the tcp server under a client that never reads', { timeout: 60_000 }, () => {
-  test('600,000 pipelined getObj requests: its memory stays bounded, and it still serves others', async () => {
+describe('the tcp server under a client that does not read', { timeout: 120_000 }, () => {
+  test('200,000 pipelined getObj requests: its memory stays bounded, it serves others, and every reply comes once reading resumes', async () => {
     const { proc, match } = await serve('tcp');
     const { port } = new URL(match[1]!);
     const greedy = net.connect({ host: '127.0.0.1', port: Number(port) });
+    const count = 200_000;
     try {
       await new Promise((r) => greedy.once('connect', r));
-      greedy.pause(); // never reads a reply
+      greedy.pause(); // does not read a reply, for now
       const rssBefore = rssMb(proc.pid!);
-      const one = encodeFrame(encode([0, 'getObj', []]));
-      greedy.write(Buffer.concat(Array.from({ length: 600_000 }, () => one))); // 10.8 MB of requests
+      // 3.6 MB of requests for 220 MB of replies: without back-pressure the server would hold the replies it cannot send
+      greedy.write(Buffer.concat(Array.from({ length: count }, (_, id) => encodeFrame(encode([id, 'getObj', []])))));
       await new Promise((r) => setTimeout(r, 3000));
       const grown = rssMb(proc.pid!) - rssBefore;
       assert.ok(grown < 100, `the server grew by ${grown.toFixed(0)} MB (it held 840 MB before back-pressure)`);
       const other = await tcp.connect(match[1]!, { timeoutMs: 5000, maxMessageBytes: 1 << 20 });
       assert.equal(await other.call('fib', [10]), 55);
       await other.close();
+      // reading again: the server resumes, and every request gets its own reply, in order, once
+      const frames = new FrameDecoder(1 << 20);
+      let next = 0;
+      const all = new Promise<void>((resolve, reject) => {
+        greedy.on('data', (chunk: Buffer) => {
+          for (const body of frames.push(chunk)) {
+            const [id] = decode(body) as [number];
+            if (id !== next++) reject(new Error(`reply ${id} where ${next - 1} was due`));
+          }
+          if (next === count) resolve();
+        });
+      });
+      greedy.resume();
+      await all;
+      assert.equal(next, count);
     } finally {
       greedy.destroy();
       await stopPeer(proc);
@@ -186,11 +223,14 @@ describe('deadlines', { timeout: 60_000 }, () => {
     ];
     const run = spawnCli('bench.ts', args);
     const started = Date.now();
+    let stopped: number | undefined;
     try {
       assert.ok(await eventually(() => /tcp fib latency/.test(run.out.stderr), 20_000), run.out.stderr);
       await new Promise((r) => setTimeout(r, 1200));
-      const [server] = processesMatching('bench/harness/server-child.ts');
-      assert.ok(server, 'no server process');
+      // this run's own server child, never one of another run on the machine
+      const [server] = serverChildren(run.proc.pid!);
+      assert.ok(server, 'no server process of this run');
+      stopped = server.pid;
       process.kill(server.pid, 'SIGSTOP');
       assert.equal(await run.exited, 1, run.out.stderr);
       // trials of 1 s, a call timeout of 1 s, 2 s for the CPU question: about 10 s in all, not the 60 s it stayed stopped
@@ -203,6 +243,7 @@ describe('deadlines', { timeout: 60_000 }, () => {
       );
       assert.ok(await eventually(() => leftoverServers().length === 0, 5000), 'the hung server was killed');
     } finally {
+      killHard(stopped); // SIGCONT, then SIGKILL: never left stopped, whatever failed above
       run.proc.kill('SIGKILL');
     }
   });
@@ -232,7 +273,7 @@ describe('deadlines', { timeout: 60_000 }, () => {
     try {
       assert.ok(await eventually(() => /tcp fib latency/.test(run.out.stderr), 20_000));
       await new Promise((r) => setTimeout(r, 1000)); // inside the one (so the last) trial
-      for (const s of processesMatching('bench/harness/server-child.ts')) process.kill(s.pid, 'SIGKILL');
+      for (const s of serverChildren(run.proc.pid!)) process.kill(s.pid, 'SIGKILL');
       assert.equal(await run.exited, 1);
       assert.match(run.out.stdout, /skipped tcp fib: failed: tcp server process exited \(SIGKILL\)/);
       const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
@@ -310,7 +351,11 @@ describe('what a run counts', () => {
     const out = tempDir();
     const args = ['--transports', 'xmlrpc:package', '--calls', 'getObj', '--scenarios', 'rate', '--rate', '3000', '--concurrency', '16', '--duration', '0.5s'];
     const run = spawnCli('bench.ts', [...args, '--trials', '1', '--warmup', '0.2', '--no-wire', '--out', out]);
-    assert.equal(await run.exited, 0, run.out.stderr);
+    try {
+      assert.equal(await run.exited, 0, run.out.stderr);
+    } finally {
+      run.proc.kill('SIGKILL');
+    }
     const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
     assert.deepEqual(report.skipped, []);
     const [cell] = report.results;
@@ -325,15 +370,20 @@ describe('what a run counts', () => {
 describe('stopping', { timeout: 60_000 }, () => {
   test('SIGTERM to `npm run serve` stops the server too (as a process manager stops what it started)', async () => {
     const { proc, match } = await startPeer('npm', ['run', '--silent', 'serve', '--', '--transport', 'tcp'], /listening (\S+)/);
-    const { port } = new URL(match[1]!);
-    const answers = () => portAnswers(Number(port));
-    assert.equal(await answers(), true);
-    proc.kill('SIGTERM');
-    assert.ok(await eventually(async () => !(await answers()), 5000), 'the server still answers after SIGTERM to npm');
-    assert.deepEqual(
-      processesMatching(`bench/cli/serve.ts --transport tcp`).filter((p) => p.cmdline.includes('serve.ts')),
-      [],
-    );
+    // the server is npm's child (node bin/rpcbench.mjs serve), or below it: what SIGTERM to npm must end too
+    const server = descendants(proc.pid!).filter((p) => p.cmdline.includes('rpcbench.mjs serve'));
+    try {
+      assert.equal(server.length, 1, JSON.stringify(descendants(proc.pid!)));
+      const { port } = new URL(match[1]!);
+      const answers = () => portAnswers(Number(port));
+      assert.equal(await answers(), true);
+      proc.kill('SIGTERM');
+      assert.ok(await eventually(async () => !(await answers()), 5000), 'the server still answers after SIGTERM to npm');
+      assert.ok(await eventually(() => !isAlive(server[0]!.pid), 5000), 'the server process outlived npm');
+    } finally {
+      for (const p of server) killHard(p.pid);
+      killHard(proc.pid);
+    }
   });
 
   test('SIGTERM to a bench run: exit 143, servers gone, the finished cells written as an interrupted report', async () => {
@@ -359,5 +409,8 @@ describe('stopping', { timeout: 60_000 }, () => {
 });
 
 after(() => {
+  const decoyAlive = isAlive(decoy.pid!) && readFileSync(`/proc/${decoy.pid}/stat`, 'utf8').split(') ')[1]![0] !== 'T';
+  decoy.kill('SIGKILL');
+  assert.ok(decoyAlive, 'a process no test started, named like a server child, was stopped or killed');
   assert.deepEqual(leftoverServers(), [], 'a server process outlived its run');
 });

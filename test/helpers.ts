@@ -28,14 +28,17 @@ export async function assertContract(client: ClientHandle, { nonIntegers = true 
   await assert.rejects(client.call('nope', []), isKind('NameError'));
 }
 
-/** Starts a long-running peer and resolves with its process and the first match of `ready` in its stdout. */
+/**
+ * Starts a long-running peer and resolves with its process, the first match of `ready` in its stdout, and all it
+ * printed so far (stdout and stderr), read again with each call of `output`.
+ */
 export function startPeer(
   cmd: string,
   args: string[],
   ready: RegExp,
   timeoutMs = 15_000,
   env: Record<string, string> = {},
-): Promise<{ proc: ChildProcess; match: RegExpMatchArray }> {
+): Promise<{ proc: ChildProcess; match: RegExpMatchArray; output: () => string }> {
   const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT, env: { ...process.env, ...env } });
   let out = '';
   return new Promise((resolve, reject) => {
@@ -48,7 +51,7 @@ export function startPeer(
       const match = out.match(ready);
       if (match) {
         clearTimeout(timer);
-        resolve({ proc, match });
+        resolve({ proc, match, output: () => out });
       }
     };
     proc.stdout!.on('data', onData);
@@ -129,18 +132,43 @@ export function tempDir(prefix = 'rpcbench-'): string {
   return dir;
 }
 
-/** Every live process whose command line contains `needle` (Linux /proc), with its pid. */
-export function processesMatching(needle: string): Array<{ pid: number; cmdline: string }> {
+/** Every live process below `pid` (children, theirs, ...), with its command line: a test's own and no one else's. */
+export function descendants(pid: number): Array<{ pid: number; cmdline: string }> {
   const out: Array<{ pid: number; cmdline: string }> = [];
-  for (const entry of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+  for (let level = childProcesses(pid); level.length; level = level.flatMap((p) => childProcesses(p.pid))) out.push(...level);
+  return out;
+}
+
+/** The server children below `pid` (a bench the test started): the only ones a test may stop or kill. */
+export const serverChildren = (pid: number) => descendants(pid).filter((p) => p.cmdline.includes('bench/harness/server-child.ts'));
+
+/**
+ * Stops a process for a while as a hung server would be, and always lets it go again (SIGCONT), also when the test
+ * fails in between: a stopped process is never left behind.
+ */
+export async function stopFor(pid: number, ms: number): Promise<void> {
+  process.kill(pid, 'SIGSTOP');
+  try {
+    await new Promise((r) => setTimeout(r, ms));
+  } finally {
     try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (cmdline.includes(needle) && Number(entry) !== process.pid) out.push({ pid: Number(entry), cmdline });
+      process.kill(pid, 'SIGCONT');
     } catch {
-      // gone while we looked
+      // it is gone already
     }
   }
-  return out;
+}
+
+/** Ends a process the test started, stopped or not: SIGCONT first (a stopped process does not act on SIGKILL's queue-mates), then SIGKILL. */
+export function killHard(pid: number | undefined): void {
+  if (pid === undefined) return;
+  for (const signal of ['SIGCONT', 'SIGKILL'] as const) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      return; // gone
+    }
+  }
 }
 
 /** Resident memory of a process in MB. */
@@ -170,8 +198,31 @@ export function spawnCli(script: string, args: string[], env: Record<string, str
   const out = { stdout: '', stderr: '' };
   proc.stdout!.on('data', (c: Buffer) => (out.stdout += c.toString()));
   proc.stderr!.on('data', (c: Buffer) => (out.stderr += c.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.on('close', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  // the run's server children, noted while it runs: one its end orphans is still this test's to account for
+  const noting = setInterval(() => {
+    for (const s of serverChildren(proc.pid!)) spawnedServers.add(s.pid);
+  }, 100);
+  const exited = new Promise<number | null>((resolve) =>
+    proc.on('close', (code, signal) => {
+      clearInterval(noting);
+      resolve(code ?? (signal ? -1 : null));
+    }),
+  );
   return { proc, out, exited };
+}
+
+/** Every server child seen below a run this test process started (spawnCli): what must be gone when its tests end. */
+export const spawnedServers = new Set<number>();
+
+/** The server children this test process's runs started that are still alive (orphans included). */
+export function leftoverServers(): number[] {
+  return [...spawnedServers].filter((pid) => {
+    try {
+      return isAlive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('server-child');
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Whether something accepts TCP connections on 127.0.0.1:port. */

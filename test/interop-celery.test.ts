@@ -9,11 +9,11 @@ import { fib, makeObj, RemoteError } from '../transports/contract.ts';
 import { loadTransport } from '../transports/registry.ts';
 import type { ClientHandle } from '../transports/transport.ts';
 import { assertContract, fixture, runAsync, runCli, startPeer, stopPeer, tempDir } from './helpers.ts';
+import { broker, need, pythonModule } from './require.ts';
 
 const PY = '/usr/bin/python3';
-const broker = await rabbitmq.find();
-const skip = broker.reason ?? false;
-const url = broker.url ?? rabbitmq.urlFromEnv();
+const { url, skip: noBroker } = await broker(rabbitmq, 'RabbitMQ');
+const skip = noBroker || need('python3-celery', pythonModule('celery', 'apt-get install python3-celery'));
 const opts = { timeoutMs: 10_000, maxMessageBytes: 1 << 20 };
 const uniqueQueue = (what: string) => `${OWN_PREFIX}test-celery-${what}-${process.pid}-${Date.now()}`;
 const celery = await loadTransport('celery');

@@ -6,13 +6,15 @@ import { describe, test } from 'node:test';
 import { createService, fib, makeObj, RemoteError } from '../transports/contract.ts';
 import { loadTransport } from '../transports/registry.ts';
 import { assertContract, fixture, runAsync, startPeer, stopPeer } from './helpers.ts';
+import { need, pythonModule } from './require.ts';
 
 const PY = '/usr/bin/python3';
 const opts = { timeoutMs: 5000, maxMessageBytes: 1 << 20 };
+const skip = need('Python grpcio', pythonModule('grpc', 'apt-get install python3-grpcio python3-protobuf'));
 const [grpcJs, grpcConnect] = await Promise.all([loadTransport('grpc'), loadTransport('grpc:connect')]);
 
 for (const transport of [grpcJs, grpcConnect]) {
-  describe(`${transport.name} and Python grpcio`, { timeout: 60_000 }, () => {
+  describe(`${transport.name} and Python grpcio`, { timeout: 60_000, skip }, () => {
     test('our client against a Python gRPC server: values, status codes as the contract errors', async () => {
       const { proc, match } = await startPeer(PY, [fixture('grpc_server.py')], /listening (\S+)/);
       const client = await transport.connect(match[1]!, opts);

@@ -6,15 +6,17 @@ import { describe, test } from 'node:test';
 import { createService } from '../transports/contract.ts';
 import { loadTransport } from '../transports/registry.ts';
 import { assertContract, fixture, runAsync, startPeer, stopPeer } from './helpers.ts';
+import { need, pythonModule } from './require.ts';
 
 const thriftTransports = await Promise.all(['thrift:binary', 'thrift:compact'].map(loadTransport));
 
 const PY = '/usr/bin/python3';
 const opts = { timeoutMs: 5000, maxMessageBytes: 1 << 20 };
+const skip = need('Python thrift', pythonModule('thrift', 'apt-get install python3-thrift'));
 
 for (const transport of thriftTransports) {
   const protocol = transport.name.split(':')[1]!;
-  describe(`${transport.name} and Python`, { timeout: 60_000 }, () => {
+  describe(`${transport.name} and Python`, { timeout: 60_000, skip }, () => {
     test('our client against a Python Thrift server: values, errors, an unknown method', async () => {
       const { proc, match } = await startPeer(PY, [fixture('thrift_server.py'), protocol], /listening (\S+)/);
       const client = await transport.connect(match[1]!, opts);

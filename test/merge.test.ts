@@ -47,7 +47,7 @@ before(async () => {
 after(() => stopPeer(server?.proc));
 
 describe('merge', () => {
-  test('two segments run at the same time merge: counts and calls/s add, percentiles from the added histograms', () => {
+  test('two segments run at the same time merge: calls, errors and calls/s add, CPU per call is recomputed, percentiles come from the added histograms', () => {
     const out = path.join(dir, 'merged');
     const r = merge(...files, '--out', out);
     assert.equal(r.status, 0, r.stderr);
@@ -56,13 +56,23 @@ describe('merge', () => {
     const m = merged.results[0]!;
     assert.equal(a!.trials.length, 2);
     assert.equal(m.calls, a!.calls + b!.calls);
+    assert.equal(m.errors, a!.errors + b!.errors);
     m.trials.forEach((t, k) => {
+      const [ta, tb] = [a!.trials[k]!, b!.trials[k]!];
       const both = newHistogram();
-      both.add(decodeHistogram(a!.trials[k]!.histogram!));
-      both.add(decodeHistogram(b!.trials[k]!.histogram!));
+      both.add(decodeHistogram(ta.histogram!));
+      both.add(decodeHistogram(tb.histogram!));
       assert.deepEqual(t.latencyUs, latencyUs(both));
-      assert.equal(t.calls, a!.trials[k]!.calls + b!.trials[k]!.calls);
+      assert.equal(t.calls, ta.calls + tb.calls);
+      assert.equal(t.errors, ta.errors + tb.errors);
+      // generators that ran side by side: their rates add
+      assert.ok(Math.abs(t.callsPerSec - (ta.callsPerSec + tb.callsPerSec)) < 0.01, `${t.callsPerSec} vs ${ta.callsPerSec} + ${tb.callsPerSec}`);
+      // CPU per call: each generator's CPU time (per call x its calls) added, over all calls
+      const cpu = (ta.cpuUsPerCall.client * (ta.calls + ta.errors) + tb.cpuUsPerCall.client * (tb.calls + tb.errors)) / (t.calls + t.errors);
+      assert.ok(Math.abs(t.cpuUsPerCall.client - cpu) < 0.01, `${t.cpuUsPerCall.client} vs ${cpu}`);
+      assert.ok(t.cpuUsPerCall.client > 0);
     });
+    assert.ok(Math.abs(m.callsPerSec - (a!.callsPerSec + b!.callsPerSec)) / m.callsPerSec < 0.2, 'the cell: the median trial of the added rates');
     assert.equal(merged.meta.options.segment, undefined);
     assert.deepEqual(merged.meta.merged, { reports: 2, segments: 2 });
     assert.match(r.stdout, /reports: .*merged\/latest\.json/);

@@ -2,7 +2,7 @@
 // its own address, a round trip of 2 ms on the link (scripts/netns.sh). Their reports merge into one run whose
 // counts are the sums, whose percentiles are those of the merged histograms, and whose p50 is at least the round
 // trip: the traffic crossed the link. Skipped, with the reason, where namespaces cannot be made (not root, no
-// iproute2).
+// iproute2); under RPCBENCH_REQUIRE=all that is a failure.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -11,12 +11,13 @@ import { after, test } from 'node:test';
 import { decodeHistogram, latencyUs, newHistogram } from '../bench/report/histograms.ts';
 import type { Report } from '../bench/report/types.ts';
 import { ROOT, startPeer, stopPeer, tempDir } from './helpers.ts';
+import { need } from './require.ts';
 
 const PREFIX = `rt${process.pid % 100000}`;
 const env = { ...process.env, RPCBENCH_NETNS: PREFIX };
 const netns = (...args: string[]) => spawnSync('bash', [path.join(ROOT, 'scripts/netns.sh'), ...args], { env, encoding: 'utf8', timeout: 60_000 });
 const check = netns('check');
-const skip = check.status === 0 ? false : `network namespaces: ${check.stdout.trim() || check.stderr.trim()}`;
+const skip = need('network namespaces (root and iproute2)', check.status === 0 ? false : check.stdout.trim() || check.stderr.trim());
 const RTT_MS = 2;
 const BIN = path.join(ROOT, 'bin/rpcbench.mjs');
 

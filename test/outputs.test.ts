@@ -9,8 +9,11 @@ import { parse } from 'csv-parse/sync';
 import { hdrTag } from '../bench/formats/hdr-log.ts';
 import type { Report } from '../bench/report/types.ts';
 import { runCli, tempDir } from './helpers.ts';
+import { command, file, need } from './require.ts';
 
 const HDR_JAR = '/usr/share/java/hdrhistogram.jar';
+const promtool = need('promtool', command('promtool', 'apt-get install prometheus'));
+const hdrJava = need('Java HdrHistogram', command('java', 'apt-get install default-jdk-headless') || file(HDR_JAR, 'apt-get install libhdrhistogram-java'));
 
 describe('every output format from one real run', { timeout: 180_000 }, () => {
   const out = tempDir();
@@ -43,7 +46,7 @@ describe('every output format from one real run', { timeout: 180_000 }, () => {
     }
   });
 
-  test("OpenMetrics: promtool check metrics accepts it, and it holds each cell's p50 in seconds", () => {
+  test("OpenMetrics: promtool check metrics accepts it, and it holds each cell's p50 in seconds", { skip: promtool }, () => {
     const text = readFileSync(path.join(out, 'latest.prom'), 'utf8');
     const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     assert.equal(check.error, undefined, 'promtool is missing: apt-get install prometheus');
@@ -54,7 +57,7 @@ describe('every output format from one real run', { timeout: 180_000 }, () => {
     assert.equal(Number(line.exec(text)?.[1]), Number((cell.latencyUs.p50 / 1e6).toPrecision(12)));
   });
 
-  test("HdrHistogram log: Java's HistogramLogProcessor reads every cell back with the report's p50 and p99", () => {
+  test("HdrHistogram log: Java's HistogramLogProcessor reads every cell back with the report's p50 and p99", { skip: hdrJava }, () => {
     for (const cell of report.results) {
       const out2 = path.join(tempDir(), 'processed');
       const args = [

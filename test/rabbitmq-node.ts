@@ -1,7 +1,7 @@
 // A second, private RabbitMQ node for tests that restart or break a broker: its own node name, ports, data and log
 // directories, no plugins. The shared broker on 5672 is never touched. Removed (stopped, files deleted) by stop().
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,11 +67,30 @@ export async function startRabbitNode(): Promise<RabbitNode> {
     spawn('rabbitmq-server', ['-detached'], { env, stdio: 'ignore' }).unref();
     await ctl('wait', '--timeout', '60', env.RABBITMQ_PID_FILE);
     for (let i = 0; i < 120 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 250));
+    if (!(await answers(port))) throw new Error(`the private RabbitMQ node did not listen on ${port} within 30 s (logs in ${dir})`);
   };
-  const stopNode = async () => {
-    await ctl('stop', env.RABBITMQ_PID_FILE).catch(() => {});
+  /** Stops our node: rabbitmqctl, else SIGKILL to the pid in its own pid file. True when it is gone. */
+  const stopNode = async (): Promise<boolean> => {
+    if (
+      await ctl('stop', env.RABBITMQ_PID_FILE).then(
+        () => true,
+        () => false,
+      )
+    )
+      return true;
+    const pid = Number(existsSync(env.RABBITMQ_PID_FILE) ? readFileSync(env.RABBITMQ_PID_FILE, 'utf8') : NaN);
+    if (!Number.isInteger(pid) || pid <= 0) return !(await answers(port));
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+    return !(await answers(port));
   };
-  await start();
+  try {
+    await start();
+  } catch (e) {
+    await stopNode(); // a node that started half-way must not outlive the test; its logs stay in dir
+    throw e;
+  }
   return {
     port,
     url: (user = 'guest', password = 'guest') => `amqp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}`,
@@ -81,8 +100,9 @@ export async function startRabbitNode(): Promise<RabbitNode> {
     },
     ctl,
     async stop() {
-      await stopNode();
-      rmSync(dir, { recursive: true, force: true });
+      // the data directory goes only with the node: a node that would not stop keeps its logs for whoever looks
+      if (await stopNode()) rmSync(dir, { recursive: true, force: true });
+      else throw new Error(`the private RabbitMQ node ${name} would not stop; its files are in ${dir}`);
     },
   };
 }

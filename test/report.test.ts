@@ -4,12 +4,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { chartsOf } from '../bench/formats/charts.ts';
-import { decodeHistogram, latencyUs } from '../bench/harness/stats.ts';
+import { decodeHistogram } from '../bench/harness/stats.ts';
 import { trialSpread } from '../bench/report/trials.ts';
 import type { Report } from '../bench/report/types.ts';
 import { reportProblems } from '../bench/report/validate.ts';
 import { chromiumMissing, visit } from './browser.ts';
 import { runCli, tempDir } from './helpers.ts';
+import { need } from './require.ts';
 
 describe('reports of a real run', () => {
   const out = tempDir();
@@ -123,7 +124,15 @@ describe('reports of a real run', () => {
       for (const t of cell.trials) {
         const h = decodeHistogram(t.histogram!);
         assert.equal(h.totalCount, t.calls);
-        assert.deepEqual(latencyUs(h), t.latencyUs);
+        // the percentiles by walking the histogram's buckets here, not with the function that made the report's
+        for (const [p, key] of [
+          [50, 'p50'],
+          [90, 'p90'],
+          [99, 'p99'],
+          [99.9, 'p999'],
+        ] as const)
+          assert.equal(t.latencyUs[key], bucketPercentileUs(h, p), `${cell.transport} ${cell.scenario} ${key}`);
+        assert.equal(t.latencyUs.max, Math.round(h.maxValue) / 1000);
       }
     }
   });
@@ -193,8 +202,8 @@ describe('charts that tell the truth', () => {
     }
   });
 
-  test('latest.html, opened from disk in Chromium: no console error, no request, every chart has drawn its marks', {
-    skip: chromiumMissing(),
+  test("latest.html, opened from disk in Chromium: no console error, no request, every chart drawn with the report's values, in order, from 0", {
+    skip: need('Chromium', chromiumMissing()),
     timeout: 60_000,
   }, async () => {
     const v = await visit(path.join(out, 'latest.html'));
@@ -212,15 +221,58 @@ describe('charts that tell the truth', () => {
           const pixels = ctx.getImageData(0, 0, c.canvas.width, c.canvas.height).data;
           let painted = 0;
           for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) painted++;
-          return { id: c.canvas.id, marks: c.data.datasets.map((_, i) => c.getDatasetMeta(i).data.length), painted };
+          const scales = (c as unknown as { scales: Record<string, { min: number }> }).scales;
+          const datasets = c.data.datasets as Array<{ data: Array<number | { y: number }> }>;
+          return {
+            id: c.canvas.id,
+            marks: c.data.datasets.map((_, i) => c.getDatasetMeta(i).data.length),
+            painted,
+            labels: (c.data as { labels?: string[] }).labels ?? null,
+            values: datasets.map((d) => d.data.map((p) => (typeof p === 'number' ? p : p.y))),
+            mins: Object.fromEntries(Object.entries(scales).map(([k, s]) => [k, s.min])),
+          };
         }),
       );
       assert.deepEqual(v.errors, []);
       assert.deepEqual(v.requests, []);
       assert.equal(drawn.length, chartsOf(report).flatMap((s) => s.charts).length);
+      const specs = new Map(
+        chartsOf(report)
+          .flatMap((s) => s.charts)
+          .map((c) => [c.id, c]),
+      );
       for (const chart of drawn) {
         assert.ok(chart.marks.length > 0 && chart.marks.every((n) => n > 0), `${chart.id}: ${chart.marks}`);
         assert.ok(chart.painted > 1000, `${chart.id}: ${chart.painted} painted pixels`);
+        const spec = specs.get(chart.id)!;
+        if (spec.kind === 'bar') {
+          // the bars the report's figures make, labelled in the order drawn, the value axis (x: bars lie flat) from 0
+          assert.deepEqual(chart.labels, spec.labels, chart.id);
+          assert.deepEqual(
+            chart.values,
+            spec.series.map((s) => s.values),
+            chart.id,
+          );
+          assert.ok(
+            chart.values.flat().every((v) => Number.isFinite(v) && v > 0),
+            `${chart.id}: ${chart.values}`,
+          );
+          const first = chart.values[0]!;
+          const sorted = [...first].sort((a, b) => (spec.lowerIsBetter ? a - b : b - a));
+          assert.deepEqual(first, sorted, `${chart.id}: sorted by what it shows`);
+          assert.equal(chart.mins.x, 0, `${chart.id}: the value axis starts at 0`);
+        } else {
+          assert.deepEqual(
+            chart.values,
+            spec.series.map((s) => s.points.map(([, y]) => y)),
+            chart.id,
+          );
+          assert.ok(
+            chart.values.flat().every((v) => Number.isFinite(v) && v >= 0),
+            chart.id,
+          );
+          assert.equal(chart.mins.y, 0, `${chart.id}: the value axis starts at 0`);
+        }
       }
       await v.page.screenshot({ path: path.join(out, 'latest.png'), fullPage: true });
     } finally {
@@ -271,3 +323,23 @@ describe('load from two client worker threads', () => {
     for (const t of rate.trials) assert.ok(Math.abs(t.calls + t.errors + t.dropped - 80) <= 2, `${t.calls} calls`);
   });
 });
+
+/**
+ * A percentile in µs as HDR histograms define it, found by walking the counts: the top of the bucket holding the
+ * value at rank ceil(p% of all), never above the largest value recorded, to the nanosecond.
+ */
+function bucketPercentileUs(h: ReturnType<typeof decodeHistogram>, p: number): number {
+  const raw = h as unknown as {
+    countsArrayLength: number;
+    getCountAtIndex(i: number): number;
+    valueFromIndex(i: number): number;
+    highestEquivalentValue(v: number): number;
+  };
+  const rank = Math.max(1, Math.ceil((p / 100) * h.totalCount));
+  let seen = 0;
+  for (let i = 0; i < raw.countsArrayLength; i++) {
+    seen += raw.getCountAtIndex(i);
+    if (seen >= rank) return Math.round(Math.min(raw.highestEquivalentValue(raw.valueFromIndex(i)), h.maxValue)) / 1000;
+  }
+  throw new Error('rank beyond the count');
+}

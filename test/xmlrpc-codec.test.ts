@@ -101,15 +101,19 @@ describe('our server and client over HTTP', () => {
   });
   after(() => server.close());
 
-  const postRaw = (body: string) =>
-    new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = http.request(server.address, { method: 'POST', headers: { 'content-type': 'text/xml' } }, (res) => {
+  /** POSTs `body` with its Content-Length, or `chunked`: in pieces, with no length told (Transfer-Encoding: chunked). */
+  const postRaw = (body: string, chunked = false) =>
+    new Promise<{ status: number; text: string; encoding: string | undefined }>((resolve, reject) => {
+      const headers = { 'content-type': 'text/xml', ...(chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': Buffer.byteLength(body) }) };
+      const req = http.request(server.address, { method: 'POST', headers }, (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode!, text }));
+        res.on('end', () => resolve({ status: res.statusCode!, text, encoding: req.getHeader('transfer-encoding') as string | undefined }));
       });
       req.on('error', reject);
-      req.end(body);
+      if (!chunked) return void req.end(body);
+      for (let at = 0; at < body.length; at += 8192) req.write(body.slice(at, at + 8192));
+      req.end();
     });
 
   test('a hostile document gets a parse fault (-32700) and the server keeps serving', async () => {
@@ -128,6 +132,12 @@ describe('our server and client over HTTP', () => {
   test('a body over the size limit is refused with 413, chunked or not', async () => {
     const big = `<methodCall><methodName>sendObj</methodName><params><param><value><string>${'x'.repeat(70_000)}</string></value></param></params></methodCall>`;
     assert.equal((await postRaw(big)).status, 413);
+    const chunked = await postRaw(big, true);
+    assert.equal(chunked.encoding, 'chunked', 'sent with no length told');
+    assert.equal(chunked.status, 413);
+    const client = await xmlrpc.connect(server.address, opts);
+    assert.equal(await client.call('fib', [20]), fib(20));
+    await client.close();
   });
 
   test('our client refuses a reply over its own size limit', async () => {

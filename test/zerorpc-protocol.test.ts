@@ -75,11 +75,18 @@ describe('our zerorpc server, as a zerorpc-python client sees it', () => {
     assert.deepEqual((await request('fib', [10], pyId(92))).event.slice(1), ['OK', [55]]);
   });
 
-  test('a malformed message is dropped with a log line and the server keeps serving', async () => {
+  test('a malformed message is dropped with a log line and the server keeps serving', async (t) => {
+    const log = t.mock.method(console, 'error', () => {});
     await peer.send(['', Buffer.from([0xc1, 0xff, 0x00])]); // 0xc1 is never valid msgpack
     await peer.send(['', encode({ not: 'an event' })]);
     await peer.send(['', encode([{ message_id: pyId(93), v: 3 }, 'fib', 'not-an-array'])]);
     assert.deepEqual((await request('fib', [12], pyId(94))).event.slice(1), ['OK', [144]]);
+    const lines = log.mock.calls.map((c) => String(c.arguments[0]));
+    assert.equal(lines.length, 3, JSON.stringify(lines));
+    assert.ok(
+      lines.every((l) => /^zerorpc: dropping malformed message: /.test(l)),
+      JSON.stringify(lines),
+    );
   });
 
   test('a message over the size limit is refused by ZeroMQ itself (the peer is dropped), and other clients are still served', async () => {

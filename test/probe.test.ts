@@ -1,0 +1,383 @@
+// The reliability probe's findings (issue 23), each a test that failed before its fix: one hostile request or one
+// client that never reads must not stop a server or starve its other clients, and no acknowledged request is lost.
+// Every server here is a real `rpcbench serve` process this test starts, on the shared brokers under its own names.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import http2 from 'node:http2';
+import net from 'node:net';
+import path from 'node:path';
+import { describe, type TestContext, test } from 'node:test';
+import amqp from 'amqplib';
+import { Redis } from 'ioredis';
+import mqtt from 'mqtt';
+import { rabbitmq } from '../transports/amqp.ts';
+import { fib, makeObj, type RemoteError } from '../transports/contract.ts';
+import { mqttBroker } from '../transports/mqtt.ts';
+import { natsBroker } from '../transports/nats.ts';
+import { redisBroker } from '../transports/redis.ts';
+import { loadTransport } from '../transports/registry.ts';
+import type { ClientHandle } from '../transports/transport.ts';
+import { eventually, isAlive, killHard, ROOT, rssMb, serverChildren, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
+import { broker } from './require.ts';
+
+const opts = { timeoutMs: 5000, maxMessageBytes: 4 << 20 };
+const unique = (what: string) => `${what}-${process.pid}-${Date.now()}`;
+const [nats, redis, mosquitto, rabbit] = await Promise.all([
+  broker(natsBroker, 'NATS'),
+  broker(redisBroker, 'Redis'),
+  broker(mqttBroker, 'Mosquitto'),
+  broker(rabbitmq, 'RabbitMQ'),
+]);
+
+/** `rpcbench serve`, as a user runs it; stopped after the test whatever happens. */
+async function serve(t: TestContext, transport: string, listen: string, ...args: string[]) {
+  const peer = await startPeer(
+    process.execPath,
+    ['bin/rpcbench.mjs', 'serve', '--transport', transport, '--listen', listen, ...args],
+    /listening (\S+)/,
+    30_000,
+  );
+  t.after(() => stopPeer(peer.proc));
+  return { ...peer, address: peer.match[1]!, pid: peer.proc.pid! };
+}
+
+/** The highest resident memory of `pid`, in MB, while `during` runs (sampled every 20 ms). */
+async function peakRssMb(pid: number, during: () => Promise<unknown>): Promise<number> {
+  let peak = rssMb(pid);
+  const timer = setInterval(() => {
+    if (isAlive(pid)) peak = Math.max(peak, rssMb(pid));
+  }, 20);
+  try {
+    await during();
+  } finally {
+    clearInterval(timer);
+  }
+  return peak;
+}
+
+/** CPU seconds a process has used (utime + stime, in clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function client(t: TestContext, transport: string, address: string, options = opts): Promise<ClientHandle> {
+  const c = await (await loadTransport(transport)).connect(address, options);
+  t.after(() => c.close());
+  return c;
+}
+
+/** `calls` getObj calls, one after another, each within the 5 s deadline: what a bystander client sees. */
+async function bystander(c: ClientHandle, calls: number): Promise<void> {
+  for (let i = 0; i < calls; i++) assert.deepEqual(await c.call('getObj', []), makeObj('server', 100));
+}
+
+describe('finding 1, nats: a request whose error reply would be over max_payload', { skip: nats.skip, timeout: 60_000 }, () => {
+  test('gets a ValueError, and serve keeps serving', async (t) => {
+    const server = await serve(t, 'nats', `${nats.url}?subject=${unique('rpcbench.probe')}`);
+    const c = await client(t, 'nats', server.address);
+    // 262,200 quote characters: 525 KB as JSON, and the error once quoted it whole, twice over NATS's 1 MB limit
+    await assert.rejects(c.call('fib', ['"'.repeat(262_200)]), (e: RemoteError) => e.kind === 'ValueError' && e.message.length < 200);
+    assert.equal(await c.call('fib', [20]), fib(20));
+    assert.ok(isAlive(server.pid));
+  });
+});
+
+describe('finding 2, mqtt: a request whose Response Topic is a wildcard', { skip: mosquitto.skip, timeout: 60_000 }, () => {
+  test('is dropped with a log line, and serve keeps serving', async (t) => {
+    const topic = `rpcbench/${unique('probe')}`;
+    const server = await serve(t, 'mqtt', `${mosquitto.url}?topic=${topic}`);
+    const attacker = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 5, reconnectPeriod: 0 });
+    try {
+      for (const responseTopic of ['rpcbench/#', 'rpcbench/+/x', '$SYS/x']) {
+        await attacker.publishAsync(topic, JSON.stringify({ method: 'fib', args: [1] }), {
+          qos: 1,
+          properties: { responseTopic, correlationData: Buffer.from('1') },
+        });
+      }
+    } finally {
+      await attacker.endAsync();
+    }
+    assert.ok(await eventually(() => (server.output().match(/mqtt: dropping .*Response Topic/g) ?? []).length === 3, 5000), server.output());
+    assert.equal(await (await client(t, 'mqtt', server.address)).call('fib', [20]), fib(20));
+    assert.ok(isAlive(server.pid));
+  });
+});
+
+describe('finding 3, redis: requests over the size limit are never read whole', { skip: redis.skip, timeout: 120_000 }, () => {
+  for (const transport of ['redis', 'redis:streams']) {
+    test(`${transport}: ten 20 MB requests leave the server's memory as it was, and it keeps serving`, async (t) => {
+      const queue = `rpcbench:${unique('probe')}:${transport}`;
+      const server = await serve(t, transport, `${redis.url}?queue=${queue}`);
+      const r = new Redis(redis.url);
+      t.after(() => r.quit());
+      const before = rssMb(server.pid);
+      const huge = `{"id":"x","reply_to":"rpcbench:probe:nobody","method":"fib","args":["${'x'.repeat(20 << 20)}"]}`;
+      const peak = await peakRssMb(server.pid, async () => {
+        const batch = r.multi(); // all ten in the queue at once, as a server that was busy would find them
+        for (let i = 0; i < 10; i++) {
+          if (transport === 'redis') batch.lpush(queue, huge);
+          else batch.xadd(queue, '*', 'request', huge);
+        }
+        await batch.exec();
+        assert.ok(await eventually(() => (server.output().match(/exceeds the limit/g) ?? []).length === 10, 30_000), server.output());
+      });
+      // before: read in one batch, 200 MB and more; now at most one (an idle server's wait reads one natively)
+      assert.ok(peak - before < 80, `the server grew from ${before.toFixed(0)} to ${peak.toFixed(0)} MB`);
+      assert.equal(await (await client(t, transport, server.address)).call('fib', [20]), fib(20));
+      await r.del(queue);
+    });
+  }
+});
+
+describe('finding 4, redis:streams: a server killed with -9 and restarted at once', { skip: redis.skip, timeout: 120_000 }, () => {
+  test('every request XADDed is answered (the new server reclaims what the dead one held)', async (t) => {
+    const queue = `rpcbench:${unique('probe')}:streams`;
+    const listen = `${redis.url}?queue=${queue}`;
+    // 20 ms a call: the first server holds a batch it will never answer when it is killed
+    const first = await startPeer(
+      process.execPath,
+      ['bin/rpcbench.mjs', 'serve', '--transport', 'redis:streams', '--listen', listen, '--server-work-us', '20000'],
+      /listening/,
+    );
+    t.after(() => killHard(first.proc.pid));
+    const c = await client(t, 'redis:streams', listen, { timeoutMs: 60_000, maxMessageBytes: 1 << 20 });
+    const calls = Array.from({ length: 200 }, (_, i) => c.call('fib', [i % 20]));
+    await new Promise((r) => setTimeout(r, 300));
+    killHard(first.proc.pid);
+    await serve(t, 'redis:streams', listen); // at once: the entries the first held are not yet idle for 10 s
+    const answers = await Promise.all(calls);
+    assert.deepEqual(
+      answers,
+      Array.from({ length: 200 }, (_, i) => fib(i % 20)),
+    );
+    const r = new Redis(redis.url);
+    try {
+      assert.equal(((await r.xpending(queue, 'rpcbench')) as [number])[0], 0, 'nothing left pending');
+    } finally {
+      await r.del(queue);
+      r.disconnect();
+    }
+  });
+});
+
+/** A client that opens `streams` GetObj streams on one connection and never takes a reply (a receive window of 0). */
+async function neverReading(address: string, streams: number): Promise<() => void> {
+  const session = http2.connect(address.replace('grpc://', 'http://'), { settings: { initialWindowSize: 0 } });
+  session.on('error', () => {});
+  const body = Buffer.alloc(5); // an empty protobuf message behind the 5-byte gRPC prefix
+  for (let i = 0; i < streams && !session.destroyed; i++) {
+    const s = session.request({ ':method': 'POST', ':path': '/rpcbench.Rpcbench/GetObj', 'content-type': 'application/grpc', te: 'trailers' });
+    s.on('error', () => {});
+    s.end(body);
+    if (i % 500 === 499) await new Promise((r) => setImmediate(r));
+  }
+  return () => session.destroy();
+}
+
+describe('finding 5, grpc: a connection that opens streams fast and never reads', { timeout: 120_000 }, () => {
+  for (const transport of ['grpc', 'grpc:connect']) {
+    test(`${transport}: bounded memory, and other clients keep their deadlines`, async (t) => {
+      const server = await serve(t, transport, 'grpc://127.0.0.1:0');
+      const before = rssMb(server.pid);
+      const c = await client(t, transport, server.address);
+      const peak = await peakRssMb(server.pid, async () => {
+        const stop = await neverReading(server.address, 40_000);
+        try {
+          await bystander(c, 50);
+        } finally {
+          stop();
+        }
+      });
+      assert.ok(peak - before < 100, `the server grew from ${before.toFixed(0)} to ${peak.toFixed(0)} MB`);
+      await bystander(c, 5);
+    });
+  }
+});
+
+/** A framed Thrift getObj call in the transport's protocol (its codec writes the frame's length too). */
+async function thriftGetObj(transport: string): Promise<Buffer> {
+  const frame = Buffer.from((await loadTransport(transport)).codec!.encodeRequest('getObj', []) as Uint8Array);
+  assert.equal(frame.readUInt32BE(0), frame.length - 4, 'a framed message');
+  return frame;
+}
+
+describe('finding 6, thrift: a client that pipelines 5 MB of calls and never reads', { timeout: 120_000 }, () => {
+  for (const transport of ['thrift:binary', 'thrift:compact']) {
+    test(`${transport}: bounded memory, and other clients keep their deadlines`, async (t) => {
+      const server = await serve(t, transport, 'tcp://127.0.0.1:0');
+      const { hostname, port } = new URL(server.address);
+      const c = await client(t, transport, server.address);
+      const call = await thriftGetObj(transport);
+      const before = rssMb(server.pid);
+      const peak = await peakRssMb(server.pid, async () => {
+        const attacker = net.connect({ host: hostname, port: Number(port) });
+        attacker.pause(); // never reads a reply
+        await new Promise((r) => attacker.once('connect', r));
+        const copies = Math.ceil((5 << 20) / call.length);
+        attacker.write(Buffer.concat(Array.from({ length: copies }, () => call)));
+        try {
+          await new Promise((r) => setTimeout(r, 500));
+          await bystander(c, 50);
+          // and it stops working for a client that does not read: before, it answered all 5 MB (11 s of CPU
+          // for binary, more than a minute for compact) into a growing buffer
+          const idle = async () => {
+            const from = cpuSeconds(server.pid);
+            await new Promise((r) => setTimeout(r, 500));
+            return cpuSeconds(server.pid) - from < 0.05;
+          };
+          assert.ok(await eventually(idle, 8000, 0), 'the server kept working for the client that never reads');
+        } finally {
+          attacker.destroy();
+        }
+      });
+      assert.ok(peak - before < 100, `the server grew from ${before.toFixed(0)} to ${peak.toFixed(0)} MB`);
+    });
+  }
+});
+
+describe('finding 12, http: a 50 MB body', { timeout: 60_000 }, () => {
+  for (const [transport, path] of [
+    ['http', '/rpc/fib'],
+    ['xmlrpc', ''],
+    ['hessian', ''],
+  ] as const) {
+    test(`${transport}: gets its 413, not a reset`, async (t) => {
+      const server = await serve(t, transport, 'http://127.0.0.1:0');
+      const url = `${server.address.replace(/\/$/, '')}${path}`;
+      const r = await fetch(url, { method: 'POST', body: new Uint8Array(50 << 20), headers: { 'content-type': 'application/octet-stream' } });
+      assert.equal(r.status, 413);
+      await r.arrayBuffer();
+      assert.ok(isAlive(server.pid));
+    });
+  }
+});
+
+// ---- what a user types: bad input exits 2 with one line and no password; nothing is lost on Ctrl-C ----
+
+const SECRET = 'Pr0beS3cret';
+
+describe('finding 7, passwords: never printed, whatever is wrong with the address', { timeout: 120_000 }, () => {
+  const cases: Array<[string, string[], Record<string, string>]> = [
+    ['NATS_URL with a bad port', ['bench', '--transports', 'nats', '--quick'], { NATS_URL: `nats://u:${SECRET}@127.0.0.1:99999` }],
+    ['NATS_URL of another scheme', ['bench', '--transports', 'nats', '--quick'], { NATS_URL: `natsx://u:${SECRET}@127.0.0.1:4222` }],
+    ['MQTT_URL with a bad port', ['bench', '--transports', 'mqtt', '--quick'], { MQTT_URL: `mqtt://u:${SECRET}@127.0.0.1:99999` }],
+    ['MQTT_URL of another scheme', ['bench', '--transports', 'mqtt', '--quick'], { MQTT_URL: `mqttx://u:${SECRET}@127.0.0.1:1883` }],
+    ['--target with an empty user and a bad port', ['bench', '--target', `redis=redis://:${SECRET}@127.0.0.1:99999?queue=q`], {}],
+    ['serve --listen with an empty user and a bad port', ['serve', '--transport', 'redis', '--listen', `redis://:${SECRET}@127.0.0.1:99999?queue=q`], {}],
+    ['a password holding @ and :', ['bench', '--target', `amqp=amqp://u:a@b:${SECRET}@127.0.0.1:99999`], {}],
+  ];
+  for (const [what, args, env] of cases) {
+    test(what, () => {
+      const r = spawnSync(process.execPath, ['bin/rpcbench.mjs', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+      assert.equal(r.status, 2, r.stderr);
+      assert.ok(!`${r.stdout}${r.stderr}`.includes(SECRET), r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, /:\*\*\*@/);
+    });
+  }
+});
+
+describe('findings 8, 9 and 12: a mistake is exit 2 and one line, at once', { timeout: 120_000 }, () => {
+  const cases: Array<[string, string[], Record<string, string>, RegExp]> = [
+    ['bench --out under /proc (it spun for ever)', ['bench', '--transports', 'tcp', '--quick', '--out', '/proc/nope'], {}, /--out: cannot write/],
+    ['merge --out under /proc', ['merge', '--out', '/proc/nope', 'a.json', 'b.json'], {}, /--out: cannot write/],
+    [
+      'REDIS_URL with a user and a bad port (it was an internal error)',
+      ['bench', '--dry-run'],
+      { REDIS_URL: 'redis://u:pw@127.0.0.1:99999' },
+      /REDIS_URL: bad address/,
+    ],
+    ['REDIS_URL with an unclosed [::1', ['bench', '--transports', 'redis', '--quick'], { REDIS_URL: 'redis://[::1' }, /REDIS_URL: bad address/],
+    [
+      'compare --markdown under /sys (it was an internal error)',
+      ['compare', '--markdown', '/sys/x.md', 'test/fixtures/report-v3.json', 'test/fixtures/report-v3.json'],
+      {},
+      /--markdown: cannot write/,
+    ],
+  ];
+  for (const [what, args, env, message] of cases) {
+    test(what, () => {
+      const r = spawnSync(process.execPath, ['bin/rpcbench.mjs', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    });
+  }
+});
+
+describe('finding 10: a server child killed with -9 leaves nothing on the broker after the run', { skip: redis.skip || rabbit.skip, timeout: 120_000 }, () => {
+  test('the durable queue and the stream are deleted by the run itself', async (t) => {
+    const runId = `probe${process.pid}`;
+    const args = ['--transports', 'amqp:persistent-confirms,redis:streams', '--calls', 'fib', '--scenarios', 'latency', '--duration', '2s', '--trials', '2'];
+    const run = spawnCli('bench.ts', [...args, '--no-wire', '--out', tempDir()], { RPCBENCH_RUN_ID: runId, AMQP_URL: rabbit.url, REDIS_URL: redis.url });
+    t.after(() => void run.proc.kill('SIGKILL'));
+    for (const cell of ['amqp:persistent-confirms fib latency', 'redis:streams fib latency']) {
+      assert.ok(await eventually(() => run.out.stderr.includes(cell), 60_000), run.out.stderr);
+      await new Promise((r) => setTimeout(r, 500));
+      for (const s of serverChildren(run.proc.pid!)) killHard(s.pid);
+    }
+    assert.equal(await run.exited, 1, run.out.stderr); // the killed cells failed
+    assert.match(run.out.stdout, /server process exited \(SIGKILL\)/);
+    assert.equal(await amqpQueueExists(`rpcbench-${runId}-persistent-confirms`), false, 'the durable queue is gone');
+    const r = new Redis(redis.url);
+    try {
+      assert.deepEqual(await r.keys(`rpcbench:${runId}:*`), [], 'the stream and every key of the run are gone');
+    } finally {
+      r.disconnect();
+    }
+  });
+});
+
+async function amqpQueueExists(queue: string): Promise<boolean> {
+  const conn = await amqp.connect(rabbit.url);
+  try {
+    const ch = await conn.createChannel();
+    ch.on('error', () => {});
+    return await ch.checkQueue(queue).then(
+      () => true,
+      () => false,
+    );
+  } finally {
+    await conn.close().catch(() => {});
+  }
+}
+
+describe('finding 11: Ctrl-C', { timeout: 120_000 }, () => {
+  const args = ['--transports', 'tcp,http', '--calls', 'fib', '--scenarios', 'latency', '--duration', '1s', '--trials', '2', '--no-wire'];
+
+  test('through npm, two SIGINTs 50 ms apart (npm forwards its own): every output of the finished cells is written', async (t) => {
+    const out = tempDir();
+    // detached: a process group of its own, which a terminal's Ctrl-C signals as a whole
+    const proc = spawn('npm', ['run', '--silent', 'bench', '--', ...args, '--out', out], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    t.after(() => {
+      try {
+        process.kill(-proc.pid!, 'SIGKILL');
+      } catch {}
+    });
+    let stderr = '';
+    proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise((r) => proc.on('close', r));
+    assert.ok(await eventually(() => /http fib latency/.test(stderr), 60_000), stderr);
+    process.kill(-proc.pid!, 'SIGINT');
+    await new Promise((r) => setTimeout(r, 50));
+    process.kill(-proc.pid!, 'SIGINT');
+    await exited;
+    for (const file of ['latest.json', 'latest.md', 'latest.html']) assert.ok(existsSync(path.join(out, file)), `${file} missing: ${stderr}`);
+    assert.equal(JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')).meta.interrupted, true);
+    assert.match(stderr, /interrupted: the 1 finished cell\(s\) written to/);
+  });
+
+  test('before any cell finished: says that nothing was written, and leaves the earlier run as it was', async (t) => {
+    const out = tempDir();
+    writeFileSync(path.join(out, 'latest.json'), '{"earlier": true}');
+    const run = spawnCli('bench.ts', [...args, '--out', out]);
+    t.after(() => void run.proc.kill('SIGKILL'));
+    assert.ok(await eventually(() => /tcp fib latency/.test(run.out.stderr), 60_000), run.out.stderr);
+    run.proc.kill('SIGINT');
+    assert.equal(await run.exited, 130);
+    assert.match(run.out.stderr, /interrupted before any cell finished: nothing written \(what is in .* is from an earlier run\)/);
+    assert.equal(readFileSync(path.join(out, 'latest.json'), 'utf8'), '{"earlier": true}');
+  });
+});
