@@ -69,6 +69,7 @@ export function amqpVariant(name: string) {
     benchListen: () => `${rabbitmq.url()}?queue=${OWN_PREFIX}${RUN_ID}-${variant.name}`,
     prepare: () => rabbitmq.prepare(),
     release: () => rabbitmq.release(),
+    forget: (listen: string) => forgetOwn(listen),
     serve: (listen: string, service: Service, options: ServerOptions) => serve(listen, service, options, variant),
     connect: (address: string, options: ClientOptions) => connect(address, options, variant),
   } satisfies TransportImpl;
@@ -90,6 +91,25 @@ export function parseAmqpAddress(address: string, defaultQueue = TUTORIAL_QUEUE)
   url.searchParams.delete('queue');
   url.searchParams.delete('exchange');
   return { url: url.href, masked: maskAddress(withParam(address, 'queue', queue)), queue, exchange };
+}
+
+/** The run's own queue (and exchange) at `listen`, deleted with whatever requests are still in it. */
+export async function forgetOwn(listen: string, exchangeToo = false): Promise<void> {
+  const address = parseAmqpAddress(listen);
+  if (!address.queue.startsWith(OWN_PREFIX)) return;
+  const conn = await connectBroker(address, 5000).catch(() => null);
+  if (!conn) return; // the broker is gone, and with it what we would delete
+  try {
+    const ch = await conn.createChannel();
+    ch.on('error', () => {});
+    await ch.deleteQueue(address.queue);
+    if (exchangeToo) await ch.deleteExchange(address.queue);
+    if (address.exchange.startsWith(OWN_PREFIX)) await ch.deleteExchange(address.exchange);
+  } catch {
+    // deleted already, by the server's own close
+  } finally {
+    await conn.close().catch(() => {});
+  }
 }
 
 export async function connectBroker(address: AmqpAddress, timeoutMs: number): Promise<ChannelModel> {

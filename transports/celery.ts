@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { connectBroker, OWN_PREFIX, parseAmqpAddress, rabbitmq } from './amqp.ts';
+import { connectBroker, forgetOwn, OWN_PREFIX, parseAmqpAddress, rabbitmq } from './amqp.ts';
 import { RemoteError, type Service } from './contract.ts';
 import { withParam } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
@@ -56,6 +56,7 @@ export const celery = {
   benchListen: () => `${rabbitmq.url()}?queue=${OWN_PREFIX}${RUN_ID}-celery`,
   prepare: () => rabbitmq.prepare(),
   release: () => rabbitmq.release(),
+  forget: (listen: string) => forgetOwn(listen, true),
   serve,
   connect,
 } satisfies TransportImpl;

@@ -82,9 +82,16 @@ function describe(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v).slice(0, 40)}`;
 }
 
+/** A caller's value as an error message shows it: JSON, cut at 60 characters, so that no request can make its
+ *  own error reply larger than itself (a 525 KB argument once made a reply over NATS's max_payload). */
+export function quoted(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length <= 60 ? s : `${s.slice(0, 60)}… (${s.length} characters)`;
+}
+
 export function checkFibN(n: unknown): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_FIB_N) {
-    throw new ServiceError('ValueError', `fib(n) needs an integer 0 <= n <= ${MAX_FIB_N}, got ${JSON.stringify(n) ?? String(n)}`);
+    throw new ServiceError('ValueError', `fib(n) needs an integer 0 <= n <= ${MAX_FIB_N}, got ${quoted(n)}`);
   }
   return n;
 }
@@ -116,7 +123,7 @@ export function createService(options: ServiceOptions): Service {
   return {
     options,
     handle(method, args) {
-      if (!Object.hasOwn(handlers, method)) throw new ServiceError('NameError', `unknown method ${JSON.stringify(method)}`);
+      if (!Object.hasOwn(handlers, method)) throw new ServiceError('NameError', `unknown method ${quoted(method)}`);
       const handler = handlers[method as MethodName];
       if (options.serverWorkUs > LONG_WORK_US) return busyWaitSliced(options.serverWorkUs).then(() => handler(args));
       if (options.serverWorkUs > 0) busyWaitUs(options.serverWorkUs);
@@ -164,13 +171,13 @@ export function callSpec(method: MethodName, opts: { payloadEntries: number; fib
     }
     case 'sendObj': {
       const obj = makeObj('client', opts.payloadEntries);
-      const check = (r: unknown) => (r === null || r === undefined ? null : `expected null, got ${JSON.stringify(r)?.slice(0, 40)}`);
+      const check = (r: unknown) => (r === null || r === undefined ? null : `expected null, got ${quoted(r)}`);
       return { method, args: [obj], check, result: null, payloadBytes: { request: jsonBytes([obj]), response: 4 } };
     }
     case 'fib': {
       checkFibN(opts.fibN);
       const expected = fib(opts.fibN);
-      const check = (r: unknown) => (r === expected ? null : `fib(${opts.fibN}) should be ${expected}, got ${JSON.stringify(r)}`);
+      const check = (r: unknown) => (r === expected ? null : `fib(${opts.fibN}) should be ${expected}, got ${quoted(r)}`);
       return { method, args: [opts.fibN], check, result: expected, payloadBytes: { request: jsonBytes([opts.fibN]), response: jsonBytes(expected) } };
     }
   }

@@ -11,6 +11,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { CallTimeoutError, RemoteError, type Service } from './contract.ts';
 import { hostPort, parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
+import { SESSION_BOUNDS } from './support/http2-bounds.ts';
 import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 
 const PROTO = fileURLToPath(new URL('./idl/rpcbench.proto', import.meta.url));
@@ -53,7 +54,11 @@ function statusOf(error: unknown): Partial<grpc.StatusObject> {
 
 async function serve(listen: string, contract: Service, options: ServerOptions): Promise<ServerHandle> {
   const { host, port } = hostPort(parseAddress(listen, ['grpc:']));
-  const server = new grpc.Server(limits(options.maxMessageBytes));
+  const server = new grpc.Server({
+    ...limits(options.maxMessageBytes),
+    'grpc.max_concurrent_streams': SESSION_BOUNDS.maxConcurrentStreams,
+    'grpc-node.max_session_memory': SESSION_BOUNDS.sessionMemoryMb(options.maxMessageBytes),
+  });
   const handlers = Object.fromEntries(
     Object.entries(CALLS).map(([method, c]) => [
       c.rpc,

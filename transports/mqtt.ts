@@ -10,7 +10,7 @@ import mqttLib, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Service } from './contract.ts';
 import { hostPort, maskAddress, parseAddress, withParam } from './support/address.ts';
 import { BROKERS, brokerFinder, probeReason } from './support/broker.ts';
-import { answer, decodeReply, decodeRequest, encode, envelopeCodec, outcome } from './support/envelope.ts';
+import { answer, decodeReply, decodeRequest, encode, encodeReply, envelopeCodec, outcome } from './support/envelope.ts';
 import { PendingCalls } from './support/pending.ts';
 import { RUN_ID } from './support/run-id.ts';
 import type { ClientHandle, ClientOptions, ServerHandle, ServerOptions, TransportImpl } from './transport.ts';
@@ -83,6 +83,16 @@ export function mqttQos(qos: 0 | 1) {
   } satisfies TransportImpl;
 }
 
+/** Why a request's Response Topic is one we must not publish to, or null. A wildcard or a NUL is a protocol error
+ *  for a publish (MQTT 5, 4.7.1): the broker would drop our connection, and every other caller's with it. */
+function unpublishable(topic: string | undefined): string | null {
+  if (!topic) return 'no Response Topic to reply to';
+  if (/[+#\0]/.test(topic)) return `Response Topic ${JSON.stringify(topic.slice(0, 60))} holds a wildcard or NUL: not a topic one can publish to`;
+  if (topic.startsWith('$')) return `Response Topic ${JSON.stringify(topic.slice(0, 60))} is a broker topic ($...)`;
+  if (Buffer.byteLength(topic) > 65_535) return 'Response Topic over 65,535 bytes';
+  return null;
+}
+
 async function serve(listen: string, service: Service, options: ServerOptions, qos: 0 | 1): Promise<ServerHandle> {
   const address = parseMqttAddress(listen);
   const client = await open(address, 10_000, options.maxMessageBytes);
@@ -97,12 +107,13 @@ async function serve(listen: string, service: Service, options: ServerOptions, q
     let request: ReturnType<typeof decodeRequest>;
     try {
       request = decodeRequest(payload, options.maxMessageBytes);
-      if (!responseTopic) throw new Error('no Response Topic to reply to');
+      const refused = unpublishable(responseTopic);
+      if (refused) throw new Error(refused);
     } catch (error) {
       return void console.error(`mqtt: dropping a malformed request: ${(error as Error).message}`);
     }
     void answer(service, request).then((reply) =>
-      client.publish(responseTopic, encode(reply), { qos, properties: correlationData ? { correlationData } : {} }),
+      client.publish(responseTopic!, encodeReply(reply, options.maxMessageBytes), { qos, properties: correlationData ? { correlationData } : {} }),
     );
   });
   await client.subscribeAsync(`$share/${SHARE_GROUP}/${address.topic}`, { qos });

@@ -8,7 +8,7 @@ import { ClosedConnectionError, type Msg, type NatsConnection, connect as natsCo
 import { CallTimeoutError, type Service } from './contract.ts';
 import { hostPort, maskAddress, parseAddress, withParam } from './support/address.ts';
 import { BROKERS, brokerFinder, probeReason } from './support/broker.ts';
-import { answer, decodeReply, decodeRequest, encode, envelopeCodec, outcome } from './support/envelope.ts';
+import { answer, decodeReply, decodeRequest, encode, encodeReply, envelopeCodec, outcome } from './support/envelope.ts';
 import { RUN_ID } from './support/run-id.ts';
 import type { ClientHandle, ClientOptions, ServerHandle, ServerOptions, TransportImpl } from './transport.ts';
 
@@ -78,7 +78,14 @@ async function serve(listen: string, service: Service, options: ServerOptions): 
     } catch (error) {
       return void console.error(`nats: dropping a malformed request: ${(error as Error).message}`);
     }
-    if (msg.reply) msg.respond(encode(await answer(service, request)));
+    if (!msg.reply) return;
+    // NATS refuses a message over the server's max_payload, and respond() throws: bound the reply to it
+    const limit = Math.min(options.maxMessageBytes, nc.info?.max_payload ?? Number.MAX_SAFE_INTEGER);
+    try {
+      msg.respond(encodeReply(await answer(service, request), limit));
+    } catch (error) {
+      console.error(`nats: could not reply to ${msg.reply}: ${(error as Error).message}`);
+    }
   };
   nc.subscribe(address.subject, { queue: QUEUE_GROUP, callback: (error, msg) => (error ? console.error(`nats: ${error.message}`) : void onRequest(msg)) });
   await nc.flush(); // subscribed on the server before anyone is told we listen

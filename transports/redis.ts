@@ -6,7 +6,10 @@
 //                  A server that crashes loses the batch in its hands (as amqp:auto-ack does).
 //   redis:streams  requests XADDed to a stream, read by a consumer group (XREADGROUP ... COUNT 64) and XACKed
 //                  only after the reply is written: a crashed server's requests stay pending, and the next server
-//                  to start claims them (XAUTOCLAIM, after 10 s idle). The acks are the cost.
+//                  to start claims them (XAUTOCLAIM, after 10 s idle, checked every 5 s). The acks are the cost.
+// Requests are taken by a Lua script that checks each one's size inside Redis: one over the limit is dropped
+// (with a log line) without being read, so a hostile request cannot take the server's memory (a 512 MB one once
+// stopped it: V8 has no string that long). Only the wait of an idle server pops one request natively, as a Buffer.
 // Replies: each client has its own list, which its own connection waits on (BLMPOP); a reply carries the
 // request's id. The message format is the broker envelope (support/envelope.ts, documented in the README).
 // Keys are named rpcbench:<run id>:... and deleted at the end; a reply list also expires after 10 minutes,
@@ -16,7 +19,7 @@ import { Redis } from 'ioredis';
 import type { Service } from './contract.ts';
 import { maskAddress, parseAddress, withParam } from './support/address.ts';
 import { BROKERS, brokerFinder, probeReason } from './support/broker.ts';
-import { answer, decodeReply, decodeRequest, encode, envelopeCodec, outcome, type RequestEnvelope } from './support/envelope.ts';
+import { answer, decodeReply, decodeRequest, encode, encodeReply, envelopeCodec, outcome, type RequestEnvelope } from './support/envelope.ts';
 import { PendingCalls } from './support/pending.ts';
 import { RUN_ID } from './support/run-id.ts';
 import type { ClientHandle, ClientOptions, ServerHandle, ServerOptions, TransportImpl } from './transport.ts';
@@ -29,6 +32,38 @@ const BATCH = 64;
 const GROUP = 'rpcbench';
 const REPLY_TTL_SEC = 600;
 const CLAIM_IDLE_MS = 10_000;
+const CLAIM_EVERY_MS = CLAIM_IDLE_MS / 2;
+
+/** What the take scripts put in place of a request over the size limit: NUL, then its size (no request is that). */
+const OVERSIZE = '\0';
+// Each script replaces every value over ARGV[1] bytes by OVERSIZE..size, so that it never leaves Redis.
+const BOUND = `local function bound(v) if #v > tonumber(ARGV[1]) then return '\\0' .. #v end return v end
+local function entries(es) for _, e in ipairs(es) do if e[2] then for i = 2, #e[2], 2 do e[2][i] = bound(e[2][i]) end end end return es end`;
+const SCRIPTS = {
+  /** list: up to ARGV[2] requests off the tail (oldest first), or none. */
+  takeList: `${BOUND}
+local vs = redis.call('RPOP', KEYS[1], ARGV[2]) if not vs then return {} end
+for i, v in ipairs(vs) do vs[i] = bound(v) end return vs`,
+  /** streams: up to ARGV[2] new entries for consumer ARGV[4] of group ARGV[3], without blocking. */
+  takeStream: `${BOUND}
+local r = redis.call('XREADGROUP', 'GROUP', ARGV[3], ARGV[4], 'COUNT', ARGV[2], 'STREAMS', KEYS[1], '>')
+if not r then return {} end return entries(r[1][2])`,
+  /** streams: up to ARGV[2] entries idle ARGV[5] ms or more, claimed for consumer ARGV[4] (XAUTOCLAIM). */
+  claimStream: `${BOUND}
+local r = redis.call('XAUTOCLAIM', KEYS[1], ARGV[3], ARGV[4], ARGV[5], '0-0', 'COUNT', ARGV[2])
+local es = {} for _, e in ipairs(r[2]) do if e then es[#es + 1] = e end end return entries(es)`,
+};
+type StreamEntry = [string, string[]];
+interface Scripted {
+  takeList(key: string, max: number, count: number): Promise<string[]>;
+  takeStream(key: string, max: number, count: number, group: string, consumer: string): Promise<StreamEntry[]>;
+  claimStream(key: string, max: number, count: number, group: string, consumer: string, idleMs: number): Promise<StreamEntry[]>;
+}
+
+function scripted(r: Redis): Scripted {
+  for (const [name, lua] of Object.entries(SCRIPTS)) r.defineCommand(name, { numberOfKeys: 1, lua });
+  return r as unknown as Scripted;
+}
 
 export const redisBroker = brokerFinder(BROKERS.redis, async (url) => {
   const r = new Redis(url, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -54,6 +89,7 @@ export function redisKind(kind: Kind) {
     benchListen: () => `${redisBroker.url()}?queue=${OWN_PREFIX}${RUN_ID}:${name}`,
     prepare: () => redisBroker.prepare(),
     release: () => redisBroker.release(),
+    forget,
     serve: (listen: string, service: Service, options: ServerOptions) => serve(listen, service, options, kind),
     connect: (address: string, options: ClientOptions) => connect(address, options, kind),
   } satisfies TransportImpl;
@@ -100,11 +136,16 @@ async function connection(address: RedisAddress, timeoutMs: number, onLost: (why
 
 // ---- server ----
 
-/** A request taken from the queue: its envelope, and what to do once it is answered (XACK for streams). */
+/** A request taken from the queue: its envelope (or OVERSIZE and its size), and its stream id to XACK. */
 interface Taken {
   raw: string;
   id?: string;
 }
+
+const fromEntry = ([id, fields]: StreamEntry): Taken => ({ id, raw: fields[1] ?? '' });
+
+/** A request an idle server's wait popped natively (a Buffer: a value of any size fits), bounded like the rest. */
+const bounded = (raw: Buffer | undefined, max: number): string => (!raw ? '' : raw.byteLength > max ? `${OVERSIZE}${raw.byteLength}` : raw.toString('utf8'));
 
 async function serve(listen: string, service: Service, options: ServerOptions, kind: Kind): Promise<ServerHandle> {
   const address = parseRedisAddress(listen);
@@ -118,16 +159,25 @@ async function serve(listen: string, service: Service, options: ServerOptions, k
   const consumer = `server-${randomBytes(4).toString('hex')}`;
   if (kind === 'streams') await createGroup(cmd, address.queue);
 
+  const max = options.maxMessageBytes;
+  const scripts = scripted(blocking);
   const take = async (): Promise<Taken[]> => {
     if (kind === 'list') {
-      const popped = (await blocking.call('BLMPOP', '1', '1', address.queue, 'RIGHT', 'COUNT', String(BATCH))) as [string, string[]] | null;
-      return popped ? popped[1].map((raw) => ({ raw })) : [];
+      const batch = await scripts.takeList(address.queue, max, BATCH);
+      if (batch.length) return batch.map((raw) => ({ raw }));
+      // nothing waiting: block for the next request (one, read natively, so that waiting costs no polling)
+      const popped = (await blocking.callBuffer('BLMPOP', '1', '1', address.queue, 'RIGHT', 'COUNT', '1')) as [Buffer, Buffer[]] | null;
+      return popped ? [{ raw: bounded(popped[1][0], max) }] : [];
     }
-    const read = (await blocking.xreadgroup('GROUP', GROUP, consumer, 'COUNT', BATCH, 'BLOCK', 1000, 'STREAMS', address.queue, '>')) as Array<
-      [string, Array<[string, string[]]>]
+    const batch = await scripts.takeStream(address.queue, max, BATCH, GROUP, consumer);
+    if (batch.length) return batch.map(fromEntry);
+    const read = (await blocking.xreadgroupBuffer('GROUP', GROUP, consumer, 'COUNT', 1, 'BLOCK', 1000, 'STREAMS', address.queue, '>')) as Array<
+      [Buffer, Array<[Buffer, Buffer[]]>]
     > | null;
-    return (read?.[0]?.[1] ?? []).map(([id, fields]) => ({ id, raw: fields[1] ?? '' }));
+    return (read?.[0]?.[1] ?? []).map(([id, fields]) => ({ id: id.toString(), raw: bounded(fields[1], max) }));
   };
+  /** streams: requests a crashed server took and never acked, idle long enough to be sure it is gone. */
+  const reclaim = async (): Promise<Taken[]> => (await scripts.claimStream(address.queue, max, 1000, GROUP, consumer, CLAIM_IDLE_MS)).map(fromEntry);
 
   const handle = async (batch: Taken[]) => {
     const pipe = cmd.pipeline();
@@ -137,8 +187,14 @@ async function serve(listen: string, service: Service, options: ServerOptions, k
   };
 
   const loop = (async () => {
-    if (kind === 'streams') await handle(await reclaim(cmd, address.queue, consumer));
+    // streams: reclaimed at start and every 5 s after, so a request a crashed server held is answered within
+    // about 15 s, however soon its successor started (once at start lost those not yet idle for 10 s)
+    let claimedAt = 0;
     while (!closing) {
+      if (kind === 'streams' && Date.now() - claimedAt >= CLAIM_EVERY_MS) {
+        claimedAt = Date.now();
+        await handle(await reclaim());
+      }
       const batch = await take();
       if (batch.length) await handle(batch);
     }
@@ -157,6 +213,16 @@ async function serve(listen: string, service: Service, options: ServerOptions, k
   };
 }
 
+/** The run's own request key (a stream keeps a killed server's pending entries for its restart), deleted. */
+async function forget(listen: string): Promise<void> {
+  const address = parseRedisAddress(listen);
+  if (!address.queue.startsWith(OWN_PREFIX)) return;
+  const r = await connection(address, 5000, () => {}).catch(() => null);
+  if (!r) return;
+  await r.del(address.queue).catch(() => {});
+  r.disconnect();
+}
+
 /** The consumer group, made once; a later server finds it there (BUSYGROUP). */
 async function createGroup(cmd: Redis, queue: string): Promise<void> {
   try {
@@ -166,22 +232,17 @@ async function createGroup(cmd: Redis, queue: string): Promise<void> {
   }
 }
 
-/** Streams: requests a crashed server took and never acked, idle long enough to be sure it is gone. */
-async function reclaim(cmd: Redis, queue: string, consumer: string): Promise<Taken[]> {
-  const claimed = (await cmd.xautoclaim(queue, GROUP, consumer, CLAIM_IDLE_MS, '0-0', 'COUNT', 1000)) as [string, Array<[string, string[]] | null>];
-  return claimed[1].filter((e): e is [string, string[]] => e !== null).map(([id, fields]) => ({ id, raw: fields[1] ?? '' }));
-}
-
 /** Answers one request into the pipeline; a malformed one is dropped with a log line (and still acked). */
 async function reply(t: Taken, service: Service, options: ServerOptions, pipe: ReturnType<Redis['pipeline']>): Promise<void> {
   let request: RequestEnvelope;
   try {
+    if (t.raw.startsWith(OVERSIZE)) throw new Error(`a request of ${t.raw.slice(1)} bytes exceeds the limit of ${options.maxMessageBytes} bytes`);
     request = decodeRequest(t.raw, options.maxMessageBytes);
     if (!request.reply_to || request.id === undefined) throw new Error('a Redis request needs "id" and "reply_to"');
   } catch (error) {
     return void console.error(`redis: dropping a malformed request: ${(error as Error).message}`);
   }
-  pipe.lpush(request.reply_to, encode(await answer(service, request))).expire(request.reply_to, REPLY_TTL_SEC);
+  pipe.lpush(request.reply_to, encodeReply(await answer(service, request), options.maxMessageBytes)).expire(request.reply_to, REPLY_TTL_SEC);
 }
 
 // ---- client ----

@@ -24,7 +24,7 @@ function line(meta: Omit<TransportMeta, 'traits'> & { traits?: Partial<Transport
 }
 
 /** A brokered transport's default address: its broker as configured (*_URL, else local); the file fills in its queue. */
-const brokered = (kind: BrokerKind) => ({ defaultListen: brokerUrlFromEnv(kind) });
+const brokered = (kind: BrokerKind) => ({ defaultListen: brokerUrlFromEnv(kind), brokerEnv: kind.envVar });
 
 const local = (scheme: string) => ({ schemes: [`${scheme}:`], defaultListen: `${scheme}://127.0.0.1:0` });
 

@@ -86,6 +86,8 @@ export interface TransportMeta {
   defaultListen: string;
   /** URL schemes its addresses use (`tcp:`, `http:`, ...): a --target of another scheme is refused before anything starts. */
   schemes: readonly string[];
+  /** The variable naming its broker (AMQP_URL, ...), for a brokered transport: checked before anything starts. */
+  brokerEnv?: string;
 }
 
 /** What a transport's file adds when it is loaded: how it serves and how it calls. */
@@ -101,6 +103,11 @@ export interface TransportImpl {
   prepare?(): Promise<string | null>;
   /** Releases what prepare acquired (e.g. a broker container). Called at the end of a run, also on Ctrl-C. */
   release?(): Promise<void>;
+  /**
+   * Removes what our server at `listen` keeps on a broker for a restart (a durable queue, a stream with pending
+   * entries) once the run that named it is over: a server killed with -9 cannot. Only names the run owns.
+   */
+  forget?(listen: string): Promise<void>;
 }
 
 /** A loaded transport: its registry line and its file, one object. */

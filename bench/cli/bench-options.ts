@@ -248,8 +248,10 @@ export function parseOptions(argv: string[]): BenchOptions {
     const v = str(name);
     return v === undefined ? fallback : parse(v);
   };
+  const transports = chooseTransports(str('transports'), targets, str);
+  checkBrokerUrls(transports.filter((t) => !(t in targets)));
   const options: BenchOptions = {
-    transports: chooseTransports(str('transports'), targets, str),
+    transports,
     transportsExplicit: str('transports') !== undefined || Object.keys(targets).length > 0,
     // --quick leaves sendObj out (the same payload as getObj, the other way): 18 rows in under a minute, warm
     calls: opt('calls', (v) => names('--calls', v, CALLS) as CallName[], quick ? ['getObj', 'fib'] : [...CALLS]),
@@ -365,6 +367,16 @@ function serverWork(value: string | undefined): Pick<BenchOptions, 'serverWorkUs
     else for (const name of transportNames('--server-work-us', item.slice(0, eq), 'every')) out.serverWorkUsByTransport[name] = us;
   }
   return out;
+}
+
+/** A *_URL variable a chosen transport reads that is no address of its scheme: a user's mistake, exit 2. */
+function checkBrokerUrls(chosen: string[]): void {
+  for (const name of chosen) {
+    const t = findTransport(name);
+    const value = t?.brokerEnv ? process.env[t.brokerEnv] : undefined;
+    const problem = value ? addressProblem(value, t!.schemes) : null;
+    if (problem) throw new UsageError(`${t!.brokerEnv}: ${problem}`);
+  }
 }
 
 function parseTargets(list: string[]): Record<string, string> {

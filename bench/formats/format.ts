@@ -239,5 +239,9 @@ export function optionsLine({ meta: { options: o } }: Report): string {
     .join('');
   const timing = `${runs}${o.trials} trials × ${o.durationSec} s (median shown), warm-up until steady (at most ${o.warmupSec} s)`;
   const workers = o.clientWorkers > 1 ? `, ${o.clientWorkers} client threads` : '';
-  return `Options: ${timing}, fib(${o.fibN}), server work ${o.serverWorkUs} µs${work}${workers}${o.quick ? ', quick' : ''}.`;
+  // the servers somebody else runs, as the report keeps them (passwords masked when the run wrote it)
+  const targets = Object.entries(o.targets ?? {})
+    .map(([t, address]) => `${t} → ${address}`)
+    .join(', ');
+  return `Options: ${timing}, fib(${o.fibN}), server work ${o.serverWorkUs} µs${work}${workers}${o.quick ? ', quick' : ''}${targets ? `; targets: ${targets}` : ''}.`;
 }

@@ -58,7 +58,24 @@ export async function startServer(transport: Transport, config: Omit<ServerProce
     await Promise.all(children.map((c) => c.stop()));
     throw (failure as PromiseRejectedResult).reason;
   }
-  return count === 1 ? children[0]! : combine(children);
+  const server = count === 1 ? children[0]! : combine(children);
+  return transport.forget ? forgetting(server, config.listen, transport.forget) : server;
+}
+
+/**
+ * A server whose broker state the run deletes itself once its processes are stopped: a child killed with -9
+ * (or that crashed) left its queue or stream for a restart that will not come. Also on Ctrl-C.
+ */
+function forgetting(server: RunningServer, listen: string, forget: (listen: string) => Promise<void>): RunningServer {
+  const unregister = onShutdown(() => forget(listen), 'brokers'); // after the servers stopped
+  return {
+    ...server,
+    stop: async () => {
+      await server.stop();
+      unregister();
+      await forget(listen);
+    },
+  };
 }
 
 /** Competing server processes (e.g. consumers on one queue) seen as one server: CPU adds up, any death counts. */

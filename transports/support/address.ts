@@ -11,10 +11,10 @@ export function parseAddress(address: string, protocols: readonly string[]): URL
   try {
     url = new URL(address);
   } catch {
-    throw new Error(`bad address ${JSON.stringify(address)}: expected a URL like ${protocols[0]}//127.0.0.1:4242`);
+    throw new Error(`bad address ${JSON.stringify(maskAddress(address))}: expected a URL like ${protocols[0]}//127.0.0.1:4242`);
   }
   if (!protocols.includes(url.protocol)) {
-    throw new Error(`bad address ${JSON.stringify(address)}: expected ${protocols.join(' or ')}//HOST:PORT`);
+    throw new Error(`bad address ${JSON.stringify(maskAddress(address))}: expected ${protocols.join(' or ')}//HOST:PORT`);
   }
   return url;
 }
@@ -22,7 +22,7 @@ export function parseAddress(address: string, protocols: readonly string[]): URL
 export function hostPort(url: URL, defaultPort?: number): HostPort {
   const port = url.port === '' ? defaultPort : Number(url.port);
   if (port === undefined || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`bad address ${url.href}: needs a port`);
+    throw new Error(`bad address ${maskAddress(url.href)}: needs a port`);
   }
   return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port };
 }
@@ -43,16 +43,18 @@ export function withParam(address: string, key: string, value: string): string {
   return `${address}${url.search ? '&' : '?'}${key}=${value.replace(/[&#%+ ]/g, encodeURIComponent)}`;
 }
 
-/** The address with any password replaced by ***, for every message, log line and report. */
-export function maskAddress(address: string): string {
-  try {
-    const url = new URL(address);
-    if (!url.password) return address;
-    url.password = '***';
-    return url.href;
-  } catch {
-    return address.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
-  }
+// The user info of a URL as WHATWG parses it: after //, up to the last @ before the first / ? or # (greedy).
+const USER_INFO = /\/\/([^\s/?#"'`]*)@/g;
+
+/**
+ * The address, or any text quoting addresses (an error message), with every password replaced by ***: for every
+ * message, log line and report. Works on text that is no valid URL too (a bad port, an unclosed [::1).
+ */
+export function maskAddress(text: string): string {
+  return text.replace(USER_INFO, (whole, info: string) => {
+    const colon = info.indexOf(':');
+    return colon < 0 ? whole : `//${info.slice(0, colon)}:***@`; // the user may be empty: redis://:pw@
+  });
 }
 
 /** Ports of URL schemes that may leave the port out. */

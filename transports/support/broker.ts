@@ -66,7 +66,8 @@ interface BrokerSpec extends BrokerKind {
 
 export interface BrokerFinder {
   urlFromEnv(): string;
-  find(): Promise<Broker>;
+  /** Finds the broker once (later calls share the answer); `waitMs`: how long to keep asking one that is starting. */
+  find(waitMs?: number): Promise<Broker>;
   /** A transport's `prepare`: finds the broker, and says why it cannot be used (null when it can). */
   prepare(): Promise<string | null>;
   /** The broker found (a container's, say), or the configured one before `find`. */
@@ -81,8 +82,8 @@ export function brokerFinder(kind: BrokerKind, probe: (url: string) => Promise<s
   let cleanup: (() => Promise<void>) | undefined;
   let foundUrl: string | null = null;
   const urlFromEnv = () => brokerUrlFromEnv(spec);
-  const find = () => {
-    found ??= locate(spec, urlFromEnv(), (c) => {
+  const find = (waitMs = 0) => {
+    found ??= locate(spec, urlFromEnv(), waitMs, (c) => {
       cleanup = c;
     }).then((broker) => {
       foundUrl = broker.url;
@@ -102,8 +103,18 @@ export function brokerFinder(kind: BrokerKind, probe: (url: string) => Promise<s
   };
 }
 
-async function locate(spec: BrokerSpec, url: string, onContainer: (cleanup: () => Promise<void>) => void): Promise<Broker> {
-  const problem = await spec.probe(url);
+/** The probe's answer, asked again every 250 ms for up to `waitMs` while the broker does not answer. */
+async function probeFor(spec: BrokerSpec, url: string, waitMs: number): Promise<string | null> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const problem = await spec.probe(url);
+    if (!problem || Date.now() >= until) return problem;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function locate(spec: BrokerSpec, url: string, waitMs: number, onContainer: (cleanup: () => Promise<void>) => void): Promise<Broker> {
+  const problem = await probeFor(spec, url, waitMs);
   if (!problem) return { url, reason: null };
   const fix = `set ${spec.envVar} to a broker, or start ${spec.name} (${spec.startHint}), or start Docker`;
   if (!dockerReachable()) return { url: null, reason: `no ${spec.name} broker at ${maskAddress(url)} (${problem}) and no Docker engine to start one: ${fix}` };

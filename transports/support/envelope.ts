@@ -55,6 +55,15 @@ export function decodeReply(wire: Wire, maxBytes: number): ReplyEnvelope {
 
 export const encode = (value: RequestEnvelope | ReplyEnvelope): Buffer => Buffer.from(JSON.stringify(value));
 
+/** A reply on the wire, never over `maxBytes` (the broker's limit or ours): one too large becomes an error reply
+ *  saying so, which the caller can read, instead of a publish the broker refuses (or that kills the server). */
+export function encodeReply(reply: ReplyEnvelope, maxBytes: number): Buffer {
+  const wire = encode(reply);
+  if (wire.byteLength <= maxBytes) return wire;
+  const id = reply.id === undefined ? {} : { id: reply.id };
+  return encode({ ...id, error: { kind: 'ValueError', message: `the reply of ${wire.byteLength} bytes exceeds the limit of ${maxBytes} bytes` } });
+}
+
 /** Runs a request on the service: its reply, the error one included (never a throw). */
 export async function answer(service: Service, request: RequestEnvelope): Promise<ReplyEnvelope> {
   const id = request.id === undefined ? {} : { id: request.id };
