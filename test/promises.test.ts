@@ -128,7 +128,9 @@ describe('a run whose calls fail', { timeout: 180_000 }, () => {
     const html = read(out, 'latest.html');
     // (assert.ok, not match: a failure would print the whole page)
     assert.ok(
-      /<h2>Errors<\/h2><ul><li>tcp \(target\) sendObj\(10\) latency c=1: [\d,]+ error\(s\): [\d,]+ × ValueError: sendObj: expected 100 entries, got 10<\/li>/.test(html),
+      /<h2>Errors<\/h2><ul><li>tcp \(target\) sendObj\(10\) latency c=1: [\d,]+ error\(s\): [\d,]+ × ValueError: sendObj: expected 100 entries, got 10<\/li>/.test(
+        html,
+      ),
       'the HTML lists the errors with their reason',
     );
   });
