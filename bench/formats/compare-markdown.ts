@@ -1,7 +1,7 @@
 // Comparison -> markdown for $GITHUB_STEP_SUMMARY or a PR comment: verdict, mode, then cells, regressions first,
 // the unchanged ones folded away.
 import type { CellComparison, Comparison, MetricComparison, Status, TransportComparison } from '../gate/compare.ts';
-import { cellKeyLabel, changeText, METRIC_NAME, METRIC_ORDER, verdictLine } from './compare-words.ts';
+import { cellKeyLabel, changeText, DETECTION_NOTE, detectableText, METRIC_NAME, METRIC_ORDER, runsForText, verdictLine } from './compare-words.ts';
 import { num, table } from './format.ts';
 import { targetLabel } from './view.ts';
 
@@ -29,9 +29,11 @@ export function renderComparison(cmp: Comparison): string {
     '### By transport (p50 over all its cells)',
     '',
     table(
-      ['transport', 'status', 'p50 change', 'cells', 'p'],
+      ['transport', 'status', 'p50 change', 'cells', 'p', 'run-to-run spread', 'can detect', 'runs a side for'],
       cmp.transports.map((t) => transportRow(cmp, t)),
     ),
+    '',
+    DETECTION_NOTE,
     '',
     ...cellTables(cmp),
   ];
@@ -96,7 +98,8 @@ const hasUndecidable = (cmp: Comparison) => [...cmp.cells, ...cmp.transports].so
 function transportRow(cmp: Comparison, t: TransportComparison): string[] {
   const text = `${changeText(t.changePct, t.changePct)} (threshold ${t.thresholdPct}%)`;
   const name = targetLabel(t.transport, cmp.targets.includes(t.transport));
-  return [name, ICON[t.status], t.status === 'regressed' ? `**${text}**` : text, String(t.cells), t.p === null ? '-' : t.p.toPrecision(2)];
+  const seen = [`${t.detection.spreadPct.toFixed(1)}%`, detectableText(t), runsForText(t)];
+  return [name, ICON[t.status], t.status === 'regressed' ? `**${text}**` : text, String(t.cells), t.p === null ? '-' : t.p.toPrecision(2), ...seen];
 }
 
 function modeLine(cmp: Comparison): string {

@@ -1,7 +1,7 @@
 // Comparison -> a compact terminal view: the verdict, the transports, and only the cells that moved, each with
 // only the metrics that moved. The full table is the markdown (a file, or $GITHUB_STEP_SUMMARY).
 import type { CellComparison, Comparison, Status } from '../gate/compare.ts';
-import { cellKeyLabel, changeText, METRIC_NAME, METRIC_ORDER, verdictLine } from './compare-words.ts';
+import { cellKeyLabel, changeText, DETECTION_NOTE, detectableText, METRIC_NAME, METRIC_ORDER, runsForText, verdictLine } from './compare-words.ts';
 import { num, textTable } from './format.ts';
 import { targetLabel } from './view.ts';
 
@@ -24,14 +24,18 @@ export function renderComparisonTerminal(cmp: Comparison, fullTable: string | nu
     ...cmp.warnings.map((w) => `warning: ${w}`),
     '',
     textTable(
-      ['transport', 'status', 'p50, all cells', 'p'],
+      ['transport', 'status', 'p50, all cells', 'p', 'spread', 'can detect', 'runs a side for'],
       cmp.transports.map((t) => [
         targetLabel(t.transport, cmp.targets.includes(t.transport)),
         WORD[t.status],
         changeText(t.changePct, t.changePct),
         t.p === null ? '-' : t.p.toPrecision(2),
+        `${t.detection.spreadPct.toFixed(1)}%`,
+        detectableText(t),
+        runsForText(t),
       ]),
     ),
+    ...wrap(DETECTION_NOTE, 110),
     '',
   ];
   const moved = cmp.cells.filter((c) => c.status !== 'unchanged' && c.status !== 'reference');
@@ -50,4 +54,17 @@ function movedMetrics(cell: CellComparison): string[] {
   return METRIC_ORDER.map((k) => cell.metrics.find((m) => m.metric === k))
     .filter((m) => m && m.status !== 'unchanged')
     .map((m) => `${METRIC_NAME[m!.metric]} ${num(m!.baseline)} → ${num(m!.current)} (${changeText(m!.changePct, m!.worsePct)})`);
+}
+
+/** A long note as lines of at most `width` characters, broken between words. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return line ? [...lines, line] : lines;
 }

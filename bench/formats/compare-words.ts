@@ -1,5 +1,5 @@
 // The words both views of a comparison use (terminal and markdown): the verdict, a change, a cell's name.
-import type { CellComparison, Comparison } from '../gate/compare.ts';
+import type { CellComparison, Comparison, TransportComparison } from '../gate/compare.ts';
 import type { Metric } from '../gate/config.ts';
 import { GATE_METRICS, metricHeading } from '../report/metrics.ts';
 import { markTarget } from './view.ts';
@@ -33,3 +33,27 @@ export function changeText(changePct: number, worsePct: number): string {
 export function cellKeyLabel(cmp: Comparison, cell: CellComparison): string {
   return markTarget(cell.key, cell.transport, cmp.targets.includes(cell.transport));
 }
+
+const pctText = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x)}%`;
+
+/**
+ * The smallest p50 slowdown the gate would call a regression: beyond its threshold, and large enough for these
+ * runs to find with 80% power. "≥ 10% (threshold; the runs alone: 3.7%)" or "≥ 15% (the runs' spread)".
+ */
+export function detectableText(t: TransportComparison): string {
+  const d = t.detection.detectablePct;
+  if (d === null) return 'none (too few runs)';
+  return d > t.thresholdPct ? `≥ ${pctText(d)} (the runs' spread)` : `≥ ${pctText(t.thresholdPct)} (threshold; runs: ${pctText(d)})`;
+}
+
+/** "5%: 19, 10%: 7": runs a side that would find each slowdown with 80% power ("> 64" beyond what is practical). */
+export function runsForText(t: TransportComparison): string {
+  const n = (x: number | null) => (x === null ? '> 64' : String(x));
+  return `5%: ${n(t.detection.runsFor5Pct)}, 10%: ${n(t.detection.runsFor10Pct)}`;
+}
+
+export const DETECTION_NOTE =
+  'can detect: the smallest p50 slowdown (over all its cells) the gate calls a regression: beyond its threshold (p50: 10% ' +
+  "unless rpcbench.config.json says less), and found with 80% power by these runs at the transport test's level, given their " +
+  "run-to-run spread (robust: 1.4826 × MAD; simulated with the gate's own Mann-Whitney test). runs a side for: what would " +
+  'find a 5% and a 10% slowdown.';

@@ -21,6 +21,41 @@ export function mannWhitneyGreater(current: readonly number[], baseline: readonl
   return { p: normalUpperTail(current, baseline, u), minP };
 }
 
+/**
+ * The smallest U at which the one-sided test (samples without ties) gives p <= level, or null when no U can:
+ * what a simulation of the test's power compares with, instead of running the test itself each time.
+ */
+export function criticalU(n1: number, n2: number, level: number): number | null {
+  if (1 / binomial(n1 + n2, n1) > level) return null;
+  if (n1 * n2 > 400) {
+    // the normal approximation the test itself uses beyond exact sizes (no ties), solved for U
+    const sd = Math.sqrt((n1 * n2 * (n1 + n2 + 1)) / 12);
+    for (let u = Math.ceil((n1 * n2) / 2); u <= n1 * n2; u++) if (1 - normalCdf((u - 0.5 - (n1 * n2) / 2) / sd) <= level) return u;
+    return null;
+  }
+  const counts = uCounts(n1, n2);
+  const total = binomial(n1 + n2, n1);
+  let tail = 0;
+  for (let u = n1 * n2; u >= 0; u--) {
+    tail += counts[u]!;
+    if (tail / total > level) return u === n1 * n2 ? null : u + 1;
+  }
+  return 0;
+}
+
+/** How many rank arrangements give each U, 0..n1*n2: f(a, b, k) = f(a-1, b, k-b) + f(a, b-1, k), built up in b. */
+function uCounts(n1: number, n2: number): Float64Array {
+  // rows[a] holds f(a, b, .) for the current b
+  let rows = Array.from({ length: n1 + 1 }, (_, a) => Float64Array.from({ length: n1 * n2 + 1 }, (_, k) => (k === 0 || a === 0 ? (k === 0 ? 1 : 0) : 0)));
+  for (let b = 1; b <= n2; b++) {
+    const next = rows.map(() => new Float64Array(n1 * n2 + 1));
+    next[0]![0] = 1;
+    for (let a = 1; a <= n1; a++) for (let k = 0; k <= a * b; k++) next[a]![k] = (k >= b ? next[a - 1]![k - b]! : 0) + rows[a]![k]!;
+    rows = next;
+  }
+  return rows[n1]!;
+}
+
 /** Counts of rank arrangements by U, for the exact null distribution. */
 function exactUpperTail(n1: number, n2: number, u: number): number {
   const memo = new Map<string, number>();
