@@ -3,10 +3,12 @@
 // percentiles are those of every call), calls, errors and calls/s add (the generators ran at the same time, which
 // is checked), CPU per call is recomputed from the CPU time they add up to. Reports that are not of one run are
 // refused: other plans or builds, a segment given twice, or trials that did not run at the same time.
+
 import { BadInput } from '../report/errors.ts';
 import { decodeHistogram, encodeHistogram, latencyUs, newHistogram } from '../report/histograms.ts';
 import { round3 } from '../report/trials.ts';
 import type { CellResult, Report, ReportOptions, TrialResult } from '../report/types.ts';
+import { verdictOf } from '../report/verdict.ts';
 import { foldCells } from './fold.ts';
 import { cellLabel } from './label.ts';
 
@@ -22,7 +24,7 @@ export function mergeSegments(reports: Report[]): Report {
   for (const report of reports) for (const cell of report.results) byCell.set(cellLabel(cell), [...(byCell.get(cellLabel(cell)) ?? []), cell]);
   const first = reports[0]!;
   const { segment: _segment, ...options } = first.meta.options;
-  return {
+  const merged: Report = {
     ...first,
     meta: {
       ...first.meta,
@@ -36,6 +38,7 @@ export function mergeSegments(reports: Report[]): Report {
     skipped: reports.flatMap((r) => r.skipped),
     thresholds: undefined,
   };
+  return { ...merged, verdict: verdictOf(merged) };
 }
 
 /** The segment count they share; refuses reports that are not the segments of one run of one build. */
@@ -112,7 +115,8 @@ function mergeTrial(label: string, k: number, parts: TrialResult[]): TrialResult
     // generators that ran at the same time: their rates add
     callsPerSec: round3(sum((t) => t.callsPerSec)),
     latencyUs: histogram ? latencyUs(decodeHistogram(histogram)) : parts[0]!.latencyUs,
-    cpuUsPerCall: { client: cpu('client') ?? 0, server: cpu('server') },
+    // a broker shared by the generators: each measured all of its work against its own calls, so it is not added up
+    cpuUsPerCall: { client: cpu('client') ?? 0, server: cpu('server'), ...(parts.some((t) => t.cpuUsPerCall.broker !== undefined) ? { broker: null } : {}) },
     client: { cpuCores: round3(sum((t) => t.client.cpuCores)), loopUtilization: Math.max(...parts.map((t) => t.client.loopUtilization)) },
     clientBound: parts.some((t) => t.clientBound),
     histogram,

@@ -10,6 +10,7 @@ import { round3 } from '../report/trials.ts';
 import type { BytesPerCall, CellKey, CellResult, ClientLoad, CodecUsPerCall, Segment, SkippedEntry, TrialResult, Window } from '../report/types.ts';
 import { type CellRunner, scenarioOf } from '../scenarios/index.ts';
 import type { Measurement } from '../scenarios/scenario.ts';
+import { type BrokerFound, brokerNote, brokerOf } from './broker-cpu.ts';
 import { measureBytesPerCall } from './byte-count.ts';
 import { isClientBound } from './client-load.ts';
 import { measureCodec } from './codec-cost.ts';
@@ -38,6 +39,7 @@ export async function runPlan(plan: Plan, events: RunEvents = {}): Promise<RunOu
   const { config } = plan;
   const skipped = new Map(plan.skipped.map((s) => [JSON.stringify(s), s]));
   const cells = new Map<string, CellResult>();
+  const brokers: Record<string, string> = {};
   const total = plan.groups.reduce((n, g) => n + g.cells.length, 0) * config.runs;
   const schedule = makeSchedule(plan);
   if (schedule) await sleepUntil(schedule.startMs);
@@ -56,20 +58,23 @@ export async function runPlan(plan: Plan, events: RunEvents = {}): Promise<RunOu
         return schedule ? (trial: number) => schedule.trialStartMs(run, cell, trial) : null;
       };
       const onWindow = (cell: CellKey, w: LiveWindow) => events.window?.(cell, w);
-      const results = await runGroup(group, config, config.runs > 1 ? run : null, { onCell, onSkip, onWindow });
+      const onBroker = (note: string) => void (brokers[group.transport.name] = note);
+      const results = await runGroup(group, config, config.runs > 1 ? run : null, { onCell, onSkip, onWindow, onBroker });
       for (const r of results) {
         events.cellDone?.(r);
         addCell(cells, r);
       }
     }
   }
-  return { results: [...cells.values()], skipped: [...skipped.values()] };
+  return { results: [...cells.values()], skipped: [...skipped.values()], brokers };
 }
 
 interface GroupEvents {
   onCell(c: CellKey, i: number): TrialClock;
   onSkip(e: SkippedEntry): void;
   onWindow(c: CellKey, w: LiveWindow): void;
+  /** A brokered transport's broker, as found: whose CPU its cells' broker figures are. */
+  onBroker(note: string): void;
 }
 
 /** What every cell of one call shares: its spec, bytes on the wire and codec cost are measured once per call. */
@@ -79,7 +84,7 @@ interface CallFacts {
   codecUsPerCall: CodecUsPerCall | null;
 }
 
-async function runGroup(group: PlanGroup, config: RunConfig, run: number | null, { onCell, onSkip, onWindow }: GroupEvents): Promise<CellResult[]> {
+async function runGroup(group: PlanGroup, config: RunConfig, run: number | null, { onCell, onSkip, onWindow, onBroker }: GroupEvents): Promise<CellResult[]> {
   const clientOptions: ClientOptions = { timeoutMs: config.timeoutMs, maxMessageBytes: config.maxMessageBytes };
   const results: CellResult[] = [];
   let server: RunningServer | undefined;
@@ -101,6 +106,9 @@ async function runGroup(group: PlanGroup, config: RunConfig, run: number | null,
     );
     const started = load;
     unregisterLoad = onShutdown(() => started.close(), 'clients');
+    // a brokered transport's broker is found once, by the port the server's address leads to
+    const broker = group.transport.brokerEnv ? brokerOf(server.address) : undefined;
+    if (broker) onBroker(brokerNote(broker));
     const facts = new Map<string, CallFacts>();
     while (remaining.length) {
       const cell = remaining[0]!;
@@ -108,7 +116,7 @@ async function runGroup(group: PlanGroup, config: RunConfig, run: number | null,
       if (!facts.has(cell.call)) facts.set(cell.call, await callFacts(group, cell, server.address, clientOptions, config));
       // the server's first cell pays the warm-up minimum; the others share that warm-up (same server, same client)
       const fresh = remaining.length === group.cells.length;
-      results.push(await runCell(cell, { facts: facts.get(cell.call)!, load, server, config, run, fresh, clock, onWindow }));
+      results.push(await runCell(cell, { facts: facts.get(cell.call)!, load, server, broker, config, run, fresh, clock, onWindow }));
       remaining.shift();
     }
   } catch (error) {
@@ -136,6 +144,8 @@ interface CellContext {
   facts: CallFacts;
   load: LoadGenerator;
   server: RunningServer;
+  /** The broker of a brokered transport (or why it is not measured); undefined where there is none. */
+  broker: BrokerFound | undefined;
   config: RunConfig;
   run: number | null;
   fresh: boolean;
@@ -199,15 +209,18 @@ async function measure(cell: CellKey, ctx: CellContext): Promise<Measurement> {
 }
 
 /** One trial: the load for the trial's length, with the client's and server's CPU time around it. */
-async function trial(cell: CellKey, { load, server, config, run, onWindow }: CellContext, reasons: Map<string, number>): Promise<TrialResult> {
+async function trial(cell: CellKey, { load, server, broker, config, run, onWindow }: CellContext, reasons: Map<string, number>): Promise<TrialResult> {
   const live = (w: LiveWindow) => onWindow(cell, w);
   const serverCpu0 = await server.cpuUsageUs();
+  const brokerCpu = broker && 'pid' in broker ? broker : null;
+  const brokerCpu0 = brokerCpu?.cpuUs() ?? null;
   const clientCpu0 = process.cpuUsage();
   const startedAtMs = Date.now();
   const w = await load.run(cell, { durationMs: config.durationMs, maxCalls: config.count }, live);
   const clientCpu = process.cpuUsage(clientCpu0);
   // also the health check after every trial, the last one included: a server that died or hung fails the cell
   const serverCpu1 = await server.cpuUsageUs();
+  const brokerCpu1 = brokerCpu?.cpuUs() ?? null;
   const perCall = (us: number) => round3(us / Math.max(1, w.calls + w.errors));
   const elapsedMs = Math.max(w.elapsedMs, 0.001);
   // percentiles from the histogram as saved, so that anyone reading it back gets the report's figures exactly
@@ -232,6 +245,10 @@ async function trial(cell: CellKey, { load, server, config, run, onWindow }: Cel
     cpuUsPerCall: {
       client: perCall(clientCpu.user + clientCpu.system),
       server: serverCpu0 === null || serverCpu1 === null ? null : perCall(serverCpu1 - serverCpu0),
+      // a brokered transport's broker: null when it is not measured (remote, a container), never 0
+      ...(broker === undefined
+        ? {}
+        : { broker: brokerCpu0 === null || brokerCpu1 === null || brokerCpu1 < brokerCpu0 ? null : perCall(brokerCpu1 - brokerCpu0) }),
     },
     client,
     clientBound: isClientBound(client),

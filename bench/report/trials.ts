@@ -1,5 +1,5 @@
 // How a cell's trials sum up: the per-field median that the report shows (the trials keep the spread).
-import type { CellResult, RateOutcome, Spread, TrialResult } from './types.ts';
+import type { CellResult, CpuUsPerCall, RateOutcome, Spread, TrialResult } from './types.ts';
 
 export const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -10,9 +10,22 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/**
+ * The median CPU per call of each side over trials; a side not measured in any trial is null (the server of a
+ * --target, a broker on another host), and a side with no broker at all stays absent.
+ */
+export function medianCpu(trials: readonly TrialResult[]): CpuUsPerCall {
+  const side = (values: Array<number | null | undefined>) => (values.every((v) => v !== null && v !== undefined) ? round3(median(values as number[])) : null);
+  const brokers = trials.map((t) => t.cpuUsPerCall.broker);
+  return {
+    client: round3(median(trials.map((t) => t.cpuUsPerCall.client))),
+    server: side(trials.map((t) => t.cpuUsPerCall.server)),
+    ...(brokers.every((b) => b === undefined) ? {} : { broker: side(brokers) }),
+  };
+}
+
 export function medianOfTrials(trials: readonly TrialResult[]): Pick<TrialResult, 'latencyUs' | 'callsPerSec' | 'cpuUsPerCall'> {
   const pick = (f: (t: TrialResult) => number) => round3(median(trials.map(f)));
-  const servers = trials.map((t) => t.cpuUsPerCall.server);
   return {
     latencyUs: {
       p50: pick((t) => t.latencyUs.p50),
@@ -23,10 +36,7 @@ export function medianOfTrials(trials: readonly TrialResult[]): Pick<TrialResult
       mean: pick((t) => t.latencyUs.mean),
     },
     callsPerSec: pick((t) => t.callsPerSec),
-    cpuUsPerCall: {
-      client: pick((t) => t.cpuUsPerCall.client),
-      server: servers.every((s) => s !== null) ? round3(median(servers as number[])) : null,
-    },
+    cpuUsPerCall: medianCpu(trials),
   };
 }
 

@@ -5,8 +5,8 @@
 // objective holds over all its calls, fewer than 0.1% are dropped, and none fails. Every step is kept.
 // OpenMessaging Benchmark's findMaximumSustainableRate and ghz's --load-schedule step do the like for one system.
 import { decodeHistogram, latencyUs, newHistogram } from '../report/histograms.ts';
-import { median, round3 } from '../report/trials.ts';
-import type { CapacityOutcome, CapacitySearch, CapacityStep, CellKey, CpuUsPerCall, LatencyUs, TrialResult } from '../report/types.ts';
+import { median, medianCpu, round3 } from '../report/trials.ts';
+import type { CapacityOutcome, CapacitySearch, CapacityStep, CellKey, LatencyUs, TrialResult } from '../report/types.ts';
 import type { CapacitySettings, CellRun, CellRunner, Measurement, Scenario } from './scenario.ts';
 
 const PCT_KEY: Record<CapacitySettings['slo']['metric'], keyof LatencyUs> = { p50: 'p50', p90: 'p90', p99: 'p99', 'p99.9': 'p999', max: 'max', mean: 'mean' };
@@ -49,11 +49,6 @@ function stepOf(ratePerSec: number, m: Measurement, s: CapacitySettings): Capaci
     droppedShare >= s.maxDroppedShare ? `${round3(droppedShare * 100)}% dropped` : null,
     errors ? `${errors} error(s)` : null,
   ].filter((x): x is string => x !== null);
-  const servers = trials.map((t) => t.cpuUsPerCall.server);
-  const cpu: CpuUsPerCall = {
-    client: round3(median(trials.map((t) => t.cpuUsPerCall.client))),
-    server: servers.every((x) => x !== null) ? round3(median(servers as number[])) : null,
-  };
   return {
     ratePerSec,
     pass: why.length === 0,
@@ -64,7 +59,7 @@ function stepOf(ratePerSec: number, m: Measurement, s: CapacitySettings): Capaci
     errors,
     clientBound: trials.filter((t) => t.clientBound).length * 2 > trials.length,
     loopUtilization: round3(median(trials.map((t) => t.client.loopUtilization))),
-    cpuUsPerCall: cpu,
+    cpuUsPerCall: medianCpu(trials),
     warmup: m.warmup,
     trials,
   };
