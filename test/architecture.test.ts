@@ -55,9 +55,9 @@ test('transports/ imports nothing from bench/', () => {
 test("the registry and the interface load no transport: the registry's lines import() their files, statically it imports only data", () => {
   const registry = readFileSync(path.join(ROOT, 'transports/registry.ts'), 'utf8');
   const staticImports = [...registry.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
-  assert.deepEqual(staticImports.sort(), ['./support/broker.ts', './transport.ts']);
+  assert.deepEqual(staticImports.sort(), ['./support/broker.ts', './support/names.ts', './transport.ts']);
   // and what those import in turn: node's own modules and each other, no library
-  for (const file of ['transports/support/broker.ts', 'transports/transport.ts', 'transports/support/address.ts']) {
+  for (const file of ['transports/support/broker.ts', 'transports/transport.ts', 'transports/support/address.ts', 'transports/support/names.ts']) {
     const libraries = [...readFileSync(path.join(ROOT, file), 'utf8').matchAll(/^import .* from '([^'.][^']*)';$/gm)]
       .map((m) => m[1])
       .filter((m) => !m!.startsWith('node:'));

@@ -60,6 +60,13 @@ test('one error format: "rpcbench COMMAND: error: ..." on one line, exit 2, for 
     [['compare', 'a.json'], /^rpcbench compare: error: expected BASELINE and CURRENT/],
     [['compare', '--markdown', '-x', 'a', 'b'], /^rpcbench compare: error: --markdown: its value starts with '-'/],
     [['frobnicate'], /^rpcbench: error: unknown command "frobnicate"; commands: bench, serve, compare/],
+    // a near miss is named ("did you mean"), and a flag that takes no value says so
+    [['benhc'], /^rpcbench: error: unknown command "benhc" \(did you mean "bench"\?\)/],
+    [['bench', '--transports', 'tpc'], /^rpcbench bench: error: --transports: unknown "tpc" \(did you mean "tcp"\?\); allowed: inproc, tcp/],
+    [['bench', '--calls', 'getobj'], /^rpcbench bench: error: --calls: unknown "getobj" \(did you mean "getObj"\?\)/],
+    [['bench', '--transport', 'tcp'], /^rpcbench bench: error: Unknown option '--transport' \(did you mean "--transports"\?\)/],
+    [['serve', '--transport', 'htp'], /^rpcbench serve: error: unknown transport "htp" \(did you mean "http"\?\)/],
+    [['bench', '--quick=yes'], /^rpcbench bench: error: --quick: takes no value/],
   ];
   for (const [args, message] of cases) {
     const r = rpcbench(args);
@@ -68,6 +75,16 @@ test('one error format: "rpcbench COMMAND: error: ..." on one line, exit 2, for 
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.doesNotMatch(r.stderr, /To specify a positional|ambiguous|at .*\.ts:\d+/);
   }
+});
+
+test('no command at all is a mistake: the usage on stderr, exit 2 (and --help is not: stdout, exit 0)', () => {
+  const none = rpcbench([]);
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /^Usage: rpcbench COMMAND/);
+  assert.equal(none.stdout, '');
+  const help = rpcbench(['--help']);
+  assert.equal(help.status, 0);
+  assert.equal(help.stdout, none.stderr);
 });
 
 test('durations as k6 and hyperfine write them', () => {

@@ -6,7 +6,9 @@
 //
 // A name is a transport's own name (`tcp`, `amqp:direct-reply`), or a group that is not itself a transport
 // (`amqp`). A group means different members depending on what is asked for (see `Purpose`), always the same way.
+
 import { BROKERS, type BrokerKind, brokerUrlFromEnv } from './support/broker.ts';
+import { didYouMean } from './support/names.ts';
 import { MEASURED, type Transport, type TransportImpl, type TransportMeta, type TransportTraits } from './transport.ts';
 
 export interface TransportEntry extends TransportMeta {
@@ -183,7 +185,7 @@ export function addTransports(added: TransportEntry[]): void {
 
 export class TransportNameError extends Error {
   constructor(readonly unknownName: string) {
-    super(`unknown transport ${JSON.stringify(unknownName)}; allowed: ${allowedNames().join(', ')}`);
+    super(`unknown transport ${JSON.stringify(unknownName)}${didYouMean(unknownName, allowedNames())}; allowed: ${allowedNames().join(', ')}`);
   }
 }
 

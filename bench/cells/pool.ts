@@ -1,6 +1,8 @@
 // Cells of the same key from several runs (--runs N, or several report files of one side) pooled into one: their
 // trials appended (each keeps its run number), folded again.
+
 import type { CellResult, Report } from '../report/types.ts';
+import { verdictOf } from '../report/verdict.ts';
 import { foldCells } from './fold.ts';
 import { cellLabel } from './label.ts';
 
@@ -16,5 +18,6 @@ export function poolReports(reports: Report[]): Report {
   if (reports.length === 1) return reports[0]!;
   const cells = new Map<string, CellResult>();
   for (const report of reports) for (const cell of report.results) addCell(cells, cell);
-  return { ...reports[0]!, results: [...cells.values()], skipped: reports.flatMap((r) => r.skipped) };
+  const pooled: Report = { ...reports[0]!, results: [...cells.values()], skipped: reports.flatMap((r) => r.skipped) };
+  return { ...pooled, verdict: verdictOf(pooled) }; // more trials per cell: narrower intervals
 }

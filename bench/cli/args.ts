@@ -1,6 +1,7 @@
 // Command-line parsing shared by every command: one error type, one error format, one parser per kind of value.
 // Bad input is a UsageError: one line naming what is allowed, exit 2, before any work starts.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { didYouMean } from '../../transports/support/names.ts';
 import { BadInput } from '../report/errors.ts';
 
 export class UsageError extends BadInput {}
@@ -15,17 +16,23 @@ export function parseFlags<S extends Spec>(argv: string[], spec: S, positionals 
   try {
     return parseArgs({ args: argv, options: spec, allowPositionals: positionals, strict: true });
   } catch (error) {
-    throw new UsageError(rewrite(error as Error & { code?: string }));
+    throw new UsageError(
+      rewrite(
+        error as Error & { code?: string },
+        Object.keys(spec).map((name) => `--${name}`),
+      ),
+    );
   }
 }
 
-function rewrite(error: Error & { code?: string }): string {
+function rewrite(error: Error & { code?: string }, known: string[]): string {
   const option = /'(-[^']*)'/.exec(error.message)?.[1];
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `Unknown option '${option ?? '?'}' (see --help)`;
+      return `Unknown option '${option ?? '?'}'${option ? didYouMean(option, known) : ''} (see --help)`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      // "argument is ambiguous" (a value starting with '-') or a missing value
+      // a value given to a flag that takes none (--quick=yes), a value starting with '-', or a missing value
+      if (/does not take an argument/.test(error.message)) return `${option}: takes no value (give ${option} alone to turn it on)`;
       return /ambiguous/.test(error.message)
         ? `${option}: its value starts with '-'; write ${option}=VALUE (see --help)`
         : `${option}: needs a value (see --help)`;
@@ -82,7 +89,8 @@ export function names(flag: string, value: string, allowed: readonly string[]): 
     .map((s) => s.trim())
     .filter(Boolean);
   const unknown = list.filter((n) => !allowed.includes(n));
-  if (unknown.length) throw new UsageError(`${flag}: unknown ${unknown.map((u) => JSON.stringify(u)).join(', ')}; allowed: ${allowed.join(', ')}`);
+  if (unknown.length)
+    throw new UsageError(`${flag}: unknown ${unknown.map((u) => `${JSON.stringify(u)}${didYouMean(u, allowed)}`).join(', ')}; allowed: ${allowed.join(', ')}`);
   if (!list.length) throw new UsageError(`${flag}: needs at least one of: ${allowed.join(', ')}`);
   return [...new Set(list)];
 }

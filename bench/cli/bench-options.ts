@@ -1,7 +1,7 @@
 // `npm run bench` options -> validated BenchOptions. Bad input is a UsageError (exit 2, one line).
 import { parseArgs } from 'node:util';
 import { MAX_FIB_N } from '../../transports/contract.ts';
-import { defaultTransports, findTransport, groups, type Purpose, resolve, TransportNameError } from '../../transports/registry.ts';
+import { defaultTransports, findTransport, groups, type Purpose, resolve, TransportNameError, transports } from '../../transports/registry.ts';
 import { addressProblem, maskAddress } from '../../transports/support/address.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../transports/transport.ts';
 import { normalizeFlag } from '../gate/config.ts';
@@ -457,7 +457,8 @@ export function transportInfo(r: BenchOptions): Record<string, TransportInfo> {
   return Object.fromEntries(
     r.transports.map((name) => {
       const t = findTransport(name)!;
-      return [name, { summary: t.summary, group: t.traits.group ?? null, role: t.traits.role, charted: t.traits.charted, target: name in r.targets }];
+      const colour = transports().findIndex((x) => x.name === name);
+      return [name, { summary: t.summary, group: t.traits.group ?? null, role: t.traits.role, charted: t.traits.charted, target: name in r.targets, colour }];
     }),
   );
 }

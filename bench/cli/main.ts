@@ -1,4 +1,5 @@
 // `rpcbench COMMAND [options]`: picks the command; each command parses its own options.
+import { didYouMean } from '../../transports/support/names.ts';
 import { type CommandName, type Main, runCommand, versionLine } from './command.ts';
 
 const COMMANDS: Record<CommandName, { summary: string; load: () => Promise<{ main: Main }> }> = {
@@ -20,10 +21,17 @@ rpcbench COMMAND --help describes a command's options; --version prints the vers
 export function dispatch(argv: string[]): void {
   const [name, ...rest] = argv;
   if (name === '--version' || name === '-V') return void process.stdout.write(`${versionLine()}\n`);
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') return void process.stdout.write(USAGE);
+  if (name === '--help' || name === '-h' || name === 'help') return void process.stdout.write(USAGE);
+  if (name === undefined) {
+    // no command is a mistake, as in git and docker: the usage, on stderr, and exit 2
+    process.stderr.write(USAGE);
+    process.exitCode = 2;
+    return;
+  }
   const command = COMMANDS[name as CommandName];
   if (!command) {
-    process.stderr.write(`rpcbench: error: unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')}\n`);
+    const known = Object.keys(COMMANDS);
+    process.stderr.write(`rpcbench: error: unknown command ${JSON.stringify(name)}${didYouMean(name, known)}; commands: ${known.join(', ')}\n`);
     process.exitCode = 2;
     return;
   }

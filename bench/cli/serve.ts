@@ -2,9 +2,11 @@
 // For foreign clients (Python's ServerProxy, zerorpc.Client, pika) and for client and server on two hosts.
 // It stops when told to (SIGINT, SIGTERM), when it can no longer serve (its broker went away: exit 1, saying why),
 // and when the process that started it goes away (a process manager that stops `npm run serve` stops the server).
+
 import { createService, DEFAULT_PAYLOAD_ENTRIES } from '../../transports/contract.ts';
 import { groups, loadTransport, resolve, type TransportEntry, TransportNameError, transports } from '../../transports/registry.ts';
 import { maskAddress } from '../../transports/support/address.ts';
+import { didYouMean } from '../../transports/support/names.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../transports/transport.ts';
 import { configPlugins } from '../gate/config.ts';
 import { registerPlugins } from '../harness/plugins.ts';
@@ -56,7 +58,8 @@ function chooseTransport(name: string | undefined): TransportEntry {
   } catch (error) {
     if (!(error instanceof TransportNameError)) throw error;
   }
-  if (!transport || transport.traits.inProcess) throw new UsageError(`unknown transport ${JSON.stringify(name)}; allowed: ${servable().join(', ')}`);
+  if (!transport || transport.traits.inProcess)
+    throw new UsageError(`unknown transport ${JSON.stringify(name)}${didYouMean(name, servable())}; allowed: ${servable().join(', ')}`);
   return transport;
 }
 

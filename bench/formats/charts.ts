@@ -3,8 +3,9 @@
 // at 0, bars are sorted by the value they show, and every charted transport of the section is in every chart.
 import { sectionTitle } from '../cells/label.ts';
 import { mergedHistogram, percentilePoints } from '../report/histograms.ts';
+import { cpuTotal } from '../report/metrics.ts';
 import type { CellResult, Report } from '../report/types.ts';
-import { latencyCell, type Row, type Section, sections } from './view.ts';
+import { cpuCell, latencyCell, type Row, type Section, sections } from './view.ts';
 
 export interface BarChart {
   kind: 'bar';
@@ -18,6 +19,8 @@ export interface BarChart {
   /** The value axis's lower end: always 0, so that bars compare by length. */
   axisMin: 0;
   lowerIsBetter: boolean;
+  /** The series are parts of one whole, drawn end to end (CPU: client, server, broker). */
+  stacked?: boolean;
 }
 
 export interface LineChart {
@@ -63,6 +66,7 @@ export function chartsOf(report: Report): SectionCharts[] {
       capacityBars(section, rows),
       loadLatency(section, rows),
       bytesBars(section, rows),
+      cpuBars(section, rows),
       percentiles(section, closed),
       ...timeCharts(section, rows),
     ].filter((c): c is Chart => c !== null);
@@ -142,6 +146,21 @@ function bytesBars(s: Section, rows: Row[]): BarChart | null {
   ]);
   // the total only sorts; the bars are the parts and the payload beside them
   return { ...chart, series: chart.series.slice(1) };
+}
+
+/** CPU per call, the parts end to end (client, server, broker where it was measured), least first: the column's cell. */
+function cpuBars(s: Section, rows: Row[]): BarChart | null {
+  if (!rows.length) return null;
+  const withBroker = rows.some((r) => typeof cpuCell(r).cpuUsPerCall.broker === 'number');
+  const entries = rows.map((r) => {
+    const cpu = cpuCell(r).cpuUsPerCall;
+    const parts = [cpu.client, cpu.server ?? 0, ...(withBroker ? [cpu.broker ?? 0] : [])];
+    return { label: r.label, values: [cpuTotal(cpu), ...parts] };
+  });
+  const names = ['total', 'client', 'server', ...(withBroker ? ['broker'] : [])];
+  const where = cpuCell(rows[0]!).concurrency;
+  const chart = bars(idOf(s, 'cpu'), `${title(s)}: CPU µs per call at ${where} in flight (lower is better)`, 'µs of CPU', true, entries, names);
+  return { ...chart, series: chart.series.slice(1), stacked: true };
 }
 
 /** The latency distribution with one call in flight, from every trial's saved histogram: an HDR percentile plot. */

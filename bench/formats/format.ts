@@ -4,7 +4,19 @@
 import { sectionTitle } from '../cells/label.ts';
 import { cpuTotal } from '../report/metrics.ts';
 import { NOISY_CV } from '../report/trials.ts';
-import type { CapacityOutcome, CapacityStep, CellResult, CodecUsPerCall, CpuUsPerCall, Report, SkippedEntry, ThresholdResult } from '../report/types.ts';
+import type {
+  CapacityOutcome,
+  CapacityStep,
+  CellResult,
+  CodecUsPerCall,
+  CpuUsPerCall,
+  Goal,
+  Report,
+  SkippedEntry,
+  ThresholdResult,
+  VerdictOther,
+} from '../report/types.ts';
+import { verdictOf } from '../report/verdict.ts';
 import { cellName, cpuCell, latencyCell, type Row, type Section, tabled } from './view.ts';
 
 export { transportLabel } from './view.ts';
@@ -91,8 +103,17 @@ export function notes(report: Report): string[] {
     );
   const capacities = report.results.filter((c) => c.capacity);
   if (capacities.length) out.push(capacityNote(capacities[0]!.capacity!.slo));
+  if (report.meta.brokers) out.push(brokerNote(report.meta.brokers));
   if (report.meta.interrupted) out.push('warning: the run was interrupted: this report holds the cells that finished');
   return out;
+}
+
+/** Whose CPU the broker column is, per brokered transport; "n/m" in a CPU cell is one not measured. */
+function brokerNote(brokers: Record<string, string>): string {
+  const byNote = new Map<string, string[]>();
+  for (const [transport, note] of Object.entries(brokers)) byNote.set(note, [...(byNote.get(note) ?? []), transport]);
+  const parts = [...byNote].map(([note, names]) => `${names.join(', ')}: ${note}`);
+  return `broker CPU (the third CPU figure; n/m = not measured, never 0): the broker's threads (/proc/PID/task/*/schedstat) over each trial, per call of ours; other clients of the same broker would count too. ${parts.join('; ')}`;
 }
 
 export const capacityNote = (slo: string) =>
@@ -181,7 +202,7 @@ function columns(s: Section): Column[] {
       compact: true,
     },
     { header: 'payload bytes', value: (r) => `${num(r.first.payloadBytes.request)} / ${num(r.first.payloadBytes.response)}` },
-    { header: 'CPU µs/call', value: (r) => cpuText(cpuCell(r).cpuUsPerCall), compact: true },
+    { header: 'CPU µs/call (client / server / broker)', value: (r) => cpuText(cpuCell(r).cpuUsPerCall), compact: true },
     ...(s.rows.some((r) => r.capacity?.capacity) ? capacityColumns(s) : []),
     { header: 'errors', value: (r) => String(r.errors), compact: true },
   ];
@@ -245,3 +266,57 @@ export function optionsLine({ meta: { options: o } }: Report): string {
     .join(', ');
   return `Options: ${timing}, fib(${o.fibN}), server work ${o.serverWorkUs} µs${work}${workers}${o.quick ? ', quick' : ''}${targets ? `; targets: ${targets}` : ''}.`;
 }
+
+// ---- the verdict (bench/report/verdict.ts): who leads, and by how much, in words every view uses ----
+
+const GOAL_WORDS: Record<Goal, { title: string; unit: string }> = {
+  p50: { title: 'lowest p50', unit: 'µs' },
+  p99: { title: 'lowest p99', unit: 'µs' },
+  'calls/s': { title: 'most calls/s', unit: 'calls/s' },
+  capacity: { title: 'highest capacity', unit: 'calls/s' },
+  'bytes/call': { title: 'fewest bytes/call', unit: 'B' },
+  'cpu/call': { title: 'least CPU/call', unit: 'µs' },
+};
+
+/** "1.32× (1.25–1.40)": a ratio to the leader, above 1 worse, with its interval (none where it is exact). */
+export const ratioText = (o: VerdictOther) => `${o.ratio.toFixed(2)}×${o.low === o.high ? '' : ` (${o.low.toFixed(2)}–${o.high.toFixed(2)})`}`;
+
+export interface VerdictRow {
+  call: string;
+  goal: string;
+  where: string;
+  /** "NAME 61 µs", with "≥" where its client was the limit. */
+  leader: string;
+  /** The transports whose interval holds 1: no clear difference from the leader. */
+  tied: string[];
+  /** The rest, best first, each "NAME 1.32× (1.25–1.40)". */
+  behind: string[];
+}
+
+/** The verdict of a report, row by row (read from the report; computed for a report written before it existed). */
+export function verdictRows(report: Report): VerdictRow[] {
+  const verdict = report.verdict ?? verdictOf(report);
+  return verdict.items.map((i) => {
+    const words = GOAL_WORDS[i.goal];
+    return {
+      call: i.call,
+      goal: words.title,
+      where: i.where,
+      leader: `${i.leader} ${i.leaderClientBound ? '≥ ' : ''}${num(i.leaderValue)} ${words.unit}`,
+      tied: i.others.filter((o) => !o.clear).map((o) => `${o.transport} ${ratioText(o)}`),
+      behind: i.others.filter((o) => o.clear).map((o) => `${o.transport} ${ratioText(o)}`),
+    };
+  });
+}
+
+/** One line a goal, for the terminal: the leader, those not clearly behind it, and the next one that is. */
+export function verdictLine(r: VerdictRow): string {
+  const tied = r.tied.length ? `; no clear difference: ${r.tied.join(', ')}` : '; clearly ahead of every other';
+  const next = r.behind.length ? `; next: ${r.behind[0]}` : '';
+  return `${r.call} ${r.goal} (${r.where}): ${r.leader}${tied}${next}`;
+}
+
+export const VERDICT_NOTE =
+  "Ratios are to the leader, above 1 worse (for calls/s and capacity: the leader's ÷ theirs). 95% intervals: bootstrap over the " +
+  "trials of this run (capacity: its search's bracket; bytes: exact). An interval that holds 1 is no clear difference. Runs on a " +
+  'shared machine differ more than trials: pool runs (--runs N) before trusting a small lead.';

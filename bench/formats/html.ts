@@ -7,7 +7,19 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Report } from '../report/types.ts';
 import { type Chart, chartsOf } from './charts.ts';
-import { errorLines, machineLine, notes, optionsLine, RATE_NOTE, rateRows, sectionTable, skippedLine, thresholdLines } from './format.ts';
+import {
+  errorLines,
+  machineLine,
+  notes,
+  optionsLine,
+  RATE_NOTE,
+  rateRows,
+  sectionTable,
+  skippedLine,
+  thresholdLines,
+  VERDICT_NOTE,
+  verdictRows,
+} from './format.ts';
 import { type Section, transportLabel } from './view.ts';
 
 const require = createRequire(import.meta.url);
@@ -25,6 +37,7 @@ export function renderHtml(report: Report): string {
     `<h1>rpcbench report</h1>`,
     `<p class="meta">${esc(machineLine(report))}${report.meta.interrupted ? ' · interrupted' : ''}</p>`,
     `<p class="meta">${esc(optionsLine(report))}</p>`,
+    verdictHtml(report),
     ...sectionsWithCharts.flatMap(({ section, charts: cs }) => [sectionHtml(section), `<div class="charts">${cs.map(figure).join('')}</div>`]),
     rateTable(report),
     list('Errors', errorLines(report)),
@@ -51,16 +64,33 @@ ${DRAW}</script>
 `;
 }
 
+/** The verdict at the top: per call and goal, the leader, those not clearly behind it, and the rest. */
+function verdictHtml(report: Report): string {
+  const rows = verdictRows(report);
+  if (!rows.length) return '';
+  const cells = (xs: string[]) => (xs.length ? xs.map(esc).join(', ') : '-');
+  const body = rows
+    .map(
+      (r) =>
+        `<tr><td>${esc(r.call)}</td><td>${esc(r.goal)}<br><small>${esc(r.where)}</small></td><td><b>${esc(r.leader)}</b></td><td>${cells(r.tied)}</td><td>${cells(r.behind)}</td></tr>`,
+    )
+    .join('');
+  return `<h2>Verdict</h2><table class="verdict"><thead><tr><th>call</th><th>goal</th><th>leader</th><th>no clear difference<br><small>× the leader, 95% interval</small></th><th>clearly behind</th></tr></thead><tbody>${body}</tbody></table><p class="note">${esc(VERDICT_NOTE)}</p>`;
+}
+
 /**
- * Each transport's colour index, by its place in the run's transport list (the registry's order): the same transport
+ * Each transport's colour index, by its place in the registry (kept in the report): the same transport
  * is the same colour in every chart of the page, a target's label included.
  */
 function transportColors(report: Report): Record<string, number> {
   return Object.fromEntries(
-    report.meta.options.transports.flatMap((name, i) => [
-      [name, i],
-      [transportLabel(report, name), i],
-    ]),
+    report.meta.options.transports.flatMap((name, i) => {
+      const colour = report.meta.transports[name]?.colour ?? i; // a report from before: its run's order
+      return [
+        [name, colour],
+        [transportLabel(report, name), colour],
+      ];
+    }),
   );
 }
 
@@ -97,7 +127,12 @@ body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1180
 h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 32px; }
 .meta, .note { color: #57606a; }
 table { border-collapse: collapse; margin: 8px 0; font-variant-numeric: tabular-nums; }
-th, td { border-bottom: 1px solid #d0d7de; padding: 3px 10px; text-align: right; white-space: nowrap; }
+th, td { border-bottom: 1px solid #d0d7de; padding: 3px 7px; text-align: right; white-space: nowrap; }
+/* headers wrap, so a section's table fits a 1,280 px window (the CPU column's header is long) */
+th { white-space: normal; vertical-align: bottom; min-width: 4em; max-width: 9em; }
+table.verdict td, table.verdict th { white-space: normal; text-align: left; vertical-align: top; max-width: none; }
+table.verdict td:nth-child(4) { max-width: 18em; }
+table.verdict td:nth-child(3) { white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
 figure { margin: 0; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px; }
@@ -108,7 +143,7 @@ figcaption { color: #57606a; font-size: 12px; padding: 4px 8px 0; }
 
 /** Draws every chart in CHARTS with the inlined Chart.js; sets window.rpcbenchChartsDrawn when done (for tests). */
 const DRAW = `
-const PALETTE = ['#0969da','#cf222e','#1a7f37','#9a6700','#8250df','#bc4c00','#1b7c83','#bf3989','#6e7781','#0550ae','#a40e26','#116329','#7d4e00','#6639ba','#953800','#0a3069','#82071e','#4d2d00'];
+const PALETTE = ['#0969da','#cf222e','#1a7f37','#9a6700','#8250df','#bc4c00','#1b7c83','#bf3989','#57606a','#0550ae','#a40e26','#116329','#7d4e00','#6639ba','#953800','#0a3069','#82071e','#4d2d00','#2da44e','#e16f24','#218bff','#a475f9','#d1242f','#4ac26b'];
 const color = (i) => PALETTE[i % PALETTE.length];
 // a transport's colour is its own everywhere (COLORS: its place in the run); a series of no transport keeps its place
 const seriesColor = (s, i) => (s.group === 'objective' ? '#6e7781' : color(COLORS[s.group ?? s.name] ?? i));
@@ -119,10 +154,13 @@ function draw(spec) {
   if (spec.kind === 'bar') {
     return new Chart(canvas, {
       type: 'bar',
-      data: { labels: spec.labels, datasets: spec.series.map((s, i) => ({ label: s.name, data: s.values, backgroundColor: color(i) })) },
+      // one series: each bar in its transport's colour; several (p50 and p99, the parts of CPU): a colour per series
+      data: { labels: spec.labels, datasets: spec.series.map((s, i) => ({ label: s.name, data: s.values,
+        backgroundColor: spec.series.length > 1 ? color(i) : spec.labels.map((l, j) => color(COLORS[l] ?? j)) })) },
       options: { indexAxis: 'y', animation: false, maintainAspectRatio: false,
         plugins: { title, legend: { display: spec.series.length > 1 } },
-        scales: { x: { min: spec.axisMin, beginAtZero: true, title: { display: true, text: spec.valueLabel } }, y: { ticks: { autoSkip: false } } } },
+        scales: { x: { min: spec.axisMin, beginAtZero: true, stacked: !!spec.stacked, title: { display: true, text: spec.valueLabel } },
+          y: { stacked: !!spec.stacked, ticks: { autoSkip: false } } } },
     });
   }
   const nines = spec.xScale === 'nines';

@@ -4,14 +4,29 @@
 // legends: they are in latest.html.
 import type { Report } from '../report/types.ts';
 import { type BarChart, chartsOf } from './charts.ts';
-import { errorLines, machineLine, notes, num, optionsLine, pct, RATE_NOTE, rateRows, sectionTable, skippedLine, table, thresholdLines } from './format.ts';
+import {
+  errorLines,
+  machineLine,
+  notes,
+  num,
+  optionsLine,
+  pct,
+  RATE_NOTE,
+  rateRows,
+  sectionTable,
+  skippedLine,
+  table,
+  thresholdLines,
+  VERDICT_NOTE,
+  verdictRows,
+} from './format.ts';
 import { type Section, tabled } from './view.ts';
 
 export function renderMarkdown(report: Report): string {
-  const out = ['# rpcbench report', '', machineLine(report), '', optionsLine(report), COLUMNS, ''];
+  const out = ['# rpcbench report', '', machineLine(report), '', optionsLine(report), '', ...verdictSection(report), COLUMNS, ''];
   for (const { section, charts } of chartsOf(report)) {
     if (!section.rows.some(tabled)) continue;
-    out.push(...renderSection(section), ...charts.filter((c): c is BarChart => c.kind === 'bar' && !c.id.endsWith('-bytes')).flatMap(mermaid));
+    out.push(...renderSection(section), ...charts.filter((c): c is BarChart => c.kind === 'bar' && !c.stacked && !c.id.endsWith('-bytes')).flatMap(mermaid));
     out.push(...capacitySteps(section));
   }
   const rate = rateRows(report);
@@ -32,7 +47,16 @@ export function renderMarkdown(report: Report): string {
 const COLUMNS =
   'Latency in µs (p50/p99 with one call in flight), codec µs per call timed in isolation (client/server), calls/s per concurrency, ' +
   'spread of the trials (coefficient of variation of p50 / of calls/s at the highest concurrency), bytes per call on the wire ' +
-  '(request/response, TCP payload), CPU µs per call (client/server).';
+  '(request/response, TCP payload), CPU µs per call (total, then client/server/broker).';
+
+/** Who leads each goal of each call, those not clearly behind, and the rest with their ratios. */
+function verdictSection(report: Report): string[] {
+  const rows = verdictRows(report);
+  if (!rows.length) return [];
+  const header = ['call', 'goal', 'leader', 'no clear difference (× the leader, 95% interval)', 'clearly behind'];
+  const lines = rows.map((r) => [r.call, `${r.goal} (${r.where})`, r.leader, r.tied.join(', ') || '-', r.behind.join(', ') || '-']);
+  return ['## Verdict', '', table(header, lines), '', VERDICT_NOTE, ''];
+}
 
 /** Latency against throughput, as a table Mermaid cannot draw as a chart: each transport's search, step by step. */
 function capacitySteps(s: Section): string[] {

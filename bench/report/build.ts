@@ -3,10 +3,13 @@
 import os from 'node:os';
 import { gitCommit, tool } from './tool.ts';
 import { type CellResult, type Report, type ReportMeta, type ReportOptions, SCHEMA_VERSION, type SkippedEntry, type TransportInfo } from './types.ts';
+import { verdictOf } from './verdict.ts';
 
 export interface RunOutput {
   results: CellResult[];
   skipped: SkippedEntry[];
+  /** Whose CPU the brokered transports' broker figures are, by transport (see ReportMeta.brokers). */
+  brokers?: Record<string, string>;
 }
 
 export interface ReportInput {
@@ -19,8 +22,10 @@ export interface ReportInput {
 }
 
 export function buildReport({ options, run, startedAt, transports, interrupted = false }: ReportInput): Report {
-  const meta = { ...buildMeta(options, startedAt, transports), ...(interrupted ? { interrupted } : {}) };
-  return { schemaVersion: SCHEMA_VERSION, meta, results: run.results, skipped: run.skipped };
+  const brokers = run.brokers && Object.keys(run.brokers).length ? { brokers: run.brokers } : {};
+  const meta = { ...buildMeta(options, startedAt, transports), ...(interrupted ? { interrupted } : {}), ...brokers };
+  const report: Report = { schemaVersion: SCHEMA_VERSION, meta, results: run.results, skipped: run.skipped };
+  return { ...report, verdict: verdictOf(report) };
 }
 
 function buildMeta(options: ReportOptions, startedAt: Date, transports: Record<string, TransportInfo>): ReportMeta {

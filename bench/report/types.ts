@@ -182,6 +182,8 @@ export interface TransportInfo {
   charted: boolean;
   /** Benchmarked against a server the suite did not start (--target). */
   target: boolean;
+  /** Its place in the registry (plugins after the built-ins): its colour in every chart of every report. */
+  colour?: number;
 }
 
 /** An absolute threshold (`--threshold NAME:getObj:p99<2ms`) checked on every cell it applies to, failing cells first. */
@@ -250,6 +252,39 @@ export interface SkippedEntry {
   reason: string;
 }
 
+/** The verdict (bench/report/verdict.ts): per call and goal, the leader and the others as ratios with intervals. */
+export type Goal = 'p50' | 'p99' | 'calls/s' | 'capacity' | 'bytes/call' | 'cpu/call';
+
+export interface VerdictOther {
+  transport: string;
+  value: number;
+  /** The other's value ÷ the leader's, or the leader's ÷ the other's, so that above 1 is always worse. */
+  ratio: number;
+  /** The 95% interval of the ratio; equal to it where the value is exact (bytes). */
+  low: number;
+  high: number;
+  /** The interval lies wholly above 1: the leader is ahead for sure. */
+  clear: boolean;
+}
+
+export interface VerdictItem {
+  call: CallName;
+  goal: Goal;
+  /** What was compared: `latency, 1 in flight`, `throughput, 64 in flight`, `capacity at p99<10ms`. */
+  where: string;
+  leader: string;
+  leaderValue: number;
+  /** The leader's figure is a lower bound (its client was the limit). */
+  leaderClientBound: boolean;
+  others: VerdictOther[];
+}
+
+export interface VerdictSection {
+  confidence: number;
+  method: string;
+  items: VerdictItem[];
+}
+
 export interface ReportMeta {
   date: string;
   tool: { name: string; version: string };
@@ -265,6 +300,11 @@ export interface ReportMeta {
   transports: Record<string, TransportInfo>;
   /** Made by `rpcbench merge` from the reports of the segments of one run (each cell's trials added up). */
   merged?: { reports: number; segments: number };
+  /**
+   * For each brokered transport of the run, whose CPU `cpuUsPerCall.broker` holds: `measured: beam.smp (pid 2940)`,
+   * or `not measured: why` (a remote broker, a container). Absent before schema 4's broker CPU.
+   */
+  brokers?: Record<string, string>;
   options: ReportOptions;
 }
 
@@ -314,4 +354,6 @@ export interface Report {
   skipped: SkippedEntry[];
   /** Absolute thresholds checked on this run (--threshold, or "bench": {"thresholds"} in the config); absent when none. */
   thresholds?: ThresholdResult[];
+  /** Who leads each goal of each call, and by how much, with 95% intervals; absent in reports before it existed. */
+  verdict?: VerdictSection;
 }
