@@ -4,6 +4,7 @@
 // runs a side would find 5% and 10%. Power is simulated (normal run-to-run noise, a fixed seed), against the test's
 // exact critical U: no formula for small samples is needed, and the answer is the test's, not an approximation's.
 
+import { normal } from '../report/random.ts';
 import { criticalU } from './mann-whitney.ts';
 
 const POWER = 0.8;
@@ -73,13 +74,3 @@ function power(shift: number, sd: number, n1: number, n2: number, crit: number, 
 }
 
 /** Standard normal draws (Box-Muller) from a seeded generator: the same spread always states the same limit. */
-function normal(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-}

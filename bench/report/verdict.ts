@@ -5,7 +5,9 @@
 // Capacity, found once per run by a search, takes the search's bracket instead: it lies between the highest rate
 // that passed and the lowest that failed. Bytes per call are measured once and exact: their ratios have no interval.
 // Trials of one run share that run's machine state; runs differ more (8-28% here), which --runs N pools.
+
 import { bytesTotal, cpuTotal } from './metrics.ts';
+import { bootstrapRatio, seedOf } from './random.ts';
 import { median } from './trials.ts';
 import type { CallName, CellResult, Goal, Report, VerdictItem, VerdictSection } from './types.ts';
 
@@ -112,7 +114,7 @@ function judge(spec: GoalSpec, call: CallName, where: string, cells: CellResult[
     const [low, high] = spec.bracket
       ? bracketRatio(spec.bracket(c), spec.bracket(lead.c), worse)
       : samples.length > 1 || lead.samples.length > 1
-        ? bootstrapRatio(samples, lead.samples, worse, `${call}|${spec.goal}|${c.transport}|${lead.c.transport}`)
+        ? bootstrapRatio(samples, lead.samples, worse, seedOf(`${call}|${spec.goal}|${c.transport}|${lead.c.transport}`), RESAMPLES, CONFIDENCE)
         : [worse(value, lead.value), worse(value, lead.value)];
     return { transport: c.transport, value, ratio: worse(value, lead.value), low, high, clear: low > 1 };
   });
@@ -123,31 +125,4 @@ function judge(spec: GoalSpec, call: CallName, where: string, cells: CellResult[
 function bracketRatio(other: [number, number], leader: [number, number], worse: (o: number, l: number) => number): [number, number] {
   const corners = [worse(other[0], leader[0]), worse(other[0], leader[1]), worse(other[1], leader[0]), worse(other[1], leader[1])];
   return [Math.min(...corners), Math.max(...corners)];
-}
-
-/** The central 95% of worse(median of a resample of `other`, median of a resample of `leader`). */
-function bootstrapRatio(other: number[], leader: number[], worse: (o: number, l: number) => number, seed: string): [number, number] {
-  const random = mulberry32(hash(seed));
-  const resample = (xs: number[]) => median(Array.from(xs, () => xs[Math.floor(random() * xs.length)]!));
-  const ratios = Array.from({ length: RESAMPLES }, () => worse(resample(other), resample(leader))).sort((a, b) => a - b);
-  const at = (q: number) => ratios[Math.min(ratios.length - 1, Math.max(0, Math.round(q * (ratios.length - 1))))]!;
-  return [at((1 - CONFIDENCE) / 2), at(1 - (1 - CONFIDENCE) / 2)];
-}
-
-/** A small seeded generator (mulberry32): the bootstrap reads the same for the same report. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function hash(text: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  return h >>> 0;
 }
