@@ -24,11 +24,12 @@ import { type Section, transportLabel } from './view.ts';
 
 const require = createRequire(import.meta.url);
 /** The UMD build registers every chart type and scale; its source-map comment is dropped (nothing may be fetched). */
-const chartJs = () => readFileSync(path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.js'), 'utf8').replace(/\/\/# sourceMappingURL=.*$/m, '');
+export const chartJs = () =>
+  readFileSync(path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.js'), 'utf8').replace(/\/\/# sourceMappingURL=.*$/m, '');
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 /** JSON safe inside a <script>: no "</script>" can close it early. */
-const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
+export const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
 
 export function renderHtml(report: Report): string {
   const sectionsWithCharts = chartsOf(report);
@@ -122,7 +123,7 @@ function figure(chart: Chart): string {
   return `<figure${chart.kind === 'line' ? ' class="wide"' : ''}><div class="chart" style="height:${Math.round(height)}px"><canvas id="${esc(chart.id)}" role="img" aria-label="${esc(chart.title)}"></canvas></div>${caption}</figure>`;
 }
 
-const STYLE = `
+export const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1180px; padding: 0 16px; color: #1f2328; }
 h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 32px; }
 .meta, .note { color: #57606a; }

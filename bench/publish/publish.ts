@@ -5,8 +5,12 @@ import { closeSync, mkdirSync, openSync, statSync, unlinkSync, writeFileSync } f
 import path from 'node:path';
 import { poolReports } from '../cells/pool.ts';
 import { renderComparisonTerminal } from '../formats/compare-terminal.ts';
+import { renderHistoryHtml } from '../formats/history-html.ts';
+import { renderHistoryMarkdown, renderHistoryTerminal } from '../formats/history-text.ts';
 import { renderSummary } from '../formats/summary.ts';
 import type { Comparison } from '../gate/compare.ts';
+import { storeFileName } from '../history/store.ts';
+import type { History, HistoryPoint } from '../history/types.ts';
 import { BadInput } from '../report/errors.ts';
 import type { Report } from '../report/types.ts';
 import { DEFAULT_OUTPUTS, OUTPUTS, type OutputName } from './outputs.ts';
@@ -136,4 +140,29 @@ export function publishComparison(cmp: Comparison, current: Report[], to: Compar
   to.terminal.human(to.markdownToStdout ? markdown : `\n${renderComparisonTerminal(cmp, to.markdownFile)}`);
   to.terminal.json?.(OUTPUTS.json.comparison(cmp));
   for (const file of to.benchmarkAction) for (const [name, text] of OUTPUTS['benchmark-action'].report(poolReports(current), file)) writeFileSync(name, text);
+}
+
+/** Reports into the history's store, one file each (a report added again replaces its file). Returns the files. */
+export function publishHistoryPoints(store: string, points: readonly HistoryPoint[]): string[] {
+  return points.map((p) => {
+    const file = path.join(store, storeFileName(p));
+    writeFileSync(file, `${JSON.stringify(p)}\n`);
+    return file;
+  });
+}
+
+/** `rpcbench history`: history.md and history.html in `outDir`, the change points on the terminal (or the JSON). */
+export function publishHistory(h: History, outDir: string, term: Terminal): string[] {
+  const written: string[] = [];
+  for (const [name, render] of [
+    ['history.md', renderHistoryMarkdown],
+    ['history.html', renderHistoryHtml],
+  ] as const) {
+    const file = path.join(outDir, name);
+    writeFileSync(file, render(h));
+    written.push(file);
+  }
+  term.human(`${renderHistoryTerminal(h)}history: ${written.join(', ')}\n`);
+  term.json?.(`${JSON.stringify(h, null, 2)}\n`);
+  return written;
 }

@@ -1,0 +1,70 @@
+// Points -> series -> change points. Series are kept per machine (CPU model and core count): a number from another
+// machine starts a series of its own and is never compared with this one's.
+import { cellLabel } from '../cells/label.ts';
+import { groupBy } from '../gate/samples.ts';
+import { METRICS } from '../report/metrics.ts';
+import { bootstrapRatio, seedOf } from '../report/random.ts';
+import { median } from '../report/trials.ts';
+import { E_DIVISIVE_DEFAULTS, eDivisive } from './changepoints.ts';
+import { type ChangePoint, HISTORY_METRICS, type History, type HistoryOptions, type HistoryPoint, type Series } from './types.ts';
+
+/** The new level's median over the old one's, with a 95% percentile-bootstrap interval. */
+export function ratioOf(before: readonly number[], after: readonly number[], seed: number): { ratio: number; low: number; high: number } {
+  const [low, high] = bootstrapRatio(after, before, (a, b) => a / b, seed);
+  return { ratio: median(after) / median(before), low, high };
+}
+
+function changesOf(s: Omit<Series, 'changes'>, alpha: number): ChangePoint[] {
+  const values = s.points.map((p) => p.value);
+  const seed = seedOf(`${s.machine}\n${s.label}\n${s.metric}`);
+  const splits = eDivisive(values, { alpha, seed });
+  const bounds = [0, ...splits.map((x) => x.index), values.length];
+  return splits.map((split, k) => {
+    const r = ratioOf(values.slice(bounds[k], split.index), values.slice(split.index, bounds[k + 2]), seed + k);
+    const point = s.points[split.index]!;
+    const worse = METRICS[s.metric].higherIsWorse ? r.ratio > 1 : r.ratio < 1;
+    return { index: split.index, commit: point.commit, date: point.date, ...r, worse, pValue: split.pValue };
+  });
+}
+
+/** Points kept by --since (a date, or a commit: from that commit's first report on), --transports and --calls. */
+function filtered(points: HistoryPoint[], o: HistoryOptions): HistoryPoint[] {
+  let kept = points;
+  if (o.since) {
+    const byCommit = points.find((p) => p.commit?.startsWith(o.since!));
+    const from = byCommit ? byCommit.date : new Date(o.since).toISOString();
+    kept = kept.filter((p) => p.date >= from);
+  }
+  return kept.map((p) => ({
+    ...p,
+    cells: p.cells.filter((c) => (!o.transports || o.transports.includes(c.transport)) && (!o.calls || o.calls.includes(c.call))),
+  }));
+}
+
+export function buildHistory(all: HistoryPoint[], options: HistoryOptions): History {
+  const points = filtered(all, options).sort((a, b) => a.date.localeCompare(b.date));
+  const series: Series[] = [];
+  const machines: History['machines'] = [];
+  for (const [machine, ofMachine] of groupBy(points, (p) => p.machine.key)) {
+    machines.push({ key: machine, reports: ofMachine.length, first: ofMachine[0]!.date, last: ofMachine.at(-1)!.date });
+    const byLabel = new Map<string, Omit<Series, 'changes'>>();
+    for (const point of ofMachine) {
+      for (const cell of point.cells) {
+        for (const metric of HISTORY_METRICS) {
+          const v = cell.values[metric];
+          if (!v) continue;
+          const label = cellLabel(cell);
+          const key = `${label}\n${metric}`;
+          const s = byLabel.get(key) ?? { machine, cell, label, metric, points: [] };
+          byLabel.set(key, s);
+          const spread = v.samples.length ? v.samples : [v.value];
+          s.points.push({ commit: point.commit, date: point.date, value: v.value, low: Math.min(...spread), high: Math.max(...spread) });
+        }
+      }
+    }
+    for (const s of byLabel.values()) series.push({ ...s, changes: changesOf(s, options.alpha) });
+  }
+  return { options, reports: points.length, machines, series };
+}
+
+export const HISTORY_DEFAULTS: HistoryOptions = { alpha: E_DIVISIVE_DEFAULTS.alpha, since: null, transports: null, calls: null };

@@ -1,0 +1,54 @@
+// The history's store: a directory of small JSON files, one per report (its point: commit, time, machine, and each
+// cell's numbers with their spread, no histograms). Plain files because CI keeps a directory between runs with any
+// cache, artifact or branch, a new report is one new file (no lock, no merge), git and a reader can diff it, and it
+// needs no native module. Adding a report twice replaces its file (the name holds the point's id).
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { BadInput } from '../report/errors.ts';
+import type { HistoryPoint } from './types.ts';
+
+export const DEFAULT_STORE = 'reports/history';
+
+export class StoreError extends BadInput {}
+
+/** `20261130T215017-0000bb0-1a2b3c4d5e6f.json`: sorted by time in a listing, one per report. */
+export function storeFileName(p: HistoryPoint): string {
+  const time = p.date
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, '')
+    .replace(/Z$/, '');
+  return `${time}-${p.commit?.slice(0, 7) ?? 'nocommit'}-${p.id}.json`;
+}
+
+function isPoint(v: unknown): v is HistoryPoint {
+  const p = v as Partial<HistoryPoint> | null;
+  return (
+    !!p &&
+    p.schema === 1 &&
+    typeof p.id === 'string' &&
+    typeof p.date === 'string' &&
+    !!p.machine &&
+    typeof p.machine.key === 'string' &&
+    Array.isArray(p.cells)
+  );
+}
+
+/** Every point in the store; a file that is not one is bad input, named (nothing is guessed). A missing store is empty. */
+export function readStore(dir: string): HistoryPoint[] {
+  if (!statSync(dir, { throwIfNoEntry: false })) return [];
+  if (!statSync(dir).isDirectory()) throw new StoreError(`--store: ${JSON.stringify(dir)} is not a directory`);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => {
+      const file = path.join(dir, f);
+      let value: unknown;
+      try {
+        value = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (error) {
+        throw new StoreError(`${file} is not JSON: ${(error as Error).message}`);
+      }
+      if (!isPoint(value)) throw new StoreError(`${file} is not a point of rpcbench's history (schema 1)`);
+      return value;
+    });
+}

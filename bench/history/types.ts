@@ -1,0 +1,81 @@
+// What the history keeps and what it finds: a point per report (its commit, time, machine and each cell's numbers
+// with the spread of its runs), series per machine, and the change points in each series.
+import type { CellKey } from '../report/types.ts';
+
+/** The metrics a history follows, as the metric table names them. */
+export const HISTORY_METRICS = ['p50', 'p99', 'calls/s', 'capacity'] as const;
+export type HistoryMetric = (typeof HISTORY_METRICS)[number];
+
+/** One metric of one cell in one report: the cell's value (its median) and each sample's (its runs, else trials). */
+export interface PointValue {
+  value: number;
+  samples: number[];
+}
+
+export interface PointCell extends CellKey {
+  values: Partial<Record<HistoryMetric, PointValue>>;
+}
+
+/** The machine a report ran on: series never mix two. Reports of one CPU model and core count are one machine. */
+export interface Machine {
+  /** "AMD EPYC × 2, linux x64": how series are told apart, and how they are named. */
+  key: string;
+  cpu: string;
+  cores: number;
+}
+
+/** What the store keeps of one report: enough for every trend and change point, none of its histograms. */
+export interface HistoryPoint {
+  schema: 1;
+  /** Stable for one report: adding it again replaces it. */
+  id: string;
+  commit: string | null;
+  date: string;
+  machine: Machine;
+  node: string;
+  /** What the run did differently, as the report's options line says it (e.g. server work on one transport). */
+  options: string;
+  cells: PointCell[];
+}
+
+/** A change in a series: where the new level starts, which way, how large, how sure. */
+export interface ChangePoint {
+  /** The first point at the new level. */
+  index: number;
+  commit: string | null;
+  date: string;
+  /** The new level's median over the old one's (each from one change point to the next). */
+  ratio: number;
+  /** 95% bootstrap interval of the ratio. */
+  low: number;
+  high: number;
+  worse: boolean;
+  pValue: number;
+}
+
+/** One metric of one cell on one machine, in time order. */
+export interface Series {
+  machine: string;
+  cell: CellKey;
+  /** cellLabel of the cell: "NAME getObj(100) latency c=1". */
+  label: string;
+  metric: HistoryMetric;
+  points: Array<{ commit: string | null; date: string; value: number; low: number; high: number }>;
+  changes: ChangePoint[];
+}
+
+export interface HistoryOptions {
+  alpha: number;
+  since: string | null;
+  transports: string[] | null;
+  calls: string[] | null;
+}
+
+/** What `rpcbench history` found: every series, grouped by machine, newest point last. */
+export interface History {
+  options: HistoryOptions;
+  /** Points read from the store, and how many the filters kept. */
+  reports: number;
+  machines: Array<{ key: string; reports: number; first: string; last: string }>;
+  series: Series[];
+}

@@ -1,0 +1,243 @@
+// rpcbench history: the store, the series per machine, E-divisive change points, the page. The change points are
+// checked on real reports kept as fixtures (test/fixtures/history: 18 quick reports of tcp and http made in a row on
+// one machine, s01-s12 of one build, then c1-c6 with 15 µs of server work on tcp), and the method on series whose
+// truth is known.
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { bestSplit, eDivisive } from '../bench/history/changepoints.ts';
+import type { History } from '../bench/history/types.ts';
+import { mulberry32 } from '../bench/report/random.ts';
+import { chromiumMissing, visit } from './browser.ts';
+import { fixture, runCli, tempDir } from './helpers.ts';
+import { need } from './require.ts';
+
+/** Normal noise (Box-Muller on a seeded PRNG). */
+function noise(seed: number): () => number {
+  const random = mulberry32(seed);
+  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+describe('E-divisive means', () => {
+  test('a step of 15% in a series with 3% noise is found where it starts; two steps, both', () => {
+    const n = noise(7);
+    const step = Array.from({ length: 12 }, (_, i) => 100 * (i < 6 ? 1 : 1.15) * (1 + 0.03 * n()));
+    assert.deepEqual(
+      eDivisive(step).map((s) => s.index),
+      [6],
+    );
+    const two = Array.from({ length: 30 }, (_, i) => (i < 10 ? 100 : i < 20 ? 130 : 100) * (1 + 0.03 * n()));
+    assert.deepEqual(
+      eDivisive(two).map((s) => s.index),
+      [10, 20],
+    );
+  });
+
+  test('series with no change fire at about the significance level, not more', () => {
+    const n = noise(11);
+    let fired = 0;
+    const trials = 300;
+    for (let t = 0; t < trials; t++) {
+      const flat = Array.from({ length: 12 }, () => 100 * (1 + 0.1 * n()));
+      if (eDivisive(flat, { alpha: 0.05, seed: t }).length) fired++;
+    }
+    // at alpha 0.05 about 15 of 300; the binomial's 99.9% bound is 29
+    assert.ok(fired <= 29, `${fired} of ${trials} flat series had a change point`);
+    assert.ok(fired >= 3, `${fired} of ${trials}: a test that never fires is not testing`);
+  });
+
+  test('the best split maximises the energy statistic over every change and window end (checked against the formula, computed directly)', () => {
+    const x = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9];
+    const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
+    const pairs = (xs: number[]) => xs.flatMap((p, i) => xs.slice(i + 1).map((q) => Math.abs(p - q)));
+    const direct = (tau: number, kappa: number) => {
+      const a = x.slice(0, tau);
+      const b = x.slice(tau, kappa);
+      const between = mean(a.flatMap((p) => b.map((q) => Math.abs(p - q))));
+      return ((a.length * b.length) / (a.length + b.length)) * (2 * between - mean(pairs(a)) - mean(pairs(b)));
+    };
+    let top = { index: -1, q: -Infinity };
+    for (let tau = 3; tau <= x.length - 3; tau++)
+      for (let kappa = tau + 3; kappa <= x.length; kappa++) if (direct(tau, kappa) > top.q) top = { index: tau, q: direct(tau, kappa) };
+    const best = bestSplit(x, 3)!;
+    assert.equal(best.index, top.index);
+    assert.ok(Math.abs(best.q - top.q) < 1e-9, `${best.q} against ${top.q}`);
+  });
+});
+
+/** The fixture reports, unpacked into a directory of latest.json files named as given. */
+function reports(names: string[]): string[] {
+  const dir = tempDir();
+  return names.map((name) => {
+    const file = path.join(dir, `${name}.json`);
+    writeFileSync(file, gunzipSync(readFileSync(fixture(`history/${name}.json.gz`))));
+    return file;
+  });
+}
+
+const SAME = Array.from({ length: 12 }, (_, i) => `s${String(i + 1).padStart(2, '0')}`);
+const CHANGE = [...SAME.slice(6), ...Array.from({ length: 6 }, (_, i) => `c${i + 1}`)];
+
+function historyOf(files: string[], ...args: string[]): { history: History; stdout: string; store: string } {
+  const store = path.join(tempDir(), 'store');
+  const add = runCli('history.ts', ['add', ...files, '--store', store]);
+  assert.equal(add.status, 0, add.stderr);
+  const out = tempDir();
+  const r = runCli('history.ts', ['--store', store, '--out', out, '--json', ...args]);
+  assert.equal(r.status, 0, r.stderr);
+  return { history: JSON.parse(r.stdout) as History, stdout: r.stderr, store };
+}
+
+const changesOf = (h: History, transport: string) =>
+  h.series.filter((s) => s.cell.transport === transport).flatMap((s) => s.changes.map((c) => ({ series: `${s.label} ${s.metric}`, ...c })));
+
+describe('history of real reports', () => {
+  test('6 reports, then 6 with tcp slower: a change point in tcp at report 7, none in http', () => {
+    const { history } = historyOf(reports(CHANGE));
+    assert.equal(history.reports, 12);
+    const tcp = changesOf(history, 'tcp');
+    assert.ok(tcp.length >= 1, 'tcp: no change point found');
+    for (const c of tcp) {
+      assert.equal(c.index, 6, `${c.series}: a change at report ${c.index + 1}`);
+      assert.equal(c.worse, true, c.series);
+    }
+    assert.deepEqual(changesOf(history, 'http'), []);
+  });
+
+  test('12 reports of one build: no change point', () => {
+    const { history } = historyOf(reports(SAME));
+    assert.deepEqual([...changesOf(history, 'tcp'), ...changesOf(history, 'http')], []);
+  });
+
+  test('a report from another machine starts a series of its own and fires no change point', () => {
+    const files = reports(SAME);
+    const other = JSON.parse(readFileSync(files[0]!, 'utf8'));
+    other.meta.cpu = { model: 'Another CPU', count: 8 };
+    const last = JSON.parse(readFileSync(files.at(-1)!, 'utf8'));
+    other.meta.date = new Date(Date.parse(last.meta.date) + 60_000).toISOString();
+    for (const c of other.results) {
+      c.latencyUs.p50 *= 3;
+      c.callsPerSec /= 3;
+    }
+    const otherFile = path.join(path.dirname(files[0]!), 'other.json');
+    writeFileSync(otherFile, JSON.stringify(other));
+    const { history } = historyOf([...files, otherFile]);
+    assert.equal(history.machines.length, 2);
+    assert.deepEqual(
+      history.machines.map((m) => m.reports).sort((a, b) => a - b),
+      [1, 12],
+    );
+    assert.deepEqual([...changesOf(history, 'tcp'), ...changesOf(history, 'http')], []);
+  });
+
+  test('adding a report twice keeps one file; --transports, --calls and --since filter; --last keeps the newest', () => {
+    const files = reports(CHANGE.slice(0, 4));
+    const { store } = historyOf(files);
+    assert.equal(runCli('history.ts', ['add', files[0]!, '--store', store]).status, 0);
+    assert.equal(readdirSync(store).length, 4);
+    const out = tempDir();
+    const only = runCli('history.ts', ['--store', store, '--out', out, '--json', '--transports', 'http', '--calls', 'fib', '--last', '3']);
+    assert.equal(only.status, 0, only.stderr);
+    const h = JSON.parse(only.stdout) as History;
+    assert.deepEqual([...new Set(h.series.map((s) => `${s.cell.transport} ${s.cell.call}`))], ['http fib']);
+    assert.equal(h.reports, 3);
+    const future = runCli('history.ts', ['--store', store, '--out', out, '--json', '--since', '2099-01-01']);
+    assert.equal(future.status, 0, future.stderr);
+    assert.equal((JSON.parse(future.stdout) as History).reports, 0);
+  });
+});
+
+test('--json through a pipe is whole, however long (process.exit once cut it at 64 kB)', () => {
+  const { store } = historyOf(reports(['s01']));
+  const [file] = readdirSync(store);
+  const point = JSON.parse(readFileSync(path.join(store, file!), 'utf8'));
+  for (let i = 1; i < 150; i++) {
+    const date = new Date(Date.parse(point.date) + i * 60_000).toISOString();
+    writeFileSync(path.join(store, `copy-${i}.json`), JSON.stringify({ ...point, id: `copy${i}`, date }));
+  }
+  const r = runCli('history.ts', ['--store', store, '--out', tempDir(), '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(r.stdout.length > 65_536, `only ${r.stdout.length} bytes: make the store bigger`);
+  assert.equal((JSON.parse(r.stdout) as History).reports, 150);
+});
+
+describe('history: bad input is one line, exit 2', () => {
+  const store = path.join(tempDir(), 'store');
+  const cases: Array<[string, string[], RegExp]> = [
+    ['an empty store', ['--store', store], /holds no reports/],
+    ['add without reports', ['add', '--store', store], /expected one or more reports/],
+    ['a file that is not a report', ['add', fixture('history/README.md'), '--store', store], /not JSON|not an rpcbench report/],
+    ['an unknown sub-command', ['ad'], /only sub-command is "add"/],
+  ];
+  for (const [what, args, message] of cases) {
+    test(what, () => {
+      const r = runCli('history.ts', args);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    });
+  }
+
+  test('a bad --since, an unknown --transports (with a suggestion), a store file that is not a point', () => {
+    const files = reports(['s01']);
+    const { store: full } = historyOf(files);
+    const since = runCli('history.ts', ['--store', full, '--since', 'yesterday-ish']);
+    assert.equal(since.status, 2);
+    assert.match(since.stderr, /--since: "yesterday-ish" is neither a date/);
+    const typo = runCli('history.ts', ['--store', full, '--transports', 'tpc']);
+    assert.equal(typo.status, 2);
+    assert.match(typo.stderr, /did you mean "tcp"/);
+    writeFileSync(path.join(full, 'broken.json'), '{"schema": 7}');
+    const broken = runCli('history.ts', ['--store', full]);
+    assert.equal(broken.status, 2);
+    assert.match(broken.stderr, /broken\.json is not a point of rpcbench's history/);
+  });
+});
+
+test('history.html, opened from disk in Chromium: no error, no request, a chart per series, every axis from 0, change points drawn', {
+  skip: need('Chromium', chromiumMissing()),
+  timeout: 90_000,
+}, async () => {
+  const files = reports(CHANGE);
+  const store = path.join(tempDir(), 'store');
+  assert.equal(runCli('history.ts', ['add', ...files, '--store', store]).status, 0);
+  const out = tempDir();
+  mkdirSync(out, { recursive: true });
+  const r = runCli('history.ts', ['--store', store, '--out', out, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const h = JSON.parse(r.stdout) as History;
+  const v = await visit(path.join(out, 'history.html'));
+  try {
+    await v.page.waitForFunction(() => (window as unknown as { rpcbenchChartsDrawn?: number }).rpcbenchChartsDrawn !== undefined, undefined, {
+      timeout: 30_000,
+    });
+    const charts = await v.page.evaluate(() =>
+      (
+        window as unknown as {
+          rpcbenchCharts: Array<{ scales: Record<string, { min: number }>; options: { plugins: { changeLines: { changes: unknown[] } } } }>;
+        }
+      ).rpcbenchCharts.map((c) => ({
+        mins: Object.entries(c.scales)
+          .filter(([k]) => k !== 'x')
+          .map(([, s]) => s.min),
+        changes: c.options.plugins.changeLines.changes.length,
+      })),
+    );
+    assert.deepEqual(v.errors, []);
+    assert.deepEqual(v.requests, []);
+    assert.equal(charts.length, h.series.length);
+    for (const c of charts)
+      assert.ok(
+        c.mins.every((m) => m === 0),
+        JSON.stringify(c.mins),
+      );
+    assert.equal(
+      charts.reduce((n, c) => n + c.changes, 0),
+      h.series.reduce((n, s) => n + s.changes.length, 0),
+    );
+  } finally {
+    await v.close();
+  }
+});
