@@ -140,7 +140,11 @@ describe('ground truth: 2 ms of server work a call caps a server at 1e6 ÷ (2000
     test(transport, () => {
       const cpuUs = serverCpuUs(transport);
       const bound = 1e6 / (2000 + cpuUs);
-      const { cell } = capacityRun(['--transports', transport, '--server-work-us', `${transport}=2000`, '--duration', '0.5', '--trials', '2']);
+      // the objective is looser than the default on purpose: what is tested is where the server saturates, not this
+      // VM's jitter, which alone reached p99 > 10 ms at a few hundred calls/s (measured). 5% beyond 500 calls/s of 2 ms
+      // work queues about 12 calls in a 0.5 s step, 25 ms: the saturation still fails the step
+      const objective = ['--slo', 'p99<25ms'];
+      const { cell } = capacityRun(['--transports', transport, '--server-work-us', `${transport}=2000`, '--duration', '0.5', '--trials', '2', ...objective]);
       const found = cell.capacity!.callsPerSec;
       assert.ok(
         found >= 0.7 * bound && found <= bound,

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# npm test. The suites that measure time or speed (a gate that must see a 2 ms slowdown, capacity against its ground
+# truth, deadlines, hosts 2 ms apart) run one file at a time, so that nothing else competes for the two cores; the
+# rest check correctness against real peers and brokers, and run two files at a time. Every file runs, whatever an
+# earlier one did; the exit code is 1 when any failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+serial=(capacity cli compare faults harness merge netns probe promises report)
+timed=()
+rest=()
+for file in test/*.test.ts; do
+  name=$(basename "$file" .test.ts)
+  if [[ " ${serial[*]} " == *" $name "* ]]; then timed+=("$file"); else rest+=("$file"); fi
+done
+[ $# -gt 0 ] && { timed=(); rest=("$@"); }
+
+run() { node --import tsx --test --test-concurrency="$1" --test-timeout=300000 "${@:2}"; }
+status=0
+if [ ${#timed[@]} -gt 0 ]; then run 1 "${timed[@]}" || status=1; fi
+if [ ${#rest[@]} -gt 0 ]; then run 2 "${rest[@]}" || status=1; fi
+exit $status
