@@ -147,7 +147,9 @@ describe('ground truth: 2 ms of server work a call caps a server at 1e6 ÷ (2000
       const { cell } = capacityRun(['--transports', transport, '--server-work-us', `${transport}=2000`, '--duration', '0.5', '--trials', '2', ...objective]);
       const found = cell.capacity!.callsPerSec;
       assert.ok(
-        found >= 0.7 * bound && found <= bound,
+        // at most the bound, within the search's own precision (it bisects to 5%): the 2 ms of work is a wall-clock
+        // busy-wait in slices, so overlapping calls can finish a little early (measured: 501/s against 495/s)
+        found >= 0.7 * bound && found <= 1.05 * bound,
         `${transport}: capacity ${found}/s against the bound ${bound.toFixed(0)}/s (2000 + ${cpuUs} µs a call)`,
       );
       assert.equal(cell.capacity!.bound, 'server');
