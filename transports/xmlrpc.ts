@@ -50,7 +50,9 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, servi
   try {
     body = await readBody(req, options.maxMessageBytes, true);
   } catch (error) {
-    return void res.writeHead(error instanceof BodyTooLargeError ? 413 : 400, { connection: 'close' }).end();
+    // no "Connection: close": the body is being drained (readBody), and closing with it still arriving sends a reset
+    // that can destroy the 413 before the client reads it (a CI run's 50 MB probe got "fetch failed")
+    return void res.writeHead(error instanceof BodyTooLargeError ? 413 : 400).end();
   }
   let call: { method: string; params: unknown[] };
   try {
