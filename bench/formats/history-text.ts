@@ -2,11 +2,11 @@
 // says where (commit, date), which way, how large with its interval, and how sure.
 import type { ChangePoint, History, Series } from '../history/types.ts';
 import { METRICS } from '../report/metrics.ts';
+import { num } from './format.ts';
 
 const pct = (r: number) => `${r >= 1 ? '+' : '−'}${Math.abs((r - 1) * 100).toFixed(1)}%`;
 const short = (commit: string | null) => commit?.slice(0, 7) ?? 'no commit';
 const when = (date: string) => date.slice(0, 16).replace('T', ' ');
-const num = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : String(Math.round(v * 100) / 100));
 
 export function changeText(c: ChangePoint): string {
   return `${pct(c.ratio)}, ${c.worse ? 'worse' : 'better'} (95%: ${pct(c.low)} to ${pct(c.high)}), p = ${c.pValue.toFixed(3)}`;
