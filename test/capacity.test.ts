@@ -78,10 +78,10 @@ describe('the search', () => {
     assert.equal(run.trials[0]!.callsPerSec, search!.callsPerSec);
   });
 
-  test('without a start, it begins at an eighth of a short closed loop', async () => {
+  test('without a start, it begins at a quarter of a short closed loop', async () => {
     const runner = scripted(5000, { probe: 8000 });
     await capacity.run(cell, { ...runner, capacity: { ...settings, startPerSec: null } });
-    assert.equal(runner.rates[0], 1000);
+    assert.equal(runner.rates[0], 2000);
   });
 
   test('a client that was the limit at the highest passing step makes the figure a lower bound', async () => {

@@ -135,7 +135,7 @@ ${variants.join('\n')}
   --slo EXPR              the capacity scenario's latency objective, like a threshold: p99<10ms (the
                           default), p99.9<=50ms; a step passes when it holds over all the step's calls,
                           under 0.1% are dropped and none fails
-  --capacity-start N      the search's first rate, calls/s (default: an eighth of a short closed loop's)
+  --capacity-start N      the search's first rate, calls/s (default: a quarter of a short closed loop's)
   --capacity-precision P  stop bisecting once the last pass and first failure are within P (default 5%)
   --capacity-in-flight N  the cap on calls in flight while searching (default 256)
   --duration D            per trial: 0.5 (seconds), 500ms, 2s, 1m, 1m30s (default 0.4; --quick 0.25)

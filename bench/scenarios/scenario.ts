@@ -38,7 +38,7 @@ export interface CapacitySettings {
   slo: { text: string; metric: 'p50' | 'p90' | 'p99' | 'p99.9' | 'max' | 'mean'; limitUs: number; inclusive: boolean };
   /** A step passes only with fewer dropped calls than this share (0.001: 0.1%). */
   maxDroppedShare: number;
-  /** The first rate tried, calls/s, or null: an eighth of a short closed loop's calls/s (probe). Steps grow by `factor` until one fails, then bisect. */
+  /** The first rate tried, calls/s, or null: a quarter of a short closed loop's calls/s (probe). Steps grow by `factor` until one fails, then bisect. */
   startPerSec: number | null;
   factor: number;
   /** The search stops once the last passing and first failing rates are within this fraction of each other. */
