@@ -144,7 +144,9 @@ figcaption { color: #57606a; font-size: 12px; padding: 4px 8px 0; }
 
 /** Draws every chart in CHARTS with the inlined Chart.js; sets window.rpcbenchChartsDrawn when done (for tests). */
 const DRAW = `
-const PALETTE = ['#0969da','#cf222e','#1a7f37','#9a6700','#8250df','#bc4c00','#1b7c83','#bf3989','#57606a','#0550ae','#a40e26','#116329','#7d4e00','#6639ba','#953800','#0a3069','#82071e','#4d2d00','#2da44e','#e16f24','#218bff','#a475f9','#d1242f','#4ac26b'];
+// Kelly's colours of maximum contrast (white left out), then a cyan: 22 a reader tells apart, where the shades of
+// one hue the palette had before made tcp and mqtt the same red on a chart of every transport
+const PALETTE = ['#0067a5','#be0032','#008856','#f38400','#875692','#882d17','#e68fac','#848482','#8db600','#604e97','#f6a600','#b3446c','#a1caf1','#e25822','#2b3d26','#f99379','#654522','#dcd300','#c2b280','#f3c300','#222222','#17becf'];
 const color = (i) => PALETTE[i % PALETTE.length];
 // a transport's colour is its own everywhere (COLORS: its place in the run); a series of no transport keeps its place
 const seriesColor = (s, i) => (s.group === 'objective' ? '#6e7781' : color(COLORS[s.group ?? s.name] ?? i));
@@ -171,9 +173,26 @@ function draw(spec) {
     let pts = s.points.map(([x, y]) => ({ x: nines ? toX(x) : linear ? x : String(x), y }));
     if (nines) { const last = pts.filter((p) => p.x !== null).at(-1); pts = pts.map((p) => (p.x === null ? { x: (last ? last.x : 1) * 10, y: p.y } : p)); }
     const c = spec.value2Label ? color(i) : seriesColor(s, i);
-    return { label: s.name, data: pts, borderColor: c, backgroundColor: c, pointRadius: 2, tension: 0,
+    return { label: s.name, group: s.group ?? s.name, data: pts, borderColor: c, backgroundColor: c, pointRadius: 2, tension: 0,
       borderDash: s.dashed ? [6, 4] : [], yAxisID: s.axis === 'y1' ? 'y1' : 'y' };
   });
+  // a transport drawn twice (p99 solid, p50 dashed) is one legend entry, named by the transport, and a click hides both
+  const members = (g) => datasets.filter((d) => d.group === g);
+  const legendLabels = {
+    boxWidth: 12,
+    filter: (item) => datasets.findIndex((d) => d.group === datasets[item.datasetIndex].group) === item.datasetIndex,
+    generateLabels: (chart) => Chart.defaults.plugins.legend.labels.generateLabels(chart).map((l) => {
+      const g = datasets[l.datasetIndex].group;
+      return members(g).length > 1 ? { ...l, text: g, lineDash: [] } : l;
+    }),
+  };
+  const legendClick = (e, item, legend) => {
+    const chart = legend.chart;
+    const g = datasets[item.datasetIndex].group;
+    const hide = chart.isDatasetVisible(item.datasetIndex);
+    datasets.forEach((d, i) => { if (d.group === g) chart.setDatasetVisibility(i, !hide); });
+    chart.update();
+  };
   const x = nines
     ? { type: 'logarithmic', min: 1, title: { display: true, text: spec.xLabel + ' (log nines; the last point is the max)' },
         afterBuildTicks: (axis) => { const ticks = []; for (let v = 1; v <= axis.max; v *= 10) ticks.push({ value: v }); axis.ticks = ticks; },
@@ -186,7 +205,7 @@ function draw(spec) {
     type: 'line',
     data: { datasets },
     options: { animation: false, maintainAspectRatio: false, parsing: true,
-      plugins: { title, legend: { display: true, position: 'right', labels: { boxWidth: 12 } } },
+      plugins: { title, legend: { display: true, position: 'right', labels: legendLabels, onClick: legendClick } },
       scales: { x, y: { min: spec.axisMin, max: spec.valueMax, beginAtZero: true, title: { display: true, text: spec.valueLabel } }, ...y1 } },
   });
 }
