@@ -78,6 +78,21 @@ describe('merge', () => {
     assert.match(r.stdout, /reports: .*merged\/latest\.json/);
   });
 
+  test('errors, timeouts and dropped calls add, trial by trial and in the cell (the real segments above had none)', () => {
+    const faulty = segments.map((s, i) => {
+      const copy = structuredClone(s);
+      for (const [k, t] of copy.results[0]!.trials.entries()) Object.assign(t, { errors: 3 + i + k, timeouts: 1 + i, dropped: 2 * i + k });
+      return save(`faulty-${i}.json`, copy);
+    });
+    const out = path.join(dir, 'faulty-merged');
+    const r = merge(...faulty, '--out', out);
+    assert.equal(r.status, 0, r.stderr);
+    const m = (JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report).results[0]!;
+    // trial k: errors (3 + k) + (4 + k), timeouts 1 + 2, dropped k + (2 + k)
+    for (const [k, t] of m.trials.entries()) assert.deepEqual([t.errors, t.timeouts, t.dropped], [7 + 2 * k, 3, 2 + 2 * k]);
+    assert.equal(m.errors, 7 + 9);
+  });
+
   test('splitting one generator’s calls over two segments and merging them gives its percentiles exactly', () => {
     // one histogram of 20,000 latencies, and the same latencies dealt to two "generators"
     const whole = newHistogram();

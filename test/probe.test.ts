@@ -254,6 +254,36 @@ describe('finding 12, http: a 50 MB body', { timeout: 60_000 }, () => {
   }
 });
 
+describe("finding 13, the docs' --target xmlrpc example: Python's single-threaded server", { timeout: 60_000 }, () => {
+  test('64 calls in flight end with no call timed out (its listen backlog of 5 dropped connections: 51 timed out)', async () => {
+    const peer = await startPeer('/usr/bin/python3', [path.join(ROOT, 'test/fixtures/xmlrpc_server.py')], /listening (\S+)/);
+    try {
+      const out = tempDir();
+      const args = [
+        '--target',
+        `xmlrpc=${peer.match[1]}`,
+        '--calls',
+        'getObj',
+        '--scenarios',
+        'throughput',
+        '--concurrency',
+        '64',
+        '--duration',
+        '2s',
+        '--out',
+        out,
+      ];
+      const r = spawnSync(process.execPath, ['bin/rpcbench.mjs', 'bench', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 50_000 });
+      assert.equal(r.status, 0, r.stderr);
+      const [cell] = (JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as { results: Array<{ calls: number; errors: number }> }).results;
+      assert.ok(cell!.calls > 0);
+      assert.equal(cell!.errors, 0);
+    } finally {
+      await stopPeer(peer.proc);
+    }
+  });
+});
+
 // ---- what a user types: bad input exits 2 with one line and no password; nothing is lost on Ctrl-C ----
 
 const SECRET = 'Pr0beS3cret';
