@@ -11,7 +11,7 @@ import type { Report } from '../bench/report/types.ts';
 import { amqpVariant, OWN_PREFIX, rabbitmq } from '../transports/amqp.ts';
 import { createService, fib, makeObj } from '../transports/contract.ts';
 import { transports } from '../transports/registry.ts';
-import { childProcesses, eventually, fixture, isAlive, runAsync, runCli, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
+import { amqpQueueExists, childProcesses, eventually, fixture, isAlive, runAsync, runCli, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
 import { broker, need, pythonModule } from './require.ts';
 
 const { url, skip: noBroker } = await broker(rabbitmq, 'RabbitMQ');
@@ -21,19 +21,7 @@ const direct = amqpVariant('direct-reply');
 const service = () => createService({ payloadEntries: 100, serverWorkUs: 0 });
 const uniqueQueue = (what: string) => `${OWN_PREFIX}test-${what}-${process.pid}-${Date.now()}`;
 
-async function queueExists(queue: string): Promise<boolean> {
-  const conn = await amqp.connect(url);
-  try {
-    const ch = await conn.createChannel();
-    ch.on('error', () => {});
-    return await ch.checkQueue(queue).then(
-      () => true,
-      () => false,
-    );
-  } finally {
-    await conn.close().catch(() => {});
-  }
-}
+const queueExists = (queue: string) => amqpQueueExists(url, queue);
 
 /** Removes a queue a failed test may have left on the shared broker. */
 async function deleteQueue(queue: string): Promise<void> {

@@ -236,3 +236,19 @@ export function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> 
     socket.on('error', () => resolve(false));
   });
 }
+
+/** Whether RabbitMQ at `url` holds `queue`: checkQueue on a channel of its own (a missing queue closes the channel). */
+export async function amqpQueueExists(url: string, queue: string): Promise<boolean> {
+  const { default: amqp } = await import('amqplib');
+  const conn = await amqp.connect(url);
+  try {
+    const ch = await conn.createChannel();
+    ch.on('error', () => {});
+    return await ch.checkQueue(queue).then(
+      () => true,
+      () => false,
+    );
+  } finally {
+    await conn.close().catch(() => {});
+  }
+}

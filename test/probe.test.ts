@@ -8,7 +8,6 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
-import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import mqtt from 'mqtt';
 import { rabbitmq } from '../transports/amqp.ts';
@@ -18,7 +17,7 @@ import { natsBroker } from '../transports/nats.ts';
 import { redisBroker } from '../transports/redis.ts';
 import { loadTransport } from '../transports/registry.ts';
 import type { ClientHandle } from '../transports/transport.ts';
-import { eventually, isAlive, killHard, ROOT, rssMb, serverChildren, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
+import { amqpQueueExists, eventually, isAlive, killHard, ROOT, rssMb, serverChildren, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
 import { broker } from './require.ts';
 
 const opts = { timeoutMs: 5000, maxMessageBytes: 4 << 20 };
@@ -350,7 +349,7 @@ describe('finding 10: a server child killed with -9 leaves nothing on the broker
     }
     assert.equal(await run.exited, 1, run.out.stderr); // the killed cells failed
     assert.match(run.out.stdout, /server process exited \(SIGKILL\)/);
-    assert.equal(await amqpQueueExists(`rpcbench-${runId}-persistent-confirms`), false, 'the durable queue is gone');
+    assert.equal(await amqpQueueExists(rabbit.url, `rpcbench-${runId}-persistent-confirms`), false, 'the durable queue is gone');
     const r = new Redis(redis.url);
     try {
       assert.deepEqual(await r.keys(`rpcbench:${runId}:*`), [], 'the stream and every key of the run are gone');
@@ -359,20 +358,6 @@ describe('finding 10: a server child killed with -9 leaves nothing on the broker
     }
   });
 });
-
-async function amqpQueueExists(queue: string): Promise<boolean> {
-  const conn = await amqp.connect(rabbit.url);
-  try {
-    const ch = await conn.createChannel();
-    ch.on('error', () => {});
-    return await ch.checkQueue(queue).then(
-      () => true,
-      () => false,
-    );
-  } finally {
-    await conn.close().catch(() => {});
-  }
-}
 
 describe('finding 11: Ctrl-C', { timeout: 120_000 }, () => {
   const args = ['--transports', 'tcp,http', '--calls', 'fib', '--scenarios', 'latency', '--duration', '1s', '--trials', '2', '--no-wire'];

@@ -172,18 +172,24 @@ async function serve(listen: string, service: Service, options: ServerOptions, v
     failed,
     async close() {
       closing = true;
-      try {
-        await ch.cancel(consumerTag);
-        // the run that named the queue owns it: it goes, durable or not (a crashed server leaves it for its restart)
-        if (ours) await ch.deleteQueue(address.queue);
-        if (address.exchange.startsWith(OWN_PREFIX)) await ch.deleteExchange(address.exchange);
-      } catch {
-        // the broker or connection is already gone (auto-delete removes a transient queue)
-      } finally {
-        await conn.close().catch(() => {});
-      }
+      // the run that named the queue owns it: it goes, durable or not (a crashed server leaves it for its restart)
+      const exchange = address.exchange.startsWith(OWN_PREFIX) ? address.exchange : undefined;
+      await stopConsuming(conn, ch, consumerTag, { queue: ours ? address.queue : undefined, exchange });
     },
   };
+}
+
+/** A server's end: stops consuming, deletes the queue and exchange it owns (none given: none), closes the connection. */
+export async function stopConsuming(conn: ChannelModel, ch: Channel, consumerTag: string, owned: { queue?: string; exchange?: string }): Promise<void> {
+  try {
+    await ch.cancel(consumerTag);
+    if (owned.queue) await ch.deleteQueue(owned.queue);
+    if (owned.exchange) await ch.deleteExchange(owned.exchange);
+  } catch {
+    // the broker or connection is already gone (auto-delete removes a transient queue)
+  } finally {
+    await conn.close().catch(() => {});
+  }
 }
 
 /** Transient variants: our queue goes with its last consumer. Durable ones: it outlives consumers and broker restarts. */

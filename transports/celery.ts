@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { connectBroker, forgetOwn, OWN_PREFIX, parseAmqpAddress, rabbitmq } from './amqp.ts';
+import { connectBroker, forgetOwn, OWN_PREFIX, parseAmqpAddress, rabbitmq, stopConsuming } from './amqp.ts';
 import { RemoteError, type Service } from './contract.ts';
 import { withParam } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
@@ -96,18 +96,9 @@ async function serve(listen: string, service: Service, options: ServerOptions): 
     failed,
     async close() {
       closing = true;
-      try {
-        await ch.cancel(consumerTag);
-        // the run that named the queue owns it (and its exchange)
-        if (address.queue.startsWith(OWN_PREFIX)) {
-          await ch.deleteQueue(address.queue);
-          await ch.deleteExchange(address.queue);
-        }
-      } catch {
-        // the broker or the connection is already gone
-      } finally {
-        await conn.close().catch(() => {});
-      }
+      // the run that named the queue owns it (and its exchange, of the same name)
+      const own = address.queue.startsWith(OWN_PREFIX) ? address.queue : undefined;
+      await stopConsuming(conn, ch, consumerTag, { queue: own, exchange: own });
     },
   };
 }

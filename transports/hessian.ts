@@ -10,9 +10,8 @@
 import type http from 'node:http';
 import hessian from 'hessian.js';
 import { RemoteError, type Service } from './contract.ts';
-import { parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
-import { BodyTooLargeError, httpClient, readBody, serveHttp } from './support/http.ts';
+import { BodyTooLargeError, documentClient, readBody, serveHttp } from './support/http.ts';
 import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 
 const CONTENT_TYPE = 'x-application/hessian';
@@ -151,20 +150,13 @@ function send(res: http.ServerResponse, status: number, body: Buffer): void {
 }
 
 async function connect(address: string, options: ClientOptions): Promise<ClientHandle> {
-  const url = parseAddress(address, ['http:']);
-  const client = httpClient(url, options);
-  const path = url.pathname || '/';
-  return {
-    async call(method, args) {
-      const reply = await client.post(path, encodeCall(method, args), CONTENT_TYPE, method);
-      if (reply.status !== 200 && !reply.body.subarray(0, 3).equals(V2)) throw new Error(`Hessian server at ${address} answered HTTP ${reply.status}`);
-      try {
-        return decodeReply(reply.body);
-      } catch (error) {
-        if (error instanceof RemoteError) throw error;
-        throw new Error(`Hessian server at ${address} sent what is not a Hessian reply: ${(error as Error).message}`);
-      }
-    },
-    close: () => client.close(),
-  };
+  return documentClient(address, options, CONTENT_TYPE, encodeCall, (reply) => {
+    if (reply.status !== 200 && !reply.body.subarray(0, 3).equals(V2)) throw new Error(`Hessian server at ${address} answered HTTP ${reply.status}`);
+    try {
+      return decodeReply(reply.body);
+    } catch (error) {
+      if (error instanceof RemoteError) throw error;
+      throw new Error(`Hessian server at ${address} sent what is not a Hessian reply: ${(error as Error).message}`);
+    }
+  });
 }

@@ -4,9 +4,8 @@
 // method and -32700 for a document that cannot be parsed (the xmlrpc-epi conventions).
 import type http from 'node:http';
 import { RemoteError, type Service } from './contract.ts';
-import { parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
-import { BodyTooLargeError, httpClient, readBody, serveHttp } from './support/http.ts';
+import { BodyTooLargeError, documentClient, readBody, serveHttp } from './support/http.ts';
 import { readCall, readResponse, writeCall, writeFault, writeResponse } from './support/xmlrpc-xml.ts';
 import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 
@@ -78,19 +77,12 @@ function send(res: http.ServerResponse, xml: string): void {
 }
 
 async function connect(address: string, options: ClientOptions): Promise<ClientHandle> {
-  const url = parseAddress(address, ['http:']);
-  const client = httpClient(url, options);
-  const path = url.pathname || '/';
-  return {
-    async call(method, args) {
-      const reply = await client.post(path, writeCall(method, args), 'text/xml', method);
-      if (reply.status !== 200) throw new Error(`XML-RPC server at ${address} answered HTTP ${reply.status}`);
-      const response = readResponse(reply.body.toString('utf8'));
-      if (response.kind === 'fault') throw remoteError(response.fault.faultCode, response.fault.faultString);
-      return response.value;
-    },
-    close: () => client.close(),
-  };
+  return documentClient(address, options, 'text/xml', writeCall, (reply) => {
+    if (reply.status !== 200) throw new Error(`XML-RPC server at ${address} answered HTTP ${reply.status}`);
+    const response = readResponse(reply.body.toString('utf8'));
+    if (response.kind === 'fault') throw remoteError(response.fault.faultCode, response.fault.faultString);
+    return response.value;
+  });
 }
 
 /** A fault as a RemoteError: "ValueError: msg" from our server, "<class 'ValueError'>:msg" from Python's. */

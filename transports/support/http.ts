@@ -1,7 +1,7 @@
 // What the HTTP-based transports (http, xmlrpc) share: the server set-up, body reading with a size limit, and the client.
 import http from 'node:http';
 import { type Dispatcher, Pool } from 'undici';
-import type { ServerHandle } from '../transport.ts';
+import type { ClientHandle, ClientOptions, ServerHandle } from '../transport.ts';
 import { hostPort, parseAddress } from './address.ts';
 import { PendingCalls } from './pending.ts';
 import { closerFor, listen } from './sockets.ts';
@@ -64,6 +64,26 @@ export interface HttpClient {
   /** One POST; rejects with CallTimeoutError at the deadline, or with why it failed. */
   post(path: string, body: string | Buffer, contentType: string, method: string): Promise<HttpReply>;
   close(): Promise<void>;
+}
+
+/**
+ * The client of an RPC that POSTs one document per call to the address's path (XML-RPC, Hessian): `encode` writes
+ * the call, `read` turns the HTTP reply into the call's value, or throws its error.
+ */
+export function documentClient(
+  address: string,
+  options: ClientOptions,
+  contentType: string,
+  encode: (method: string, args: unknown[]) => string | Buffer,
+  read: (reply: HttpReply) => unknown,
+): ClientHandle {
+  const url = parseAddress(address, ['http:']);
+  const client = httpClient(url, options);
+  const path = url.pathname || '/';
+  return {
+    call: async (method, args) => read(await client.post(path, encode(method, args), contentType, method)),
+    close: () => client.close(),
+  };
 }
 
 /**
