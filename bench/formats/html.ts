@@ -145,7 +145,7 @@ figcaption { color: #57606a; font-size: 12px; padding: 4px 8px 0; }
 /** Draws every chart in CHARTS with the inlined Chart.js; sets window.rpcbenchChartsDrawn when done (for tests). */
 const DRAW = `
 // Kelly's colours of maximum contrast (white left out), then a cyan: 22 a reader tells apart, where the shades of
-// one hue the palette had before made tcp and mqtt the same red on a chart of every transport
+// one hue the palette had before drew two transports in one red on a chart of every transport
 const PALETTE = ['#0067a5','#be0032','#008856','#f38400','#875692','#882d17','#e68fac','#848482','#8db600','#604e97','#f6a600','#b3446c','#a1caf1','#e25822','#2b3d26','#f99379','#654522','#dcd300','#c2b280','#f3c300','#222222','#17becf'];
 const color = (i) => PALETTE[i % PALETTE.length];
 // a transport's colour is its own everywhere (COLORS: its place in the run); a series of no transport keeps its place

@@ -68,7 +68,7 @@ function stepOf(ratePerSec: number, m: Measurement, s: CapacitySettings): Capaci
 /**
  * Without --capacity-start, the search starts at this fraction of a closed loop's calls/s, two doublings under it.
  * Measured on the default matrix's getObj: from an eighth, 157 steps in 5m02s, and 18 of 19 searches passed their
- * first three steps (mqtt failed its second); a first step that fails costs a step down, no more.
+ * first three steps (the other failed its second); a first step that fails costs a step down, no more.
  */
 const PROBE_SHARE = 4;
 
