@@ -5,6 +5,7 @@ import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { chartsOf } from '../bench/formats/charts.ts';
 import { decodeHistogram } from '../bench/harness/stats.ts';
+import { latencyUs, newHistogram } from '../bench/report/histograms.ts';
 import { trialSpread } from '../bench/report/trials.ts';
 import type { Report } from '../bench/report/types.ts';
 import { reportProblems } from '../bench/report/validate.ts';
@@ -345,3 +346,14 @@ function bucketPercentileUs(h: ReturnType<typeof decodeHistogram>, p: number): n
   }
   throw new Error('rank beyond the count');
 }
+
+test('a percentile is never above the max: the top of its HDR bucket is clamped to the exact max', () => {
+  const h = newHistogram();
+  for (let i = 0; i < 99; i++) h.recordValue(100_000);
+  h.recordValue(123_456_789); // 123.456789 ms: its bucket's top, 123.469823 ms, lies above it
+  assert.ok(h.getValueAtPercentile(99.9) > h.maxValue, 'the case this test is about');
+  const us = latencyUs(h);
+  assert.equal(us.max, 123_456.789);
+  assert.equal(us.p999, us.max);
+  assert.equal(us.p50, Math.round(h.getValueAtPercentile(50)) / 1000);
+});
