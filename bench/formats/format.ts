@@ -1,7 +1,7 @@
 // Number and line formatting shared by the text reporters, and the notes every view of a report shows under its
 // tables: client-bound marks, trials that disagree, cells that never got steady, errors with their reasons.
 
-import { sectionTitle } from '../cells/label.ts';
+import { sectionTitle, serverWorkLabel } from '../cells/label.ts';
 import { cpuTotal } from '../report/metrics.ts';
 import { NOISY_CV } from '../report/trials.ts';
 import type {
@@ -255,16 +255,13 @@ export function machineLine({ meta: m }: Report): string {
 /** How the run was made: trials, warm-up, server work, threads. */
 export function optionsLine({ meta: { options: o } }: Report): string {
   const runs = (o.runs ?? 1) > 1 ? `${o.runs} runs × ` : '';
-  const work = Object.entries(o.serverWorkUsByTransport ?? {})
-    .map(([t, us]) => ` (${t}: ${us} µs)`)
-    .join('');
   const timing = `${runs}${o.trials} trials × ${o.durationSec} s (median shown), warm-up until steady (at most ${o.warmupSec} s)`;
   const workers = o.clientWorkers > 1 ? `, ${o.clientWorkers} client threads` : '';
   // the servers somebody else runs, as the report keeps them (passwords masked when the run wrote it)
   const targets = Object.entries(o.targets ?? {})
     .map(([t, address]) => `${t} → ${address}`)
     .join(', ');
-  return `Options: ${timing}, fib(${o.fibN}), server work ${o.serverWorkUs} µs${work}${workers}${o.quick ? ', quick' : ''}${targets ? `; targets: ${targets}` : ''}.`;
+  return `Options: ${timing}, fib(${o.fibN}), server work ${serverWorkLabel(o)}${workers}${o.quick ? ', quick' : ''}${targets ? `; targets: ${targets}` : ''}.`;
 }
 
 // ---- the verdict (bench/report/verdict.ts): who leads, and by how much, in words every view uses ----

@@ -4,7 +4,7 @@
 // samples (see samples.ts) says the change is not noise. Two families of tests, Holm-corrected at alpha/2 each so
 // that a whole comparison cries wolf with probability <= alpha: every metric of every cell, and one test per
 // transport over all its cells' p50, which sees a transport-wide slowdown too small for any one noisy cell to show.
-import { cellLabel } from '../cells/label.ts';
+import { cellLabel, serverWorkLabel } from '../cells/label.ts';
 import { GATE_METRICS, METRICS, type MetricSpec } from '../report/metrics.ts';
 import { InputError } from '../report/read.ts';
 import { median } from '../report/trials.ts';
@@ -143,14 +143,8 @@ function optionWarnings(baseline: Report, current: Report): string[] {
   const warnings: string[] = [];
   if (b.durationSec !== c.durationSec || b.trials !== c.trials)
     warnings.push(`the runs differ in duration or trials (${b.trials}×${b.durationSec} s vs ${c.trials}×${c.durationSec} s)`);
-  if (serverWork(b) !== serverWork(c)) warnings.push(`server work differs: ${serverWork(b)} in the baseline, ${serverWork(c)} now`);
+  if (serverWorkLabel(b) !== serverWorkLabel(c)) warnings.push(`server work differs: ${serverWorkLabel(b)} in the baseline, ${serverWorkLabel(c)} now`);
   return warnings;
-}
-
-/** "0 µs", "0 µs (NAME 45 µs)": the simulated server work a run was asked for. */
-function serverWork(o: Report['meta']['options']): string {
-  const each = Object.entries(o.serverWorkUsByTransport ?? {}).map(([name, us]) => `${name} ${us} µs`);
-  return `${o.serverWorkUs} µs${each.length ? ` (${each.join(', ')})` : ''}`;
 }
 
 /** One metric of one cell before the verdict. */

@@ -1,6 +1,7 @@
 // A report reduced to what its history needs: per cell, each followed metric's value and its samples (runs when
 // the report has several, else trials: the spread a point shows). The histograms stay in the report.
 import { createHash } from 'node:crypto';
+import { serverWorkLabel } from '../cells/label.ts';
 import { sideOf } from '../gate/samples.ts';
 import { METRICS } from '../report/metrics.ts';
 import type { Report } from '../report/types.ts';
@@ -49,11 +50,10 @@ export function pointOf(report: Report): HistoryPoint {
   }
   const { meta } = report;
   const o = meta.options;
-  const work = Object.entries(o.serverWorkUsByTransport ?? {}).map(([t, us]) => `${t} ${us} µs`);
   const options = [
     o.quick ? 'quick' : null,
     (o.runs ?? 1) > 1 ? `${o.runs} runs` : null,
-    o.serverWorkUs || work.length ? `server work ${o.serverWorkUs} µs${work.length ? ` (${work.join(', ')})` : ''}` : null,
+    o.serverWorkUs || Object.keys(o.serverWorkUsByTransport ?? {}).length ? `server work ${serverWorkLabel(o)}` : null,
   ].filter(Boolean);
   const id = createHash('sha256')
     .update(`${meta.date}\n${meta.gitCommit}\n${machineOf(report).key}\n${meta.durationSec}`)

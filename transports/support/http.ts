@@ -1,4 +1,4 @@
-// What the HTTP-based transports (http, xmlrpc) share: the server set-up, body reading with a size limit, and the client.
+// What the HTTP-based transports (http, xmlrpc, hessian) share: the server set-up, body reading with a size limit, and the client.
 import http from 'node:http';
 import { type Dispatcher, Pool } from 'undici';
 import type { ClientHandle, ClientOptions, ServerHandle } from '../transport.ts';
