@@ -338,7 +338,9 @@ function bucketPercentileUs(h: ReturnType<typeof decodeHistogram>, p: number): n
     valueFromIndex(i: number): number;
     highestEquivalentValue(v: number): number;
   };
-  const rank = Math.max(1, Math.ceil((p / 100) * h.totalCount));
+  // the nearest rank, in integers: (p / 100) * count in floating point can land one ulp above a whole number (99.9% of
+  // a count that 1,000 divides), and its ceiling is then one rank too far; hdr-histogram-js guards the same way
+  const rank = Math.max(1, Math.ceil((Math.round(p * 10) * h.totalCount) / 1000));
   let seen = 0;
   for (let i = 0; i < raw.countsArrayLength; i++) {
     seen += raw.getCountAtIndex(i);
