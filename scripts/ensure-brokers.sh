@@ -20,6 +20,9 @@ ensure() { # NAME URL DEFAULT_PORT BINARY START...
 }
 
 mkdir -p /var/lib/redis /var/log/redis /var/lib/nats-server 2>/dev/null || true
+# Debian's mosquitto.conf writes its pid under /run/mosquitto, which only its systemd unit creates: without it the
+# broker exits at once (seen on a machine that starts no services)
+mkdir -p /run/mosquitto 2>/dev/null && chown mosquitto /run/mosquitto 2>/dev/null || true
 ensure RabbitMQ "${AMQP_URL:-amqp://127.0.0.1:5672}" 5672 rabbitmq-server rabbitmq-server -detached
 ensure Redis "${REDIS_URL:-redis://127.0.0.1:6379}" 6379 redis-server \
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
