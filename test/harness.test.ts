@@ -18,7 +18,7 @@ function scripted(callsPerSec: number[]): LoadGenerator & { windows: number } {
       await new Promise((r) => setTimeout(r, limits.durationMs));
       const calls = Math.round((rate * limits.durationMs) / 1000);
       const base = { histogram: newHistogram(), calls, errors: 0, timeouts: 0, dropped: 0, reasons: new Map(), elapsedMs: limits.durationMs };
-      return { ...base, loopUtilization: 0.5, sendLagUs: null, threadBusy: null, windows: [] };
+      return { ...base, loopUtilization: 0.5, open: null, threadBusy: null, windows: [] };
     },
     close: async () => {},
   };
@@ -90,7 +90,13 @@ describe('load from several threads', () => {
         reasons: new Map([['boom', i + 1]]),
         elapsedMs: 100 + i,
         loopUtilization: 0.3 + i / 2,
-        sendLagUs: { p50: 10 + i, p99: 100 - i },
+        open: {
+          sendLag: histogramOf([10_000 + i * 1000]),
+          service: histogramOf(vs.map((v) => v / 2)),
+          pauses: [{ atMs: 10 * i, ms: 6 + i }],
+          pauseCount: 1 + i,
+          backlog: { first: 2, last: 3 + i },
+        },
         threadBusy: i ? 0.25 : 0.5,
         // both threads' first second, and the second thread's second one
         windows: [0, ...(i ? [1] : [])].map((atSec) => {
@@ -107,7 +113,12 @@ describe('load from several threads', () => {
     assert.deepEqual([...merged.reasons], [['boom', 3]]);
     for (const p of [1, 50, 90, 99, 99.9, 100]) assert.equal(merged.histogram.getValueAtPercentile(p), all.getValueAtPercentile(p), `p${p}`);
     assert.equal(merged.histogram.totalCount, all.totalCount);
-    assert.deepEqual(merged.sendLagUs, { p50: 10, p99: 100 }, 'the busiest thread: the worst send lag');
+    const open = merged.open!;
+    assert.deepEqual([open.sendLag.totalCount, open.sendLag.maxValue >= 11_000], [2, true], 'the lateness of every call of both threads');
+    assert.equal(open.service.totalCount, 1500);
+    assert.deepEqual(open.pauses, [{ atMs: 10, ms: 7 }], 'the longest pause of all (as many as the thread that kept most)');
+    assert.equal(open.pauseCount, 3);
+    assert.deepEqual(open.backlog, { first: 4, last: 7 }, 'calls in flight add up across threads');
     assert.equal(merged.threadBusy, 0.5, 'the busiest thread');
     assert.deepEqual(
       merged.windows.map((w) => [w.atSec, w.calls, w.errors, w.histogram.totalCount]),
@@ -120,6 +131,12 @@ describe('load from several threads', () => {
     assert.equal(windows[0]!.windows[0]!.histogram.totalCount, 1000, "merging leaves each thread's own windows as they were");
   });
 });
+
+function histogramOf(values: number[]) {
+  const h = newHistogram();
+  for (const v of values) h.recordValue(Math.round(v));
+  return h;
+}
 
 function windowOf(values: number[]) {
   const h = windowHistogram();

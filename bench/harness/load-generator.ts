@@ -11,7 +11,7 @@ import { findTransport } from '../../transports/registry.ts';
 import type { ClientHandle, ClientOptions, Transport } from '../../transports/transport.ts';
 import type { CellKey } from '../report/types.ts';
 import { closedLoop, type Limits, openLoop } from './loops.ts';
-import { type LoadWindow, Recorder, ScenarioAborted, windowHistogram } from './recorder.ts';
+import { type LoadWindow, type Pause, Recorder, ScenarioAborted, windowHistogram } from './recorder.ts';
 import { type Histogram, newHistogram } from './stats.ts';
 
 /** What one stretch of load measured. */
@@ -25,12 +25,25 @@ export interface LoadResult {
   elapsedMs: number;
   /** Event-loop utilization of the busiest load thread over the stretch (0..1). */
   loopUtilization: number;
-  /** Open loop: how late calls were sent after they were due, µs, the busiest thread's; null for a closed loop. */
-  sendLagUs: { p50: number; p99: number } | null;
+  /** What only an open loop measures (lateness, service time, pauses, backlog); null for a closed loop. */
+  open: OpenResult | null;
   /** The busiest load thread's CPU time over the stretch's wall time (0..1); null where the kernel does not say. */
   threadBusy: number | null;
   /** The stretch in one-second windows (every thread's added up). */
   windows: LoadWindow[];
+}
+
+/** An open loop's own figures over a stretch, every thread's added up. */
+export interface OpenResult {
+  /** How late each call was sent after it was due, ns. */
+  sendLag: Histogram;
+  /** From each call's send to its reply, ns: the service time. */
+  service: Histogram;
+  /** The longest pauses (no call completing with calls in flight), and how many there were. */
+  pauses: Pause[];
+  pauseCount: number;
+  /** Median calls in flight at a send, in the first and last third of the schedule (threads added). */
+  backlog: { first: number; last: number };
 }
 
 /** A window of load as it ends, for a live view: calls/s and p99 so far this second. */
@@ -103,7 +116,13 @@ export function inThread(
       reasons: rec.reasons,
       elapsedMs,
       loopUtilization,
-      sendLagUs: rec.sendLag ? { p50: percentileUs(rec.sendLag, 50), p99: percentileUs(rec.sendLag, 99) } : null,
+      open: rec.open && {
+        sendLag: rec.open.sendLag,
+        service: rec.open.service,
+        pauses: rec.open.pauses,
+        pauseCount: rec.open.pauseCount,
+        backlog: rec.open.backlog(),
+      },
       threadBusy,
       windows: rec.windows(elapsedMs),
     };
@@ -136,8 +155,9 @@ export function liveOf(w: LoadWindow): LiveWindow {
 }
 
 /** A LoadResult as it crosses a thread boundary: the histograms encoded as the report stores them. */
-export interface WireResult extends Omit<LoadResult, 'histogram' | 'reasons' | 'windows'> {
+export interface WireResult extends Omit<LoadResult, 'histogram' | 'reasons' | 'windows' | 'open'> {
   histogram: string;
+  open: (Omit<OpenResult, 'sendLag' | 'service'> & { sendLag: string; service: string }) | null;
   reasons: Array<[string, number]>;
   windows: Array<Omit<LoadWindow, 'histogram'> & { histogram: string }>;
 }
@@ -254,12 +274,14 @@ class LoadThread {
 
 export function toWire(w: LoadResult): WireResult {
   const windows = w.windows.map((x) => ({ ...x, histogram: hdr.encodeIntoCompressedBase64(x.histogram) }));
-  return { ...w, histogram: hdr.encodeIntoCompressedBase64(w.histogram), reasons: [...w.reasons], windows };
+  const open = w.open && { ...w.open, sendLag: hdr.encodeIntoCompressedBase64(w.open.sendLag), service: hdr.encodeIntoCompressedBase64(w.open.service) };
+  return { ...w, histogram: hdr.encodeIntoCompressedBase64(w.histogram), reasons: [...w.reasons], windows, open };
 }
 
 function fromWire(w: WireResult): LoadResult {
   const windows = w.windows.map((x) => ({ ...x, histogram: hdr.decodeFromCompressedBase64(x.histogram) }));
-  return { ...w, histogram: hdr.decodeFromCompressedBase64(w.histogram), reasons: new Map(w.reasons), windows };
+  const open = w.open && { ...w.open, sendLag: hdr.decodeFromCompressedBase64(w.open.sendLag), service: hdr.decodeFromCompressedBase64(w.open.service) };
+  return { ...w, histogram: hdr.decodeFromCompressedBase64(w.histogram), reasons: new Map(w.reasons), windows, open };
 }
 
 /** Stretches that ran side by side as one: histograms added exactly, counts summed, the longest elapsed time. */
@@ -271,7 +293,6 @@ export function mergeResults(results: LoadResult[]): LoadResult {
     for (const [m, n] of w.reasons) reasons.set(m, (reasons.get(m) ?? 0) + n);
   }
   const sum = (f: (w: LoadResult) => number) => results.reduce((n, w) => n + f(w), 0);
-  const lags = results.map((w) => w.sendLagUs).filter((l) => l !== null);
   return {
     histogram,
     reasons,
@@ -281,9 +302,28 @@ export function mergeResults(results: LoadResult[]): LoadResult {
     dropped: sum((w) => w.dropped),
     elapsedMs: Math.max(...results.map((w) => w.elapsedMs)),
     loopUtilization: Math.max(...results.map((w) => w.loopUtilization)),
-    sendLagUs: lags.length ? lags.reduce((a, b) => (b.p99 > a.p99 ? b : a)) : null,
+    open: mergeOpen(results.map((w) => w.open).filter((o) => o !== null)),
     threadBusy: results.some((w) => w.threadBusy === null) ? null : Math.max(...results.map((w) => w.threadBusy!)),
     windows: mergeLoadWindows(results.flatMap((w) => w.windows)),
+  };
+}
+
+/** Open loops of several threads as one: histograms added exactly, the longest pauses of all, backlogs summed. */
+function mergeOpen(opens: OpenResult[]): OpenResult | null {
+  if (!opens.length) return null;
+  const sendLag = windowHistogram();
+  const service = newHistogram();
+  for (const o of opens) {
+    sendLag.add(o.sendLag);
+    service.add(o.service);
+  }
+  const pauses = opens.flatMap((o) => o.pauses).sort((a, b) => b.ms - a.ms);
+  return {
+    sendLag,
+    service,
+    pauses: pauses.slice(0, Math.max(...opens.map((o) => o.pauses.length))),
+    pauseCount: opens.reduce((n, o) => n + o.pauseCount, 0),
+    backlog: { first: opens.reduce((n, o) => n + o.backlog.first, 0), last: opens.reduce((n, o) => n + o.backlog.last, 0) },
   };
 }
 

@@ -38,8 +38,8 @@ export class Recorder {
   /** Open loop: calls not sent because the cap on calls in flight was reached. Not failures: the server is saturated. */
   dropped = 0;
   readonly reasons = new Map<string, number>();
-  /** Open loop: how late each call was sent after it was due, ns; null for a closed loop. */
-  sendLag: Histogram | null = null;
+  /** What only an open loop measures; null for a closed loop. */
+  open: OpenLoopRecord | null = null;
   private consecutiveFailures = 0;
   private readonly start = performance.now();
   private readonly done: LoadWindow[] = [];
@@ -58,9 +58,10 @@ export class Recorder {
     this.consecutiveFailures = 0;
   }
 
-  lag(ms: number): void {
-    this.sendLag ??= windowHistogram();
-    this.sendLag.recordValue(Math.max(1, Math.round(ms * 1e6)));
+  /** Starts the open loop's own record: `total` calls scheduled, at most `maxInFlight` out at once. */
+  openLoop(total: number, maxInFlight: number, pauseMs: number): OpenLoopRecord {
+    this.open = new OpenLoopRecord(total, maxInFlight, pauseMs);
+    return this.open;
   }
 
   /**
@@ -119,4 +120,76 @@ export class Recorder {
     const key = this.reasons.has(message) || this.reasons.size < MAX_REASONS ? message : OTHER_ERRORS;
     this.reasons.set(key, (this.reasons.get(key) ?? 0) + 1);
   }
+}
+
+/** A stretch with calls in flight and none completing: where it started (ms from the stretch's start) and how long. */
+export interface Pause {
+  atMs: number;
+  ms: number;
+}
+
+/** Pauses kept per stretch, the longest; the count has them all. */
+const MAX_PAUSES = 8;
+
+const ns = (ms: number) => Math.max(1, Math.round(ms * 1e6));
+
+/**
+ * What only an open loop has. Lateness: how long after its due time each call was sent, the generator's own error
+ * (a late send is in the latency, which counts from the due time). Service time: from the send to the reply, what a
+ * closed-loop tool would report. Pauses: a single stall of the machine, the client or the server shows as one, and
+ * is told apart from a server that cannot keep up. The calls in flight when each call was sent, by third of the
+ * schedule: a server that keeps up holds them level, one that cannot lets them grow through the stretch, which no
+ * single pause fakes (OpenMessaging Benchmark's backlog test).
+ */
+export class OpenLoopRecord {
+  readonly sendLag: Histogram = windowHistogram();
+  readonly service: Histogram = newHistogram();
+  readonly pauses: Pause[] = [];
+  pauseCount = 0;
+  private readonly thirds: Uint32Array[];
+  private readonly start = performance.now();
+  private lastProgress = this.start;
+
+  constructor(
+    private readonly total: number,
+    maxInFlight: number,
+    private readonly pauseMs: number,
+  ) {
+    this.thirds = [0, 1, 2].map(() => new Uint32Array(maxInFlight + 1));
+  }
+
+  sent(index: number, lateMs: number, inFlightBefore: number, at: number): void {
+    this.sendLag.recordValue(ns(lateMs));
+    this.thirds[Math.min(2, Math.floor((3 * index) / Math.max(1, this.total)))]![inFlightBefore]!++;
+    if (inFlightBefore === 0) this.lastProgress = at; // idle until now: no stretch without progress began before
+  }
+
+  replied(serviceMs: number, at: number): void {
+    this.service.recordValue(ns(serviceMs));
+    const gap = at - this.lastProgress;
+    if (gap >= this.pauseMs) this.pause({ atMs: this.lastProgress - this.start, ms: gap });
+    this.lastProgress = at;
+  }
+
+  private pause(p: Pause): void {
+    this.pauseCount++;
+    this.pauses.push(p);
+    if (this.pauses.length > MAX_PAUSES) {
+      this.pauses.sort((a, b) => b.ms - a.ms);
+      this.pauses.length = MAX_PAUSES;
+    }
+  }
+
+  /** The median calls in flight at a send, in the first and the last third of the schedule. */
+  backlog(): { first: number; last: number } {
+    return { first: medianCount(this.thirds[0]!), last: medianCount(this.thirds[2]!) };
+  }
+}
+
+/** The median of values given as counts (counts[v]: how often v was seen); 0 when none was. */
+function medianCount(counts: Uint32Array): number {
+  const n = counts.reduce((a, b) => a + b, 0);
+  let seen = 0;
+  for (let v = 0; v < counts.length; v++) if ((seen += counts[v]!) * 2 >= n && n > 0) return v;
+  return 0;
 }

@@ -7,20 +7,32 @@ import { foldCell } from '../cells/fold.ts';
 import { addCell } from '../cells/pool.ts';
 import type { RunOutput } from '../report/build.ts';
 import { round3 } from '../report/trials.ts';
-import type { BytesPerCall, CellKey, CellResult, ClientLoad, CodecUsPerCall, Segment, SkippedEntry, TrialResult, Window } from '../report/types.ts';
+import type {
+  BytesPerCall,
+  CellKey,
+  CellResult,
+  ClientLoad,
+  CodecUsPerCall,
+  OpenLoopTrial,
+  Segment,
+  SkippedEntry,
+  TrialResult,
+  Window,
+} from '../report/types.ts';
 import { type CellRunner, scenarioOf } from '../scenarios/index.ts';
-import type { Measurement } from '../scenarios/scenario.ts';
+import type { Measurement, MeasureOptions } from '../scenarios/scenario.ts';
 import { type BrokerFound, brokerNote, brokerOf } from './broker-cpu.ts';
 import { measureBytesPerCall } from './byte-count.ts';
 import { isClientBound } from './client-load.ts';
 import { measureCodec } from './codec-cost.ts';
-import { type LiveWindow, type LoadGenerator, startLoad } from './load-generator.ts';
+import { type LiveWindow, type LoadGenerator, type OpenResult, startLoad } from './load-generator.ts';
+import { DEFAULT_PAUSE_MS, type Limits } from './loops.ts';
 import { type Plan, type PlanGroup, type RunConfig, segmentShare } from './plan.ts';
 import type { LoadWindow } from './recorder.ts';
 import { makeSchedule, sleepUntil } from './schedule.ts';
 import { type RunningServer, startServer, targetServer } from './server-processes.ts';
 import { onShutdown, shuttingDown } from './shutdown.ts';
-import { decodeHistogram, encodeHistogram, latencyUs } from './stats.ts';
+import { decodeHistogram, encodeHistogram, type Histogram, latencyUs } from './stats.ts';
 import { warmUp } from './warmup.ts';
 
 export interface RunEvents {
@@ -175,9 +187,9 @@ async function runCell(cell: CellKey, ctx: CellContext): Promise<CellResult> {
       const w = await ctx.load.run({ ...c, scenario: 'probe', concurrency: PROBE_CONCURRENCY, ratePerSec: null }, { durationMs: PROBE_MS, maxCalls: null });
       return w.calls / (w.elapsedMs / 1000);
     },
-    async measure(c) {
+    async measure(c, how) {
       // only the first measurement on a fresh server pays the warm-up minimum
-      const m = await measure(c, { ...ctx, fresh });
+      const m = await measure(c, { ...ctx, fresh }, how);
       fresh = false;
       return m;
     },
@@ -197,26 +209,32 @@ async function runCell(cell: CellKey, ctx: CellContext): Promise<CellResult> {
 }
 
 /** A cell's load warmed up until steady, then its trials. */
-async function measure(cell: CellKey, ctx: CellContext): Promise<Measurement> {
+async function measure(cell: CellKey, ctx: CellContext, how: MeasureOptions = {}): Promise<Measurement> {
   const warmup = await warmUp(ctx.load, cell, ctx.config.warmup, ctx.fresh);
   const trials: TrialResult[] = [];
   const reasons = new Map<string, number>();
-  for (let i = 0; i < ctx.config.trials; i++) {
+  for (let i = 0; i < (how.trials ?? ctx.config.trials); i++) {
     if (ctx.clock) await sleepUntil(ctx.clock(i));
-    trials.push(await trial(cell, ctx, reasons));
+    trials.push(await trial(cell, ctx, reasons, how));
   }
   return { warmup, trials, errorReasons: [...reasons].map(([message, count]) => ({ message, count })) };
 }
 
 /** One trial: the load for the trial's length, with the client's and server's CPU time around it. */
-async function trial(cell: CellKey, { load, server, broker, config, run, onWindow }: CellContext, reasons: Map<string, number>): Promise<TrialResult> {
+async function trial(
+  cell: CellKey,
+  { load, server, broker, config, run, onWindow }: CellContext,
+  reasons: Map<string, number>,
+  how: MeasureOptions,
+): Promise<TrialResult> {
   const live = (w: LiveWindow) => onWindow(cell, w);
   const serverCpu0 = await server.cpuUsageUs();
   const brokerCpu = broker && 'pid' in broker ? broker : null;
   const brokerCpu0 = brokerCpu?.cpuUs() ?? null;
   const clientCpu0 = process.cpuUsage();
   const startedAtMs = Date.now();
-  const w = await load.run(cell, { durationMs: config.durationMs, maxCalls: config.count }, live);
+  const limits: Limits = { durationMs: config.durationMs, maxCalls: config.count, ...(how.pauseMs === undefined ? {} : { pauseMs: how.pauseMs }) };
+  const w = await load.run(cell, limits, live);
   const clientCpu = process.cpuUsage(clientCpu0);
   // also the health check after every trial, the last one included: a server that died or hung fails the cell
   const serverCpu1 = await server.cpuUsageUs();
@@ -228,7 +246,7 @@ async function trial(cell: CellKey, { load, server, broker, config, run, onWindo
   const client: ClientLoad = {
     cpuCores: round3((clientCpu.user + clientCpu.system) / 1000 / elapsedMs),
     loopUtilization: round3(w.loopUtilization),
-    ...(w.sendLagUs ? { sendLagUs: w.sendLagUs } : {}),
+    ...(w.open ? { sendLagUs: { p50: percentileUs(w.open.sendLag, 50), p99: percentileUs(w.open.sendLag, 99) } } : {}),
     ...(w.threadBusy === null ? {} : { threadBusy: round3(w.threadBusy) }),
   };
   for (const [m, n] of w.reasons) reasons.set(m, (reasons.get(m) ?? 0) + n);
@@ -254,6 +272,19 @@ async function trial(cell: CellKey, { load, server, broker, config, run, onWindo
     clientBound: isClientBound(client),
     histogram,
     windows: w.windows.map(reportWindow),
+    ...(w.open ? { open: openTrial(w.open, limits.pauseMs ?? DEFAULT_PAUSE_MS) } : {}),
+  };
+}
+
+const percentileUs = (h: Histogram, p: number) => round3(h.getValueAtPercentile(p) / 1000);
+
+function openTrial(o: OpenResult, pauseMs: number): OpenLoopTrial {
+  return {
+    serviceLatencyUs: latencyUs(o.service),
+    pauses: o.pauses.map((p) => ({ atSec: round3(p.atMs / 1000), ms: round3(p.ms) })).sort((a, b) => a.atSec - b.atSec),
+    pauseCount: o.pauseCount,
+    pauseMs,
+    backlog: o.backlog,
   };
 }
 

@@ -63,6 +63,24 @@ export interface Window {
   p99Us: number;
 }
 
+/** A stretch of a trial with calls in flight and none completing (open loop): when it began, seconds from the trial's start, and how long. */
+export interface Pause {
+  atSec: number;
+  ms: number;
+}
+
+/** What only an open loop measures, beside the latency from the due time that every trial has. */
+export interface OpenLoopTrial {
+  /** From each call's send to its reply: the service time, what a closed-loop tool reports (latencyUs counts from when the call was due). */
+  serviceLatencyUs: LatencyUs;
+  /** The longest pauses (at most 8), and how many there were: no call completed for at least `pauseMs` with calls in flight. */
+  pauses: Pause[];
+  pauseCount: number;
+  pauseMs: number;
+  /** Median calls in flight when a call was sent, in the first and the last third of the trial: grows where the server falls behind. */
+  backlog: { first: number; last: number };
+}
+
 /** One timed run of one cell. The report keeps every trial so the regression gate can test for noise. */
 export interface TrialResult {
   /** Which run of --runs N this trial belongs to; absent when there was one run. */
@@ -85,6 +103,8 @@ export interface TrialResult {
   histogram: string | null;
   /** The trial in one-second windows, in order; absent before schema 4. */
   windows?: Window[];
+  /** Open loop only (absent in reports before it): service time, pauses, backlog. */
+  open?: OpenLoopTrial;
 }
 
 /** Codec time per call in microseconds, measured in isolation (tinybench): client = encode request + decode reply, server = the other two. */

@@ -23,10 +23,18 @@ export interface Measurement {
   errorReasons: ErrorReason[];
 }
 
+/** How a scenario wants one measurement made, where it differs from the run's options. */
+export interface MeasureOptions {
+  /** Trials to run (default: the run's --trials). */
+  trials?: number;
+  /** Open loop: no completion for this long with calls in flight is a pause (default 5 ms). */
+  pauseMs?: number;
+}
+
 /** What a scenario runs a cell with: the harness's warm-up and trials, at whatever load the scenario asks for. */
 export interface CellRunner {
   /** Warms `cell` up and runs its trials (the cell's own load, or a capacity step's rate). */
-  measure(cell: CellKey): Promise<Measurement>;
+  measure(cell: CellKey, how?: MeasureOptions): Promise<Measurement>;
   /** The capacity search's settings (bench --slo, ...), the same for every cell of the run. */
   capacity: CapacitySettings;
   /** Calls/s of a short closed loop (16 in flight) on the cell's call: where a search of the offered rate starts. */
