@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { SCENARIOS } from '../bench/scenarios/index.ts';
 import { allowedNames, transports } from '../transports/registry.ts';
 import { ROOT, tempDir } from './helpers.ts';
 import { command, need } from './require.ts';
@@ -24,12 +25,13 @@ const CONTRACT = 'transports/contract.ts';
 /** Which folders (or files) each folder of bench/ may import from: the architecture, written down once. */
 const MAY_IMPORT: Record<string, string[]> = {
   'bench/report': ['bench/report', CONTRACT],
-  'bench/scenarios': ['bench/scenarios', 'bench/report'],
-  'bench/cells': ['bench/cells', 'bench/scenarios', 'bench/report', CONTRACT],
-  'bench/harness': ['bench/harness', 'bench/cells', 'bench/scenarios', 'bench/report', 'transports'],
-  'bench/gate': ['bench/gate', 'bench/cells', 'bench/scenarios', 'bench/report', CONTRACT],
-  'bench/history': ['bench/history', 'bench/gate', 'bench/cells', 'bench/scenarios', 'bench/report', CONTRACT],
-  'bench/formats': ['bench/formats', 'bench/history', 'bench/gate', 'bench/cells', 'bench/scenarios', 'bench/report', CONTRACT],
+  'bench/stats': ['bench/stats', 'bench/report', CONTRACT],
+  'bench/scenarios': ['bench/scenarios', 'bench/stats', 'bench/report'],
+  'bench/cells': ['bench/cells', 'bench/scenarios', 'bench/stats', 'bench/report', CONTRACT],
+  'bench/harness': ['bench/harness', 'bench/cells', 'bench/scenarios', 'bench/stats', 'bench/report', 'transports'],
+  'bench/gate': ['bench/gate', 'bench/cells', 'bench/scenarios', 'bench/stats', 'bench/report', CONTRACT],
+  'bench/history': ['bench/history', 'bench/gate', 'bench/cells', 'bench/scenarios', 'bench/stats', 'bench/report', CONTRACT],
+  'bench/formats': ['bench/formats', 'bench/history', 'bench/gate', 'bench/cells', 'bench/scenarios', 'bench/stats', 'bench/report', CONTRACT],
   'bench/publish': ['bench/publish', 'bench/formats', 'bench/history', 'bench/gate', 'bench/cells', 'bench/report', 'bench/harness'],
   'bench/cli': [
     'bench/cli',
@@ -40,6 +42,7 @@ const MAY_IMPORT: Record<string, string[]> = {
     'bench/harness',
     'bench/cells',
     'bench/scenarios',
+    'bench/stats',
     'bench/report',
     'transports',
   ],
@@ -47,7 +50,7 @@ const MAY_IMPORT: Record<string, string[]> = {
 
 const allowed = (target: string, rules: string[]) => rules.some((a) => target === a || target.startsWith(`${a}/`));
 
-test('imports follow the flow: cli -> harness -> scenarios and cells -> report -> formats and gate -> publish, never back up', () => {
+test('imports follow the flow: cli -> harness -> cells -> scenarios -> stats -> report, formats and gate above, publish on top, never back up', () => {
   const wrong: string[] = [];
   for (const [folder, rules] of Object.entries(MAY_IMPORT)) {
     for (const file of sources(folder)) for (const target of importsOf(file)) if (!allowed(target, rules)) wrong.push(`${file} imports ${target}`);
@@ -88,6 +91,25 @@ test('no transport or group name appears in the harness, scenarios, cells, repor
     for (const file of sources(folder).filter((f) => f !== frozen)) {
       const text = readFileSync(path.join(ROOT, file), 'utf8');
       for (const name of names) if (new RegExp(`(?<![\\w/.-])${name.replace(/[.*]/g, '\\$&')}(?![\\w-])`).test(text)) found.push(`${file}: ${name}`);
+    }
+  }
+  assert.deepEqual(found, []);
+});
+
+test('no scenario is named outside its own file: others reach it through scenarioOf(cell.scenario), never by its name', () => {
+  // the one exception, by design: old schemas' scenarios, frozen so that an old report reads the same whatever today's descriptors say
+  const frozen = 'bench/report/upgrade.ts';
+  const found: string[] = [];
+  for (const scenario of SCENARIOS) {
+    const own = `bench/scenarios/${scenario.name}.ts`;
+    for (const file of sources('bench').filter((f) => f !== own && f !== frozen && f !== 'bench/scenarios/index.ts')) {
+      // code, not comments: a comment may say what a scenario is
+      const code = readFileSync(path.join(ROOT, file), 'utf8')
+        .split('\n')
+        .filter((line) => !/^\s*(\/\/|\*|\/\*)/.test(line))
+        .join('\n');
+      if (new RegExp(`['"\`]${scenario.name}['"\`]`).test(code)) found.push(`${file}: '${scenario.name}'`);
+      if (importsOf(file).includes(own)) found.push(`${file} imports ${own}`);
     }
   }
   assert.deepEqual(found, []);

@@ -1,6 +1,7 @@
 // The capacity scenario: the search itself against scripted servers (where the answer is known exactly), then ground
-// truth on real ones: a server made to busy-wait 2 ms a call carries at most 500 calls/s, over tcp and over Redis, and
-// a server stopped for 300 ms in a step fails that step. The gate and thresholds read capacity like any metric.
+// truth on real ones: a server made to busy-wait 2 ms a call carries at most 500 calls/s, over tcp and over NATS, and a
+// server stopped for 300 ms in a step shows as a pause that a second step at the same rate confirms or clears. The
+// gate and thresholds read capacity like any metric.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,107 +12,215 @@ import { DEFAULT_CONFIG } from '../bench/gate/config.ts';
 import { checkThresholds, parseThreshold } from '../bench/gate/thresholds.ts';
 import { encodeHistogram, newHistogram } from '../bench/harness/stats.ts';
 import { loadReport } from '../bench/report/read.ts';
-import type { CapacityStep, CellKey, CellResult, Report, TrialResult } from '../bench/report/types.ts';
+import type { CellKey, CellResult, Report, TrialResult } from '../bench/report/types.ts';
 import { reportProblems } from '../bench/report/validate.ts';
-import { capacity } from '../bench/scenarios/capacity.ts';
-import type { CapacitySettings, CellRunner, Measurement } from '../bench/scenarios/scenario.ts';
+import {
+  type CapacityOutcome,
+  type CapacitySearch,
+  type CapacitySettings,
+  type CapacityStep,
+  capacity,
+  DEFAULT_CAPACITY,
+} from '../bench/scenarios/capacity.ts';
+import { outcomeSchemas } from '../bench/scenarios/index.ts';
+import type { CellRunner, Measurement, MeasureOptions } from '../bench/scenarios/scenario.ts';
 import { childProcesses, eventually, fixture, runCli, spawnCli, tempDir } from './helpers.ts';
 
-const cell: CellKey = { transport: 't', call: 'getObj', scenario: 'capacity', concurrency: 256, ratePerSec: null, payloadEntries: 100 };
-const settings: CapacitySettings = {
-  slo: { text: 'p99<10ms', metric: 'p99', limitUs: 10_000, inclusive: false },
-  maxDroppedShare: 0.001,
-  startPerSec: 100,
-  factor: 2,
-  precision: 0.05,
-  maxPerSec: 1_000_000,
-  minPerSec: 1,
-  maxInFlight: 256,
-};
+const cell: CellKey = { transport: 't', call: 'getObj', scenario: 'capacity', concurrency: 256, ratePerSec: null, payloadEntries: 100, variant: 'p99<10ms' };
+const settings: CapacitySettings = { ...DEFAULT_CAPACITY, startPerSec: 100 };
 
-/** A trial at `rate` whose every call took `latencyUs`, as a server that holds up to its limit would give. */
-function trialAt(rate: number, latencyUs: number, clientBound = false): TrialResult {
+interface Behaviour {
+  /** Every call's latency from its due time, µs. */
+  latencyUs: number;
+  /** The service time (from the send), µs (default: the latency). */
+  serviceUs?: number;
+  /** Calls in flight in the first and last third of each trial (growing: the server falls behind). */
+  backlog?: [number, number];
+  /** Pauses in each trial, ms. */
+  pauses?: number[];
+  clientBound?: boolean;
+  /** Completed calls per trial (default: the rate, a 1 s trial). */
+  calls?: number;
+  dropped?: number;
+  errors?: number;
+}
+
+/** A trial at `rate` as a server with behaviour `b` gives it: `b.calls` calls (default: the rate's, in a 1 s trial). */
+function trialAt(rate: number, b: Behaviour): TrialResult {
+  const calls = b.calls ?? Math.round(rate);
   const h = newHistogram();
-  h.recordValueWithCount(Math.round(latencyUs * 1000), rate);
-  const lat = { p50: latencyUs, p90: latencyUs, p99: latencyUs, p999: latencyUs, max: latencyUs, mean: latencyUs };
-  const client = { cpuCores: 0.5, loopUtilization: 1, threadBusy: clientBound ? 0.95 : 0.3, sendLagUs: { p50: 50, p99: 200 } };
-  const base = { startedAtMs: Date.now(), calls: rate, errors: 0, timeouts: 0, dropped: 0, durationSec: 1, callsPerSec: rate };
-  return { ...base, latencyUs: lat, cpuUsPerCall: { client: 10, server: 40 }, client, clientBound, histogram: encodeHistogram(h) };
+  if (calls) h.recordValueWithCount(Math.round(b.latencyUs * 1000), calls);
+  const us = (v: number) => ({ p50: v, p90: v, p99: v, p999: v, max: v, mean: v });
+  const client = { cpuCores: 0.5, loopUtilization: b.clientBound ? 0.95 : 0.3, sendLagUs: { p50: 50, p99: 200 } };
+  const base = { startedAtMs: Date.now(), calls, errors: b.errors ?? 0, timeouts: 0, dropped: b.dropped ?? 0, durationSec: 1, callsPerSec: calls };
+  const pauses = (b.pauses ?? []).map((ms, i) => ({ atSec: 0.1 * i, ms }));
+  const open = {
+    serviceLatencyUs: us(b.serviceUs ?? b.latencyUs),
+    pauses,
+    pauseCount: pauses.length,
+    pauseMs: 5,
+    backlog: { first: b.backlog?.[0] ?? 2, last: b.backlog?.[1] ?? 2 },
+  };
+  return {
+    ...base,
+    latencyUs: us(b.latencyUs),
+    cpuUsPerCall: { client: 10, server: 40 },
+    client,
+    clientBound: b.clientBound ?? false,
+    histogram: encodeHistogram(h),
+    open,
+  };
 }
 
-/** A passing step at `rate`, as a search keeps it. */
-function capacityStep(rate: number): CapacityStep {
-  const t = trialAt(rate, 2000);
-  const base = { ratePerSec: rate, pass: true, reason: null, achievedPerSec: rate, latencyUs: t.latencyUs, droppedShare: 0, errors: 0 };
-  return { ...base, clientBound: false, loopUtilization: 1, cpuUsPerCall: t.cpuUsPerCall, warmup: { sec: 0, steady: true }, trials: [t] };
-}
+/** A server that keeps up below `limitPerSec` (2 ms a call) and falls behind above it (25 ms, calls in flight growing). */
+const saturating =
+  (limitPerSec: number) =>
+  (rate: number): Behaviour =>
+    rate <= limitPerSec ? { latencyUs: 2000 } : { latencyUs: 25_000, backlog: [5, 80] };
 
-/** A runner whose server meets the objective up to `limitPerSec` and misses it above. */
-function scripted(limitPerSec: number, opts: { clientBoundAbove?: number; probe?: number } = {}): CellRunner & { rates: number[] } {
+/**
+ * A runner whose server behaves as `at(rate, attempt)` says, attempt 1 or 2 of a rate; it runs trials as the harness
+ * does: two, then more while a step has fewer calls than it asks for (within its cap).
+ */
+function scripted(at: (rate: number, attempt: number) => Behaviour, probe = 800): CellRunner & { rates: number[]; asked: MeasureOptions[] } {
   const rates: number[] = [];
+  const asked: MeasureOptions[] = [];
   return {
     rates,
-    capacity: settings,
-    probe: async () => opts.probe ?? 8 * 100,
-    async measure(c): Promise<Measurement> {
+    asked,
+    probe: async () => probe,
+    async measure(c, how = {}): Promise<Measurement> {
       const rate = c.ratePerSec!;
+      const b = at(rate, rates.filter((r) => r === rate).length + 1);
       rates.push(rate);
-      const trial = trialAt(rate, rate <= limitPerSec ? 2000 : 25_000, rate >= (opts.clientBoundAbove ?? Infinity));
-      return { warmup: { sec: 0.1, steady: true }, trials: [trial, trial], errorReasons: [] };
+      asked.push(how);
+      const trials = [trialAt(rate, b), trialAt(rate, b)];
+      while (how.minCalls !== undefined && trials.length < (how.maxTrials ?? 0) && trials.reduce((n, t) => n + t.calls, 0) < how.minCalls)
+        trials.push(trialAt(rate, b));
+      return { warmup: { sec: 0.1, steady: true }, trials, errorReasons: [] };
     },
   };
 }
 
+const searchOf = async (runner: CellRunner, s: CapacitySettings = settings) => (await capacity.run(cell, runner, s)).record as CapacitySearch;
+
 describe('the search', () => {
   test('steps up geometrically from the start, then bisects to within 5%; every step is kept', async () => {
-    const runner = scripted(1234);
-    const run = await capacity.run(cell, runner);
-    const [search] = run.searches!;
+    const runner = scripted(saturating(1234));
+    const run = await capacity.run(cell, runner, settings);
+    const search = run.record as CapacitySearch;
     assert.deepEqual(runner.rates.slice(0, 6), [100, 200, 400, 800, 1600, 1130]);
-    assert.ok(search!.callsPerSec <= 1234 && search!.callsPerSec >= 1234 / 1.05, String(search!.callsPerSec));
-    const failed = search!.steps.filter((s) => !s.pass).map((s) => s.ratePerSec);
-    assert.ok(Math.min(...failed) / search!.callsPerSec <= 1.05, 'the interval is narrower than the precision');
-    assert.equal(search!.steps.length, runner.rates.length);
-    assert.equal(search!.bound, 'server');
-    assert.match(search!.steps.find((s) => !s.pass)!.reason!, /^p99 25,0\d\d µs ≥ 10,000 µs$/);
+    assert.ok(search.callsPerSec <= 1234 && search.callsPerSec >= 1234 / 1.05, String(search.callsPerSec));
+    const failed = search.steps.filter((s) => !s.pass).map((s) => s.ratePerSec);
+    assert.ok(Math.min(...failed) / search.callsPerSec <= 1.05, 'the interval is narrower than the precision');
+    assert.equal(search.steps.length, runner.rates.length);
+    assert.equal(search.bound, 'server');
+    assert.match(search.steps.find((s) => !s.pass)!.reason!, /^p99 25,0\d\d µs ≥ 10,000 µs, calls in flight grew from 5 to 80 through the step$/);
     // the cell's own figures are its operating point's: the highest passing step's trials
-    assert.equal(run.trials[0]!.callsPerSec, search!.callsPerSec);
+    assert.equal(run.trials[0]!.callsPerSec, search.callsPerSec);
+  });
+
+  test('a failure a single pause could explain is stepped again: one stall is shown as a pause, not turned into a lower capacity', async () => {
+    // at 800/s the first step meets a 30 ms stall (its p99 past the objective, calls in flight level); the second does not
+    const runner = scripted((rate, attempt) => (rate === 800 && attempt === 1 ? { latencyUs: 14_000, pauses: [30] } : saturating(1234)(rate)));
+    const search = await searchOf(runner);
+    const at800 = search.steps.filter((s) => s.ratePerSec === 800);
+    assert.deepEqual(
+      at800.map((s) => [s.attempt ?? 1, s.pass, s.pauseCount]),
+      [
+        [1, false, 2],
+        [2, true, 0],
+      ],
+    );
+    assert.deepEqual(
+      at800[0]!.pauses.map((p) => p.ms),
+      [30, 30],
+      'the pause of each of its two trials',
+    );
+    assert.ok(search.callsPerSec >= 1234 / 1.05, String(search.callsPerSec));
+  });
+
+  test('a server that keeps pausing fails: both steps at a rate fail, and the rate counts as failed', async () => {
+    const runner = scripted((rate) => (rate >= 800 ? { latencyUs: 14_000, pauses: [30] } : { latencyUs: 2000 }));
+    const search = await searchOf(runner);
+    assert.deepEqual(
+      search.steps.filter((s) => s.ratePerSec === 800).map((s) => [s.attempt ?? 1, s.pass]),
+      [
+        [1, false],
+        [2, false],
+      ],
+    );
+    assert.ok(search.callsPerSec < 800 && search.callsPerSec >= 400, String(search.callsPerSec));
+  });
+
+  test('a failure with the signs no pause fakes (calls in flight growing) counts at once, without a second step', async () => {
+    const runner = scripted(saturating(1234));
+    await searchOf(runner);
+    assert.equal(runner.rates.filter((r) => r === 1600).length, 1);
+  });
+
+  test('a step is judged on enough calls: 1,000 for a p99; it asks for them, and with fewer it never passes', async () => {
+    const runner = scripted(() => ({ latencyUs: 2000 }));
+    await searchOf(runner);
+    assert.ok(
+      runner.asked.every((h) => h.minCalls === 1000 && h.maxTrials === 25),
+      JSON.stringify(runner.asked[0]),
+    );
+    const empty = await searchOf(scripted(() => ({ latencyUs: 0, calls: 0 })));
+    assert.ok(
+      empty.steps.every((s) => !s.pass && /too few calls to judge p99: 0 of 1,000/.test(s.reason!)),
+      JSON.stringify(empty.steps.map((s) => s.reason)),
+    );
+    assert.deepEqual([empty.callsPerSec, empty.bound], [0, 'none']);
+  });
+
+  test("latency that does not fall with the rate is the machine's floor: the search says jitter and stops, not halving toward zero", async () => {
+    const runner = scripted(() => ({ latencyUs: 15_000 }));
+    const search = await searchOf(runner);
+    assert.equal(search.bound, 'jitter');
+    assert.ok(Math.abs(search.floorUs! - 15_000) < 20, String(search.floorUs));
+    assert.ok(Math.min(...runner.rates) >= 25, `went down to ${Math.min(...runner.rates)}/s`);
+  });
+
+  test('where our late sends, not the server, broke the objective, the step is client-bound and the figure a lower bound', async () => {
+    const runner = scripted((rate) => (rate >= 1600 ? { latencyUs: 12_000, serviceUs: 3000 } : { latencyUs: 2000 }));
+    const search = await searchOf(runner);
+    const late = search.steps.find((s) => s.ratePerSec === 1600)!;
+    assert.deepEqual([late.pass, late.clientBound], [false, true]);
+    assert.match(late.reason!, /our sends were late; the service time met it/);
+    assert.deepEqual([search.callsPerSec, search.bound], [800, 'client']);
+  });
+
+  test('a client that was the limit above a rate makes the figure a lower bound', async () => {
+    const search = await searchOf(scripted((rate) => (rate > 2000 ? { latencyUs: 12_000, clientBound: true } : { latencyUs: 2000 })));
+    assert.equal(search.bound, 'client');
   });
 
   test('without a start, it begins at a quarter of a short closed loop', async () => {
-    const runner = scripted(5000, { probe: 8000 });
-    await capacity.run(cell, { ...runner, capacity: { ...settings, startPerSec: null } });
+    const runner = scripted(saturating(5000), 8000);
+    await capacity.run(cell, runner, { ...settings, startPerSec: null });
     assert.equal(runner.rates[0], 2000);
   });
 
-  test('a client that was the limit at the highest passing step makes the figure a lower bound', async () => {
-    const run = await capacity.run(cell, scripted(5000, { clientBoundAbove: 2000 }));
-    assert.equal(run.searches![0]!.bound, 'client');
-  });
-
-  test('a first rate that fails steps down until one passes; none passing is said, not zero-as-a-result', async () => {
-    const down = await capacity.run(cell, scripted(30));
-    assert.ok(down.searches![0]!.callsPerSec > 0 && down.searches![0]!.callsPerSec <= 30);
-    const none = await capacity.run(cell, scripted(0.5));
-    assert.deepEqual([none.searches![0]!.callsPerSec, none.searches![0]!.bound], [0, 'none']);
+  test('a first rate that fails steps down until one passes; a server failing every rate it can be judged at is "none", not a zero result', async () => {
+    const down = await searchOf(scripted(saturating(300)), { ...settings, startPerSec: 1000 });
+    assert.ok(down.callsPerSec > 0 && down.callsPerSec <= 300, String(down.callsPerSec));
+    const none = await searchOf(scripted(saturating(0.5)));
+    assert.deepEqual([none.callsPerSec, none.bound], [0, 'none']);
   });
 
   test('a server that meets the objective at every rate up to the highest is "at least" that', async () => {
-    const run = await capacity.run(cell, { ...scripted(Infinity), capacity: { ...settings, maxPerSec: 3000 } });
-    assert.deepEqual([run.searches![0]!.callsPerSec, run.searches![0]!.bound], [1600, 'max-rate']);
+    const search = await searchOf(
+      scripted(() => ({ latencyUs: 2000 })),
+      { ...settings, maxPerSec: 3000 },
+    );
+    assert.deepEqual([search.callsPerSec, search.bound], [1600, 'max-rate']);
   });
 
   test('dropped calls or an error fail a step however low its latency', async () => {
-    const dropping: CellRunner = {
-      ...scripted(Infinity),
-      async measure(c) {
-        const trial = { ...trialAt(c.ratePerSec!, 1000), dropped: c.ratePerSec! >= 800 ? 10 : 0, errors: c.ratePerSec! >= 400 && c.ratePerSec! < 800 ? 1 : 0 };
-        return { warmup: { sec: 0, steady: true }, trials: [trial], errorReasons: [] };
-      },
-    };
-    const [search] = (await capacity.run(cell, dropping)).searches!;
-    assert.match(search!.steps.find((s) => s.ratePerSec === 400)!.reason!, /1 error/);
-    assert.equal(search!.callsPerSec < 400, true);
+    const search = await searchOf(scripted((rate) => ({ latencyUs: 1000, dropped: rate >= 800 ? 10 : 0, errors: rate >= 400 && rate < 800 ? 1 : 0 })));
+    assert.match(search.steps.find((s) => s.ratePerSec === 400)!.reason!, /\d+ error/);
+    assert.equal(search.callsPerSec < 400, true);
   });
 });
 
@@ -121,7 +230,7 @@ function capacityRun(args: string[], timeoutMs = 240_000): { report: Report; cel
   const r = runCli('bench.ts', ['--scenarios', 'capacity', '--calls', 'getObj', '--no-wire', ...args, '--out', out], timeoutMs);
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
-  assert.deepEqual(reportProblems(report), []);
+  assert.deepEqual(reportProblems(report, outcomeSchemas()), []);
   return { report, cell: report.results.find((c) => c.scenario === 'capacity')! };
 }
 
@@ -134,32 +243,37 @@ function serverCpuUs(transport: string): number {
   return (JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report).results[0]!.cpuUsPerCall.server!;
 }
 
-describe('ground truth: 2 ms of server work a call caps a server at 1e6 ÷ (2000 + its own CPU µs per call)', { timeout: 600_000 }, () => {
+describe('ground truth: 2 ms of server work a call caps a server at 1e6 ÷ (2000 + its own CPU µs per call), under 500/s', { timeout: 600_000 }, () => {
   // nats: a brokered transport whose server answers each request as it comes (redis's answers a batch at once: see the README)
   for (const transport of ['tcp', 'nats']) {
-    test(transport, () => {
+    test(`${transport}, at the default objective`, () => {
       const cpuUs = serverCpuUs(transport);
+      // the server runs one call at a time: 2 ms of work a call is at most 500/s whatever it costs besides, and its own
+      // CPU per call (measured without the work) lowers that a little
+      const ceiling = 1e6 / 2000;
       const bound = 1e6 / (2000 + cpuUs);
-      // the objective is looser than the default on purpose: what is tested is where the server saturates, not this
-      // VM's jitter, which alone reached p99 > 10 ms at a few hundred calls/s (measured). 5% beyond 500 calls/s of 2 ms
-      // work queues about 12 calls in a 0.5 s step, 25 ms: the saturation still fails the step
-      const objective = ['--slo', 'p99<25ms'];
-      const { cell } = capacityRun(['--transports', transport, '--server-work-us', `${transport}=2000`, '--duration', '0.5', '--trials', '2', ...objective]);
-      const found = cell.capacity!.callsPerSec;
+      const { cell } = capacityRun(['--transports', transport, '--server-work-us', `${transport}=2000`, '--duration', '0.5', '--trials', '2']);
+      const out = cell.outcome as unknown as CapacityOutcome;
+      const found = out.callsPerSec;
       assert.ok(
-        // at most the bound, within the search's own precision (it bisects to 5%): the 2 ms of work is a wall-clock
+        // at most the ceiling, within the search's own precision (it bisects to 5%): the 2 ms of work is a wall-clock
         // busy-wait in slices, so overlapping calls can finish a little early (measured: 501/s against 495/s)
-        found >= 0.7 * bound && found <= 1.05 * bound,
+        found >= 0.9 * bound && found <= 1.05 * ceiling,
         `${transport}: capacity ${found}/s against the bound ${bound.toFixed(0)}/s (2000 + ${cpuUs} µs a call)`,
       );
-      assert.equal(cell.capacity!.bound, 'server');
+      assert.equal(out.bound, 'server');
       // what the server would do with a core of its own: about the same bound, from its CPU per call at capacity
-      assert.ok(cell.capacity!.perCoreCallsPerSec! <= 1e6 / 2000, String(cell.capacity!.perCoreCallsPerSec));
+      assert.ok(
+        out.perCoreCallsPerSec !== null && out.perCoreCallsPerSec >= 0.85 * bound && out.perCoreCallsPerSec <= 1.02 * ceiling,
+        String(out.perCoreCallsPerSec),
+      );
     });
   }
 });
 
-test('a server stopped for 300 ms during a step fails that step, and the capacity found is below its rate', { timeout: 240_000 }, async () => {
+test('a server stopped for 300 ms in a step shows as a pause of about 300 ms; the second step at that rate clears it, and the capacity is not lowered', {
+  timeout: 240_000,
+}, async () => {
   const out = tempDir();
   const args = ['--transports', 'tcp', '--scenarios', 'capacity', '--calls', 'getObj', '--capacity-start', '2000', '--capacity-precision', '20%'];
   const run = spawnCli('bench.ts', [...args, '--warmup', '0', '--duration', '2s', '--trials', '1', '--no-wire', '--out', out]);
@@ -180,22 +294,23 @@ test('a server stopped for 300 ms during a step fails that step, and the capacit
     run.proc.kill('SIGKILL');
   }
   const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
-  const search = report.results[0]!.capacity!.searches[0]!;
-  assert.deepEqual([search.steps[0]!.ratePerSec, search.steps[0]!.pass], [2000, false], JSON.stringify(search.steps[0]));
-  assert.ok(search.steps[0]!.latencyUs.max >= 250_000 || search.steps[0]!.droppedShare > 0.001, search.steps[0]!.reason!);
-  assert.ok(search.callsPerSec < 2000 && search.callsPerSec > 0, String(search.callsPerSec));
+  const search = (report.results[0]!.outcome as unknown as CapacityOutcome).searches[0]!;
+  const [first, second] = search.steps as [CapacityStep, CapacityStep];
+  assert.deepEqual([first.ratePerSec, first.pass], [2000, false], JSON.stringify(first.reason));
+  const longest = Math.max(...first.pauses.map((p) => p.ms));
+  assert.ok(longest >= 250 && longest < 1000, `the stall, as a pause: ${JSON.stringify(first.pauses)}`);
+  assert.deepEqual([second.ratePerSec, second.attempt, second.pass], [2000, 2, true], JSON.stringify(second.reason));
+  assert.ok(search.callsPerSec >= 2000, String(search.callsPerSec));
 });
 
 describe('capacity in thresholds and the gate', () => {
   /** A report of one capacity cell of tcp: one search per run at each capacity, each with its operating point. */
   const report = (capacities: number[]): Report => {
     const base = loadReport(fixture('report-v3.json'));
-    const searches = capacities.map((perSec, run) => {
-      const step = { ...capacityStep(perSec), trials: [{ ...trialAt(perSec, 2000), run }] };
-      return { run, slo: 'p99<10ms', sloLimitUs: 10_000, callsPerSec: perSec, bound: 'server' as const, steps: [step] };
-    });
+    const searches = capacities.map((perSec, run): CapacitySearch => ({ run, callsPerSec: perSec, bound: 'server', steps: [] }));
+    const trials = capacities.map((perSec, run) => ({ ...trialAt(perSec, { latencyUs: 2000 }), run }));
     const parts = { key: { ...cell, transport: 'tcp' }, bytesPerCall: null, payloadBytes: { request: 2, response: 1483 }, codecUsPerCall: null };
-    const folded = foldCell({ ...parts, warmup: { sec: 0, steady: true }, errorReasons: [], trials: searches.flatMap((s) => s.steps[0]!.trials), searches });
+    const folded = foldCell({ ...parts, warmup: { sec: 0, steady: true }, errorReasons: [], trials, records: searches });
     return { ...base, results: [folded] };
   };
 
@@ -218,7 +333,7 @@ describe('capacity in thresholds and the gate', () => {
       errors: 0,
       calls: 1,
       bytesPerCall: null,
-      capacity: { slo: 'p99<10ms', sloLimitUs: 10_000, callsPerSec: perSec, bound: 'server', perCoreCallsPerSec: null, searches: [] },
+      outcome: { callsPerSec: perSec, bound: 'server', perCoreCallsPerSec: null, searches: [] },
     })) as unknown as CellResult[];
     const [result] = checkThresholds({ ...report([]), results: cells }, [t]);
     assert.equal(result!.ok, false);

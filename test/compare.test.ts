@@ -97,8 +97,7 @@ function makeReport(shape: Shape = {}): Report {
         clientBound: false,
         warmup: { sec: 0.2, steady: true },
         ...trialSpread(trials),
-        rate: null,
-        capacity: null,
+        outcome: null,
         trials,
       });
     }
@@ -108,7 +107,6 @@ function makeReport(shape: Shape = {}): Report {
     calls: ['getObj', 'fib'] as CallName[],
     scenarios: ['latency', 'throughput'] as ScenarioName[],
     concurrency: [16],
-    ratePerSec: 1000,
     durationSec: 0.1,
     warmupSec: 0.05,
     clientWorkers: 1,
@@ -119,6 +117,7 @@ function makeReport(shape: Shape = {}): Report {
     timeoutMs: 10000,
     quick: true,
     targets: {},
+    settings: {},
   };
   const meta = {
     date: '2026-11-24T00:00:00.000Z',
@@ -448,7 +447,7 @@ test('a schema version 2 report (made by the build before spreads) is read with 
   for (const cell of report.results) {
     const rates = cell.trials.map((t) => t.callsPerSec);
     assert.deepEqual([cell.spread.callsPerSec.min, cell.spread.callsPerSec.max], [Math.min(...rates), Math.max(...rates)]);
-    assert.equal(cell.rate, null);
+    assert.equal(cell.outcome, null);
     assert.equal(typeof cell.noisy, 'boolean');
   }
 });
@@ -458,8 +457,14 @@ test('a schema version 3 report (made by the build before capacity, d5bd2ad) rea
   const report = loadReport(fixture('report-v3.json'));
   assert.equal(report.schemaVersion, SCHEMA_VERSION);
   assert.deepEqual(reportProblems(report), []);
-  assert.ok(report.results.every((c) => c.capacity === null));
-  assert.ok(report.results.some((c) => c.rate !== null));
+  assert.ok(
+    report.results.every((c) => c.variant === undefined),
+    'no capacity cell: it came after',
+  );
+  assert.ok(
+    report.results.some((c) => c.scenario === 'rate' && (c.outcome as { saturated?: boolean } | null)?.saturated !== undefined),
+    'the rate outcome, now in the one slot',
+  );
   assert.equal(report.meta.transports.tcp?.role, 'wire-floor');
   const r = compare(fixture('report-v3.json'), fixture('report-v3.json'));
   assert.equal(r.status, 2, r.stderr); // one run a side: too few samples to decide, and it says so
@@ -471,7 +476,7 @@ describe('compare: bad input exits 2 with one line', () => {
   test('missing file', () => assertBadInput(compare(good, path.join(dir, 'nope.json')), /cannot read .*nope\.json: ENOENT/));
   test('not JSON', () => assertBadInput(compare(save('{"schemaVersion": 1, '), good), /is not JSON/));
   test('schema version mismatch', () =>
-    assertBadInput(compare(good, save({ ...makeReport(), schemaVersion: 99 })), /schemaVersion 99; this rpcbench reads 1 to 4/));
+    assertBadInput(compare(good, save({ ...makeReport(), schemaVersion: 99 })), /schemaVersion 99; this rpcbench reads 1 to 5/));
   test('JSON that is not a report', () => assertBadInput(compare(good, save({ schemaVersion: 1, results: 'x' })), /is not an rpcbench report/));
   test('nothing to compare', () => {
     const other = makeReport();

@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { bestSplit, eDivisive } from '../bench/history/changepoints.ts';
 import type { History } from '../bench/history/types.ts';
-import { mulberry32 } from '../bench/report/random.ts';
+import { mulberry32 } from '../bench/stats/random.ts';
 import { chromiumMissing, visit } from './browser.ts';
 import { fixture, runCli, tempDir } from './helpers.ts';
 import { need } from './require.ts';

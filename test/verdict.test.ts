@@ -11,8 +11,12 @@ import { renderSummary } from '../bench/formats/summary.ts';
 import { detection } from '../bench/gate/detection.ts';
 import { mannWhitneyGreater } from '../bench/gate/mann-whitney.ts';
 import { findBroker } from '../bench/harness/broker-cpu.ts';
-import type { CellResult, Report } from '../bench/report/types.ts';
-import { verdictOf } from '../bench/report/verdict.ts';
+import type { Report } from '../bench/report/types.ts';
+import { verdictGoals } from '../bench/scenarios/index.ts';
+import { verdictOf as judge } from '../bench/stats/verdict.ts';
+
+const verdictOf = (r: Report) => judge(r, verdictGoals());
+
 import { redisBroker } from '../transports/redis.ts';
 import { transports } from '../transports/registry.ts';
 import { ROOT, tempDir } from './helpers.ts';
@@ -73,18 +77,45 @@ describe('the verdict', () => {
     assert.deepEqual(report.verdict, v, 'the JSON keeps it');
   });
 
-  test("capacity: the interval is the searches' brackets, so brackets that overlap are no clear difference", () => {
+  /** The report with capacity cells of tcp, http and redis, each with one search per run at the given capacities. */
+  const withCapacities = (found: Record<string, number[]>): Report => {
     const copy = structuredClone(report);
     const template = copy.results.find((c) => c.transport === 'tcp' && c.scenario === 'throughput')!;
-    const capacityCell = (transport: string, found: number, failedAt: number): CellResult => {
-      const step = (rate: number, pass: boolean) => ({ ...template, ratePerSec: rate, pass, reason: pass ? null : 'p99', achievedPerSec: rate }) as never;
-      const search = { slo: 'p99<10ms', sloLimitUs: 10_000, callsPerSec: found, bound: 'server' as const, steps: [step(found, true), step(failedAt, false)] };
-      return { ...template, transport, scenario: 'capacity', concurrency: 256, capacity: { ...search, perCoreCallsPerSec: null, searches: [search] } };
-    };
-    copy.results.push(capacityCell('tcp', 10_000, 10_500), capacityCell('http', 9_800, 10_300), capacityCell('redis', 5_000, 5_250));
+    for (const [transport, each] of Object.entries(found)) {
+      const searches = each.map((callsPerSec, run) => ({ run, callsPerSec, bound: 'server' as const, steps: [] }));
+      const trials = each.map((_, run) => ({ ...template.trials[0]!, run }));
+      copy.results.push({
+        ...template,
+        transport,
+        scenario: 'capacity',
+        concurrency: 256,
+        variant: 'p99<10ms',
+        trials,
+        outcome: { callsPerSec: each[0]!, bound: 'server', perCoreCallsPerSec: null, searches },
+      });
+    }
     copy.meta.transports.redis ??= { ...copy.meta.transports.http!, role: 'measured' };
-    const v = item(copy, 'capacity');
+    return copy;
+  };
+
+  test('capacity from one run is never a clear lead, however far apart: one search per run says nothing of how runs differ', () => {
+    const v = item(withCapacities({ tcp: [10_000], http: [9_800], redis: [2_000] }), 'capacity');
     assert.equal(v.leader, 'tcp');
+    assert.equal(v.oneSample, true);
+    assert.ok(
+      v.others.every((o) => !o.clear),
+      JSON.stringify(v.others),
+    );
+    assert.match(
+      renderSummary({ ...report, verdict: verdictOf(withCapacities({ tcp: [10_000], http: [9_800] })) }),
+      /highest capacity .* \[one run: each figure was found once/,
+    );
+  });
+
+  test('capacity from runs: the searches are the samples; apart in every run is clear, overlapping runs are not', () => {
+    const v = item(withCapacities({ tcp: [10_000, 10_400, 9_700], http: [9_800, 10_300, 9_900], redis: [5_000, 5_200, 4_900] }), 'capacity');
+    assert.equal(v.leader, 'tcp');
+    assert.deepEqual(v.basis, { kind: 'runs', runs: 3 });
     const [http, slow] = [v.others.find((o) => o.transport === 'http')!, v.others.find((o) => o.transport === 'redis')!];
     assert.ok(!http.clear && http.low < 1, JSON.stringify(http));
     assert.ok(slow.clear && slow.low > 1.8, JSON.stringify(slow));

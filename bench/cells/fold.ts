@@ -1,13 +1,13 @@
 // The one fold from trials to a cell: the runner, pooled runs (--runs, several report files) and merged segments all
-// make their cells here. Medians and sums are the same for every cell; what a scenario adds (an open loop's rate
-// outcome, a capacity search's answer) comes from its descriptor.
+// make their cells here. Medians and sums are the same for every cell; what a scenario adds (its outcome, from the
+// trials and from what each run kept beyond them) comes from its descriptor.
 
 import { medianOfTrials, trialSpread } from '../report/trials.ts';
-import type { BytesPerCall, CapacitySearch, CellKey, CellResult, CodecUsPerCall, ErrorReason, TrialResult } from '../report/types.ts';
+import type { BytesPerCall, CellKey, CellResult, CodecUsPerCall, ErrorReason, TrialResult } from '../report/types.ts';
 import { scenarioOf } from '../scenarios/index.ts';
 import { mergeReasons } from './reasons.ts';
 
-/** What a cell is made of: its key, what was measured once per call, its warm-up, its trials and (capacity) searches. */
+/** What a cell is made of: its key, what was measured once per call, its warm-up, its trials and its runs' records (its scenario's). */
 export interface CellParts {
   key: CellKey;
   /** Bytes on the wire per call (from an untimed pass), null where there is no wire. */
@@ -17,7 +17,8 @@ export interface CellParts {
   warmup: { sec: number; steady: boolean };
   errorReasons: ErrorReason[];
   trials: TrialResult[];
-  searches: CapacitySearch[];
+  /** What the scenario kept of each run beyond its trials (a capacity search), in run order; [] for most. */
+  records: unknown[];
 }
 
 const sum = (trials: readonly TrialResult[], f: (t: TrialResult) => number) => trials.reduce((n, t) => n + f(t), 0);
@@ -32,7 +33,7 @@ export function foldCell(p: CellParts): CellResult {
     codecUsPerCall: p.codecUsPerCall,
     clientBound: trials.filter((t) => t.clientBound).length * 2 > trials.length,
     ...trialSpread(trials),
-    ...scenarioOf(key.scenario).outcome(key, trials, p.searches),
+    outcome: scenarioOf(key.scenario).outcome(key, trials, p.records),
     warmup: p.warmup,
     calls: sum(trials, (t) => t.calls),
     errors: sum(trials, (t) => t.errors),
@@ -45,16 +46,17 @@ export function foldCell(p: CellParts): CellResult {
 
 /** A cell taken apart again, for folding with others. */
 export function partsOf(c: CellResult): CellParts {
-  const { transport, call, scenario, concurrency, ratePerSec, payloadEntries } = c;
+  const { transport, call, scenario, concurrency, ratePerSec, payloadEntries, variant } = c;
+  const own = scenarioOf(scenario);
   return {
-    key: { transport, call, scenario, concurrency, ratePerSec, payloadEntries },
+    key: { transport, call, scenario, concurrency, ratePerSec, payloadEntries, ...(variant === undefined ? {} : { variant }) },
     bytesPerCall: c.bytesPerCall,
     payloadBytes: c.payloadBytes,
     codecUsPerCall: c.codecUsPerCall,
     warmup: c.warmup,
     errorReasons: c.errorReasons,
     trials: c.trials,
-    searches: c.capacity?.searches ?? [],
+    records: c.outcome && own.recordsOf ? own.recordsOf(c.outcome) : [],
   };
 }
 
@@ -73,6 +75,6 @@ export function foldCells(cells: readonly CellResult[], trials: (cells: readonly
     warmup: { sec: Math.max(...parts.map((p) => p.warmup.sec)), steady: parts.every((p) => p.warmup.steady) },
     errorReasons: parts.flatMap((p) => p.errorReasons),
     trials: trials(cells),
-    searches: parts.flatMap((p) => p.searches),
+    records: parts.flatMap((p) => p.records),
   });
 }

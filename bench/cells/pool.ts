@@ -2,9 +2,9 @@
 // trials appended (each keeps its run number), folded again.
 
 import type { CellResult, Report } from '../report/types.ts';
-import { verdictOf } from '../report/verdict.ts';
 import { foldCells } from './fold.ts';
 import { cellLabel } from './label.ts';
+import { withVerdict } from './verdict.ts';
 
 /** Folds `cell` into `cells` (by label): a new cell, or its trials pooled with the one already there. */
 export function addCell(cells: Map<string, CellResult>, cell: CellResult): void {
@@ -19,5 +19,5 @@ export function poolReports(reports: Report[]): Report {
   const cells = new Map<string, CellResult>();
   for (const report of reports) for (const cell of report.results) addCell(cells, cell);
   const pooled: Report = { ...reports[0]!, results: [...cells.values()], skipped: reports.flatMap((r) => r.skipped) };
-  return { ...pooled, verdict: verdictOf(pooled) }; // more trials per cell: narrower intervals
+  return withVerdict(pooled); // more runs per cell: intervals from the runs
 }

@@ -8,9 +8,9 @@ import { BadInput } from '../report/errors.ts';
 import { decodeHistogram, encodeHistogram, latencyUs, newHistogram } from '../report/histograms.ts';
 import { round3 } from '../report/trials.ts';
 import type { CellResult, Report, ReportOptions, TrialResult } from '../report/types.ts';
-import { verdictOf } from '../report/verdict.ts';
 import { foldCells } from './fold.ts';
 import { cellLabel } from './label.ts';
+import { withVerdict } from './verdict.ts';
 
 export class MergeError extends BadInput {}
 
@@ -38,7 +38,7 @@ export function mergeSegments(reports: Report[]): Report {
     skipped: reports.flatMap((r) => r.skipped),
     thresholds: undefined,
   };
-  return { ...merged, verdict: verdictOf(merged) };
+  return withVerdict(merged);
 }
 
 /** The segment count they share; refuses reports that are not the segments of one run of one build. */

@@ -8,9 +8,10 @@ import { normalizeFlag } from '../gate/config.ts';
 import { parseThreshold, type Threshold, ThresholdError } from '../gate/thresholds.ts';
 import type { PlanRequest } from '../harness/plan.ts';
 import { DEFAULT_OUTPUTS, OUTPUT_NAMES, OUTPUTS, type OutputName } from '../publish/outputs.ts';
+import { LATENCY_METRICS, METRIC_NAMES } from '../report/metrics.ts';
 import { CALLS, type CallName, type ReportOptions, type ScenarioName, type TransportInfo } from '../report/types.ts';
-import { scenarioNames } from '../scenarios/index.ts';
-import type { CapacitySettings } from '../scenarios/scenario.ts';
+import { type AnyScenario, SCENARIOS, scenarioNames, scenarioOf } from '../scenarios/index.ts';
+import type { CommonSettings, ScenarioFlag } from '../scenarios/scenario.ts';
 import { given, int, ints, names, parseFlags, seconds, UsageError } from './args.ts';
 
 /** Everything a bench run was asked to do; the plan and the report options are derived from it. */
@@ -38,64 +39,17 @@ export interface BenchOptions extends PlanRequest {
   help: boolean;
 }
 
-/** The capacity search unless told otherwise: p99 under 10 ms, under 0.1% dropped, within 5%. */
-const DEFAULT_CAPACITY: CapacitySettings = {
-  slo: { text: 'p99<10ms', metric: 'p99', limitUs: 10_000, inclusive: false },
-  maxDroppedShare: 0.001,
-  startPerSec: null,
-  factor: 2,
-  precision: 0.05,
-  maxPerSec: 1_000_000,
-  minPerSec: 1,
-  maxInFlight: 256,
-};
-
-/** --slo, --capacity-start, --capacity-precision, --capacity-in-flight: how the capacity scenario searches. */
-function capacitySettings(str: (flag: string) => string | undefined): CapacitySettings {
-  const slo = str('slo');
-  const start = str('capacity-start');
-  const precision = str('capacity-precision');
-  const inFlight = str('capacity-in-flight');
-  return {
-    ...DEFAULT_CAPACITY,
-    ...(slo === undefined ? {} : { slo: parseSlo(slo) }),
-    ...(start === undefined ? {} : { startPerSec: int('--capacity-start', start, 1, DEFAULT_CAPACITY.maxPerSec) }),
-    ...(precision === undefined ? {} : { precision: percent('--capacity-precision', precision) }),
-    ...(inFlight === undefined ? {} : { maxInFlight: int('--capacity-in-flight', inFlight, 1, 100_000) }),
-  };
+/** The scenarios' own flags, each with its scenario: --help lists them, parseArgs accepts them, each scenario parses its own. */
+function scenarioFlags(): Array<{ scenario: AnyScenario; flag: ScenarioFlag }> {
+  return SCENARIOS.flatMap((scenario) => scenario.flags.map((flag) => ({ scenario, flag })));
 }
 
-const SLO_METRICS = ['p50', 'p90', 'p99', 'p99.9', 'max', 'mean'] as const;
-
-/** A latency objective written like a threshold without transport, call or @C: `p99<10ms`, `p99.9<=50ms`. */
-function parseSlo(text: string): CapacitySettings['slo'] {
-  const example = 'METRIC<VALUE, e.g. p99<10ms or p99.9<=50ms';
-  let t: Threshold;
-  try {
-    t = parseThreshold(
-      text,
-      () => {
-        throw new ThresholdError(`one objective for every cell: ${example}`);
-      },
-      CALLS,
-    );
-  } catch (error) {
-    if (error instanceof ThresholdError) throw new UsageError(`--slo: ${error.message}`);
-    throw error;
-  }
-  const metric = SLO_METRICS.find((m) => m === t.metric);
-  if (t.transports || t.call || t.concurrency !== null || !metric) throw new UsageError(`--slo: ${JSON.stringify(text)} is not ${example}`);
-  if (t.op !== '<' && t.op !== '<=') throw new UsageError(`--slo: ${JSON.stringify(text)}: an objective is an upper bound on latency (< or <=)`);
-  if (t.value <= 0) throw new UsageError(`--slo: ${JSON.stringify(text)}: the bound must be above 0`);
-  return { text: t.text, metric, limitUs: t.value, inclusive: t.op === '<=' };
-}
-
-/** "5%" or "0.05": a fraction from 0.1% to 50%. */
-function percent(flag: string, value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(value.trim());
-  const share = m ? Number(m[1]) / (m[2] ? 100 : 1) : Number.NaN;
-  if (!(share >= 0.001 && share <= 0.5)) throw new UsageError(`${flag}: ${JSON.stringify(value)} is not a share from 0.1% to 50%, e.g. 5% or 0.05`);
-  return share;
+/** Each chosen scenario's settings from its own flags; a scenario's flag given without its scenario is a mistake. */
+function scenarioSettings(chosen: string[], str: (flag: string) => string | undefined, common: CommonSettings): Record<string, unknown> {
+  for (const { scenario, flag } of scenarioFlags())
+    if (str(flag.name) !== undefined && !chosen.includes(scenario.name))
+      throw new UsageError(`--${flag.name} is the ${scenario.name} scenario's: add it to --scenarios (e.g. --scenarios ${scenario.name})`);
+  return Object.fromEntries(chosen.map((name) => [name, scenarioOf(name).settings(str, common)]));
 }
 
 /** `--amqp-variants` and the like: one flag per group of transports, generated from the registry. */
@@ -114,6 +68,17 @@ function outputHelp(): string {
   return OUTPUT_NAMES.map((n) => `                            ${n.padEnd(17)}${OUTPUTS[n].file}: ${OUTPUTS[n].summary}`).join('\n');
 }
 
+/** The scenarios' own flags in --help, each with its help under it, aligned as the others. */
+function scenarioHelp(): string {
+  return scenarioFlags()
+    .map(({ flag }) => {
+      const head = `  --${flag.name} ${flag.value}`;
+      const [first, ...rest] = flag.help.split('\n');
+      return [`${head.padEnd(26)}${first}`, ...rest.map((l) => `${' '.repeat(26)}${l}`)].join('\n');
+    })
+    .join('\n');
+}
+
 export function help(): string {
   const variants = groupFlags().map(
     (g) =>
@@ -129,15 +94,11 @@ Runs every transport x call x scenario and writes reports/latest.json and report
                           a group means its members that target the foreign server
 ${variants.join('\n')}
   --calls a,b             ${CALLS.join(',')} (default: all; --quick getObj,fib)
-  --scenarios a,b         ${scenarioNames().join(',')} (default: latency,throughput)
+  --scenarios a,b         ${scenarioNames().join(',')} (default: ${SCENARIOS.filter((x) => x.inDefault)
+    .map((x) => x.name)
+    .join(',')})
   --concurrency 1,16,64   calls in flight for throughput (default 1,16,64; --quick 16)
-  --rate N                calls/s for the open-loop rate scenario (default 1000)
-  --slo EXPR              the capacity scenario's latency objective, like a threshold: p99<10ms (the
-                          default), p99.9<=50ms; a step passes when it holds over all the step's calls,
-                          under 0.1% are dropped and none fails
-  --capacity-start N      the search's first rate, calls/s (default: a quarter of a short closed loop's)
-  --capacity-precision P  stop bisecting once the last pass and first failure are within P (default 5%)
-  --capacity-in-flight N  the cap on calls in flight while searching (default 256)
+${scenarioHelp()}
   --duration D            per trial: 0.5 (seconds), 500ms, 2s, 1m, 1m30s (default 0.4; --quick 0.25)
   --warmup S              the most a cell spends looking for steady state (two windows in a row
                           within 5%), after a server's first 5,000 calls (default 2; --quick 1; 0: none)
@@ -164,8 +125,8 @@ ${variants.join('\n')}
                           wants 8+ runs per side, e.g. --quick --runs 8 --trials 1 for both)
   --threshold EXPR        an absolute threshold the run must meet, else exit 1 (repeatable; also
                           "bench": {"thresholds": [...]} in the config): [TRANSPORT:][CALL:]METRIC[@C] OP VALUE,
-                          METRIC one of p50 p90 p99 p99.9 max mean (µs, or ms/s), calls/s, errors,
-                          error-rate (% or a share), cpu/call (µs), bytes/call; OP < <= > >= ==.
+                          METRIC one of ${LATENCY_METRICS.join(' ')} (µs, or ms/s),
+                          ${METRIC_NAMES.filter((m) => !LATENCY_METRICS.includes(m)).join(', ')}; OP < <= > >= ==.
                           Without @C latency comes from one call in flight, calls/s from every
                           concurrency. e.g. 'tcp:getObj:p99<2ms' 'calls/s@16>10000' 'errors==0'
   --config FILE           thresholds for the gate and for the run (default: rpcbench.config.json, or
@@ -200,11 +161,7 @@ function spec() {
     calls: { type: 'string' },
     scenarios: { type: 'string' },
     concurrency: { type: 'string' },
-    rate: { type: 'string' },
-    slo: { type: 'string' },
-    'capacity-start': { type: 'string' },
-    'capacity-precision': { type: 'string' },
-    'capacity-in-flight': { type: 'string' },
+    ...Object.fromEntries(scenarioFlags().map(({ flag }) => [flag.name, { type: 'string' as const }])),
     duration: { type: 'string' },
     warmup: { type: 'string' },
     'client-workers': { type: 'string' },
@@ -250,15 +207,21 @@ export function parseOptions(argv: string[]): BenchOptions {
   };
   const transports = chooseTransports(str('transports'), targets, str);
   checkBrokerUrls(transports.filter((t) => !(t in targets)));
+  // the closed loops unless told otherwise: one call in flight, and many
+  const scenarios = opt(
+    'scenarios',
+    (v) => names('--scenarios', v, scenarioNames()) as ScenarioName[],
+    SCENARIOS.filter((x) => x.inDefault).map((x) => x.name),
+  );
+  const concurrency = opt('concurrency', (v) => ints('--concurrency', v, 1, 10_000), quick ? [16] : [1, 16, 64]);
   const options: BenchOptions = {
     transports,
     transportsExplicit: str('transports') !== undefined || Object.keys(targets).length > 0,
     // --quick leaves sendObj out (the same payload as getObj, the other way): 18 rows in under a minute, warm
     calls: opt('calls', (v) => names('--calls', v, CALLS) as CallName[], quick ? ['getObj', 'fib'] : [...CALLS]),
-    scenarios: opt('scenarios', (v) => names('--scenarios', v, scenarioNames()) as ScenarioName[], ['latency', 'throughput']),
-    capacity: capacitySettings(str),
-    concurrency: opt('concurrency', (v) => ints('--concurrency', v, 1, 10_000), quick ? [16] : [1, 16, 64]),
-    ratePerSec: opt('rate', (v) => int('--rate', v, 1, 1_000_000), 1000),
+    scenarios,
+    concurrency,
+    scenarioSettings: scenarioSettings(scenarios, str, { concurrency, quick }),
     // --quick trials of 0.1 s put 6 of 17 transports' calls/s @16 25-37% under a 3 s run's; with 0.25 s (and
     // its 100 ms warm-up windows) all 17 came within 0.83-1.12 of it (README, "What the numbers measure")
     durationSec: opt('duration', (v) => seconds('--duration', v), quick ? 0.25 : 0.4),
@@ -293,12 +256,12 @@ export function parseOptions(argv: string[]): BenchOptions {
   return options;
 }
 
-/** The capacity search chooses its next rate from what it measured: it cannot follow a schedule fixed in advance. */
+/** A scenario that chooses its next load from what it measured cannot follow a schedule fixed in advance. */
 function checkCapacity(o: BenchOptions): void {
-  if (!o.scenarios.includes('capacity')) return;
-  if (o.segment || o.startAtMs !== null)
+  const adaptive = o.scenarios.filter((name) => (scenarioOf(name).measurementsPerCell ?? 1) > 1);
+  if (adaptive.length && (o.segment || o.startAtMs !== null))
     throw new UsageError(
-      '--scenarios capacity searches for a rate one step at a time: it runs from one generator, not with --segment or --start-at (use --client-workers)',
+      `--scenarios ${adaptive.join(',')} measures one step at a time, each chosen from the last: it runs from one generator, not with --segment or --start-at (use --client-workers)`,
     );
 }
 
@@ -463,11 +426,6 @@ export function transportInfo(r: BenchOptions): Record<string, TransportInfo> {
   );
 }
 
-/** How the capacity scenario searched, as the report records it. */
-function capacityOptions(c: CapacitySettings): NonNullable<ReportOptions['capacity']> {
-  return { slo: c.slo.text, maxDroppedShare: c.maxDroppedShare, startPerSec: c.startPerSec, precision: c.precision, maxInFlight: c.maxInFlight };
-}
-
 /** The options as the report records them: enough to reproduce the run, addresses masked, defaults left out. */
 export function reportOptions(r: BenchOptions): ReportOptions {
   return {
@@ -475,7 +433,6 @@ export function reportOptions(r: BenchOptions): ReportOptions {
     calls: r.calls,
     scenarios: r.scenarios,
     concurrency: r.concurrency,
-    ratePerSec: r.ratePerSec,
     durationSec: r.durationSec,
     warmupSec: r.warmupSec,
     trials: r.trials,
@@ -490,7 +447,10 @@ export function reportOptions(r: BenchOptions): ReportOptions {
     targets: Object.fromEntries(Object.entries(r.targets).map(([name, address]) => [name, maskAddress(address)])),
     ...(r.segment ? { segment: r.segment } : {}),
     ...(r.startAtMs !== null ? { startAt: new Date(r.startAtMs).toISOString() } : {}),
-    ...(r.scenarios.includes('capacity') ? { capacity: capacityOptions(r.capacity) } : {}),
+    // each scenario's own settings, as it records them (those with none are left out)
+    settings: Object.fromEntries(
+      r.scenarios.map((name) => [name, scenarioOf(name).record(r.scenarioSettings[name])] as const).filter(([, rec]) => Object.keys(rec).length),
+    ),
     ...(r.plugins.length ? { plugins: r.plugins } : {}),
   };
 }

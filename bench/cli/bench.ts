@@ -5,6 +5,7 @@ import path from 'node:path';
 import { CALL_TRAITS } from '../../transports/contract.ts';
 import { releaseLoaded, transports } from '../../transports/registry.ts';
 import { addCell } from '../cells/pool.ts';
+import { withVerdict } from '../cells/verdict.ts';
 import { formatDuration } from '../formats/format.ts';
 import { renderPlan } from '../formats/plan-text.ts';
 import { configPlugins, configThresholds, loadConfig } from '../gate/config.ts';
@@ -20,7 +21,7 @@ import { checkWritableDir, publishComparison, publishRun, type Terminal, termina
 import { buildReport, type RunOutput } from '../report/build.ts';
 import { loadReport } from '../report/read.ts';
 import type { CellResult, Report } from '../report/types.ts';
-import { scenarioOf } from '../scenarios/index.ts';
+import { outcomeSchemas, scenarioOf } from '../scenarios/index.ts';
 import { UsageError } from './args.ts';
 import { type BenchOptions, earlyFlags, help, parseOptions, parseThresholdFlag, reportOptions, transportInfo } from './bench-options.ts';
 import { gateExit, isEntry, runCommand } from './command.ts';
@@ -36,7 +37,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   // bad input fails now, not after the whole run
   if (!options.dryRun) checkWritableDir(options.outDir, '--out');
-  const baselines = options.baseline?.split(',').filter(Boolean).map(loadReport) ?? [];
+  const baselines =
+    options.baseline
+      ?.split(',')
+      .filter(Boolean)
+      .map((f) => loadReport(f, outcomeSchemas())) ?? [];
   loadConfig(options.config);
   const thresholds = [...configThresholds(options.config).map((t) => parseThresholdFlag(t, 'config "bench.thresholds"')), ...options.thresholds];
   checkThresholdNames(thresholds, options.transports);
@@ -49,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
   const run = await runWithPartialReport(plan, options, startedAt, term);
   // stopped by a signal: its handler writes the cells that finished, marked interrupted, and exits
   if (shuttingDown()) await new Promise(() => {});
-  const built = buildReport({ options: reportOptions(options), run, startedAt, transports: transportInfo(options) });
+  const built = withVerdict(buildReport({ options: reportOptions(options), run, startedAt, transports: transportInfo(options) }));
   const report = thresholds.length ? { ...built, thresholds: checkThresholds(built, thresholds) } : built;
   publishRun(report, { outDir: options.outDir, outputs: options.outputs, terminal: term });
   const failed = runFailed(report, options.allowErrors);
@@ -105,7 +110,9 @@ function dryRun(plan: Plan, options: BenchOptions): number {
       trials: `${config.trials} trial(s) × ${config.count === null ? formatDuration(config.durationMs / 1000) : `${config.count.toLocaleString('en-US')} calls`}`,
       warmupSec: options.warmupSec,
       calls: options.calls.map((c) => (CALL_TRAITS[c].payload ? `${c}(${payloads})` : `${c}(${options.fibN})`)).join(', '),
-      scenarios: options.scenarios.map((s) => scenarioOf(s).plan(options)).join(', '),
+      scenarios: options.scenarios
+        .map((s) => scenarioOf(s).plan(options.scenarioSettings[s], { concurrency: options.concurrency, quick: options.quick }))
+        .join(', '),
       transports: [...byTransport].map(([name, t]) => ({ name, target: name in options.targets, ...t })),
       skipped: plan.skipped,
     }),
@@ -124,7 +131,7 @@ async function runWithPartialReport(plan: Plan, options: BenchOptions, startedAt
       return;
     }
     const run = { results: [...done.values()], skipped };
-    const partial = buildReport({ options: reportOptions(options), run, startedAt, transports: transportInfo(options), interrupted: true });
+    const partial = withVerdict(buildReport({ options: reportOptions(options), run, startedAt, transports: transportInfo(options), interrupted: true }));
     const files = publishRun(partial, { outDir: options.outDir, outputs: options.outputs, terminal: term });
     process.stderr.write(`rpcbench bench: interrupted: the ${done.size} finished cell(s) written to ${files.join(', ')}\n`);
   }, 'report');

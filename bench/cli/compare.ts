@@ -4,6 +4,7 @@ import { normalizeFlag } from '../gate/config.ts';
 import { runGate } from '../gate/gate.ts';
 import { checkWritableFile, publishComparison, terminal } from '../publish/publish.ts';
 import { loadSide } from '../report/read.ts';
+import { outcomeSchemas } from '../scenarios/index.ts';
 import { given, parseFlags, UsageError } from './args.ts';
 import { gateExit, isEntry, runCommand } from './command.ts';
 
@@ -70,7 +71,7 @@ export function main(argv: string[]): number {
   if (values.json && values.markdown === '-') throw new UsageError('--json and --markdown - both want stdout: write the markdown to a file');
   for (const file of exports) checkWritableFile(file, '--export');
   const split = (s: string) => s.split(',').filter(Boolean);
-  const [baseline, current] = [loadSide(split(positionals[0]!)), loadSide(split(positionals[1]!))];
+  const [baseline, current] = [loadSide(split(positionals[0]!), outcomeSchemas()), loadSide(split(positionals[1]!), outcomeSchemas())];
   const comparison = runGate({ baseline, current, normalize: normalizeFlag(values.reference, values.normalize), config: values.config ?? null });
   const markdown = given('--markdown', values.markdown) ?? null;
   publishComparison(comparison, current, {

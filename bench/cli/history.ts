@@ -7,6 +7,7 @@ import { DEFAULT_STORE, readStore } from '../history/store.ts';
 import type { HistoryOptions, HistoryPoint } from '../history/types.ts';
 import { checkWritableDir, publishHistory, publishHistoryPoints, terminal } from '../publish/publish.ts';
 import { loadReport } from '../report/read.ts';
+import { outcomeSchemas } from '../scenarios/index.ts';
 import { given, int, names, parseFlags, UsageError } from './args.ts';
 import { isEntry, runCommand } from './command.ts';
 
@@ -61,7 +62,7 @@ function add(store: string, files: string[], values: Record<string, unknown>): n
   const drawOnly = ['out', 'since', 'last', 'transports', 'calls', 'alpha', 'json'].filter((k) => values[k] !== undefined);
   if (drawOnly.length) throw new UsageError(`--${drawOnly[0]}: not an option of "history add" (see --help)`);
   if (!files.length) throw new UsageError('history add: expected one or more reports (latest.json)');
-  const points = files.map((f) => pointOf(loadReport(f)));
+  const points = files.map((f) => pointOf(loadReport(f, outcomeSchemas())));
   checkWritableDir(store, '--store');
   const written = publishHistoryPoints(store, points);
   process.stdout.write(`history: added ${written.length} report(s) to ${store} (${readStore(store).length} in the store)\n`);

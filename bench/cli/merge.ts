@@ -5,6 +5,7 @@ import { mergeSegments } from '../cells/segments.ts';
 import { DEFAULT_OUTPUTS, OUTPUT_NAMES, type OutputName } from '../publish/outputs.ts';
 import { checkWritableDir, publishRun, terminal } from '../publish/publish.ts';
 import { loadReport } from '../report/read.ts';
+import { outcomeSchemas } from '../scenarios/index.ts';
 import { given, names, parseFlags, UsageError } from './args.ts';
 import { isEntry, runCommand } from './command.ts';
 
@@ -34,7 +35,7 @@ export function main(argv: string[]): number {
   const output = given('--output', values.output);
   const outputs = output === undefined ? DEFAULT_OUTPUTS : (names('--output', output, OUTPUT_NAMES) as OutputName[]);
   checkWritableDir(outDir, '--out');
-  const merged = mergeSegments(positionals.map(loadReport));
+  const merged = mergeSegments(positionals.map((f) => loadReport(f, outcomeSchemas())));
   publishRun(merged, { outDir, outputs, terminal: terminal(values.json ?? false) });
   return 0;
 }

@@ -3,6 +3,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { bytesTotal, cpuTotal } from '../report/metrics.ts';
 import type { CellResult, Report } from '../report/types.ts';
+import { SCENARIOS } from '../scenarios/index.ts';
 
 type Column = [header: string, value: (c: CellResult) => string | number | boolean | null | undefined];
 
@@ -13,6 +14,7 @@ const COLUMNS: Column[] = [
   ['concurrency', (c) => c.concurrency],
   ['rate_per_s', (c) => c.ratePerSec],
   ['payload_entries', (c) => c.payloadEntries],
+  ['variant', (c) => c.variant],
   ['p50_us', (c) => c.latencyUs.p50],
   ['p90_us', (c) => c.latencyUs.p90],
   ['p99_us', (c) => c.latencyUs.p99],
@@ -20,9 +22,8 @@ const COLUMNS: Column[] = [
   ['max_us', (c) => c.latencyUs.max],
   ['mean_us', (c) => c.latencyUs.mean],
   ['calls_per_s', (c) => c.callsPerSec],
-  ['capacity_calls_per_s', (c) => c.capacity?.callsPerSec],
-  ['capacity_bound', (c) => c.capacity?.bound],
-  ['capacity_per_core_calls_per_s', (c) => c.capacity?.perCoreCallsPerSec],
+  // each scenario's own fields, empty in another scenario's cells
+  ...SCENARIOS.flatMap((s) => (s.view?.fields ?? []).map(([name, value]): Column => [name, (c) => (c.scenario === s.name ? value(c) : null)])),
   ['cpu_client_us_per_call', (c) => c.cpuUsPerCall.client],
   ['cpu_server_us_per_call', (c) => c.cpuUsPerCall.server],
   ['cpu_broker_us_per_call', (c) => c.cpuUsPerCall.broker],

@@ -2,22 +2,12 @@
 // tables: client-bound marks, trials that disagree, cells that never got steady, errors with their reasons.
 
 import { sectionTitle, serverWorkLabel } from '../cells/label.ts';
-import { cpuTotal } from '../report/metrics.ts';
+import { cpuTotal, METRICS, type MetricSpec } from '../report/metrics.ts';
 import { NOISY_CV } from '../report/trials.ts';
-import type {
-  CapacityOutcome,
-  CapacityStep,
-  CellResult,
-  CodecUsPerCall,
-  CpuUsPerCall,
-  Goal,
-  Report,
-  SkippedEntry,
-  ThresholdResult,
-  VerdictOther,
-} from '../report/types.ts';
-import { verdictOf } from '../report/verdict.ts';
-import { cellName, cpuCell, latencyCell, type Row, type Section, tabled } from './view.ts';
+import type { CellResult, CodecUsPerCall, CpuUsPerCall, Report, SkippedEntry, ThresholdResult, VerdictItem, VerdictOther } from '../report/types.ts';
+import { SCENARIOS } from '../scenarios/index.ts';
+import type { Figure, ViewTable } from '../scenarios/view.ts';
+import { cellName, cpuCell, rowCells, type Section, tabled } from './view.ts';
 
 export { transportLabel } from './view.ts';
 
@@ -59,11 +49,12 @@ export function marked(value: number | null | undefined, cell: Pick<CellResult, 
   return `${num(value)}${cell?.clientBound ? '*' : ''}${cell?.noisy ? '~' : ''}`;
 }
 
-const cv = (x: number | undefined) => (x === undefined ? '-' : `±${Number((x * 100).toPrecision(2))}%`);
-
-/** The trials' spread of a row: coefficient of variation of p50 (latency cell) / of calls/s (highest concurrency). */
-export function spreadCell(latency: CellResult, top: CellResult | undefined): string {
-  return `${cv(latency.spread.p50.cv)} / ${cv(top?.spread.callsPerSec.cv)}`;
+/** A scenario's figure as text: "1,234", "≥ 8,000 (client-bound)", "561*~", or its own words; '-' for none. */
+export function figureText(f: Figure): string {
+  if (f === null) return '-';
+  if (typeof f === 'string') return f;
+  if (f.value === null) return '-';
+  return `${f.atLeast ? '≥ ' : ''}${num(f.value)}${f.clientBound ? '*' : ''}${f.noisy ? '~' : ''}${f.note ? ` (${f.note})` : ''}`;
 }
 
 /** "client / server" codec µs per call, or '-' where nothing is encoded. */
@@ -101,8 +92,10 @@ export function notes(report: Report): string[] {
     out.push(
       `warning: ${unsteady.length} cell(s) did not reach a steady state within the warm-up cap of ${report.meta.options.warmupSec} s: ${listed(report, unsteady)}`,
     );
-  const capacities = report.results.filter((c) => c.capacity);
-  if (capacities.length) out.push(capacityNote(capacities[0]!.capacity!.slo));
+  for (const scenario of SCENARIOS) {
+    const cells = report.results.filter((c) => c.scenario === scenario.name);
+    if (cells.length) out.push(...(scenario.view?.notes?.(cells) ?? []));
+  }
   if (report.meta.brokers) out.push(brokerNote(report.meta.brokers));
   if (report.meta.interrupted) out.push('warning: the run was interrupted: this report holds the cells that finished');
   return out;
@@ -115,10 +108,6 @@ function brokerNote(brokers: Record<string, string>): string {
   const parts = [...byNote].map(([note, names]) => `${names.join(', ')}: ${note}`);
   return `broker CPU (the third CPU figure; n/m = not measured, never 0): the broker's threads (/proc/PID/task/*/schedstat) over each trial, per call of ours; other clients of the same broker would count too. ${parts.join('; ')}`;
 }
-
-export const capacityNote = (slo: string) =>
-  `capacity: the highest offered rate (open loop, latency counted from when each call was due) at which ${slo} held, no call failed and under 0.1% were dropped; ` +
-  '"≥ (client-bound)": our client was the limit at that rate, so the server carries at least this; per server core: 1e6 ÷ the server\'s CPU µs per call there, what it would carry with a core of its own';
 
 /** Each cell with errors, with its distinct reasons and their counts (as ghz lists them). */
 export function errorLines(report: Report): string[] {
@@ -149,52 +138,31 @@ export function thresholdLines(report: Report): string[] {
   });
 }
 
-/** The open-loop cells, as their own table: requested and achieved rate, dropped share, latency from the schedule. */
-export function rateRows(report: Report): { header: string[]; rows: string[][] } {
-  const header = ['cell', 'requested/s', 'achieved/s', 'dropped', 'p50 µs', 'p99 µs', 'client CPU µs/call*', 'verdict'];
-  const rows = report.results
-    .filter((c) => c.rate)
-    .map((c) => [
-      cellName(report, c),
-      num(c.rate!.requestedPerSec),
-      num(c.rate!.achievedPerSec),
-      pct(c.rate!.droppedShare),
-      num(c.latencyUs.p50),
-      num(c.latencyUs.p99),
-      num(c.cpuUsPerCall.client),
-      c.rate!.saturated ? 'saturated' : 'kept up',
-    ]);
-  return { header, rows };
+/** The scenarios' own tables (open-loop cells, search steps, ...), as text rows: each with its title, header and note. */
+export function scenarioTables(report: Report): Array<ViewTable & { text: string[][] }> {
+  return SCENARIOS.flatMap((scenario) => {
+    const cells = report.results.filter((c) => c.scenario === scenario.name);
+    if (!cells.length || !scenario.view?.tables) return [];
+    return scenario.view.tables(cells, (c) => cellName(report, c)).map((t) => ({ ...t, text: t.rows.map((r) => r.map(figureText)) }));
+  });
 }
-
-export const RATE_NOTE =
-  'Open loop: calls start on a schedule whatever the replies do; latency counts from when a call was due; a call due while ' +
-  'the cap is in flight is dropped ("saturated": the server cannot keep up with that rate). * client CPU includes the pacing loop.';
 
 interface Column {
   header: string;
-  value(r: Row): string;
+  value(r: Section['rows'][number]): string;
   /** Shown in the terminal too (the markdown and the HTML show every column). */
   compact?: boolean;
 }
 
-/** The section's columns: latency, calls/s at each concurrency, spread (of the closed loops), codec, bytes, CPU, capacity, errors. */
+/** The section's columns: each scenario's own (in the registry's order), then codec, bytes, payload, CPU and errors. */
 function columns(s: Section): Column[] {
-  const lat = (r: Row) => latencyCell(r);
-  const top = (r: Row) => r.throughput.get(s.concurrencies.at(-1) ?? -1);
-  const closed = (r: Row) => Boolean(r.latency || r.throughput.size);
-  const closedColumns: Column[] = [
-    { header: 'p50 µs', value: (r) => (closed(r) ? marked(lat(r).latencyUs.p50, lat(r)) : '-'), compact: true },
-    { header: 'p99 µs', value: (r) => (closed(r) ? num(lat(r).latencyUs.p99) : '-'), compact: true },
-    ...s.concurrencies.map((c) => ({
-      header: `calls/s @${c}`,
-      value: (r: Row) => marked(r.throughput.get(c)?.callsPerSec, r.throughput.get(c)),
-      compact: true,
-    })),
-    { header: 'spread', value: (r) => (closed(r) ? spreadCell(lat(r), top(r)) : '-') },
-  ];
+  const own = SCENARIOS.flatMap((scenario) =>
+    (scenario.view?.columns?.(rowCells(s.rows, scenario)) ?? []).map(
+      (c): Column => ({ header: c.header, value: (r) => figureText(c.figure(r.cells.filter((x) => x.scenario === scenario.name))), compact: c.compact }),
+    ),
+  );
   return [
-    ...(s.rows.some(closed) ? closedColumns : []),
+    ...own,
     { header: 'codec µs/call', value: (r) => codecPair(r.first.codecUsPerCall), compact: true },
     {
       header: 'bytes/call',
@@ -203,34 +171,8 @@ function columns(s: Section): Column[] {
     },
     { header: 'payload bytes', value: (r) => `${num(r.first.payloadBytes.request)} / ${num(r.first.payloadBytes.response)}` },
     { header: 'CPU µs/call (client / server / broker)', value: (r) => cpuText(cpuCell(r).cpuUsPerCall), compact: true },
-    ...(s.rows.some((r) => r.capacity?.capacity) ? capacityColumns(s) : []),
     { header: 'errors', value: (r) => String(r.errors), compact: true },
   ];
-}
-
-/** Capacity within the objective, with its bound, and what one core of the server would carry. */
-function capacityColumns(s: Section): Column[] {
-  const slo = s.rows.find((r) => r.capacity?.capacity)?.capacity?.capacity?.slo ?? '';
-  return [
-    { header: `capacity calls/s (${slo})`, value: (r) => capacityText(r.capacity?.capacity), compact: true },
-    { header: 'p99 µs there', value: (r) => num(operatingStep(r.capacity?.capacity)?.latencyUs.p99), compact: true },
-    { header: 'per server core', value: (r) => num(r.capacity?.capacity?.perCoreCallsPerSec), compact: true },
-  ];
-}
-
-/** The step a capacity figure comes from: the median search's highest passing one (its latency is what was judged). */
-export function operatingStep(c: CapacityOutcome | null | undefined): CapacityStep | undefined {
-  const search = c?.searches.find((x) => x.callsPerSec === c.callsPerSec && x.bound === c.bound);
-  return search?.steps.find((x) => x.pass && x.ratePerSec === search.callsPerSec);
-}
-
-/** "10,100", "≥ 8,000 (client-bound)", "≥ 1,000,000 (every rate passed)", "none (the first rate failed)". */
-export function capacityText(c: CapacityOutcome | null | undefined): string {
-  if (!c) return '-';
-  if (c.bound === 'none') return `none under ${num(c.searches[0]?.steps.at(-1)?.ratePerSec)}/s`;
-  if (c.bound === 'client') return `≥ ${num(c.callsPerSec)} (client-bound)`;
-  if (c.bound === 'max-rate') return `≥ ${num(c.callsPerSec)} (every rate passed)`;
-  return num(c.callsPerSec);
 }
 
 /** "total (client / server / broker)": what a call costs in CPU on every side that was measured. */
@@ -266,17 +208,9 @@ export function optionsLine({ meta: { options: o } }: Report): string {
 
 // ---- the verdict (bench/report/verdict.ts): who leads, and by how much, in words every view uses ----
 
-const GOAL_WORDS: Record<Goal, { title: string; unit: string }> = {
-  p50: { title: 'lowest p50', unit: 'µs' },
-  p99: { title: 'lowest p99', unit: 'µs' },
-  'calls/s': { title: 'most calls/s', unit: 'calls/s' },
-  capacity: { title: 'highest capacity', unit: 'calls/s' },
-  'bytes/call': { title: 'fewest bytes/call', unit: 'B' },
-  'cpu/call': { title: 'least CPU/call', unit: 'µs' },
-};
-
-/** "1.32× (1.25–1.40)": a ratio to the leader, above 1 worse, with its interval (none where it is exact). */
-export const ratioText = (o: VerdictOther) => `${o.ratio.toFixed(2)}×${o.low === o.high ? '' : ` (${o.low.toFixed(2)}–${o.high.toFixed(2)})`}`;
+/** "1.32× (1.25–1.40)": a ratio to the leader, above 1 worse, with its interval (none where it is exact), and where both are our client's limit, so. */
+export const ratioText = (o: VerdictOther) =>
+  `${o.ratio.toFixed(2)}×${o.low === o.high ? '' : ` (${o.low.toFixed(2)}–${o.high.toFixed(2)})`}${o.bothClientBound ? " (both client-bound: our client's cost, not the servers')" : ''}`;
 
 export interface VerdictRow {
   call: string;
@@ -288,32 +222,47 @@ export interface VerdictRow {
   tied: string[];
   /** The rest, best first, each "NAME 1.32× (1.25–1.40)". */
   behind: string[];
+  /** What the intervals could not know, in words, where it matters ("one run: ..."); null where they come from runs. */
+  caveat: string | null;
 }
 
-/** The verdict of a report, row by row (read from the report; computed for a report written before it existed). */
+/** The verdict of a report, row by row, as the report keeps it (a report of an older version without one has none). */
 export function verdictRows(report: Report): VerdictRow[] {
-  const verdict = report.verdict ?? verdictOf(report);
-  return verdict.items.map((i) => {
-    const words = GOAL_WORDS[i.goal];
+  return (report.verdict?.items ?? []).map((i) => {
+    const words: MetricSpec = METRICS[i.goal];
     return {
       call: i.call,
-      goal: words.title,
+      goal: words.goal ?? i.goal,
       where: i.where,
-      leader: `${i.leader} ${i.leaderClientBound ? '≥ ' : ''}${num(i.leaderValue)} ${words.unit}`,
+      leader: `${i.leader} ${i.leaderClientBound ? '≥ ' : ''}${num(i.leaderValue)} ${words.short ?? words.unit}`,
       tied: i.others.filter((o) => !o.clear).map((o) => `${o.transport} ${ratioText(o)}`),
       behind: i.others.filter((o) => o.clear).map((o) => `${o.transport} ${ratioText(o)}`),
+      caveat: caveatOf(i),
     };
   });
+}
+
+/** What one run cannot tell: nothing for runs; a figure found once per run is never clear; a lead under the margin is not called. */
+function caveatOf(i: VerdictItem): string | null {
+  if (i.basis.kind === 'runs') return null;
+  if (i.oneSample) return 'one run: each figure was found once, so how much runs differ is unknown and no lead is called clear (--runs 3 or more would tell)';
+  return `one run: leads under ${Math.round(i.basis.margin * 100)}% at the interval's low end are not called clear (runs differ more than trials)`;
 }
 
 /** One line a goal, for the terminal: the leader, those not clearly behind it, and the next one that is. */
 export function verdictLine(r: VerdictRow): string {
   const tied = r.tied.length ? `; no clear difference: ${r.tied.join(', ')}` : '; clearly ahead of every other';
   const next = r.behind.length ? `; next: ${r.behind[0]}` : '';
-  return `${r.call} ${r.goal} (${r.where}): ${r.leader}${tied}${next}`;
+  const oneSample = r.caveat?.includes('found once') ? ` [${r.caveat}]` : '';
+  return `${r.call} ${r.goal} (${r.where}): ${r.leader}${tied}${next}${oneSample}`;
 }
 
-export const VERDICT_NOTE =
-  "Ratios are to the leader, above 1 worse (for calls/s and capacity: the leader's ÷ theirs). 95% intervals: bootstrap over the " +
-  "trials of this run (capacity: its search's bracket; bytes: exact). An interval that holds 1 is no clear difference. Runs on a " +
-  'shared machine differ more than trials: pool runs (--runs N) before trusting a small lead.';
+/** Under the verdict: how to read it, from runs or from one run's trials. */
+export function verdictNote(report: Report): string {
+  const basis = report.verdict?.items[0]?.basis;
+  const from =
+    basis?.kind === 'runs'
+      ? `95% intervals: bootstrap over the ${basis.runs} runs (a sample per run; bytes: exact); an interval that holds 1 is no clear difference.`
+      : `95% intervals: bootstrap over the trials of this one run (bytes: exact). Runs on a shared machine differ more than trials (8-28% here), so from one run a lead is clear only when its interval clears ${Math.round((basis?.kind === 'trials' ? basis.margin : 0.25) * 100)}%, and a figure found once per run (a capacity) is never clear: pool runs (--runs 3 or more) to tell smaller leads.`;
+  return `Ratios are to the leader, above 1 worse (where more is better: the leader's ÷ theirs). ${from}`;
+}

@@ -7,19 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Report } from '../report/types.ts';
 import { type Chart, chartsOf } from './charts.ts';
-import {
-  errorLines,
-  machineLine,
-  notes,
-  optionsLine,
-  RATE_NOTE,
-  rateRows,
-  sectionTable,
-  skippedLine,
-  thresholdLines,
-  VERDICT_NOTE,
-  verdictRows,
-} from './format.ts';
+import { errorLines, machineLine, notes, optionsLine, scenarioTables, sectionTable, skippedLine, thresholdLines, verdictNote, verdictRows } from './format.ts';
 import { type Section, transportLabel } from './view.ts';
 
 const require = createRequire(import.meta.url);
@@ -40,7 +28,10 @@ export function renderHtml(report: Report): string {
     `<p class="meta">${esc(optionsLine(report))}</p>`,
     verdictHtml(report),
     ...sectionsWithCharts.flatMap(({ section, charts: cs }) => [sectionHtml(section), `<div class="charts">${cs.map(figure).join('')}</div>`]),
-    rateTable(report),
+    ...scenarioTables(report).map(
+      (t) =>
+        `${t.folded ? `<details><summary>${esc(t.title)}</summary>` : `<h2>${esc(t.title[0]!.toUpperCase() + t.title.slice(1))}</h2>`}\n${htmlTable(t.header, t.text)}${t.note ? `<p class="note">${esc(t.note)}</p>` : ''}${t.folded ? '</details>' : ''}`,
+    ),
     list('Errors', errorLines(report)),
     list('Thresholds', thresholdLines(report)),
     list('Notes', notes(report)),
@@ -73,10 +64,10 @@ function verdictHtml(report: Report): string {
   const body = rows
     .map(
       (r) =>
-        `<tr><td>${esc(r.call)}</td><td>${esc(r.goal)}<br><small>${esc(r.where)}</small></td><td><b>${esc(r.leader)}</b></td><td>${cells(r.tied)}</td><td>${cells(r.behind)}</td></tr>`,
+        `<tr><td>${esc(r.call)}</td><td>${esc(r.goal)}<br><small>${esc(r.where)}</small>${r.caveat?.includes('found once') ? `<br><small class="caveat">⚠ ${esc(r.caveat)}</small>` : ''}</td><td><b>${esc(r.leader)}</b></td><td>${cells(r.tied)}</td><td>${cells(r.behind)}</td></tr>`,
     )
     .join('');
-  return `<h2>Verdict</h2><table class="verdict"><thead><tr><th>call</th><th>goal</th><th>leader</th><th>no clear difference<br><small>× the leader, 95% interval</small></th><th>clearly behind</th></tr></thead><tbody>${body}</tbody></table><p class="note">${esc(VERDICT_NOTE)}</p>`;
+  return `<h2>Verdict</h2><table class="verdict"><thead><tr><th>call</th><th>goal</th><th>leader</th><th>no clear difference<br><small>× the leader, 95% interval</small></th><th>clearly behind</th></tr></thead><tbody>${body}</tbody></table><p class="note">${esc(verdictNote(report))}</p>`;
 }
 
 /**
@@ -100,17 +91,26 @@ function sectionHtml(s: Section): string {
   return rows.length ? `<h2>${esc(title)}</h2>\n${htmlTable(header, rows)}` : '';
 }
 
-function rateTable(report: Report): string {
-  const { header, rows } = rateRows(report);
-  return rows.length ? `<h2>Open loop</h2>\n${htmlTable(header, rows)}<p class="note">${esc(RATE_NOTE)}</p>` : '';
-}
-
 const htmlTable = (head: string[], rows: string[][]) =>
   `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 
 const list = (title: string, items: string[]) => (items.length ? `<h2>${title}</h2><ul>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>` : '');
 
+/** Small multiples: a panel per transport, each its own canvas, side by side, every one with the axes of all. */
+function panels(chart: Chart & { kind: 'line' }): string {
+  const groups = panelGroups(chart);
+  const cells = groups.map(
+    (g, i) =>
+      `<div class="panel"><div class="chart" style="height:200px"><canvas id="${esc(chart.id)}-${i}" role="img" aria-label="${esc(`${chart.title}: ${g}`)}"></canvas></div></div>`,
+  );
+  return `<figure class="wide"><figcaption class="title">${esc(chart.title)}</figcaption><div class="panels">${cells.join('')}</div></figure>`;
+}
+
+/** The panels of a small-multiples chart: its series' groups, in order. */
+export const panelGroups = (chart: Chart & { kind: 'line' }) => [...new Set(chart.series.map((x) => x.group ?? x.name))];
+
 function figure(chart: Chart): string {
+  if (chart.kind === 'line' && chart.panels) return panels(chart);
   // bars get room for their labels: about 16 px per bar, so every label is drawn (none skipped, none overlapping)
   const height = chart.kind === 'bar' ? Math.max(200, 110 + chart.labels.length * chart.series.length * 16) : 440;
   // a line per transport needs the page's width: its legend takes a column, and the lines cross
@@ -139,6 +139,8 @@ th:first-child, td:first-child { text-align: left; }
 figure { margin: 0; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px; }
 figure.wide { grid-column: 1 / -1; }
 figcaption { color: #57606a; font-size: 12px; padding: 4px 8px 0; }
+figcaption.title { color: #1f2328; font-size: 13px; font-weight: 600; padding: 0 0 6px; }
+.panels { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 8px; }
 .chart { position: relative; }
 `;
 
@@ -205,11 +207,17 @@ function draw(spec) {
     type: 'line',
     data: { datasets },
     options: { animation: false, maintainAspectRatio: false, parsing: true,
-      plugins: { title, legend: { display: true, position: 'right', labels: legendLabels, onClick: legendClick } },
-      scales: { x, y: { min: spec.axisMin, max: spec.valueMax, beginAtZero: true, title: { display: true, text: spec.valueLabel } }, ...y1 } },
+      plugins: { title, legend: { display: spec.legend !== false, position: 'right', labels: legendLabels, onClick: legendClick } },
+      scales: { x: { ...x, max: spec.xMax }, y: { min: spec.axisMin, max: spec.valueMax, beginAtZero: true, title: { display: true, text: spec.valueLabel } }, ...y1 } },
   });
 }
-window.rpcbenchCharts = CHARTS.map(draw);
+// small multiples: one chart a group (a transport), each with the axes of all, titled by its group
+function drawPanels(spec) {
+  const groups = [...new Set(spec.series.map((s) => s.group ?? s.name))];
+  return groups.map((g, i) => draw({ ...spec, id: spec.id + '-' + i, title: g, panels: false, legend: false,
+    series: spec.series.filter((s) => (s.group ?? s.name) === g) }));
+}
+window.rpcbenchCharts = CHARTS.flatMap((spec) => (spec.panels ? drawPanels(spec) : [draw(spec)]));
 for (const box of document.querySelectorAll('input[data-log-axis]')) {
   box.addEventListener('change', () => {
     const chart = window.rpcbenchCharts.find((c) => c.canvas.id === box.dataset.logAxis);

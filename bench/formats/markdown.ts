@@ -8,16 +8,13 @@ import {
   errorLines,
   machineLine,
   notes,
-  num,
   optionsLine,
-  pct,
-  RATE_NOTE,
-  rateRows,
+  scenarioTables,
   sectionTable,
   skippedLine,
   table,
   thresholdLines,
-  VERDICT_NOTE,
+  verdictNote,
   verdictRows,
 } from './format.ts';
 import { type Section, tabled } from './view.ts';
@@ -27,10 +24,15 @@ export function renderMarkdown(report: Report): string {
   for (const { section, charts } of chartsOf(report)) {
     if (!section.rows.some(tabled)) continue;
     out.push(...renderSection(section), ...charts.filter((c): c is BarChart => c.kind === 'bar' && !c.stacked && !c.id.endsWith('-bytes')).flatMap(mermaid));
-    out.push(...capacitySteps(section));
   }
-  const rate = rateRows(report);
-  if (rate.rows.length) out.push('## Open loop', '', table(rate.header, rate.rows), '', RATE_NOTE, '');
+  for (const t of scenarioTables(report)) {
+    const body = [table(t.header, t.text), '', ...(t.note ? [t.note, ''] : [])];
+    out.push(
+      ...(t.folded
+        ? [`<details><summary>${t.title}</summary>`, '', ...body, '</details>', '']
+        : [`## ${t.title[0]!.toUpperCase()}${t.title.slice(1)}`, '', ...body]),
+    );
+  }
   const errors = errorLines(report);
   if (errors.length) out.push('## Errors', '', ...errors.map((e) => `- ${e}`), '');
   const thresholds = thresholdLines(report);
@@ -45,8 +47,8 @@ export function renderMarkdown(report: Report): string {
 }
 
 const COLUMNS =
-  'Latency in µs (p50/p99 with one call in flight), codec µs per call timed in isolation (client/server), calls/s per concurrency, ' +
-  'spread of the trials (coefficient of variation of p50 / of calls/s at the highest concurrency), bytes per call on the wire ' +
+  'Latency in µs (p50/p99 with one call in flight), calls/s per concurrency, spread of the trials (coefficient of variation of p50, ' +
+  'of calls/s at the highest concurrency), codec µs per call timed in isolation (client/server), bytes per call on the wire ' +
   '(request/response, TCP payload), CPU µs per call (total, then client/server/broker).';
 
 /** Who leads each goal of each call, those not clearly behind, and the rest with their ratios. */
@@ -54,29 +56,14 @@ function verdictSection(report: Report): string[] {
   const rows = verdictRows(report);
   if (!rows.length) return [];
   const header = ['call', 'goal', 'leader', 'no clear difference (× the leader, 95% interval)', 'clearly behind'];
-  const lines = rows.map((r) => [r.call, `${r.goal} (${r.where})`, r.leader, r.tied.join(', ') || '-', r.behind.join(', ') || '-']);
-  return ['## Verdict', '', table(header, lines), '', VERDICT_NOTE, ''];
-}
-
-/** Latency against throughput, as a table Mermaid cannot draw as a chart: each transport's search, step by step. */
-function capacitySteps(s: Section): string[] {
-  const rows = s.rows.filter((r) => r.capacity?.capacity);
-  if (!rows.length) return [];
-  const header = ['transport', 'offered/s', 'achieved/s', 'p50 µs', 'p99 µs', 'dropped', 'step'];
-  const lines = rows.flatMap((r) =>
-    r.capacity!.capacity!.searches.flatMap((search) =>
-      search.steps.map((x) => [
-        r.label,
-        num(x.ratePerSec),
-        num(x.achievedPerSec),
-        num(x.latencyUs.p50),
-        num(x.latencyUs.p99),
-        pct(x.droppedShare),
-        x.pass ? 'pass' : `fail: ${x.reason}`,
-      ]),
-    ),
-  );
-  return ['<details><summary>Latency against throughput: every step of each capacity search</summary>', '', table(header, lines), '', '</details>', ''];
+  const lines = rows.map((r) => [
+    r.call,
+    `${r.goal} (${r.where})${r.caveat?.includes('found once') ? ` ⚠ ${r.caveat}` : ''}`,
+    r.leader,
+    r.tied.join(', ') || '-',
+    r.behind.join(', ') || '-',
+  ]);
+  return ['## Verdict', '', table(header, lines), '', verdictNote(report), ''];
 }
 
 function renderSection(s: Section): string[] {

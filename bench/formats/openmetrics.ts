@@ -1,8 +1,9 @@
 // Report -> latest.prom: the OpenMetrics text format (https://openmetrics.io), for Prometheus's node_exporter textfile
 // collector or a push gateway. Names and labels follow Prometheus's conventions: base units (seconds, bytes),
 // `_total` on counters, one label per cell dimension, `# EOF` at the end. Every cell is one set of series.
-import { cpuTotal } from '../report/metrics.ts';
+import { cpuTotal, METRIC_NAMES, METRICS, type MetricName, type MetricSpec } from '../report/metrics.ts';
 import type { CellResult, Report } from '../report/types.ts';
+import { metricOf, scenarioOf } from '../scenarios/index.ts';
 
 interface Family {
   name: string;
@@ -43,12 +44,8 @@ const FAMILIES: Family[] = [
     help: 'Completed calls per second, the median trial of the cell.',
     samples: (c, l) => [line('rpcbench_calls_per_second', l, c.callsPerSec)],
   },
-  {
-    name: 'rpcbench_capacity_calls_per_second',
-    type: 'gauge',
-    help: 'Capacity: the highest offered rate that met the latency objective (a lower bound where bound is not "server").',
-    samples: (c, l) => (c.capacity ? [line('rpcbench_capacity_calls_per_second', more(l, `bound="${c.capacity.bound}"`), c.capacity.callsPerSec)] : []),
-  },
+  // a scenario's own metrics (capacity), each with the text fields its scenario gives it as labels (its bound)
+  ...METRIC_NAMES.filter((m) => !(METRICS[m] as MetricSpec).ofCell).map(ownFamily),
   {
     name: 'rpcbench_cpu_seconds_per_call',
     type: 'gauge',
@@ -95,6 +92,27 @@ const FAMILIES: Family[] = [
   },
 ];
 
+/** A scenario's own metric as a gauge, e.g. rpcbench_capacity_calls_per_second{...,bound="server"}. */
+function ownFamily(metric: MetricName): Family {
+  const spec: MetricSpec = METRICS[metric];
+  const name = `rpcbench_${metric.replace(/\W/g, '_')}_${spec.unit === 'calls/s' ? 'calls_per_second' : spec.unit}`;
+  return {
+    name,
+    type: 'gauge',
+    help: `${spec.goal ?? metric} (a lower bound where the bound is not "server").`,
+    samples: (c, l) => {
+      const value = metricOf(c, metric);
+      if (!Number.isFinite(value)) return [];
+      const fields = (scenarioOf(c.scenario).view?.fields ?? []).filter(([n]) => n.startsWith(`${metric}_`));
+      const labels = fields.flatMap(([n, f]) => {
+        const v = f(c);
+        return typeof v === 'string' ? [`${n.slice(metric.length + 1)}="${labelValue(v)}"`] : [];
+      });
+      return [line(name, [l, ...labels].join(','), value)];
+    },
+  };
+}
+
 /** A label value escaped as the text format wants: backslash, double quote and newline. */
 const labelValue = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
@@ -105,7 +123,8 @@ function labelsOf(c: CellResult): string {
     ['scenario', c.scenario],
     ['concurrency', c.concurrency],
     ['payload_entries', c.payloadEntries],
-    ['rate', c.ratePerSec],
+    ['rate_per_s', c.ratePerSec],
+    ['variant', c.variant ?? null],
   ];
   return pairs
     .filter(([, v]) => v !== null)

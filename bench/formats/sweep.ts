@@ -2,7 +2,8 @@
 // each RTT, and the round trips a call costs (how much p50 grew per millisecond of RTT): a transport whose calls
 // need two round trips pays twice the delay, and it shows here, not on loopback.
 import { sectionTitle } from '../cells/label.ts';
-import type { CallName, Report } from '../report/types.ts';
+import type { CallName, CellResult, Report } from '../report/types.ts';
+import { scenarioOf } from '../scenarios/index.ts';
 import { num, table } from './format.ts';
 
 export interface SweepPoint {
@@ -24,22 +25,18 @@ export function renderSweep(points: SweepPoint[]): string {
 }
 
 function section(points: SweepPoint[], call: string, payload: number): string[] {
-  const cellsOf = (r: Report) => r.results.filter((c) => c.call === call && c.payloadEntries === payload);
+  // the closed loops: one call in flight for p50, the most calls in flight for calls/s
+  const cellsOf = (r: Report) => r.results.filter((c) => c.call === call && c.payloadEntries === payload && scenarioOf(c.scenario).loop === 'closed');
   const transports = [...new Set(points.flatMap((p) => cellsOf(p.report).map((c) => c.transport)))];
-  const top = Math.max(
-    ...points.flatMap((p) =>
-      cellsOf(p.report)
-        .filter((c) => c.scenario === 'throughput')
-        .map((c) => c.concurrency),
-    ),
-  );
+  const top = Math.max(...points.flatMap((p) => cellsOf(p.report).map((c) => c.concurrency)));
+  const one = (r: Report, t: string): CellResult | undefined => cellsOf(r).find((c) => c.transport === t && c.concurrency === 1);
   const header = ['transport', ...points.map((p) => `p50 µs @${p.rttMs} ms`), ...points.map((p) => `calls/s @${p.rttMs} ms`), 'round trips per call'];
-  const firstP50 = (t: string) => cellsOf(points[0]!.report).find((c) => c.transport === t && c.scenario === 'latency')?.latencyUs.p50 ?? Infinity;
+  const firstP50 = (t: string) => one(points[0]!.report, t)?.latencyUs.p50 ?? Infinity;
   // fastest first, at the first round-trip time, as every view sorts
   transports.sort((a, b) => firstP50(a) - firstP50(b));
   const rows = transports.map((t) => {
-    const latency = points.map((p) => cellsOf(p.report).find((c) => c.transport === t && c.scenario === 'latency')?.latencyUs.p50);
-    const rate = points.map((p) => cellsOf(p.report).find((c) => c.transport === t && c.scenario === 'throughput' && c.concurrency === top)?.callsPerSec);
+    const latency = points.map((p) => one(p.report, t)?.latencyUs.p50);
+    const rate = points.map((p) => cellsOf(p.report).find((c) => c.transport === t && c.concurrency === top)?.callsPerSec);
     const [first, last] = [points[0]!, points.at(-1)!];
     const [p0, p1] = [latency[0], latency.at(-1)];
     const trips = p0 !== undefined && p1 !== undefined && last.rttMs > first.rttMs ? (p1 - p0) / ((last.rttMs - first.rttMs) * 1000) : null;

@@ -1,20 +1,17 @@
-// Groups a report's cells into sections (call x payload size) with one row per transport, each scenario's cells in
-// their place (the descriptors, not their names, say which): the shape every view prints. Pure data shaping.
+// Groups a report's cells into sections (call x payload size) with one row per transport, each row holding its cells
+// of every scenario: the shape every view prints. Which columns, tables, charts and notes a scenario adds, and how it
+// ranks a row, is its descriptor's (bench/scenarios/view.ts); nothing here names one. Pure data shaping.
 import { cellLabel } from '../cells/label.ts';
 import type { CallName, CellKey, CellResult, Report } from '../report/types.ts';
-import { capacity } from '../scenarios/capacity.ts';
-import { latency } from '../scenarios/latency.ts';
-import { rate } from '../scenarios/rate.ts';
-import { throughput } from '../scenarios/throughput.ts';
+import { type AnyScenario, SCENARIOS, scenarioOf } from '../scenarios/index.ts';
+import type { RowCells } from '../scenarios/view.ts';
 
 export interface Row {
   transport: string;
   /** How outputs name the row: the transport, marked "(target)" when its server is not ours (--target). */
   label: string;
-  latency: CellResult | undefined;
-  throughput: Map<number, CellResult>;
-  rate: CellResult | undefined;
-  capacity: CellResult | undefined;
+  /** Its cells, of every scenario. */
+  cells: CellResult[];
   /** Any cell of the row, for the fields every cell of a transport x call shares (bytes, payload). */
   first: CellResult;
   errors: number;
@@ -23,8 +20,7 @@ export interface Row {
 export interface Section {
   call: CallName;
   payloadEntries: number;
-  concurrencies: number[];
-  /** Fastest first: by p50 of the latency scenario, else by calls/s at the highest concurrency. */
+  /** Fastest first: by the rank of the first scenario (in the registry's order) that ranks its rows. */
   rows: Row[];
 }
 
@@ -35,11 +31,17 @@ export function sections(report: Report): Section[] {
     bySection.set(key, [...(bySection.get(key) ?? []), r]);
   }
   return [...bySection.values()].map((cells) => {
-    const concurrencies = [...new Set(cells.filter((c) => c.scenario === throughput.name).map((c) => c.concurrency))].sort((a, b) => a - b);
     const rows = rowsOf(cells, (name) => transportLabel(report, name));
-    return { call: cells[0]!.call, payloadEntries: cells[0]!.payloadEntries, concurrencies, rows: sortRows(rows, concurrencies) };
+    return { call: cells[0]!.call, payloadEntries: cells[0]!.payloadEntries, rows: sortRows(rows) };
   });
 }
+
+/** A row's cells of one scenario. */
+export const cellsOf = (row: Row, scenario: AnyScenario) => row.cells.filter((c) => c.scenario === scenario.name);
+
+/** The rows as one scenario's view sees them: each transport's cells of that scenario. */
+export const rowCells = (rows: readonly Row[], scenario: AnyScenario): RowCells[] =>
+  rows.map((r) => ({ label: r.label, transport: r.transport, cells: cellsOf(r, scenario) }));
 
 /** A transport as every output names it: a server somebody else runs (--target) is marked. */
 export function targetLabel(name: string, target: boolean): string {
@@ -63,43 +65,27 @@ export function cellName(report: Report, cell: CellKey): string {
 function rowsOf(cells: CellResult[], label: (transport: string) => string): Row[] {
   const rows = new Map<string, Row>();
   for (const c of cells) {
-    const row = rows.get(c.transport) ?? {
-      transport: c.transport,
-      label: label(c.transport),
-      latency: undefined,
-      throughput: new Map(),
-      rate: undefined,
-      capacity: undefined,
-      first: c,
-      errors: 0,
-    };
-    if (c.scenario === latency.name) row.latency = c;
-    if (c.scenario === throughput.name) row.throughput.set(c.concurrency, c);
-    if (c.scenario === rate.name) row.rate = c;
-    if (c.scenario === capacity.name) row.capacity = c;
+    const row = rows.get(c.transport) ?? { transport: c.transport, label: label(c.transport), cells: [], first: c, errors: 0 };
+    row.cells.push(c);
     row.errors += c.errors;
     rows.set(c.transport, row);
   }
   return [...rows.values()];
 }
 
-/** Fastest first: by p50 with one call in flight, else calls/s at the highest concurrency, else capacity. */
-function sortRows(rows: Row[], concurrencies: number[]): Row[] {
-  const top = concurrencies.at(-1);
-  const speed = (r: Row) =>
-    r.latency ? -r.latency.latencyUs.p50 : r.throughput.size ? (r.throughput.get(top ?? 0)?.callsPerSec ?? 0) : (r.capacity?.capacity?.callsPerSec ?? 0);
-  return rows.sort((a, b) => speed(b) - speed(a));
+/** Fastest first: the first scenario (in the registry's order) that ranks any row decides; rows it cannot rank go last. */
+function sortRows(rows: Row[]): Row[] {
+  const ranker = SCENARIOS.find((s) => s.view?.rank && rows.some((r) => s.view!.rank!(cellsOf(r, s)) !== null));
+  if (!ranker) return rows;
+  const rank = (r: Row) => ranker.view!.rank!(cellsOf(r, ranker)) ?? Number.NEGATIVE_INFINITY;
+  return rows.sort((a, b) => rank(b) - rank(a));
 }
 
-/** The cell whose p50/p99 a row shows: latency scenario if run, else the lowest concurrency, else an open loop's. */
-export function latencyCell(row: Row): CellResult {
-  return row.latency ?? [...row.throughput.values()][0] ?? row.rate ?? row.capacity ?? row.first;
-}
+/** A row with something for the section's table: cells of a scenario that adds columns. */
+export const tabled = (r: Row) => r.cells.some((c) => scenarioOf(c.scenario).view?.columns);
 
-/** A row with something for the section's table: closed-loop cells, or a capacity. */
-export const tabled = (r: Row) => Boolean(r.latency || r.throughput.size || r.capacity);
-
-/** CPU per call shown for a row: from its highest-concurrency throughput cell, where per-call overhead is steadiest. */
+/** The cell whose CPU per call a row shows: its closed loop with the most calls in flight, where per-call overhead is steadiest. */
 export function cpuCell(row: Row): CellResult {
-  return [...row.throughput.values()].at(-1) ?? latencyCell(row);
+  const closed = row.cells.filter((c) => scenarioOf(c.scenario).loop === 'closed').sort((a, b) => b.concurrency - a.concurrency);
+  return closed[0] ?? row.first;
 }

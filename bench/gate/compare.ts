@@ -9,6 +9,7 @@ import { GATE_METRICS, METRICS, type MetricSpec } from '../report/metrics.ts';
 import { InputError } from '../report/read.ts';
 import { median } from '../report/trials.ts';
 import type { CellResult, Report } from '../report/types.ts';
+import { metricOf } from '../scenarios/index.ts';
 import { type GateConfig, type Metric, thresholdsFor } from './config.ts';
 import { type Detection, detection } from './detection.ts';
 import { mannWhitneyGreater } from './mann-whitney.ts';
@@ -162,21 +163,21 @@ function measureCell([base, cur]: Pair, config: GateConfig, mode: Mode): Measure
   const metrics = GATE_METRICS.flatMap((metric): Measured[] => {
     const spec: MetricSpec = METRICS[metric];
     if (spec.deterministic) {
-      const [b, c] = [spec.ofCell(base.cell), spec.ofCell(cur.cell)];
+      const [b, c] = [metricOf(base.cell, metric), metricOf(cur.cell, metric)];
       if (!Number.isFinite(b) || !Number.isFinite(c)) return [];
       return [{ ...change(metric, spec.higherIsWorse, b, c, thresholds[metric]), deterministic: true, pWorse: null, pBetter: null, minP: 0, samples: 1 }];
     }
-    const b = samplesOf(base, spec);
-    const c = samplesOf(cur, spec).map((x) => adjust(spec.scaling, x, mode));
+    const b = samplesOf(base, metric, spec);
+    const c = samplesOf(cur, metric, spec).map((x) => adjust(spec.scaling, x, mode));
     if (!b.length || !c.length) return [];
     return [measure(metric, spec.higherIsWorse, b, c, thresholds[metric])];
   });
   return { cell: cur.cell, isReference: mode.kind === 'normalized' && cur.cell.transport === mode.reference, metrics };
 }
 
-/** A metric's samples on one side: one per sample (run or trial), or for capacity one per search, each a run. */
-function samplesOf(side: CellSamples, spec: MetricSpec): number[] {
-  const values = spec === METRICS.capacity ? side.searches : side.samples.map((s) => spec.ofStat!(s.stat));
+/** A metric's samples on one side: one per sample (run or trial), or for a scenario's own metric one per run. */
+function samplesOf(side: CellSamples, metric: Metric, spec: MetricSpec): number[] {
+  const values = spec.ofStat ? side.samples.map((s) => spec.ofStat!(s.stat)) : (side.own[metric] ?? []);
   return values.filter(Number.isFinite);
 }
 

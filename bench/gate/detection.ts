@@ -4,7 +4,7 @@
 // runs a side would find 5% and 10%. Power is simulated (normal run-to-run noise, a fixed seed), against the test's
 // exact critical U: no formula for small samples is needed, and the answer is the test's, not an approximation's.
 
-import { normal } from '../report/random.ts';
+import { normal } from '../stats/random.ts';
 import { criticalU } from './mann-whitney.ts';
 
 const POWER = 0.8;

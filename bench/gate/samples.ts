@@ -4,9 +4,10 @@
 // runs (several files, or --runs N), each run (the median of its trials) is one sample; a single run per side
 // can only offer its trials.
 import { cellLabel } from '../cells/label.ts';
-import type { Stat } from '../report/metrics.ts';
+import type { MetricName, Stat } from '../report/metrics.ts';
 import { medianOfTrials } from '../report/trials.ts';
 import type { CellResult, Report } from '../report/types.ts';
+import { scenarioOf } from '../scenarios/index.ts';
 
 export type { Stat };
 
@@ -17,8 +18,8 @@ export type SampleUnit = 'run' | 'trial';
 export interface CellSamples {
   cell: CellResult;
   samples: Array<{ index: number; stat: Stat }>;
-  /** A capacity cell's capacity per search: one per run, whatever the unit of the other samples. */
-  searches: number[];
+  /** The samples of its scenario's own metrics (a capacity per search): one per run, whatever the unit of the others. */
+  own: Partial<Record<MetricName, number[]>>;
 }
 
 export interface Side {
@@ -46,9 +47,13 @@ export function sideOf(reports: Report[]): Side {
   reports.forEach((report, file) => {
     for (const cell of report.results) {
       const key = cellLabel(cell);
-      const entry = cells.get(key) ?? { cell, samples: [], searches: [] };
+      const entry = cells.get(key) ?? { cell, samples: [], own: {} };
       cells.set(key, entry);
-      entry.searches.push(...(cell.capacity?.searches ?? []).map((s) => s.callsPerSec));
+      const scenario = scenarioOf(cell.scenario);
+      for (const metric of scenario.metrics) {
+        const values = scenario.samples?.(cell, metric) ?? [];
+        if (values.length) entry.own[metric] = [...(entry.own[metric] ?? []), ...values];
+      }
       if (!manyRuns) entry.samples.push(...cell.trials.map((stat, index) => ({ index, stat })));
       else for (const [run, trials] of runsOf(cell)) entry.samples.push({ index: file * 100_000 + run, stat: medianOfTrials(trials) });
     }

@@ -4,9 +4,9 @@
 // it applies to every one; without @C a metric is read from the cells of the scenarios that report it (latency from
 // one call in flight, calls/s from every concurrency, capacity from the capacity search; errors and bytes from every
 // cell), with @C from the cells told apart by calls in flight. A threshold that no cell measured fails: CI asked for it.
-import { METRIC_NAMES, METRICS, type MetricName, type MetricSpec } from '../report/metrics.ts';
+import { METRIC_NAMES, METRICS, type MetricName, type MetricSpec, UNIT_SUFFIXES } from '../report/metrics.ts';
 import type { CallName, CellKey, CellResult, Report, ThresholdResult } from '../report/types.ts';
-import { scenarioOf } from '../scenarios/index.ts';
+import { metricOf, scenarioOf } from '../scenarios/index.ts';
 
 export const THRESHOLD_METRICS = METRIC_NAMES;
 export type ThresholdMetric = MetricName;
@@ -28,14 +28,6 @@ export interface Threshold {
 
 export class ThresholdError extends Error {}
 
-/** The suffixes a value may carry, by the metric's unit, each with its factor to the unit the report keeps. */
-const SUFFIXES: Record<MetricSpec['unit'], Record<string, number>> = {
-  µs: { '': 1, us: 1, µs: 1, ms: 1000, s: 1_000_000 },
-  share: { '': 1, '%': 0.01 },
-  bytes: { '': 1, B: 1, kB: 1000, KiB: 1024, MB: 1_000_000, MiB: 1 << 20 },
-  'calls/s': { '': 1, k: 1000 },
-  calls: { '': 1, k: 1000 },
-};
 const spec = (m: ThresholdMetric): MetricSpec => METRICS[m];
 
 /**
@@ -55,7 +47,7 @@ export function parseThreshold(text: string, resolve: (name: string) => string[]
   const concurrency = at === undefined ? null : Number(at);
   if (concurrency !== null && !(Number.isInteger(concurrency) && concurrency >= 1))
     throw new ThresholdError(`${JSON.stringify(text)}: @${at} is not a concurrency (a whole number from 1)`);
-  const suffixes = SUFFIXES[spec(metric).unit];
+  const suffixes = UNIT_SUFFIXES[spec(metric).unit];
   const scale = suffixes[unit];
   if (scale === undefined)
     throw new ThresholdError(
@@ -70,7 +62,7 @@ export function checkThresholds(report: Report, thresholds: Threshold[]): Thresh
     const cells = report.results
       .filter((c) => applies(t, c))
       .map((cell) => {
-        const value = spec(t.metric).ofCell(cell);
+        const value = metricOf(cell, t.metric);
         const { transport, call, scenario, concurrency, payloadEntries, ratePerSec } = cell;
         const key: CellKey = { transport, call, scenario, concurrency, payloadEntries, ratePerSec };
         return { cell: key, value: Number.isNaN(value) ? null : value, ok: compare(value, t.op, t.value) };

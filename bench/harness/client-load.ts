@@ -13,7 +13,7 @@ export const CLIENT_BOUND_LOOP_UTILIZATION = 0.9;
 
 /**
  * The same cut-off serves the open loop: it waits in its event loop between due times (loops.ts), so its
- * utilization follows the load (0.26 at 2,000 tcp getObj calls/s, 0.66-0.71 at 8,000, measured). Before, its
+ * utilization follows the load (0.26 at 2,000 getObj calls/s over raw TCP, 0.66-0.71 at 8,000, measured). Before, its
  * pacing naps kept the loop "busy" at any rate, and the thread's CPU time stood in.
  */
 export function isClientBound(load: ClientLoad): boolean {

@@ -7,7 +7,6 @@ import type { Transport } from '../../transports/transport.ts';
 import { BadInput } from '../report/errors.ts';
 import type { CallName, CellKey, ReportOptions, Segment, SkippedEntry } from '../report/types.ts';
 import { scenarioOf } from '../scenarios/index.ts';
-import type { CapacitySettings } from '../scenarios/scenario.ts';
 import { shareOf } from './load-generator.ts';
 import type { WarmupPolicy } from './warmup.ts';
 
@@ -15,7 +14,7 @@ import type { WarmupPolicy } from './warmup.ts';
 export class PlanError extends BadInput {}
 
 /** What a plan is made from (the bench command's options satisfy it): what the report records, and more. */
-export interface PlanRequest extends Omit<ReportOptions, 'runs' | 'serverWorkUsByTransport' | 'quick' | 'startAt' | 'capacity' | 'plugins'> {
+export interface PlanRequest extends Omit<ReportOptions, 'runs' | 'serverWorkUsByTransport' | 'quick' | 'startAt' | 'settings' | 'plugins'> {
   /** When the trials start (epoch ms), on a schedule shared by the generators of a segmented run; null: now, at their own pace. */
   startAtMs: number | null;
   /** The user named these transports (or targets): one that cannot run is then an error, not a skip. */
@@ -31,8 +30,9 @@ export interface PlanRequest extends Omit<ReportOptions, 'runs' | 'serverWorkUsB
   countBytes: boolean;
   /** Threads generating the client load. */
   clientWorkers: number;
-  /** How the capacity scenario searches (its objective, first rate, precision). */
-  capacity: CapacitySettings;
+  quick: boolean;
+  /** Each scenario's settings, parsed from its own flags, by its name. */
+  scenarioSettings: Record<string, unknown>;
 }
 
 /** Our own server, and how it is set up; or a server somebody else runs. */
@@ -67,7 +67,8 @@ export interface RunConfig {
   segment: Segment | null;
   /** Start of the shared schedule (epoch ms; --start-at), or null. */
   startAtMs: number | null;
-  capacity: CapacitySettings;
+  /** Each scenario's settings, by its name. */
+  scenarioSettings: Record<string, unknown>;
 }
 
 export interface Plan {
@@ -130,7 +131,7 @@ function runConfig(r: PlanRequest): RunConfig {
     countBytes: r.countBytes,
     segment: r.segment ?? null,
     startAtMs: r.startAtMs,
-    capacity: r.capacity,
+    scenarioSettings: r.scenarioSettings,
   };
 }
 
@@ -158,5 +159,6 @@ function warmupPolicy(r: PlanRequest): WarmupPolicy {
 
 /** Each scenario's cells for each call, in the order asked for. */
 function cellsFor(transport: string, calls: CallName[], payloadEntries: number, r: PlanRequest): CellKey[] {
-  return calls.flatMap((call) => r.scenarios.flatMap((name) => scenarioOf(name).cells({ transport, call, payloadEntries }, r)));
+  const common = { concurrency: r.concurrency, quick: r.quick };
+  return calls.flatMap((call) => r.scenarios.flatMap((name) => scenarioOf(name).cells({ transport, call, payloadEntries }, r.scenarioSettings[name], common)));
 }

@@ -181,10 +181,9 @@ const PROBE_MS = 300;
 async function runCell(cell: CellKey, ctx: CellContext): Promise<CellResult> {
   let fresh = ctx.fresh;
   const runner: CellRunner = {
-    capacity: ctx.config.capacity,
-    // a short closed loop at 16 in flight: where an open-loop search can start
+    // a short closed loop at 16 in flight (a null rate is a closed loop): where an open-loop search can start
     probe: async (c) => {
-      const w = await ctx.load.run({ ...c, scenario: 'probe', concurrency: PROBE_CONCURRENCY, ratePerSec: null }, { durationMs: PROBE_MS, maxCalls: null });
+      const w = await ctx.load.run({ ...c, concurrency: PROBE_CONCURRENCY, ratePerSec: null }, { durationMs: PROBE_MS, maxCalls: null });
       return w.calls / (w.elapsedMs / 1000);
     },
     async measure(c, how) {
@@ -194,7 +193,7 @@ async function runCell(cell: CellKey, ctx: CellContext): Promise<CellResult> {
       return m;
     },
   };
-  const run = await scenarioOf(cell.scenario).run(cell, runner);
+  const run = await scenarioOf(cell.scenario).run(cell, runner, ctx.config.scenarioSettings[cell.scenario]);
   const { facts } = ctx;
   return foldCell({
     key: cell,
@@ -204,16 +203,18 @@ async function runCell(cell: CellKey, ctx: CellContext): Promise<CellResult> {
     warmup: run.warmup,
     errorReasons: run.errorReasons,
     trials: run.trials,
-    searches: run.searches ?? [],
+    records: run.record === undefined ? [] : [run.record],
   });
 }
 
 /** A cell's load warmed up until steady, then its trials. */
 async function measure(cell: CellKey, ctx: CellContext, how: MeasureOptions = {}): Promise<Measurement> {
-  const warmup = await warmUp(ctx.load, cell, ctx.config.warmup, ctx.fresh);
+  const warmup = how.warmup === false ? { sec: 0, steady: true } : await warmUp(ctx.load, cell, ctx.config.warmup, ctx.fresh);
   const trials: TrialResult[] = [];
   const reasons = new Map<string, number>();
-  for (let i = 0; i < (how.trials ?? ctx.config.trials); i++) {
+  // the run's trials, then more while a scenario needs more calls (a capacity step at a low rate), within its cap
+  const more = () => how.minCalls !== undefined && trials.length < (how.maxTrials ?? 0) && trials.reduce((n, t) => n + t.calls, 0) < how.minCalls;
+  for (let i = 0; i < (how.trials ?? ctx.config.trials) || more(); i++) {
     if (ctx.clock) await sleepUntil(ctx.clock(i));
     trials.push(await trial(cell, ctx, reasons, how));
   }
@@ -233,7 +234,11 @@ async function trial(
   const brokerCpu0 = brokerCpu?.cpuUs() ?? null;
   const clientCpu0 = process.cpuUsage();
   const startedAtMs = Date.now();
-  const limits: Limits = { durationMs: config.durationMs, maxCalls: config.count, ...(how.pauseMs === undefined ? {} : { pauseMs: how.pauseMs }) };
+  const limits: Limits = {
+    durationMs: how.durationMs ?? config.durationMs,
+    maxCalls: how.durationMs === undefined ? config.count : null,
+    ...(how.pauseMs === undefined ? {} : { pauseMs: how.pauseMs }),
+  };
   const w = await load.run(cell, limits, live);
   const clientCpu = process.cpuUsage(clientCpu0);
   // also the health check after every trial, the last one included: a server that died or hung fails the cell

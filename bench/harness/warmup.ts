@@ -41,7 +41,7 @@ export async function warmUp(load: LoadGenerator, cell: CellKey, policy: WarmupP
   const start = performance.now();
   const window = (c: CellKey = cell) => load.run(c, { durationMs: policy.windowMs, maxCalls: null });
   // The minimum is about calls, so it runs them as fast as the pair allows: a closed loop of at least 16 in flight.
-  const minimum: CellKey = { ...cell, scenario: 'throughput', ratePerSec: null, concurrency: Math.max(cell.concurrency, MIN_CONCURRENCY) };
+  const minimum: CellKey = { ...cell, ratePerSec: null, concurrency: Math.max(cell.concurrency, MIN_CONCURRENCY) };
   let calls = 0;
   while (fresh && policy.maxMs > 0 && calls < policy.minCalls && performance.now() - start < policy.minCapMs) calls += (await window(minimum)).calls;
   const searchFrom = performance.now();

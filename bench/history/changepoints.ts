@@ -5,7 +5,7 @@
 // is significant. Unlike comparing neighbours, it sees a step that no single pair of points shows, and a step of
 // several small changes adds up in the statistic.
 
-import { mulberry32 } from '../report/random.ts';
+import { mulberry32 } from '../stats/random.ts';
 
 /** One change: the first index of the new level, and the permutation test's p-value. */
 export interface Split {

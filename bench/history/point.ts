@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { serverWorkLabel } from '../cells/label.ts';
 import { sideOf } from '../gate/samples.ts';
-import { METRICS } from '../report/metrics.ts';
+import { FOLLOWED_METRICS, METRICS, type MetricSpec } from '../report/metrics.ts';
 import type { Report } from '../report/types.ts';
 import { scenarioOf } from '../scenarios/index.ts';
 import type { HistoryMetric, HistoryPoint, Machine, PointCell, PointValue } from './types.ts';
@@ -13,12 +13,15 @@ export function machineOf(report: Report): Machine {
   return { key: `${cpu.model} × ${cpu.count}, ${os.platform} ${os.arch}`, cpu: cpu.model, cores: cpu.count };
 }
 
-/** The metrics a cell of this scenario is followed by: latency and calls/s from the closed loops, capacity from its search. */
+/** The followed metrics a cell of this scenario reports (its scenario says which), and p50 and p99 of every closed loop. */
 function metricsOf(scenario: string): HistoryMetric[] {
-  const own = scenarioOf(scenario as never).metrics;
-  if (own.includes('capacity')) return ['capacity'];
-  return own.includes('calls/s') ? ['p50', 'p99', 'calls/s'] : ['p50', 'p99'];
+  const s = scenarioOf(scenario);
+  const latency = s.loop === 'closed' ? LATENCY_FOLLOWED : [];
+  return FOLLOWED_METRICS.filter((m) => s.metrics.includes(m) || latency.includes(m));
 }
+
+/** The latency metrics a history follows, read from every closed-loop cell. */
+const LATENCY_FOLLOWED = FOLLOWED_METRICS.filter((m) => (METRICS[m] as MetricSpec).percentile);
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
@@ -37,16 +40,16 @@ function best(values: readonly number[], higherIsWorse: boolean): number {
 export function pointOf(report: Report): HistoryPoint {
   const side = sideOf([report]);
   const cells: PointCell[] = [];
-  for (const { cell, samples, searches } of side.cells.values()) {
+  for (const { cell, samples, own } of side.cells.values()) {
     const values: PointCell['values'] = {};
     for (const metric of metricsOf(cell.scenario)) {
-      const spec = METRICS[metric];
-      const each = (metric === 'capacity' ? searches : samples.map((s) => spec.ofStat!(s.stat))).filter(Number.isFinite);
+      const spec: MetricSpec = METRICS[metric];
+      const each = (spec.ofStat ? samples.map((s) => spec.ofStat!(s.stat)) : (own[metric] ?? [])).filter(Number.isFinite);
       if (!each.length) continue;
       values[metric] = { value: round(best(each, spec.higherIsWorse)), samples: each.map(round) } satisfies PointValue;
     }
-    const { transport, call, scenario, concurrency, ratePerSec, payloadEntries } = cell;
-    cells.push({ transport, call, scenario, concurrency, ratePerSec, payloadEntries, values });
+    const { transport, call, scenario, concurrency, ratePerSec, payloadEntries, variant } = cell;
+    cells.push({ transport, call, scenario, concurrency, ratePerSec, payloadEntries, ...(variant === undefined ? {} : { variant }), values });
   }
   const { meta } = report;
   const o = meta.options;

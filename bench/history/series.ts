@@ -2,11 +2,11 @@
 // machine starts a series of its own and is never compared with this one's.
 import { cellLabel } from '../cells/label.ts';
 import { groupBy } from '../gate/samples.ts';
-import { METRICS } from '../report/metrics.ts';
-import { bootstrapRatio, seedOf } from '../report/random.ts';
+import { FOLLOWED_METRICS, METRICS } from '../report/metrics.ts';
 import { median } from '../report/trials.ts';
+import { bootstrapRatio, seedOf } from '../stats/random.ts';
 import { E_DIVISIVE_DEFAULTS, eDivisive } from './changepoints.ts';
-import { type ChangePoint, HISTORY_METRICS, type History, type HistoryOptions, type HistoryPoint, type Series } from './types.ts';
+import type { ChangePoint, History, HistoryOptions, HistoryPoint, Series } from './types.ts';
 
 /** The new level's median over the old one's, with a 95% percentile-bootstrap interval. */
 export function ratioOf(before: readonly number[], after: readonly number[], seed: number): { ratio: number; low: number; high: number } {
@@ -50,7 +50,7 @@ export function buildHistory(all: HistoryPoint[], options: HistoryOptions): Hist
     const byLabel = new Map<string, Omit<Series, 'changes'>>();
     for (const point of ofMachine) {
       for (const cell of point.cells) {
-        for (const metric of HISTORY_METRICS) {
+        for (const metric of FOLLOWED_METRICS) {
           const v = cell.values[metric];
           if (!v) continue;
           const label = cellLabel(cell);

@@ -1,10 +1,10 @@
 // What the history keeps and what it finds: a point per report (its commit, time, machine and each cell's numbers
 // with the spread of its runs), series per machine, and the change points in each series.
+import type { MetricName } from '../report/metrics.ts';
 import type { CellKey } from '../report/types.ts';
 
-/** The metrics a history follows, as the metric table names them. */
-export const HISTORY_METRICS = ['p50', 'p99', 'calls/s', 'capacity'] as const;
-export type HistoryMetric = (typeof HISTORY_METRICS)[number];
+/** A metric a history follows: one the metric table marks `followed`. */
+export type HistoryMetric = MetricName;
 
 /** One metric of one cell in one report: the cell's value (its median) and each sample's (its runs, else trials). */
 export interface PointValue {

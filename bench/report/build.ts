@@ -1,9 +1,9 @@
 // Results + what was asked + machine facts -> the Report written as latest.json. What each transport is (its group,
-// role, whether it is charted) comes from the command that ran it: the report never asks a registry.
+// role, whether it is charted) comes from the command that ran it: the report never asks a registry. The verdict is
+// added by whoever builds the report (cells/verdict.ts), where the scenarios' goals are known.
 import os from 'node:os';
 import { gitCommit, tool } from './tool.ts';
 import { type CellResult, type Report, type ReportMeta, type ReportOptions, SCHEMA_VERSION, type SkippedEntry, type TransportInfo } from './types.ts';
-import { verdictOf } from './verdict.ts';
 
 export interface RunOutput {
   results: CellResult[];
@@ -24,8 +24,7 @@ export interface ReportInput {
 export function buildReport({ options, run, startedAt, transports, interrupted = false }: ReportInput): Report {
   const brokers = run.brokers && Object.keys(run.brokers).length ? { brokers: run.brokers } : {};
   const meta = { ...buildMeta(options, startedAt, transports), ...(interrupted ? { interrupted } : {}), ...brokers };
-  const report: Report = { schemaVersion: SCHEMA_VERSION, meta, results: run.results, skipped: run.skipped };
-  return { ...report, verdict: verdictOf(report) };
+  return { schemaVersion: SCHEMA_VERSION, meta, results: run.results, skipped: run.skipped };
 }
 
 function buildMeta(options: ReportOptions, startedAt: Date, transports: Record<string, TransportInfo>): ReportMeta {

@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { BadInput } from './errors.ts';
 import { type Report, SCHEMA_VERSION } from './types.ts';
 import { upgradeReport } from './upgrade.ts';
-import { reportProblems } from './validate.ts';
+import { type OutcomeSchemas, reportProblems } from './validate.ts';
 
 export class InputError extends BadInput {}
 
-export function loadReport(file: string): Report {
+/** Reads, upgrades and validates a report; `outcomes`: the scenarios' outcome schemas, so that every cell's outcome is checked. */
+export function loadReport(file: string, outcomes?: OutcomeSchemas): Report {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -31,13 +32,13 @@ export function loadReport(file: string): Report {
       throw new InputError(`${file} is not an rpcbench report of schema version ${version}: ${(error as Error).message}`);
     }
   }
-  const problems = reportProblems(value);
+  const problems = reportProblems(value, outcomes);
   if (problems.length) throw new InputError(`${file} is not an rpcbench report: ${problems.join('; ')}`);
   return value as Report;
 }
 
 /** The runs of one side of a comparison, each validated. */
-export function loadSide(files: string[]): Report[] {
+export function loadSide(files: string[], outcomes?: OutcomeSchemas): Report[] {
   if (!files.length) throw new InputError('no report given');
-  return files.map(loadReport);
+  return files.map((f) => loadReport(f, outcomes));
 }

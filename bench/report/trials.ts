@@ -1,5 +1,5 @@
 // How a cell's trials sum up: the per-field median that the report shows (the trials keep the spread).
-import type { CellResult, CpuUsPerCall, RateOutcome, Spread, TrialResult } from './types.ts';
+import type { CellResult, CpuUsPerCall, Spread, TrialResult } from './types.ts';
 
 export const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -58,13 +58,4 @@ export function spreadOf(values: readonly number[]): Spread {
 export function trialSpread(trials: readonly TrialResult[]): Pick<CellResult, 'spread' | 'noisy'> {
   const spread = { callsPerSec: spreadOf(trials.map((t) => t.callsPerSec)), p50: spreadOf(trials.map((t) => t.latencyUs.p50)) };
   return { spread, noisy: trials.length > 1 && (spread.callsPerSec.cv > NOISY_CV || spread.p50.cv > NOISY_CV) };
-}
-
-/** An open loop's trials against the rate they were offered: what was achieved, what was dropped, whether it kept up. */
-export function rateOutcome(requestedPerSec: number, trials: readonly TrialResult[]): RateOutcome {
-  const scheduled = trials.reduce((n, t) => n + t.calls + t.errors + t.dropped, 0);
-  const dropped = trials.reduce((n, t) => n + t.dropped, 0);
-  const achievedPerSec = round3(median(trials.map((t) => t.callsPerSec)));
-  const droppedShare = scheduled ? round3(dropped / scheduled) : 0;
-  return { requestedPerSec, achievedPerSec, droppedShare, saturated: droppedShare > 0 || achievedPerSec < 0.9 * requestedPerSec };
 }

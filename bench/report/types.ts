@@ -2,13 +2,16 @@
 // bench/report/report.schema.json describes the same shape, and test/report.test.ts validates a real report against it.
 // Units live in the field names: ...Us = microseconds, ...Bytes = bytes, ...PerSec = per second.
 import { METHODS, type MethodName } from '../../transports/contract.ts';
+import type { MetricName } from './metrics.ts';
 
 /**
- * 4: capacity searches, one-second windows, the broker's CPU, an open loop's send lag. 3: spread, rate outcome, the
- * run's transports. 2: histograms, codec cost, client load, warm-up, error reasons with counts. Older reports are
+ * 5: one outcome slot per cell, its scenario's (was `rate` and `capacity`); a scenario's own part of a cell's key
+ * (`variant`: capacity's objective); each scenario's settings under `options.settings`; an open loop's service time,
+ * pauses and backlog; the verdict's basis. 4: capacity searches, one-second windows, the broker's CPU, an open loop's
+ * send lag. 3: spread, rate outcome, the run's transports. 2: histograms, codec cost, client load, warm-up, error reasons with counts. Older reports are
  * read and upgraded by report/upgrade.ts.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** The calls a cell can make: the contract's methods. */
 export const CALLS = METHODS;
@@ -125,74 +128,6 @@ export interface Spread {
   cv: number;
 }
 
-/** What an open-loop (rate) cell achieved against what it asked for. */
-export interface RateOutcome {
-  requestedPerSec: number;
-  /** Completed calls per second (the median trial's). */
-  achievedPerSec: number;
-  /** Share (0..1) of the scheduled calls never sent because the cap on calls in flight was reached. */
-  droppedShare: number;
-  /** The server could not keep up with the rate: calls were dropped, or fewer than 90% of the rate completed. */
-  saturated: boolean;
-}
-
-/** One step of a capacity search: an offered rate (open loop), warmed up, then measured over its trials. */
-export interface CapacityStep {
-  ratePerSec: number;
-  /** The objective held, dropped calls stayed under the limit, and no call failed. */
-  pass: boolean;
-  /** Why it failed, in words ("p99 14,200 µs ≥ 10,000 µs", "1.2% dropped", "3 errors"); null when it passed. */
-  reason: string | null;
-  /** Completed calls/s, the median trial's. */
-  achievedPerSec: number;
-  /** Median over trials, counted from when each call was due. */
-  latencyUs: LatencyUs;
-  droppedShare: number;
-  errors: number;
-  /** Most trials were client-bound (the busiest load thread's event loop was busy ≥ the cut-off). */
-  clientBound: boolean;
-  /** Event-loop utilization of the busiest load thread, the median trial's. */
-  loopUtilization: number;
-  cpuUsPerCall: CpuUsPerCall;
-  warmup: { sec: number; steady: boolean };
-  trials: TrialResult[];
-}
-
-/**
- * How far a capacity figure can be trusted:
- * - `server`: the server failed the objective above it: its capacity;
- * - `client`: our client was the limit at the highest passing step: the server carries at least this;
- * - `max-rate`: every rate tried passed, up to the search's highest: at least this;
- * - `none`: not even the first rate passed.
- */
-export type CapacityBound = 'server' | 'client' | 'max-rate' | 'none';
-
-/** One search for a cell's capacity (one per run): every step, in the order tried. */
-export interface CapacitySearch {
-  run?: number;
-  /** The objective it searched with, as written (`p99<10ms`), and its bound in µs. */
-  slo: string;
-  sloLimitUs: number;
-  /** The highest rate that passed, calls/s; 0 when none did. */
-  callsPerSec: number;
-  bound: CapacityBound;
-  steps: CapacityStep[];
-}
-
-/** A capacity cell's answer: the highest offered rate that meets the objective, and how far it can be trusted. */
-export interface CapacityOutcome {
-  /** The latency objective, as written: `p99<10ms`, and its bound in µs. */
-  slo: string;
-  sloLimitUs: number;
-  /** The median over searches (runs) of the capacity found. */
-  callsPerSec: number;
-  /** The bound of the search whose capacity is reported (the median one). */
-  bound: CapacityBound;
-  /** 1e6 ÷ the server's CPU µs per call at the highest passing step: what the server would carry with a core of its own; null where its CPU is not measured. */
-  perCoreCallsPerSec: number | null;
-  searches: CapacitySearch[];
-}
-
 /** What the report's readers (reporters, the gate, a merge) need to know of a transport, as the run saw it. */
 export interface TransportInfo {
   summary: string;
@@ -225,9 +160,11 @@ export interface CellKey {
   scenario: ScenarioName;
   /** Calls in flight (closed loop); for `rate`, the cap on calls in flight. */
   concurrency: number;
-  /** Target arrival rate of the open-loop `rate` scenario, else null. */
+  /** The offered rate of an open loop (calls/s), else null. */
   ratePerSec: number | null;
   payloadEntries: number;
+  /** The scenario's own part of the key, beyond the load: capacity's objective (`p99<10ms`), so that two objectives are two cells; absent for most. */
+  variant?: string;
 }
 
 export interface CellResult extends CellKey {
@@ -247,10 +184,8 @@ export interface CellResult extends CellKey {
   spread: { callsPerSec: Spread; p50: Spread };
   /** The trials disagree beyond NOISY_CV (bench/report/trials.ts) on calls/s or p50: re-run with more or longer trials. */
   noisy: boolean;
-  /** Open loop only: the rate asked for and what was achieved; null for the closed-loop scenarios. */
-  rate: RateOutcome | null;
-  /** The capacity scenario only: the highest rate within the objective, every step of its search; else null. */
-  capacity: CapacityOutcome | null;
+  /** What the cell's scenario adds up its trials (and runs) to, in its own shape (its descriptor's outcomeSchema); null where it adds nothing. */
+  outcome: Record<string, unknown> | null;
   /** How long the cell warmed up before its trials, and whether it reached steady state within the cap. */
   warmup: { sec: number; steady: boolean };
   /** Sums over trials. */
@@ -272,8 +207,8 @@ export interface SkippedEntry {
   reason: string;
 }
 
-/** The verdict (bench/report/verdict.ts): per call and goal, the leader and the others as ratios with intervals. */
-export type Goal = 'p50' | 'p99' | 'calls/s' | 'capacity' | 'bytes/call' | 'cpu/call';
+/** A goal of the verdict (bench/stats/verdict.ts) is a metric of the table: p50, calls/s, capacity, bytes/call, ... */
+export type Goal = MetricName;
 
 export interface VerdictOther {
   transport: string;
@@ -283,9 +218,19 @@ export interface VerdictOther {
   /** The 95% interval of the ratio; equal to it where the value is exact (bytes). */
   low: number;
   high: number;
-  /** The interval lies wholly above 1: the leader is ahead for sure. */
+  /** The leader is ahead beyond what the samples' spread allows (see VerdictItem.basis): its interval's low end clears the margin. */
   clear: boolean;
+  /** Both figures are lower bounds (our client was the limit of both): the ratio compares our client's cost, not the servers. */
+  bothClientBound?: boolean;
 }
+
+/**
+ * What the intervals are drawn from. `runs`: one sample per run (--runs N, or pooled reports): an interval that clears
+ * 1 is clear. `trials`: one run's trials, which cannot show how much runs differ: a lead is clear only when its
+ * interval clears `margin` (the run-to-run spread measured on these machines), and a figure found once per run
+ * (capacity) is never clear.
+ */
+export type VerdictBasis = { kind: 'runs'; runs: number } | { kind: 'trials'; margin: number };
 
 export interface VerdictItem {
   call: CallName;
@@ -296,6 +241,9 @@ export interface VerdictItem {
   leaderValue: number;
   /** The leader's figure is a lower bound (its client was the limit). */
   leaderClientBound: boolean;
+  basis: VerdictBasis;
+  /** From one run, each figure was found once (a capacity search): its spread across runs is unknown, so no lead is clear. */
+  oneSample?: boolean;
   others: VerdictOther[];
 }
 
@@ -334,7 +282,6 @@ export interface ReportOptions {
   calls: CallName[];
   scenarios: ScenarioName[];
   concurrency: number[];
-  ratePerSec: number;
   durationSec: number;
   /** The most warm-up a cell gets: it warms until steady, up to this. */
   warmupSec: number;
@@ -355,8 +302,8 @@ export interface ReportOptions {
   segment?: Segment;
   /** Wall-clock time (ISO 8601) the generators of a segmented run started at, each cell's trials on a shared schedule. */
   startAt?: string;
-  /** How the capacity scenario searched; present when it ran. */
-  capacity?: { slo: string; maxDroppedShare: number; startPerSec: number | null; precision: number; maxInFlight: number };
+  /** Each scenario's own settings, as it records them (its descriptor's `record`), by its name: enough to run it again. */
+  settings: Record<string, Record<string, unknown>>;
   /** Plugin modules the run loaded transports from, as given. */
   plugins?: string[];
 }

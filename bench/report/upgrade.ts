@@ -2,7 +2,10 @@
 // still compares. Version 1: before histograms, codec cost and client load (marked as not measured).
 // Version 2: before trial spread, the rate outcome and the run's transport list (all derived from what it kept).
 // Version 3: before capacity, windows and the broker's CPU (none measured).
-import { rateOutcome, trialSpread } from './trials.ts';
+// Version 4: the scenarios' outcomes in fields of their own (`rate`, `capacity`), their settings in the options, the
+// objective copied into every search; the verdict without its basis. Each step is frozen here as that version had it:
+// the scenario names of those versions included (an old report reads the same whatever today's descriptors say).
+import { median, round3, trialSpread } from './trials.ts';
 import type { CellKey, Report, ReportOptions, TransportInfo, TrialResult } from './types.ts';
 
 type Known = Pick<TransportInfo, 'group' | 'role' | 'charted'>;
@@ -62,8 +65,9 @@ function upgradeTrials(trials: Array<Record<string, unknown>>, startedAtMs: numb
 /** Upgrades a report of an older schema version to the current one; throws when it does not have the old shape. */
 export function upgradeReport(value: unknown, version: number): Report {
   const v2 = version === 1 ? upgradeV1(value) : value;
-  const v3 = version <= 2 ? upgradeV2(v2 as V2Report) : value;
-  return upgradeV3(v3 as V3Report);
+  const v3 = version <= 2 ? upgradeV2(v2 as V2Report) : v2;
+  const v4 = version <= 3 ? upgradeV3(v3 as V3Report) : v3;
+  return upgradeV4(v4 as V4Report);
 }
 
 interface V3Report {
@@ -72,8 +76,64 @@ interface V3Report {
 }
 
 /** Version 3: before capacity (no cell has it), windows, the broker's CPU and the send lag (not measured, so absent). */
-function upgradeV3(v3: V3Report): Report {
-  return { ...v3, schemaVersion: 4, results: v3.results.map((cell) => ({ ...cell, capacity: null })) } as unknown as Report;
+function upgradeV3(v3: V3Report): V4Report {
+  return { ...v3, schemaVersion: 4, results: v3.results.map((cell) => ({ ...cell, capacity: null })) } as unknown as V4Report;
+}
+
+type Obj = Record<string, unknown>;
+
+interface V4Report {
+  meta: { options: Obj & { ratePerSec?: number; capacity?: Obj & { slo: string }; scenarios: string[] }; [key: string]: unknown };
+  results: Array<Obj & { scenario: string; rate: Obj | null; capacity: (Obj & { slo: string; searches: Array<Obj & { steps: Obj[] }> }) | null }>;
+  verdict?: unknown;
+  [key: string]: unknown;
+}
+
+/** Calls a version-4 objective needed per step, frozen: 10 beyond its percentile. */
+const V4_NEEDED: Record<string, number> = { p50: 20, p90: 100, p99: 1000, 'p99.9': 10_000 };
+
+/** A version-4 capacity step in today's shape: what it did not measure (service time, lateness, backlog, pauses) marked absent. */
+function v4Step(step: Obj, objective: string): Obj {
+  const trials = (step.trials as Array<{ calls: number }>) ?? [];
+  return {
+    ...step,
+    calls: trials.reduce((n, t) => n + t.calls, 0),
+    callsNeeded: V4_NEEDED[/^[\w.]+/.exec(objective)?.[0] ?? ''] ?? 100,
+    serviceLatencyUs: null,
+    lateUs: null,
+    saturated: Number(step.droppedShare) >= 0.001,
+    backlog: null,
+    pauses: [],
+    pauseCount: 0,
+  };
+}
+
+/** Version 4: `rate` and `capacity` become the one outcome slot, the objective the capacity cell's variant; its options the scenarios' settings. */
+function upgradeV4(v4: V4Report): Report {
+  const { ratePerSec, capacity, ...options } = v4.meta.options;
+  const settings: Record<string, Obj> = {};
+  if (options.scenarios.includes('rate')) settings.rate = { ratePerSec: ratePerSec ?? 1000 };
+  if (capacity) settings.capacity = capacity;
+  const results = v4.results.map(({ rate, capacity: cap, ...cell }) => {
+    if (cap) {
+      const { slo, sloLimitUs, searches, ...rest } = cap;
+      const upgraded = searches.map(({ slo: _s, sloLimitUs: _l, steps, ...search }) => ({ ...search, steps: steps.map((x) => v4Step(x, slo)) }));
+      return { ...cell, variant: slo, outcome: { ...rest, searches: upgraded } };
+    }
+    return { ...cell, outcome: rate ? { ...rate, serviceLatencyUs: null, lateUs: null } : null };
+  });
+  // the verdict of version 4 had no basis (runs or one run's trials): it is made again where a report is built
+  const { verdict: _verdict, ...rest } = v4;
+  return { ...rest, schemaVersion: 5, meta: { ...v4.meta, options: { ...options, settings } }, results } as unknown as Report;
+}
+
+/** Version 2's rate outcome, frozen: what it achieved against what it asked for. */
+function v2RateOutcome(requestedPerSec: number, trials: readonly TrialResult[]) {
+  const scheduled = trials.reduce((n, t) => n + t.calls + t.errors + t.dropped, 0);
+  const dropped = trials.reduce((n, t) => n + t.dropped, 0);
+  const achievedPerSec = round3(median(trials.map((t) => t.callsPerSec)));
+  const droppedShare = scheduled ? round3(dropped / scheduled) : 0;
+  return { requestedPerSec, achievedPerSec, droppedShare, saturated: droppedShare > 0 || achievedPerSec < 0.9 * requestedPerSec };
 }
 
 interface V2Report {
@@ -90,7 +150,7 @@ function upgradeV2(v2: V2Report): V3Report {
     results: v2.results.map((cell) => ({
       ...cell,
       ...trialSpread(cell.trials),
-      rate: cell.ratePerSec === null ? null : rateOutcome(cell.ratePerSec, cell.trials),
+      rate: cell.ratePerSec === null ? null : v2RateOutcome(cell.ratePerSec, cell.trials),
     })),
   };
 }

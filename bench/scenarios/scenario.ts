@@ -1,20 +1,33 @@
-// What a scenario is, as data: one descriptor per scenario (a file here, a line in index.ts). The harness plans, runs
-// and folds every cell through its scenario's descriptor and knows none by name; the gate and thresholds read the
-// metrics it reports. A descriptor measures nothing itself: it is handed a CellRunner, which the harness implements.
+// What a scenario is, as data: one descriptor per scenario (a file here, a line in index.ts), which owns everything
+// about itself, as k6's executors each own their config, validation and defaults: its flags and their parsing, its
+// settings as the report keeps them, its cells and the part of their key that is its own, how it runs a cell, what
+// its trials fold to (its outcome, with the outcome's schema), the samples of its own metrics for the gate and the
+// history, the goals it adds to the verdict and what it adds to the views. The harness, the gate, the history and the
+// formats reach a scenario only through scenarioOf(cell.scenario); none spells a scenario's name. A descriptor
+// measures nothing itself (it is handed a CellRunner, which the harness implements) and formats nothing (it hands the
+// views figures, which they format).
+import { BadInput } from '../report/errors.ts';
 import type { MetricName } from '../report/metrics.ts';
-import type { CapacityOutcome, CapacitySearch, CellKey, ErrorReason, RateOutcome, TrialResult } from '../report/types.ts';
+import type { CellKey, CellResult, ErrorReason, TrialResult } from '../report/types.ts';
+import type { GoalSpec } from '../stats/verdict.ts';
+import type { ScenarioView } from './view.ts';
 
-/** What planning needs from the run's options (the bench options satisfy it). */
-export interface ScenarioRequest {
-  /** Calls in flight for the closed loop; the highest caps calls in flight in the open loops. */
+/** What every scenario may read of the run's options, besides its own settings. */
+export interface CommonSettings {
+  /** --concurrency: calls in flight of the closed loop; an open loop takes the highest as its cap. */
   concurrency: number[];
-  /** The open-loop rate of the `rate` scenario. */
-  ratePerSec: number;
-  capacity: CapacitySettings;
+  quick: boolean;
+}
+
+/** One of a scenario's own flags: `--NAME VALUE`, with its help (lines after the first are indented by --help). */
+export interface ScenarioFlag {
+  name: string;
+  value: string;
+  help: string;
 }
 
 /** A cell as a scenario plans it, before its scenario fills in the load. */
-export type CellBase = Omit<CellKey, 'scenario' | 'concurrency' | 'ratePerSec'>;
+export type CellBase = Pick<CellKey, 'transport' | 'call' | 'payloadEntries'>;
 
 /** A cell warmed up until steady, then measured over its trials. */
 export interface Measurement {
@@ -23,58 +36,58 @@ export interface Measurement {
   errorReasons: ErrorReason[];
 }
 
+/** A scenario's flag given a value it cannot take: exit 2, one line, before anything runs. */
+export class SettingsError extends BadInput {}
+
 /** How a scenario wants one measurement made, where it differs from the run's options. */
 export interface MeasureOptions {
-  /** Trials to run (default: the run's --trials). */
+  /** Trials to run instead of the run's --trials. */
   trials?: number;
+  /** Each trial's length instead of the run's --duration, ms. */
+  durationMs?: number;
+  /** false: no warm-up (the load runs on from the measurement before). */
+  warmup?: boolean;
+  /** After the trials, more while the calls add up to fewer than this (at most `maxTrials` in all). */
+  minCalls?: number;
+  maxTrials?: number;
   /** Open loop: no completion for this long with calls in flight is a pause (default 5 ms). */
   pauseMs?: number;
 }
 
 /** What a scenario runs a cell with: the harness's warm-up and trials, at whatever load the scenario asks for. */
 export interface CellRunner {
-  /** Warms `cell` up and runs its trials (the cell's own load, or a capacity step's rate). */
+  /** Warms `cell` up and runs its trials (the cell's own load, or a step's rate). */
   measure(cell: CellKey, how?: MeasureOptions): Promise<Measurement>;
-  /** The capacity search's settings (bench --slo, ...), the same for every cell of the run. */
-  capacity: CapacitySettings;
-  /** Calls/s of a short closed loop (16 in flight) on the cell's call: where a search of the offered rate starts. */
+  /** Calls/s of a short closed loop (16 in flight) on the cell's call: where a search of the offered rate can start. */
   probe(cell: CellKey): Promise<number>;
 }
 
-export interface CapacitySettings {
-  /** The latency objective each step must meet, as written (`p99<10ms`), with its metric and limit in µs. */
-  slo: { text: string; metric: 'p50' | 'p90' | 'p99' | 'p99.9' | 'max' | 'mean'; limitUs: number; inclusive: boolean };
-  /** A step passes only with fewer dropped calls than this share (0.001: 0.1%). */
-  maxDroppedShare: number;
-  /** The first rate tried, calls/s, or null: a quarter of a short closed loop's calls/s (probe). Steps grow by `factor` until one fails, then bisect. */
-  startPerSec: number | null;
-  factor: number;
-  /** The search stops once the last passing and first failing rates are within this fraction of each other. */
-  precision: number;
-  /** The highest rate tried: a server that passes it is reported as "≥" it. */
-  maxPerSec: number;
-  /** When the first rate fails, the search steps down to this before it reports that none passed. */
-  minPerSec: number;
-  /** The cap on calls in flight: a step that reaches it drops calls (and fails): generous, so that latency fails first. */
-  maxInFlight: number;
-}
-
-/** What running a cell gives back: its measurement, and for a search every step of it. */
+/** What running a cell gives back: its measurement, and what the scenario keeps of this run beyond its trials. */
 export interface CellRun extends Measurement {
-  searches?: CapacitySearch[];
+  /** One record of the run for the outcome (a capacity search, every step of it); absent for most scenarios. */
+  record?: unknown;
 }
 
-export interface Scenario {
+/** A scenario's descriptor: `S` its settings (parsed from its flags), `O` its outcome (what a cell adds up to). */
+export interface Scenario<S = unknown, O extends object = object> {
   name: string;
   /** What it measures, one line: --help, --dry-run and the README say it in these words. */
   measures: string;
   /** Closed loop (calls in flight, each waits for the last) or open loop (calls start on a schedule, at a rate). */
   loop: 'closed' | 'open';
+  /** Run when --scenarios is not given. */
+  inDefault?: boolean;
+  /** Its own flags; bench parses them only into this scenario's settings. */
+  flags: readonly ScenarioFlag[];
+  /** Its settings from its flags (`flag(name)`: the value given, or undefined); bad input throws a UsageError. */
+  settings(flag: (name: string) => string | undefined, common: CommonSettings): S;
+  /** Its settings as the report keeps them (meta.options.scenarios[name]), enough to run it again. */
+  record(settings: S): Record<string, unknown>;
   /** Its cells for one transport x call x payload size. */
-  cells(base: CellBase, request: ScenarioRequest): CellKey[];
+  cells(base: CellBase, settings: S, common: CommonSettings): CellKey[];
   /** What it will run, for --dry-run: "throughput at 1, 16, 64", "rate 1000/s". */
-  plan(request: ScenarioRequest): string;
-  /** How a cell's load is named in labels: "c=16", "1000/s c=16". */
+  plan(settings: S, common: CommonSettings): string;
+  /** Its part of a cell's label beyond transport, call and scenario: "c=16", "1000/s c=16", "p99<10ms". */
   load(cell: CellKey): string;
   /** The metrics a threshold without @C reads from its cells (errors and bytes are read from every cell). */
   metrics: readonly MetricName[];
@@ -82,18 +95,29 @@ export interface Scenario {
   byConcurrency?: boolean;
   /** How many warm-ups and sets of trials a cell takes, on average (a search: its steps), for --dry-run's estimate. */
   measurementsPerCell?: number;
-  /** Runs a cell: warm-up and trials (most scenarios), or a search over many (capacity). */
-  run(cell: CellKey, runner: CellRunner): Promise<CellRun>;
-  /** Its own part of a cell's fold: what the trials (and searches) add up to beyond the medians every cell has. */
-  outcome(cell: CellKey, trials: readonly TrialResult[], searches: readonly CapacitySearch[]): ScenarioOutcome;
-}
-
-export interface ScenarioOutcome {
-  rate: RateOutcome | null;
-  capacity: CapacityOutcome | null;
+  /** Runs a cell: warm-up and trials (most scenarios), or a search over many. */
+  run(cell: CellKey, runner: CellRunner, settings: S): Promise<CellRun>;
+  /** Its part of a cell: what the trials and the runs' records add up to beyond the medians every cell has; null for none. */
+  outcome(cell: CellKey, trials: readonly TrialResult[], records: readonly unknown[]): O | null;
+  /** The records inside an outcome (one per run), so that cells of several runs pool into one. */
+  recordsOf?(outcome: O): unknown[];
+  /** The JSON schema of its outcome: the report's validation checks every cell's outcome against its scenario's. */
+  outcomeSchema?: object;
+  /** The value of a metric it owns (one whose table entry says `scenario`), for a cell; NaN where it has none. */
+  figure?(cell: CellResult, metric: MetricName): number;
+  /** One sample per run of a metric it owns, for the gate's test and the history's spread; [] where it has none. */
+  samples?(cell: CellResult, metric: MetricName): number[];
+  /** The goals it adds to the verdict, each comparing its cells of one call. */
+  goals?: readonly GoalSpec[];
+  /** What it adds to the views: columns, tables, charts, notes, export fields. */
+  view?: ScenarioView;
 }
 
 /** Most scenarios: warm up, run the trials. */
 export const measureCell = (cell: CellKey, runner: CellRunner): Promise<CellRun> => runner.measure(cell);
 
-export const NO_OUTCOME: ScenarioOutcome = { rate: null, capacity: null };
+/** The outcome a cell of scenario `s` carries, typed as its scenario's; null for another scenario's cell or none. */
+// biome-ignore lint/suspicious/noExplicitAny: only the outcome's type is read off the descriptor
+export function outcomeOf<O extends object>(s: { name: string; outcome(...args: any[]): O | null }, cell: Pick<CellResult, 'scenario' | 'outcome'>): O | null {
+  return cell.scenario === s.name ? ((cell.outcome as O | null) ?? null) : null;
+}

@@ -1,6 +1,6 @@
 // Seeded randomness for the statistics that resample or simulate (the verdict's bootstrap, the gate's detection
 // limit, the history's permutation tests): the same input reads the same every time it is drawn.
-import { median } from './trials.ts';
+import { median } from '../report/trials.ts';
 
 /** A small seeded PRNG (mulberry32), uniform in [0, 1). */
 export function mulberry32(seed: number): () => number {
