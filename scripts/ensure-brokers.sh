@@ -28,4 +28,4 @@ ensure Redis "${REDIS_URL:-redis://127.0.0.1:6379}" 6379 redis-server \
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
 ensure NATS "${NATS_URL:-nats://127.0.0.1:4222}" 4222 nats-server \
   start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
-ensure Mosquitto "${MQTT_URL:-mqtt://127.0.0.1:1883}" 1883 mosquitto mosquitto -d -c /etc/mosquitto/mosquitto.conf
+ensure Mosquitto "${MQTT_URL:-mqtt://127.0.0.1:1883}" 1883 mosquitto mosquitto -d -c "$(dirname "$0")/brokers/mosquitto.conf"

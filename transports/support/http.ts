@@ -1,8 +1,9 @@
 // What the HTTP-based transports (http, xmlrpc, hessian) share: the server set-up, body reading with a size limit, and the client.
 import http from 'node:http';
-import { type Dispatcher, Pool } from 'undici';
+import { CallTimeoutError } from '../contract.ts';
 import type { ClientHandle, ClientOptions, ServerHandle } from '../transport.ts';
 import { hostPort, parseAddress } from './address.ts';
+import { Http1Pool } from './http1.ts';
 import { PendingCalls } from './pending.ts';
 import { closerFor, listen } from './sockets.ts';
 
@@ -87,31 +88,25 @@ export function documentClient(
 }
 
 /**
- * An HTTP/1.1 client on undici's Pool, measured against node:http (`wrk -t1 -c16` on our http server's getObj, one
- * run here): node:http's agent made 15,500-17,800 calls/s bare, and our client on it 11,100-12,400 (wrk: 24,800-25,600);
- * undici's Pool made 25,300-28,300 bare. Keep-alive connections, as many as calls in flight (HTTP/1.1 carries one
- * call per connection at a time). Every call has its deadline (PendingCalls: one sweeping timer, not one a call); a
- * call past it fails at once, and undici's idle timeouts end its connection.
+ * An HTTP/1.1 client on our lean keep-alive pool (http1.ts): as many connections as calls in flight, one call on
+ * each at a time. Measured against what it replaced (undici's Pool, itself chosen over node:http's agent): see
+ * http1.ts. Every call has its deadline (PendingCalls: one sweeping timer, not one a call); a call past it fails at
+ * once, and its connection is dropped (its reply may still come, so the connection cannot carry another call).
  */
 export function httpClient(url: URL, options: { timeoutMs: number; maxMessageBytes: number }): HttpClient {
   const { host, port } = hostPort(url, 80);
-  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const pool = new Pool(origin, {
-    connections: null,
-    pipelining: 1,
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-    keepAliveTimeout: 30_000,
-  });
+  const hostHeader = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const pool = new Http1Pool(host, port, hostHeader, options.maxMessageBytes);
   const pending = new PendingCalls<number>(options.timeoutMs);
   let nextId = 0;
   return {
     post(path, body, contentType, method) {
       const id = nextId++;
+      let drop = () => {};
       const reply = pending.add(id, method) as Promise<HttpReply>;
+      reply.catch((error) => error instanceof CallTimeoutError && drop());
       pool
-        .request({ path, method: 'POST', body, headers: { 'content-type': contentType } })
-        .then(async (r) => ({ status: r.statusCode, body: await readReply(r.headers, r.body, options.maxMessageBytes) }))
+        .post(path, typeof body === 'string' ? Buffer.from(body) : body, contentType, (destroy) => (drop = destroy))
         .then(
           (r) => pending.resolve(id, r),
           (error: Error) => pending.reject(id, error),
@@ -120,29 +115,7 @@ export function httpClient(url: URL, options: { timeoutMs: number; maxMessageByt
     },
     async close() {
       pending.rejectAll(new Error('client closed'));
-      await pool.destroy();
+      pool.close();
     },
   };
-}
-
-/** A reply body, refused past `maxBytes` (declared, or counted while reading one without a length): never buffered. */
-async function readReply(headers: Record<string, string | string[] | undefined>, body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<Buffer> {
-  const tooLarge = (size: number) => new Error(`reply of ${size} bytes exceeds the limit of ${maxBytes} bytes`);
-  // refused: its connection goes too (the rest of the reply is never read); the stream's own abort error is not ours
-  const refuse = (size: number) => {
-    body.on('error', () => {});
-    body.destroy();
-    return tooLarge(size);
-  };
-  const declared = Number(headers['content-length'] ?? Number.NaN);
-  if (declared > maxBytes) throw refuse(declared);
-  if (!Number.isNaN(declared)) return Buffer.from(await body.arrayBuffer());
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw refuse(size);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
