@@ -169,7 +169,7 @@ class ReplyReader {
       const size = Number.parseInt(buf.subarray(0, eol).toString('latin1'), 16);
       if (!Number.isSafeInteger(size) || size < 0) throw new Error('reply with a bad chunk size');
       if (size === 0) {
-        const end = buf.indexOf(CRLF2, eol - 2 < 0 ? 0 : eol - 2);
+        const end = buf.indexOf(CRLF2, eol);
         if (end < 0 && buf.length > MAX_HEAD) throw new Error(`reply trailers over ${MAX_HEAD} bytes`);
         if (end < 0) break;
         return { status: this.status, body: this.body() };
