@@ -45,7 +45,9 @@ const post = (pool: Http1Pool) => pool.post('/rpc/x', Buffer.from('[]'), 'applic
 
 describe('the lean HTTP/1.1 client', () => {
   const closers: Array<() => void> = [];
-  after(() => closers.forEach((c) => c()));
+  after(() => {
+    for (const close of closers) close();
+  });
   const serve = async (reply: (n: number) => string, piece?: number) => {
     const s = await rawServer(reply, piece);
     closers.push(s.close);
