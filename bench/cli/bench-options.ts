@@ -108,6 +108,10 @@ ${scenarioHelp()}
                           a share of the concurrency and rate (default 1; also with --target)
   --runs N                run the whole matrix N times, each run with fresh servers; the gate then
                           takes runs, not trials, as its samples (default 1)
+  --order ORDER           interleaved (the default): every transport's servers up together, their trials
+                          (capacity: steps) in rounds, each round in a fresh random order, so that a noisy
+                          minute falls on every row alike; sequential: one transport after another
+  --seed N                the seed of the rounds' order (default 1: the same plan runs in the same order)
   --payload-entries N,M   entries in the getObj/sendObj object (default 100)
   --server-work-us N      server busy-waits N microseconds per call (default 0); per transport:
                           zerorpc=40 or 0,zerorpc=40 (inject a slowdown into one transport)
@@ -168,6 +172,8 @@ function spec() {
     count: { type: 'string' },
     trials: { type: 'string' },
     runs: { type: 'string' },
+    order: { type: 'string' },
+    seed: { type: 'string' },
     'payload-entries': { type: 'string' },
     'server-work-us': { type: 'string' },
     'fib-n': { type: 'string' },
@@ -230,6 +236,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     count: opt('count', (v) => int('--count', v, 1, 1e9), null),
     trials: opt('trials', (v) => int('--trials', v, 1, 1000), quick ? 2 : 3),
     runs: opt('runs', (v) => int('--runs', v, 1, 1000), 1),
+    order: opt('order', (v) => names('--order', v, ['interleaved', 'sequential'])[0] as 'interleaved' | 'sequential', 'interleaved'),
+    seed: opt('seed', (v) => int('--seed', v, 0, 2 ** 31 - 1), 1),
     payloadEntries: opt('payload-entries', (v) => ints('--payload-entries', v, 0, 1_000_000), [100]),
     ...serverWork(str('server-work-us')),
     fibN: opt('fib-n', (v) => int('--fib-n', v, 0, MAX_FIB_N), 20),
@@ -438,6 +446,9 @@ export function reportOptions(r: BenchOptions): ReportOptions {
     trials: r.trials,
     clientWorkers: r.clientWorkers,
     ...(r.runs > 1 ? { runs: r.runs } : {}),
+    // a shared schedule (--start-at) runs one transport after another whatever --order says
+    order: r.startAtMs === null ? r.order : 'sequential',
+    ...(r.order === 'interleaved' && r.startAtMs === null ? { seed: r.seed } : {}),
     payloadEntries: r.payloadEntries,
     serverWorkUs: r.serverWorkUs,
     ...(Object.keys(r.serverWorkUsByTransport).length ? { serverWorkUsByTransport: r.serverWorkUsByTransport } : {}),

@@ -33,6 +33,9 @@ export interface PlanRequest extends Omit<ReportOptions, 'runs' | 'serverWorkUsB
   quick: boolean;
   /** Each scenario's settings, parsed from its own flags, by its name. */
   scenarioSettings: Record<string, unknown>;
+  /** Cells in rounds of every transport in a seeded random order (the default), or one transport after another. */
+  order: 'interleaved' | 'sequential';
+  seed: number;
 }
 
 /** Our own server, and how it is set up; or a server somebody else runs. */
@@ -69,6 +72,9 @@ export interface RunConfig {
   startAtMs: number | null;
   /** Each scenario's settings, by its name. */
   scenarioSettings: Record<string, unknown>;
+  order: 'interleaved' | 'sequential';
+  /** Seeds each run's shuffles (interleaved). */
+  seed: number;
 }
 
 export interface Plan {
@@ -132,6 +138,8 @@ function runConfig(r: PlanRequest): RunConfig {
     segment: r.segment ?? null,
     startAtMs: r.startAtMs,
     scenarioSettings: r.scenarioSettings,
+    order: r.order,
+    seed: r.seed,
   };
 }
 

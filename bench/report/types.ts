@@ -292,6 +292,10 @@ export interface ReportOptions {
   serverWorkUs: number;
   /** Whole-plan repetitions (--runs); absent means 1. */
   runs?: number;
+  /** How cells ran within a run: in rounds of every transport in a seeded random order, or one transport after another; absent before it existed (sequential). */
+  order?: 'interleaved' | 'sequential';
+  /** The seed of the rounds' order (interleaved). */
+  seed?: number;
   /** Present when some transports got other server work than serverWorkUs. */
   serverWorkUsByTransport?: Record<string, number>;
   fibN: number;

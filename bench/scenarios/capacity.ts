@@ -149,6 +149,7 @@ export const capacity: Scenario<CapacitySettings, CapacityOutcome> = {
   name: 'capacity',
   measures: 'the highest offered rate (open loop) at which the latency objective (--slo) holds, with no errors and under 0.1% dropped',
   loop: 'open',
+  interleave: 'measurements',
   flags: [
     {
       name: 'slo',

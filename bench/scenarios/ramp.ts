@@ -37,6 +37,7 @@ export const ramp: Scenario<RampSettings, RampOutcome> = {
   name: 'ramp',
   measures: 'latency over time as the offered rate rises step by step (open loop, corrected for coordinated omission)',
   loop: 'open',
+  interleave: 'whole',
   flags: [
     { name: 'ramp', value: 'FROM-TO', help: "the ramp scenario's rates, calls/s, rising geometrically (default 500-8000)" },
     { name: 'ramp-steps', value: 'N', help: 'steps of the ramp, each one trial at its rate (default 8)' },

@@ -77,6 +77,11 @@ export interface Scenario<S = unknown, O extends object = object> {
   loop: 'closed' | 'open';
   /** Run when --scenarios is not given. */
   inDefault?: boolean;
+  /**
+   * How much of it runs in one turn when the run interleaves transports in rounds: a trial (the default), a
+   * measurement (a capacity step, whose trials belong together), or its whole run (a ramp, whose steps follow on).
+   */
+  interleave?: 'trials' | 'measurements' | 'whole';
   /** Its own flags; bench parses them only into this scenario's settings. */
   flags: readonly ScenarioFlag[];
   /** Its settings from its flags (`flag(name)`: the value given, or undefined); bad input throws a UsageError. */
