@@ -8,7 +8,8 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { bestSplit, eDivisive } from '../bench/history/changepoints.ts';
-import type { History } from '../bench/history/types.ts';
+import { contradictions, contradictionText } from '../bench/history/contradictions.ts';
+import type { History, HistoryPoint } from '../bench/history/types.ts';
 import { mulberry32 } from '../bench/stats/random.ts';
 import { chromiumMissing, visit } from './browser.ts';
 import { fixture, runCli, tempDir } from './helpers.ts';
@@ -240,4 +241,42 @@ test('history.html, opened from disk in Chromium: no error, no request, a chart 
   } finally {
     await v.close();
   }
+});
+
+describe('leads that flip between reports', () => {
+  const point = (date: string, machine: string, leads: HistoryPoint['leads']): HistoryPoint => ({
+    schema: 1,
+    id: date,
+    commit: `c${date.slice(8, 10)}aaaaaa`,
+    date,
+    machine: { key: machine, cpu: machine, cores: 2 },
+    node: 'v20',
+    options: '',
+    cells: [],
+    leads,
+  });
+  const lead = (leader: string, behind: string[]) => ({ call: 'getObj', goal: 'lowest p50', where: 'latency, 1 in flight', leader, behind });
+
+  test('a report calling X clearly ahead of Y, after one of the same machine that called Y clearly ahead of X, is flagged once', () => {
+    const points = [
+      point('2026-12-01T00:00:00Z', 'm', [lead('http', ['tcp'])]),
+      point('2026-12-02T00:00:00Z', 'm', [lead('tcp', ['http', 'nats'])]),
+      point('2026-12-03T00:00:00Z', 'other', [lead('http', ['tcp'])]),
+    ];
+    const found = contradictions(points);
+    assert.deepEqual(
+      found.map((c) => [c.ahead, c.behind, c.now.slice(0, 10), c.before.slice(0, 10)]),
+      [['tcp', 'http', '2026-12-02', '2026-12-01']],
+    );
+    assert.match(contradictionText(found[0]!), /tcp clearly ahead of http in the report of 2026-12-02.*http clearly ahead of tcp in that of 2026-12-01/);
+  });
+
+  test('the same lead again, a lead that was not clear before, or another goal: no flag', () => {
+    const other = { ...lead('tcp', ['http']), goal: 'lowest p99' };
+    const points = [
+      point('2026-12-01T00:00:00Z', 'm', [lead('tcp', ['http']), lead('nats', [])]),
+      point('2026-12-02T00:00:00Z', 'm', [lead('tcp', ['http', 'nats']), { ...other, leader: 'http', behind: ['tcp'] }]),
+    ];
+    assert.deepEqual(contradictions(points), []);
+  });
 });

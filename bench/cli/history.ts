@@ -1,6 +1,7 @@
 // `rpcbench history add REPORT... [--store DIR]` and `rpcbench history [--store DIR] [--out DIR] [filters]`: every
 // transport's numbers over commits, and the change points found in them, per machine.
 
+import { contradictions, contradictionText } from '../history/contradictions.ts';
 import { pointOf } from '../history/point.ts';
 import { buildHistory, HISTORY_DEFAULTS } from '../history/series.ts';
 import { DEFAULT_STORE, readStore } from '../history/store.ts';
@@ -65,7 +66,11 @@ function add(store: string, files: string[], values: Record<string, unknown>): n
   const points = files.map((f) => pointOf(loadReport(f, outcomeSchemas())));
   checkWritableDir(store, '--store');
   const written = publishHistoryPoints(store, points);
-  process.stdout.write(`history: added ${written.length} report(s) to ${store} (${readStore(store).length} in the store)\n`);
+  const all = readStore(store);
+  process.stdout.write(`history: added ${written.length} report(s) to ${store} (${all.length} in the store)\n`);
+  // the leads of the reports just added that an earlier report of the machine had the other way
+  const added = new Set(points.map((p) => `${p.date}${p.commit ? ` (${p.commit.slice(0, 7)})` : ''}`));
+  for (const c of contradictions(all).filter((x) => added.has(x.now))) process.stdout.write(`history: flipped: ${contradictionText(c)}\n`);
   return 0;
 }
 

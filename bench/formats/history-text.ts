@@ -1,5 +1,6 @@
 // History -> words: the change points (terminal and markdown) and the trend tables (markdown). One line per change
 // says where (commit, date), which way, how large with its interval, and how sure.
+import { contradictionText } from '../history/contradictions.ts';
 import type { ChangePoint, History, Series } from '../history/types.ts';
 import { METRICS } from '../report/metrics.ts';
 import { num } from './format.ts';
@@ -47,9 +48,10 @@ export const HISTORY_NOTE =
 export function renderHistoryTerminal(h: History): string {
   const rows = changeRows(h);
   const head = `history: ${h.reports} report(s) on ${h.machines.length} machine(s), ${h.series.length} series, α = ${h.options.alpha}`;
-  if (!rows.length) return `${head}\nno change points\n`;
+  const flips = h.contradictions.map((c) => `  flipped: ${contradictionText(c)}`);
+  if (!rows.length) return [head, 'no change points', ...flips, ''].join('\n');
   const lines = rows.map((r) => `  ${r.worse ? 'WORSE ' : 'better'}  ${r.series}\n          at ${r.at}: ${r.change}; ${r.levels}`);
-  return `${head}\n${rows.length} change point(s), newest first:\n${lines.join('\n')}\n`;
+  return [head, `${rows.length} change point(s), newest first:`, ...lines, ...flips, ''].join('\n');
 }
 
 const cellOf = (s: Series) => s.label;
@@ -65,6 +67,7 @@ export function renderHistoryMarkdown(h: History): string {
     } else out.push('No change points.');
     out.push('', ...trendTables(h.series.filter((s) => s.machine === m.key)));
   }
+  if (h.contradictions.length) out.push('## Leads that flipped', '', ...h.contradictions.map((c) => `- ${contradictionText(c)}`), '');
   return `${out.join('\n')}\n`;
 }
 

@@ -62,5 +62,14 @@ export function pointOf(report: Report): HistoryPoint {
     .update(`${meta.date}\n${meta.gitCommit}\n${machineOf(report).key}\n${meta.durationSec}`)
     .digest('hex')
     .slice(0, 12);
-  return { schema: 1, id, commit: meta.gitCommit, date: meta.date, machine: machineOf(report), node: meta.node, options: options.join(', '), cells };
+  const leads = (report.verdict?.items ?? [])
+    .map((i) => ({
+      call: i.call,
+      goal: (METRICS[i.goal] as MetricSpec).goal ?? i.goal,
+      where: i.where,
+      leader: i.leader,
+      behind: i.others.filter((o) => o.clear).map((o) => o.transport),
+    }))
+    .filter((l) => l.behind.length);
+  return { schema: 1, id, commit: meta.gitCommit, date: meta.date, machine: machineOf(report), node: meta.node, options: options.join(', '), cells, leads };
 }

@@ -6,6 +6,7 @@ import { FOLLOWED_METRICS, METRICS } from '../report/metrics.ts';
 import { median } from '../report/trials.ts';
 import { bootstrapRatio, seedOf } from '../stats/random.ts';
 import { E_DIVISIVE_DEFAULTS, eDivisive } from './changepoints.ts';
+import { contradictions } from './contradictions.ts';
 import type { ChangePoint, History, HistoryOptions, HistoryPoint, Series } from './types.ts';
 
 /** The new level's median over the old one's, with a 95% percentile-bootstrap interval. */
@@ -64,7 +65,7 @@ export function buildHistory(all: HistoryPoint[], options: HistoryOptions): Hist
     }
     for (const s of byLabel.values()) series.push({ ...s, changes: changesOf(s, options.alpha) });
   }
-  return { options, reports: points.length, machines, series };
+  return { options, reports: points.length, machines, series, contradictions: contradictions(points) };
 }
 
 export const HISTORY_DEFAULTS: HistoryOptions = { alpha: E_DIVISIVE_DEFAULTS.alpha, since: null, transports: null, calls: null };

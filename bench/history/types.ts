@@ -36,6 +36,31 @@ export interface HistoryPoint {
   /** What the run did differently, as the report's options line says it (e.g. server work on one transport). */
   options: string;
   cells: PointCell[];
+  /** The leads its verdict called clear (absent in points of reports without a verdict, or added before leads were kept). */
+  leads?: PointLead[];
+}
+
+/** A goal of a report's verdict with its leader and the transports clearly behind it. */
+export interface PointLead {
+  call: string;
+  /** As the verdict words it: "lowest p50". */
+  goal: string;
+  where: string;
+  leader: string;
+  behind: string[];
+}
+
+/** Two reports of one machine whose verdicts called opposite leads clear. */
+export interface Contradiction {
+  call: string;
+  goal: string;
+  where: string;
+  /** Clearly ahead in the later report, clearly behind in the earlier one. */
+  ahead: string;
+  behind: string;
+  /** The later report and the earlier one: date (commit). */
+  now: string;
+  before: string;
 }
 
 /** A change in a series: where the new level starts, which way, how large, how sure. */
@@ -78,4 +103,6 @@ export interface History {
   reports: number;
   machines: Array<{ key: string; reports: number; first: string; last: string }>;
   series: Series[];
+  /** Leads that flipped between reports of one machine. */
+  contradictions: Contradiction[];
 }
