@@ -94,9 +94,9 @@ function scripted(at: (rate: number, attempt: number) => Behaviour, probe = 800)
       const b = at(rate, rates.filter((r) => r === rate).length + 1);
       rates.push(rate);
       asked.push(how);
-      const trials = [trialAt(rate, b), trialAt(rate, b)];
-      while (how.minCalls !== undefined && trials.length < (how.maxTrials ?? 0) && trials.reduce((n, t) => n + t.calls, 0) < how.minCalls)
-        trials.push(trialAt(rate, b));
+      // a trial long enough for the calls asked of it (within 10 s), as the harness makes it
+      const calls = b.calls ?? Math.round(how.minTrialCalls === undefined ? rate : Math.min(10 * rate, Math.max(rate, how.minTrialCalls * 1.05)));
+      const trials = Array.from({ length: how.trials ?? 2 }, () => trialAt(rate, { ...b, calls }));
       return { warmup: { sec: 0.1, steady: true }, trials, errorReasons: [] };
     },
   };
@@ -115,7 +115,10 @@ describe('the search', () => {
     assert.ok(Math.min(...failed) / search.callsPerSec <= 1.05, 'the interval is narrower than the precision');
     assert.equal(search.steps.length, runner.rates.length);
     assert.equal(search.bound, 'server');
-    assert.match(search.steps.find((s) => !s.pass)!.reason!, /^p99 25,0\d\d µs ≥ 10,000 µs, calls in flight grew from 5 to 80 through the step$/);
+    assert.match(
+      search.steps.find((s) => !s.pass)!.reason!,
+      /^p99 25,0\d\d µs ≥ 10,000 µs \(the median trial's\), calls in flight grew from 5 to 80 through the step$/,
+    );
     // the cell's own figures are its operating point's: the highest passing step's trials
     assert.equal(run.trials[0]!.callsPerSec, search.callsPerSec);
   });
@@ -128,19 +131,20 @@ describe('the search', () => {
     assert.deepEqual(
       at800.map((s) => [s.attempt ?? 1, s.pass, s.pauseCount]),
       [
-        [1, false, 2],
+        [1, false, 3],
         [2, true, 0],
       ],
     );
     assert.deepEqual(
       at800[0]!.pauses.map((p) => p.ms),
-      [30, 30],
-      'the pause of each of its two trials',
+      [30, 30, 30],
+      'the pause of each of its three trials',
     );
     assert.ok(search.callsPerSec >= 1234 / 1.05, String(search.callsPerSec));
   });
 
   test('a server that keeps pausing fails: both steps at a rate fail, and the rate counts as failed', async () => {
+    // every trial at 800/s and above stalls
     const runner = scripted((rate) => (rate >= 800 ? { latencyUs: 14_000, pauses: [30] } : { latencyUs: 2000 }));
     const search = await searchOf(runner);
     assert.deepEqual(
@@ -159,27 +163,48 @@ describe('the search', () => {
     assert.equal(runner.rates.filter((r) => r === 1600).length, 1);
   });
 
-  test('a step is judged on enough calls: 1,000 for a p99; it asks for them, and with fewer it never passes', async () => {
+  test('a step is three trials, each judged on enough calls (1,000 for a p99): it asks for them, and with fewer it never passes', async () => {
     const runner = scripted(() => ({ latencyUs: 2000 }));
     await searchOf(runner);
     assert.ok(
-      runner.asked.every((h) => h.minCalls === 1000 && h.maxTrials === 25),
+      runner.asked.every((h) => h.minTrialCalls === 1000 && h.trials === 3),
       JSON.stringify(runner.asked[0]),
     );
     const empty = await searchOf(scripted(() => ({ latencyUs: 0, calls: 0 })));
     assert.ok(
-      empty.steps.every((s) => !s.pass && /too few calls to judge p99: 0 of 1,000/.test(s.reason!)),
+      empty.steps.every((s) => !s.pass && /too few calls to judge p99: 0 of 1,000 in a trial/.test(s.reason!)),
       JSON.stringify(empty.steps.map((s) => s.reason)),
     );
     assert.deepEqual([empty.callsPerSec, empty.bound], [0, 'none']);
   });
 
+  test('a step is judged on its median trial: a stall that spoils one trial of three does not fail it', async () => {
+    let n = 0;
+    // at 800/s the first trial of every step stalls (p99 40 ms); the other two do not
+    const oneBad: CellRunner = {
+      ...scripted(saturating(1234)),
+      async measure(c, how = {}) {
+        const m = await scripted(saturating(1234)).measure(c, how);
+        if (c.ratePerSec === 800) m.trials[0] = trialAt(800, { latencyUs: 40_000, pauses: [35], calls: m.trials[0]!.calls });
+        n++;
+        return m;
+      },
+    };
+    const search = await searchOf(oneBad);
+    const at800 = search.steps.filter((s) => s.ratePerSec === 800);
+    assert.deepEqual(
+      at800.map((s) => [s.pass, s.judgedUs]),
+      [[true, 2000]],
+    );
+    assert.ok(n > 0 && at800[0]!.trialUs[0] === 40_000 && at800[0]!.pauseCount === 1);
+  });
+
   test("latency that does not fall with the rate is the machine's floor: the search says jitter and stops, not halving toward zero", async () => {
     const runner = scripted(() => ({ latencyUs: 15_000 }));
-    const search = await searchOf(runner);
+    const search = await searchOf(runner, { ...settings, startPerSec: 400 });
     assert.equal(search.bound, 'jitter');
     assert.ok(Math.abs(search.floorUs! - 15_000) < 20, String(search.floorUs));
-    assert.ok(Math.min(...runner.rates) >= 25, `went down to ${Math.min(...runner.rates)}/s`);
+    assert.ok(Math.min(...runner.rates) >= 200, `went down to ${Math.min(...runner.rates)}/s`);
   });
 
   test('where our late sends, not the server, broke the objective, the step is client-bound and the figure a lower bound', async () => {
@@ -187,7 +212,7 @@ describe('the search', () => {
     const search = await searchOf(runner);
     const late = search.steps.find((s) => s.ratePerSec === 1600)!;
     assert.deepEqual([late.pass, late.clientBound], [false, true]);
-    assert.match(late.reason!, /our sends were late; the service time met it/);
+    assert.match(late.reason!, /our sends were late, the service time met it/);
     assert.deepEqual([search.callsPerSec, search.bound], [800, 'client']);
   });
 

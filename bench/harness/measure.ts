@@ -186,6 +186,16 @@ export async function measure(
   return { warmup, trials, errorReasons: errorReasons(reasons) };
 }
 
+/** The longest a trial is made to get the calls a scenario asks of each (a capacity step at a low rate). */
+const MAX_TRIAL_MS = 10_000;
+
+/** A trial's length: the run's, a scenario's own, or long enough for `minTrialCalls` at the cell's rate. */
+function trialMs(cell: CellKey, config: RunConfig, how: MeasureOptions): number {
+  const base = how.durationMs ?? config.durationMs;
+  if (how.minTrialCalls === undefined || cell.ratePerSec === null || !Number.isFinite(base)) return base;
+  return Math.max(base, Math.min(MAX_TRIAL_MS, Math.ceil(((how.minTrialCalls * 1.05) / cell.ratePerSec) * 1000)));
+}
+
 export const errorReasons = (reasons: Map<string, number>) => [...reasons].map(([message, count]) => ({ message, count }));
 
 /** One trial: the load for the trial's length, with the client's and server's CPU time around it. */
@@ -205,8 +215,8 @@ export async function trial(
   const clientCpu0 = process.cpuUsage();
   const startedAtMs = Date.now();
   const limits: Limits = {
-    durationMs: how.durationMs ?? config.durationMs,
-    maxCalls: how.durationMs === undefined ? config.count : null,
+    durationMs: trialMs(cell, config, how),
+    maxCalls: how.durationMs === undefined && how.minTrialCalls === undefined ? config.count : null,
     ...(how.pauseMs === undefined ? {} : { pauseMs: how.pauseMs }),
   };
   const w = await load.run(cell, limits, live);

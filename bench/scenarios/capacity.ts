@@ -6,8 +6,10 @@
 //
 // What makes two searches agree (issue 30: three back-to-back searches were up to 5.3× apart, because one stall of
 // about 20 ms in a step of 1.2 s puts its p99 past 10 ms, and where the search ended was where the machine hiccuped):
-// - a step is judged on enough calls for its percentile to mean something (10 beyond it: 1,000 for a p99), and is
-//   made longer at low rates to get them; a step with fewer never passes;
+// - a step is three trials at least, each judged on enough calls for its percentile to mean something (10 beyond
+//   it: 1,000 for a p99; a trial is made longer at low rates to get them), and the step on its median trial: one
+//   stall of the machine spoils one trial, not the step (a server that stalls in most trials fails); a step with too
+//   few calls never passes;
 // - a failure that a single pause could explain is confirmed by a second step at the same rate before it counts:
 //   a rate fails only when both fail (a server that keeps pausing still fails), and the pause is kept in the record;
 // - a failure with the signs no pause fakes (calls in flight growing through the step, dropped calls, far fewer calls
@@ -54,9 +56,12 @@ export interface CapacityStep {
   pass: boolean;
   /** Why it did not pass, in words ("p99 14,200 µs ≥ 10,000 µs", "1.2% dropped", "too few calls ..."); null when it passed. */
   reason: string | null;
-  /** Calls it was judged on (every trial's), and how many its objective needs (10 beyond the percentile). */
+  /** Calls of all its trials, and how many each trial needs for its objective (10 beyond the percentile). */
   calls: number;
   callsNeeded: number;
+  /** The objective's percentile of each trial (µs), and the median trial's: what the step is judged on. */
+  trialUs: number[];
+  judgedUs: number;
   /** Completed calls/s, the median trial's. */
   achievedPerSec: number;
   /** Over all its calls, counted from when each call was due. */
@@ -129,8 +134,8 @@ export const DEFAULT_CAPACITY: CapacitySettings = {
 
 /** Calls beyond the objective's percentile a step needs before it is judged: a p99 on 100 calls is one call's word. */
 const TAIL_CALLS = 10;
-/** A step is made of at most this many trials to get its calls: 10 s at the default 0.4 s. */
-const MAX_STEP_TRIALS = 25;
+/** A step's trials: three, so that its median trial is not the one a single stall spoiled. */
+const STEP_TRIALS = 3;
 /** Calls in flight that grow by this share of the objective (as queueing time at the offered rate) through a step: the server fell behind. */
 const BACKLOG_GROWTH = 0.5;
 /** Completed under this share of the offered rate: the server fell behind. */
@@ -204,6 +209,8 @@ export const capacity: Scenario<CapacitySettings, CapacityOutcome> = {
           'reason',
           'calls',
           'callsNeeded',
+          'trialUs',
+          'judgedUs',
           'achievedPerSec',
           'latencyUs',
           'serviceLatencyUs',
@@ -228,6 +235,8 @@ export const capacity: Scenario<CapacitySettings, CapacityOutcome> = {
           reason: { type: ['string', 'null'] },
           calls: { type: 'integer', minimum: 0 },
           callsNeeded: { type: 'integer', minimum: 1 },
+          trialUs: { type: 'array', items: { type: 'number', minimum: 0 } },
+          judgedUs: { type: 'number', minimum: 0 },
           achievedPerSec: { type: 'number', minimum: 0, maximum: 1e9 },
           latencyUs: { $ref: 'report#/definitions/latencyUs' },
           serviceLatencyUs: { oneOf: [{ $ref: 'report#/definitions/latencyUs' }, { type: 'null' }] },
@@ -382,6 +391,7 @@ function stepLatency(trials: readonly TrialResult[]): LatencyUs {
 }
 
 const sum = (trials: readonly TrialResult[], f: (t: TrialResult) => number) => trials.reduce((n, t) => n + f(t), 0);
+const fewest = (trials: readonly TrialResult[]) => (trials.length ? Math.min(...trials.map((t) => t.calls)) : 0);
 const beyond = (o: Objective, us: number) => (o.inclusive ? us > o.limitUs : us >= o.limitUs);
 const fmt = (us: number) => Math.round(us).toLocaleString('en-US');
 
@@ -401,13 +411,17 @@ function stepPauses(trials: readonly TrialResult[]): { pauses: Pause[]; count: n
 function stepOf(rate: number, m: Measurement, s: CapacitySettings, attempt?: 2): CapacityStep {
   const { trials } = m;
   const o = s.slo;
+  const key = latencyKey(o);
   const scheduled = sum(trials, (t) => t.calls + t.errors + t.dropped);
   const calls = sum(trials, (t) => t.calls);
   const need = callsNeeded(o);
   const droppedShare = scheduled ? round3(sum(trials, (t) => t.dropped) / scheduled) : 0;
   const errors = sum(trials, (t) => t.errors);
   const latency = stepLatency(trials);
-  const observed = latency[latencyKey(o)];
+  // each trial's percentile, from its own calls; a trial with too few says nothing, so the step is judged on the median of those that can
+  const judged = trials.filter((t) => t.calls >= need);
+  const trialUs = trials.map((t) => t.latencyUs[key]);
+  const observed = judged.length ? median(judged.map((t) => t.latencyUs[key])) : 0;
   const achievedPerSec = round3(median(trials.map((t) => t.callsPerSec)));
   const opens = trials.filter((t) => t.open);
   const backlog = opens.length ? { first: median(opens.map((t) => t.open!.backlog.first)), last: median(opens.map((t) => t.open!.backlog.last)) } : null;
@@ -422,13 +436,16 @@ function stepOf(rate: number, m: Measurement, s: CapacitySettings, attempt?: 2):
   const service = opens.length ? opens.map((t) => t.open!.serviceLatencyUs).reduce((a, b) => (b[latencyKey(o)] > a[latencyKey(o)] ? b : a)) : null;
   const lates = trials.map((t) => t.client.sendLagUs).filter((x) => x !== undefined);
   const lateUs = lates.length ? { p50: median(lates.map((l) => l.p50)), p99: median(lates.map((l) => l.p99)) } : null;
-  const missed = calls > 0 && beyond(o, observed);
-  // our late sends, not the server, broke it: the service time meets the objective where the latency from the due time does not
-  const lateBroke = missed && !saturated && service !== null && !beyond(o, service[latencyKey(o)]);
+  const missed = judged.length > 0 && beyond(o, observed);
+  // our late sends, not the server, broke it: the median trial's service time meets the objective where its latency from the due time does not
+  const serviceUs = opens.length ? median(opens.map((t) => t.open!.serviceLatencyUs[key])) : null;
+  const lateBroke = missed && !saturated && serviceUs !== null && !beyond(o, serviceUs);
   const why = [
-    calls < need ? `too few calls to judge ${o.metric}: ${calls.toLocaleString('en-US')} of ${need.toLocaleString('en-US')}` : null,
+    judged.length * 2 <= trials.length
+      ? `too few calls to judge ${o.metric}: ${fewest(trials).toLocaleString('en-US')} of ${need.toLocaleString('en-US')} in a trial`
+      : null,
     missed
-      ? `${o.metric} ${fmt(observed)} µs ${o.inclusive ? '>' : '≥'} ${fmt(o.limitUs)} µs${lateBroke ? ' (our sends were late; the service time met it)' : ''}`
+      ? `${o.metric} ${fmt(observed)} µs ${o.inclusive ? '>' : '≥'} ${fmt(o.limitUs)} µs (the median trial's)${lateBroke ? '; our sends were late, the service time met it' : ''}`
       : null,
     droppedShare >= s.maxDroppedShare ? `${round3(droppedShare * 100)}% dropped` : null,
     errors ? `${errors} error(s)` : null,
@@ -443,6 +460,8 @@ function stepOf(rate: number, m: Measurement, s: CapacitySettings, attempt?: 2):
     reason: why.length ? why.join(', ') : null,
     calls,
     callsNeeded: need,
+    trialUs,
+    judgedUs: observed,
     achievedPerSec,
     latencyUs: latency,
     serviceLatencyUs: service,
@@ -472,7 +491,7 @@ const nice = (rate: number) => Number(rate.toPrecision(3));
 async function search(cell: CellKey, runner: CellRunner, s: CapacitySettings): Promise<CellRun> {
   const steps: CapacityStep[] = [];
   const measured = new Map<CapacityStep, Measurement>();
-  const how = { minCalls: callsNeeded(s.slo), maxTrials: MAX_STEP_TRIALS, pauseMs: pauseMsOf(s.slo) };
+  const how = { trials: STEP_TRIALS, minTrialCalls: callsNeeded(s.slo), pauseMs: pauseMsOf(s.slo) };
   const stepAt = async (rate: number, attempt?: 2) => {
     const m = await runner.measure({ ...cell, ratePerSec: rate }, how);
     const step = stepOf(rate, m, s, attempt);
@@ -517,7 +536,7 @@ const pauseMsOf = (o: Objective) => Math.max(1, o.limitUs / 2000);
 
 function verdictOf(step: CapacityStep): Decision {
   if (step.pass) return 'pass';
-  if (step.calls < step.callsNeeded) return 'unjudged';
+  if (step.trials.filter((t) => t.calls >= step.callsNeeded).length * 2 <= step.trials.length) return 'unjudged';
   return step.clientBound && !step.saturated ? 'client' : 'fail';
 }
 
@@ -543,7 +562,7 @@ async function down(
     if (d === 'client') return 'client';
     if (d === 'unjudged') return 'none';
     const now = lastStepAt(steps, rate);
-    if (last && now && !now.saturated && now.latencyUs[key] >= FLAT * last.latencyUs[key]) return 'jitter';
+    if (last && now && !now.saturated && now.judgedUs >= FLAT * last.judgedUs) return 'jitter';
     last = now;
   }
   return 'none';
@@ -560,7 +579,7 @@ function resultOf(
 ): CellRun {
   const top = pass === null ? null : [...steps].reverse().find((x) => x.pass && x.ratePerSec === pass)!;
   const run = top?.trials[0]?.run ?? steps[0]?.trials[0]?.run;
-  const floor = bound === 'jitter' ? steps.at(-1)!.latencyUs[key] : null;
+  const floor = bound === 'jitter' ? steps.at(-1)!.judgedUs : null;
   const record: CapacitySearch = {
     ...(run === undefined ? {} : { run }),
     callsPerSec: pass ?? 0,

@@ -50,6 +50,8 @@ export interface MeasureOptions {
   /** After the trials, more while the calls add up to fewer than this (at most `maxTrials` in all). */
   minCalls?: number;
   maxTrials?: number;
+  /** Open loop: each trial long enough for this many calls at its rate (at most MAX_TRIAL_SEC). */
+  minTrialCalls?: number;
   /** Open loop: no completion for this long with calls in flight is a pause (default 5 ms). */
   pauseMs?: number;
 }
