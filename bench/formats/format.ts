@@ -33,7 +33,9 @@ export function formatDuration(sec: number): string {
 export const pct = (share: number) => `${Number((share * 100).toPrecision(2))}%`;
 
 export function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  // a cell is one line, and a pipe in it (a plugin's error, a reason) does not end it
+  const cell = (c: string) => c.replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|');
+  const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
   return [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
 }
 
@@ -210,7 +212,7 @@ export function optionsLine({ meta: { options: o } }: Report): string {
 
 /** "1.32× (1.25–1.40)": a ratio to the leader, above 1 worse, with its interval (none where it is exact), and where both are our client's limit, so. */
 export const ratioText = (o: VerdictOther) =>
-  `${o.ratio.toFixed(2)}×${o.low === o.high ? '' : ` (${o.low.toFixed(2)}–${o.high.toFixed(2)})`}${o.bothClientBound ? " (both client-bound: our client's cost, not the servers')" : ''}`;
+  `${o.ratio.toFixed(2)}×${o.low === o.high ? '' : ` (${o.low.toFixed(2)}–${o.high.toFixed(2)})`}${o.bothClientBound ? " (both client-bound: our client's cost, not the servers')" : o.lowerBound ? ' (a lower bound: our client was its limit)' : ''}`;
 
 export interface VerdictRow {
   call: string;

@@ -220,6 +220,8 @@ export interface VerdictOther {
   high: number;
   /** The leader is ahead beyond what the samples' spread allows (see VerdictItem.basis): its interval's low end clears the margin. */
   clear: boolean;
+  /** Its figure is a lower bound (our client was the limit): never clear, since the server may carry more than the leader. */
+  lowerBound?: boolean;
   /** Both figures are lower bounds (our client was the limit of both): the ratio compares our client's cost, not the servers. */
   bothClientBound?: boolean;
 }
@@ -268,6 +270,10 @@ export interface ReportMeta {
   transports: Record<string, TransportInfo>;
   /** Made by `rpcbench merge` from the reports of the segments of one run (each cell's trials added up). */
   merged?: { reports: number; segments: number };
+  /** The code under test, where it is not rpcbench's own: `--label`, and the commit of the plugins' repository (git, from their directory). */
+  subject?: { label?: string; commit?: string | null; dirty?: boolean };
+  /** The round of a gate's interleaved runs this report ran in (rpcbench gate): the base's and the head's run of one round are a pair. */
+  round?: number;
   /**
    * For each brokered transport of the run, whose CPU `cpuUsPerCall.broker` holds: `measured: beam.smp (pid 2940)`,
    * or `not measured: why` (a remote broker, a container). Absent before schema 4's broker CPU.

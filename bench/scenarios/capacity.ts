@@ -528,7 +528,7 @@ async function search(cell: CellKey, runner: CellRunner, s: CapacitySettings): P
     else if (d === 'client') bound = 'client';
     else fail = mid;
   }
-  return resultOf(steps, measured, pass, bound ?? (pass === null ? 'none' : fail === null ? 'max-rate' : 'server'), latencyKey(s.slo));
+  return resultOf(steps, measured, pass, bound ?? (pass === null ? 'none' : fail === null ? 'max-rate' : 'server'));
 }
 
 /** A pause worth its name is half the objective's limit: one that long and late calls cross it. */
@@ -551,7 +551,6 @@ async function down(
   steps: CapacityStep[],
   found: (rate: number) => void,
 ): Promise<CapacitySearch['bound'] | null> {
-  const key = latencyKey(s.slo);
   let last = lastStepAt(steps, failed);
   for (let rate = nice(failed / s.factor); rate >= 1; rate = nice(rate / s.factor)) {
     const d = await decide(rate);
@@ -570,13 +569,7 @@ async function down(
 
 const lastStepAt = (steps: readonly CapacityStep[], rate: number) => [...steps].reverse().find((x) => x.ratePerSec === rate);
 
-function resultOf(
-  steps: CapacityStep[],
-  measured: Map<CapacityStep, Measurement>,
-  pass: number | null,
-  bound: CapacitySearch['bound'],
-  key: keyof LatencyUs,
-): CellRun {
+function resultOf(steps: CapacityStep[], measured: Map<CapacityStep, Measurement>, pass: number | null, bound: CapacitySearch['bound']): CellRun {
   const top = pass === null ? null : [...steps].reverse().find((x) => x.pass && x.ratePerSec === pass)!;
   const run = top?.trials[0]?.run ?? steps[0]?.trials[0]?.run;
   const floor = bound === 'jitter' ? steps.at(-1)!.judgedUs : null;
@@ -635,7 +628,8 @@ function columns(rows: readonly RowCells[]): ViewColumn[] {
   const out = (cells: readonly CellResult[]) => (cells[0] ? outcomeOf(capacity, cells[0]) : null);
   return [
     { header: `capacity calls/s (${objective})`, figure: (cells) => capacityFigure(out(cells)), compact: true },
-    { header: 'p99 µs there', figure: (cells) => ({ value: operatingStep(out(cells))?.latencyUs.p99 ?? null }), compact: true },
+    // the figure the step was judged on (its median trial's), so that it reads against the objective beside it
+    { header: `${objective.split(/[<=]/)[0] || 'p99'} µs there`, figure: (cells) => ({ value: operatingStep(out(cells))?.judgedUs ?? null }), compact: true },
     { header: 'late p99 µs', figure: (cells) => ({ value: operatingStep(out(cells))?.lateUs?.p99 ?? null }) },
     { header: 'runs apart', figure: (cells) => runsApart(out(cells)), compact: true },
     { header: 'per server core', figure: (cells) => ({ value: out(cells)?.perCoreCallsPerSec ?? null }), compact: true },

@@ -95,8 +95,11 @@ function judge(spec: GoalSpec, call: CallName, where: string, cells: CellResult[
       spec.exact || (samples.length < 2 && lead.samples.length < 2)
         ? [ratio, ratio]
         : bootstrapRatio(samples, lead.samples, worse, seedOf(`${call}|${spec.goal}|${c.transport}|${lead.c.transport}`), RESAMPLES, CONFIDENCE);
-    const bothClientBound = leaderBound && (spec.lowerBound?.(c) ?? false);
-    return { transport: c.transport, value, ratio, low, high, clear: isClear(spec, low, ratio, basis), ...(bothClientBound ? { bothClientBound } : {}) };
+    // a lower bound behind the leader may be ahead of it: the server it stands for carries more than our client reached
+    const lowerBound = spec.lowerBound?.(c) ?? false;
+    const bothClientBound = leaderBound && lowerBound;
+    const clear = isClear(spec, low, ratio, basis) && !lowerBound;
+    return { transport: c.transport, value, ratio, low, high, clear, ...(lowerBound ? { lowerBound } : {}), ...(bothClientBound ? { bothClientBound } : {}) };
   });
   const oneSample = basis.kind === 'trials' && spec.oncePerRun === true;
   return {
