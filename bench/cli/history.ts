@@ -65,6 +65,7 @@ function add(store: string, files: string[], values: Record<string, unknown>): n
   if (!files.length) throw new UsageError('history add: expected one or more reports (latest.json)');
   const points = files.map((f) => pointOf(loadReport(f, outcomeSchemas())));
   checkWritableDir(store, '--store');
+  readStore(store); // a store holding a file that is not a point is said now, before anything is added to it
   const written = publishHistoryPoints(store, points);
   const all = readStore(store);
   process.stdout.write(`history: added ${written.length} report(s) to ${store} (${all.length} in the store)\n`);

@@ -34,7 +34,9 @@ function chartOf(id: string, series: Series[]): TrendChart {
     labels: first.points.map((p, i) => `${i + 1} ${p.commit?.slice(0, 7) ?? ''}`),
     dates: first.points.map((p) => p.date),
     lines,
-    changes: series.flatMap((s) => s.changes.map((c) => ({ index: c.index, text: `${s.metric} ${pct(c.ratio)}`, worse: c.worse }))),
+    changes: series.flatMap((s) =>
+      s.changes.map((c) => ({ index: c.index, text: `${s.metric} ${pct(c.ratio)}${c.machineWide ? ' (machine-wide)' : ''}`, worse: c.worse })),
+    ),
     yLabel: lines.some((l) => l.axis === 'y') ? 'µs' : null,
     y1Label: lines.some((l) => l.axis === 'y1') ? 'calls/s' : null,
   };

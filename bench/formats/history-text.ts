@@ -10,7 +10,8 @@ const short = (commit: string | null) => commit?.slice(0, 7) ?? 'no commit';
 const when = (date: string) => date.slice(0, 16).replace('T', ' ');
 
 export function changeText(c: ChangePoint): string {
-  return `${pct(c.ratio)}, ${c.worse ? 'worse' : 'better'} (95%: ${pct(c.low)} to ${pct(c.high)}), p = ${c.pValue.toFixed(3)}`;
+  const wide = c.machineWide ? '; every transport moved at once: the machine (or code they all share), not this one' : '';
+  return `${pct(c.ratio)}, ${c.worse ? 'worse' : 'better'} (95%: ${pct(c.low)} to ${pct(c.high)}), p = ${c.pValue.toFixed(3)}${wide}`;
 }
 
 export interface ChangeRow {
@@ -26,7 +27,6 @@ export interface ChangeRow {
 export function changeRows(h: History): ChangeRow[] {
   const rows = h.series.flatMap((s) =>
     s.changes.map((c) => {
-      const before = s.points[c.index - 1]!;
       const unit = METRICS[s.metric].unit;
       return {
         machine: s.machine,
@@ -34,7 +34,7 @@ export function changeRows(h: History): ChangeRow[] {
         at: `${short(c.commit)} (${when(c.date)}), report ${c.index + 1} of ${s.points.length}`,
         change: changeText(c),
         worse: c.worse,
-        levels: `${num(before.value)} → ${num(s.points[c.index]!.value)} ${unit}`,
+        levels: `${num(c.levels[0])} → ${num(c.levels[1])} ${unit} (the sides' medians)`,
         date: c.date,
       };
     }),

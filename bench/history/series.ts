@@ -10,9 +10,13 @@ import { contradictions } from './contradictions.ts';
 import type { ChangePoint, History, HistoryOptions, HistoryPoint, Series } from './types.ts';
 
 /** The new level's median over the old one's, with a 95% percentile-bootstrap interval. */
-export function ratioOf(before: readonly number[], after: readonly number[], seed: number): { ratio: number; low: number; high: number } {
+export function ratioOf(
+  before: readonly number[],
+  after: readonly number[],
+  seed: number,
+): { ratio: number; low: number; high: number; levels: [number, number] } {
   const [low, high] = bootstrapRatio(after, before, (a, b) => a / b, seed);
-  return { ratio: median(after) / median(before), low, high };
+  return { ratio: median(after) / median(before), low, high, levels: [median(before), median(after)] };
 }
 
 function changesOf(s: Omit<Series, 'changes'>, alpha: number): ChangePoint[] {
@@ -26,6 +30,23 @@ function changesOf(s: Omit<Series, 'changes'>, alpha: number): ChangePoint[] {
     const worse = METRICS[s.metric].higherIsWorse ? r.ratio > 1 : r.ratio < 1;
     return { index: split.index, commit: point.commit, date: point.date, ...r, worse, pValue: split.pValue };
   });
+}
+
+/**
+ * A change that at least half of the machine's transports (and two or more) show at the same report (±1), the same
+ * way, is the machine's, not one transport's: a noisy hour on a shared VM moves every row at once (the fixture's
+ * "same build" reports 2-5 are 20-80% slower in every series), where a change to one transport's code moves that
+ * transport alone.
+ */
+function markMachineWide(series: Series[]): void {
+  const transports = new Set(series.map((s) => s.cell.transport));
+  const movedAt = (index: number, worse: boolean) =>
+    new Set(series.filter((s) => s.changes.some((c) => Math.abs(c.index - index) <= 1 && c.worse === worse)).map((s) => s.cell.transport));
+  for (const s of series)
+    for (const c of s.changes) {
+      const moved = movedAt(c.index, c.worse).size;
+      if (moved >= 2 && moved * 2 >= transports.size) c.machineWide = true;
+    }
 }
 
 /** Points kept by --since (a date, or a commit: from that commit's first report on), --transports and --calls. */
@@ -63,7 +84,9 @@ export function buildHistory(all: HistoryPoint[], options: HistoryOptions): Hist
         }
       }
     }
-    for (const s of byLabel.values()) series.push({ ...s, changes: changesOf(s, options.alpha) });
+    const ofThis = [...byLabel.values()].map((s) => ({ ...s, changes: changesOf(s, options.alpha) }));
+    markMachineWide(ofThis);
+    series.push(...ofThis);
   }
   return { options, reports: points.length, machines, series, contradictions: contradictions(points) };
 }

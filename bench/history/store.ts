@@ -2,9 +2,10 @@
 // cell's numbers with their spread, no histograms). Plain files because CI keeps a directory between runs with any
 // cache, artifact or branch, a new report is one new file (no lock, no merge), git and a reader can diff it, and it
 // needs no native module. Adding a report twice replaces its file (the name holds the point's id).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { BadInput } from '../report/errors.ts';
+import { readBoundedText } from '../report/read.ts';
 import type { HistoryPoint } from './types.ts';
 
 export const DEFAULT_STORE = 'reports/history';
@@ -20,6 +21,32 @@ export function storeFileName(p: HistoryPoint): string {
   return `${time}-${p.commit?.slice(0, 7) ?? 'nocommit'}-${p.id}.json`;
 }
 
+/** A store file is small (a point holds no histogram): one far past this is not one. */
+const MAX_POINT_BYTES = 16 * 2 ** 20;
+
+const isNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isValue = (v: unknown): boolean => {
+  const pv = v as { value?: unknown; samples?: unknown } | null;
+  return !!pv && isNumber(pv.value) && Array.isArray(pv.samples) && pv.samples.every(isNumber);
+};
+const isCell = (c: unknown): boolean => {
+  const pc = c as Record<string, unknown> | null;
+  return (
+    !!pc &&
+    typeof pc === 'object' &&
+    typeof pc.transport === 'string' &&
+    typeof pc.call === 'string' &&
+    typeof pc.scenario === 'string' &&
+    isNumber(pc.concurrency) &&
+    isNumber(pc.payloadEntries) &&
+    (pc.ratePerSec === null || isNumber(pc.ratePerSec)) &&
+    !!pc.values &&
+    typeof pc.values === 'object' &&
+    Object.values(pc.values as object).every(isValue)
+  );
+};
+
+/** A point, checked down to every value it holds: what the history reads from a store file (nothing else is trusted). */
 function isPoint(v: unknown): v is HistoryPoint {
   const p = v as Partial<HistoryPoint> | null;
   return (
@@ -27,9 +54,14 @@ function isPoint(v: unknown): v is HistoryPoint {
     p.schema === 1 &&
     typeof p.id === 'string' &&
     typeof p.date === 'string' &&
+    !Number.isNaN(Date.parse(p.date)) &&
+    (p.commit === null || typeof p.commit === 'string') &&
     !!p.machine &&
     typeof p.machine.key === 'string' &&
-    Array.isArray(p.cells)
+    typeof p.options === 'string' &&
+    Array.isArray(p.cells) &&
+    p.cells.every(isCell) &&
+    (p.leads === undefined || (Array.isArray(p.leads) && p.leads.every((l) => !!l && typeof l.leader === 'string' && Array.isArray(l.behind))))
   );
 }
 
@@ -43,8 +75,9 @@ export function readStore(dir: string): HistoryPoint[] {
     .map((f) => {
       const file = path.join(dir, f);
       let value: unknown;
+      const text = readBoundedText(file, MAX_POINT_BYTES, 'a point of the history (a small JSON file)');
       try {
-        value = JSON.parse(readFileSync(file, 'utf8'));
+        value = JSON.parse(text);
       } catch (error) {
         throw new StoreError(`${file} is not JSON: ${(error as Error).message}`);
       }

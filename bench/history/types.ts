@@ -74,8 +74,12 @@ export interface ChangePoint {
   /** 95% bootstrap interval of the ratio. */
   low: number;
   high: number;
+  /** The medians of the two sides: the old level and the new (each from one change point to the next). */
+  levels: [number, number];
   worse: boolean;
   pValue: number;
+  /** Other transports' series on this machine changed the same way at the same report (±1): the machine moved (or code every transport shares), not one transport. */
+  machineWide?: boolean;
 }
 
 /** One metric of one cell on one machine, in time order. */
