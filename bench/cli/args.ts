@@ -94,3 +94,13 @@ export function names(flag: string, value: string, allowed: readonly string[]): 
   if (!list.length) throw new UsageError(`${flag}: needs at least one of: ${allowed.join(', ')}`);
   return [...new Set(list)];
 }
+
+/**
+ * --output's value: formats added to the defaults (`csv,openmetrics`), or with `only:` in front (`only:json,csv`)
+ * those and no others; json is written either way.
+ */
+export function outputsFlag(value: string, allowed: readonly string[], defaults: readonly string[], only: string): string[] {
+  const replace = value.trim().startsWith(only);
+  const chosen = names('--output', replace ? value.trim().slice(only.length) : value, allowed);
+  return [...new Set(['json', ...(replace ? [] : defaults), ...chosen])];
+}

@@ -7,12 +7,12 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from '../../transports/transport.ts';
 import { normalizeFlag } from '../gate/config.ts';
 import { parseThreshold, type Threshold, ThresholdError } from '../gate/thresholds.ts';
 import type { PlanRequest } from '../harness/plan.ts';
-import { DEFAULT_OUTPUTS, OUTPUT_NAMES, OUTPUTS, type OutputName } from '../publish/outputs.ts';
+import { DEFAULT_OUTPUTS, ONLY, OUTPUT_NAMES, OUTPUTS, type OutputName } from '../publish/outputs.ts';
 import { LATENCY_METRICS, METRIC_NAMES } from '../report/metrics.ts';
 import { CALLS, type CallName, type ReportOptions, type ScenarioName, type TransportInfo } from '../report/types.ts';
 import { type AnyScenario, SCENARIOS, scenarioNames, scenarioOf } from '../scenarios/index.ts';
 import type { CommonSettings, ScenarioFlag } from '../scenarios/scenario.ts';
-import { given, int, ints, names, parseFlags, seconds, UsageError } from './args.ts';
+import { given, int, ints, names, outputsFlag, parseFlags, seconds, UsageError } from './args.ts';
 
 /** Everything a bench run was asked to do; the plan and the report options are derived from it. */
 export interface BenchOptions extends PlanRequest {
@@ -21,6 +21,10 @@ export interface BenchOptions extends PlanRequest {
   plugins: string[];
   /** Report formats written to --out (json always). */
   outputs: OutputName[];
+  /** --label: a name for the code under test. */
+  label: string | null;
+  /** --round: a gate's round (rpcbench gate sets it). */
+  round: number | null;
   /** Exit 0 even when calls failed (errors are still reported). */
   allowErrors: boolean;
   outDir: string;
@@ -108,6 +112,8 @@ ${scenarioHelp()}
                           a share of the concurrency and rate (default 1; also with --target)
   --runs N                run the whole matrix N times, each run with fresh servers; the gate then
                           takes runs, not trials, as its samples (default 1)
+  --label TEXT            a name for the code under test, kept in the report (compare, the gate and the
+                          history show it, beside the commit of the plugins' repository)
   --order ORDER           interleaved (the default): every transport's servers up together, their trials
                           (capacity: steps) in rounds, each round in a fresh random order, so that a noisy
                           minute falls on every row alike; sequential: one transport after another
@@ -138,7 +144,8 @@ ${scenarioHelp()}
   --normalize             with --baseline: correct machine drift by the wire-floor transport's cells
   --reference TRANSPORT   with --baseline: normalize to this transport instead
   --out DIR               where reports go (default reports)
-  --output a,b            report formats written to --out (default json,md,html; json is always written):
+  --output a,b            report formats written to --out besides the default json,md,html; only:a,b for
+                          those alone (json is always written):
 ${outputHelp()}
   --quick                 a short run for CI and smoke tests (about 1.5 min for the default matrix)
   --allow-errors          exit 0 even if calls failed (a run with errors exits 1; they are listed either way)
@@ -174,6 +181,8 @@ function spec() {
     runs: { type: 'string' },
     order: { type: 'string' },
     seed: { type: 'string' },
+    label: { type: 'string' },
+    round: { type: 'string' },
     'payload-entries': { type: 'string' },
     'server-work-us': { type: 'string' },
     'fib-n': { type: 'string' },
@@ -238,6 +247,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     runs: opt('runs', (v) => int('--runs', v, 1, 1000), 1),
     order: opt('order', (v) => names('--order', v, ['interleaved', 'sequential'])[0] as 'interleaved' | 'sequential', 'interleaved'),
     seed: opt('seed', (v) => int('--seed', v, 0, 2 ** 31 - 1), 1),
+    label: opt('label', (v) => v, null),
+    // set by rpcbench gate: the round of its interleaved runs this run belongs to
+    round: opt('round', (v) => int('--round', v, 0, 100_000), null),
     payloadEntries: opt('payload-entries', (v) => ints('--payload-entries', v, 0, 1_000_000), [100]),
     ...serverWork(str('server-work-us')),
     fibN: opt('fib-n', (v) => int('--fib-n', v, 0, MAX_FIB_N), 20),
@@ -250,7 +262,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     ...segmentOptions(str('segment'), str('start-at'), targets, str('count') !== undefined),
     allowErrors: flag('allow-errors'),
     outDir: opt('out', (v) => v, 'reports'),
-    outputs: opt('output', (v) => names('--output', v, OUTPUT_NAMES) as OutputName[], DEFAULT_OUTPUTS),
+    outputs: opt('output', (v) => outputsFlag(v, OUTPUT_NAMES, DEFAULT_OUTPUTS, ONLY) as OutputName[], DEFAULT_OUTPUTS),
     baseline: str('baseline') ?? null,
     normalize: normalizeFlag(str('reference'), flag('normalize')),
     config: str('config') ?? null,

@@ -18,8 +18,9 @@ import { type RunEvents, runPlan } from '../harness/runner.ts';
 import { onShutdown, shuttingDown } from '../harness/shutdown.ts';
 import { createProgress } from '../publish/progress.ts';
 import { checkWritableDir, publishComparison, publishRun, type Terminal, terminal } from '../publish/publish.ts';
-import { buildReport, type RunOutput } from '../report/build.ts';
+import { buildReport, type ReportInput, type RunOutput } from '../report/build.ts';
 import { loadReport } from '../report/read.ts';
+import { commitOf } from '../report/tool.ts';
 import type { CellResult, Report } from '../report/types.ts';
 import { outcomeSchemas, scenarioOf } from '../scenarios/index.ts';
 import { UsageError } from './args.ts';
@@ -54,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
   const run = await runWithPartialReport(plan, options, startedAt, term);
   // stopped by a signal: its handler writes the cells that finished, marked interrupted, and exits
   if (shuttingDown()) await new Promise(() => {});
-  const built = withVerdict(buildReport({ options: reportOptions(options), run, startedAt, transports: transportInfo(options) }));
+  const built = withVerdict(buildReport({ options: reportOptions(options), run, startedAt, transports: transportInfo(options), ...subjectOf(options) }));
   const report = thresholds.length ? { ...built, thresholds: checkThresholds(built, thresholds) } : built;
   publishRun(report, { outDir: options.outDir, outputs: options.outputs, terminal: term });
   const failed = runFailed(report, options.allowErrors);
@@ -131,7 +132,9 @@ async function runWithPartialReport(plan: Plan, options: BenchOptions, startedAt
       return;
     }
     const run = { results: [...done.values()], skipped };
-    const partial = withVerdict(buildReport({ options: reportOptions(options), run, startedAt, transports: transportInfo(options), interrupted: true }));
+    const partial = withVerdict(
+      buildReport({ options: reportOptions(options), run, startedAt, transports: transportInfo(options), interrupted: true, ...subjectOf(options) }),
+    );
     const files = publishRun(partial, { outDir: options.outDir, outputs: options.outputs, terminal: term });
     process.stderr.write(`rpcbench bench: interrupted: the ${done.size} finished cell(s) written to ${files.join(', ')}\n`);
   }, 'report');
@@ -151,6 +154,20 @@ async function runWithPartialReport(plan: Plan, options: BenchOptions, startedAt
   } finally {
     progress.stop();
   }
+}
+
+/**
+ * The code under test where it is not rpcbench's own: --label, and the commit of the first plugin's git checkout (the
+ * user's repository), with whether it had uncommitted changes; and a gate's round.
+ */
+function subjectOf(o: BenchOptions): Pick<ReportInput, 'subject' | 'round'> {
+  const plugin = o.plugins[0];
+  const found = plugin ? commitOf(path.dirname(path.resolve(plugin))) : null;
+  const subject = {
+    ...(o.label === null ? {} : { label: o.label }),
+    ...(plugin ? { commit: found?.commit ?? null, ...(found?.dirty ? { dirty: true } : {}) } : {}),
+  };
+  return { ...(Object.keys(subject).length ? { subject } : {}), ...(o.round === null ? {} : { round: o.round }) };
 }
 
 function listTransports(): string {

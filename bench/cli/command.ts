@@ -8,7 +8,7 @@ import { runShutdownHooks } from '../harness/shutdown.ts';
 import { BadInput } from '../report/errors.ts';
 import { gitCommit, tool } from '../report/tool.ts';
 
-export type CommandName = 'bench' | 'serve' | 'compare' | 'merge' | 'history';
+export type CommandName = 'bench' | 'serve' | 'compare' | 'gate' | 'merge' | 'history';
 export type Main = (argv: string[]) => Promise<number> | number;
 
 /** `rpcbench 0.1.0 (commit 1a2b3c4, Node v20.19.0)`: what a bug report needs. */
@@ -50,6 +50,8 @@ export function runCommand(name: CommandName, main: Main, argv: string[] = proce
     .then(exit, (error: unknown) => {
       // addresses masked here too: an error may quote a URL with its password
       if (isBadInput(error)) process.stderr.write(`rpcbench ${name}: error: ${maskAddress(error.message)}\n`);
+      // an output that could not be written (a full disk): the failure named in one line, exit 1; nothing to debug in a stack
+      else if (error instanceof Error && error.name === 'WriteFailed') process.stderr.write(`rpcbench ${name}: error: ${maskAddress(error.message)}\n`);
       else process.stderr.write(`rpcbench ${name}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
       return exit(isBadInput(error) ? 2 : 1);
     });

@@ -6,6 +6,7 @@ const COMMANDS: Record<CommandName, { summary: string; load: () => Promise<{ mai
   bench: { summary: 'run the benchmark matrix and write reports (and gate against --baseline)', load: () => import('./bench.ts') },
   serve: { summary: 'run one of our servers until stopped, for foreign clients or another host', load: () => import('./serve.ts') },
   compare: { summary: 'the regression gate: compare two sets of reports', load: () => import('./compare.ts') },
+  gate: { summary: 'benchmark two versions of your code in rounds (git refs) and gate the change', load: () => import('./gate.ts') },
   history: { summary: "every transport's numbers over commits, and the change points in them", load: () => import('./history.ts') },
   merge: { summary: 'merge the reports of the segments of one run (generators on several hosts) into one', load: () => import('./merge.ts') },
 };

@@ -84,11 +84,18 @@ function cellTables(cmp: Comparison): string[] {
 function samplesLine(cmp: Comparison): string {
   const what =
     cmp.unit === 'run'
-      ? 'runs (each the median of its trials)'
+      ? `runs (each the median of its trials)${cmp.paired ? ', in rounds: each baseline run paired with the current run of its round' : ''}`
       : 'trials of a single run (they do not see run-to-run noise: pool several runs per side for a gate you can trust)';
+  const test = cmp.paired
+    ? "a one-sided test says it is not noise (transports: Wilcoxon signed-rank on the rounds' pairs; cells: Mann-Whitney)"
+    : 'a one-sided Mann-Whitney test says it is not noise';
+  const code =
+    cmp.subjects.baseline || cmp.subjects.current
+      ? ` Code under test: baseline ${cmp.subjects.baseline ?? 'unnamed'}, current ${cmp.subjects.current ?? 'unnamed'}.`
+      : '';
   return (
-    `Samples: ${cmp.samples.baseline} baseline vs ${cmp.samples.current} current ${what}. A change counts when it is beyond its threshold ` +
-    `and a one-sided Mann-Whitney test says it is not noise, Holm-corrected over ${cmp.tests.cells} cell tests and ${cmp.tests.transports} transport tests ` +
+    `Samples: ${cmp.samples.baseline} baseline vs ${cmp.samples.current} current ${what}.${code} A change counts when it is beyond its threshold ` +
+    `and ${test}, Holm-corrected over ${cmp.tests.cells} cell tests and ${cmp.tests.transports} transport tests ` +
     `(α/2 each), so the chance that this comparison cries wolf is at most ${cmp.alpha}.`
   );
 }

@@ -15,11 +15,14 @@ const WORD: Record<Status, string> = {
 };
 
 export function renderComparisonTerminal(cmp: Comparison, fullTable: string | null): string {
-  const unit = cmp.unit === 'run' ? 'runs' : 'trials of one run (they do not see run-to-run noise)';
+  const unit = cmp.unit === 'run' ? (cmp.paired ? 'runs, paired by round' : 'runs') : 'trials of one run (they do not see run-to-run noise)';
   const mode = cmp.mode.kind === 'absolute' ? 'values as measured' : `normalized to ${cmp.mode.reference} (÷${cmp.mode.factor.toFixed(3)})`;
   const out = [
     verdictLine(cmp),
     `samples: ${cmp.samples.baseline} vs ${cmp.samples.current} ${unit}; ${mode}`,
+    ...(cmp.subjects.baseline || cmp.subjects.current
+      ? [`code under test: baseline ${cmp.subjects.baseline ?? 'unnamed'}, current ${cmp.subjects.current ?? 'unnamed'}`]
+      : []),
     `tests: ${cmp.tests.cells} of cells, ${cmp.tests.transports} of transports, Holm-corrected: at most ${cmp.alpha} chance of a false alarm`,
     ...cmp.warnings.map((w) => `warning: ${w}`),
     '',

@@ -11,11 +11,12 @@ import { median } from '../report/trials.ts';
 import type { CellResult, Report } from '../report/types.ts';
 import { metricOf } from '../scenarios/index.ts';
 import { type GateConfig, type Metric, thresholdsFor } from './config.ts';
-import { type Detection, detection } from './detection.ts';
+import { type Detection, detection, pairedDetection } from './detection.ts';
 import { mannWhitneyGreater } from './mann-whitney.ts';
 import { adjust, type Mode, modeFor } from './normalize.ts';
 import { type CellSamples, groupBy, type SampleUnit, type Side, sideOf } from './samples.ts';
 import { bySeverity, enoughSamples, type Status, statusOf, type Tested, verdictsOf, worst } from './verdicts.ts';
+import { signedRankGreater } from './wilcoxon.ts';
 
 export type { Mode, SampleUnit, Status };
 
@@ -57,7 +58,7 @@ export interface TransportComparison {
    * What these runs could see (bench/gate/detection.ts): the smallest slowdown of the transport's p50 found with 80%
    * power at its level, from the pooled run-to-run spread; and the runs a side that would find 5% and 10%.
    */
-  detection: Detection & { spreadPct: number };
+  detection: Detection & { spreadPct: number; paired: boolean };
 }
 
 export interface Comparison {
@@ -82,6 +83,9 @@ export interface Comparison {
   /** Transports benchmarked against a server the suite did not start, on either side. */
   targets: string[];
   warnings: string[];
+  /** The code under test on each side (its label and commit, where the reports name one), and whether the runs paired by round. */
+  subjects: { baseline: string | null; current: string | null };
+  paired: boolean;
 }
 
 type Pair = readonly [CellSamples, CellSamples];
@@ -104,7 +108,7 @@ export function compareReports(baseline: Report[], current: Report[], config: Ga
 
   const measured = pairs.map((pair) => measureCell(pair, config, mode));
   const cellTests = measured.flatMap((m) => (m.isReference ? [] : m.metrics.filter((x) => !x.deterministic)));
-  const transportTests = transportsOf(pairs, mode).map((t) => measureTransport(t, config));
+  const transportTests = transportsOf(pairs, mode, base.paired && cur.paired).map((t) => measureTransport(t, config));
   const cellLevel = level / Math.max(1, cellTests.length);
   const transportLevel = level / Math.max(1, transportTests.length);
   // one rule, the strictest family's: the gate decides when a cell's test can reach its Holm level
@@ -134,7 +138,25 @@ export function compareReports(baseline: Report[], current: Report[], config: Ga
       .filter(([, info]) => info.target)
       .map(([name]) => name),
     warnings,
+    subjects: { baseline: subjectOf(baseline), current: subjectOf(current) },
+    paired: base.paired && cur.paired,
   };
+}
+
+/** "base@1a2b3c4", "my change@5d6e7f8 (uncommitted changes)": what a side's reports say they measured; null where none says. */
+function subjectOf(reports: Report[]): string | null {
+  const names = new Set(
+    reports
+      .map((r) => r.meta.subject)
+      .filter((s) => s !== undefined)
+      .map((s) => {
+        const commit = s.commit?.slice(0, 7);
+        // a gate's label already names the commit ("base@1a2b3c4")
+        const at = commit && !s.label?.includes(commit) ? `@${commit}` : '';
+        return `${s.label ?? 'code'}${at}${s.dirty ? ' (uncommitted changes)' : ''}`;
+      }),
+  );
+  return names.size ? [...names].join(', ') : null;
 }
 
 function optionWarnings(baseline: Report, current: Report): string[] {
@@ -209,22 +231,24 @@ interface TransportCells {
   transport: string;
   pairs: Pair[];
   mode: Mode;
+  /** Both sides ran in a gate's rounds: their samples pair by round. */
+  paired: boolean;
 }
 
-function transportsOf(pairs: readonly Pair[], mode: Mode): TransportCells[] {
+function transportsOf(pairs: readonly Pair[], mode: Mode, paired: boolean): TransportCells[] {
   const by = groupBy(
     pairs.filter(([b]) => !(mode.kind === 'normalized' && b.cell.transport === mode.reference)),
     ([b]) => b.cell.transport,
   );
-  return [...by].map(([transport, ps]) => ({ transport, pairs: ps, mode }));
+  return [...by].map(([transport, ps]) => ({ transport, pairs: ps, mode, paired }));
 }
 
 interface MeasuredTransport extends Tested {
   transport: string;
   cells: number;
   changePct: number;
-  /** The pooled standard deviation of the per-run scores (log units), and the runs on each side. */
-  spread: { sd: number; baseline: number; current: number };
+  /** The spread of the samples the test compares (log units: the per-run scores pooled, or the pairs' differences), and the runs on each side. */
+  spread: { sd: number; baseline: number; current: number; paired: boolean };
 }
 
 /**
@@ -247,38 +271,56 @@ function pooledSpread(a: number[], b: number[]): number {
  */
 function measureTransport(t: TransportCells, config: GateConfig): MeasuredTransport {
   const baseMedian = t.pairs.map(([b]) => median(b.samples.map((s) => s.stat.latencyUs.p50)));
-  const scores = (side: 0 | 1) => {
+  const scores = (side: 0 | 1): Map<number, number> => {
     const logChanges = t.pairs.flatMap((pair, i) =>
       pair[side].samples.map((s) => {
         const p50 = side === 1 ? adjust('divide', s.stat.latencyUs.p50, t.mode) : s.stat.latencyUs.p50;
         return { index: s.index, value: Math.log(p50 / baseMedian[i]!) };
       }),
     );
-    const perIndex = [...groupBy(logChanges, (x) => x.index).values()];
-    return perIndex.filter((xs) => xs.length === t.pairs.length).map((xs) => xs.reduce((a, x) => a + x.value, 0) / xs.length);
+    const perIndex = [...groupBy(logChanges, (x) => x.index)].filter(([, xs]) => xs.length === t.pairs.length);
+    return new Map(perIndex.map(([index, xs]) => [index, xs.reduce((a, x) => a + x.value, 0) / xs.length]));
   };
-  const [b, c] = [scores(0), scores(1)];
+  const [bs, cs] = [scores(0), scores(1)];
+  const [b, c] = [[...bs.values()], [...cs.values()]];
+  const thresholdPct = thresholdsFor(config, t.transport).p50;
+  const base = { transport: t.transport, cells: t.pairs.length, thresholdPct, deterministic: false };
+  // runs in rounds (a gate's A B, B A, ...): the pairs' differences, so that what a round did to the machine cancels
+  const rounds = t.paired ? [...cs.keys()].filter((k) => bs.has(k)) : [];
+  if (rounds.length >= 2) {
+    const d = rounds.map((k) => cs.get(k)! - bs.get(k)!);
+    const test = signedRankGreater(d);
+    const changePct = (Math.exp(median(d)) - 1) * 100;
+    const sd = 1.4826 * median(d.map((x) => Math.abs(x - median(d))));
+    return {
+      ...base,
+      changePct,
+      worsePct: changePct,
+      pWorse: test.p,
+      pBetter: signedRankGreater(d.map((x) => -x)).p,
+      minP: test.minP,
+      samples: rounds.length,
+      spread: { sd, baseline: rounds.length, current: rounds.length, paired: true },
+    };
+  }
   const test = mannWhitneyGreater(c, b);
   const ok = b.length > 0 && c.length > 0;
   const changePct = ok ? (Math.exp(median(c) - median(b)) - 1) * 100 : 0;
-  const thresholdPct = thresholdsFor(config, t.transport).p50;
   return {
-    transport: t.transport,
-    cells: t.pairs.length,
+    ...base,
     changePct,
     worsePct: changePct,
-    thresholdPct,
-    deterministic: false,
     pWorse: ok ? test.p : null,
     pBetter: ok ? mannWhitneyGreater(b, c).p : null,
     minP: test.minP,
     samples: Math.min(b.length, c.length),
-    spread: { sd: ok ? pooledSpread(b, c) : 0, baseline: b.length, current: c.length },
+    spread: { sd: ok ? pooledSpread(b, c) : 0, baseline: b.length, current: c.length, paired: false },
   };
 }
 
 function judgeTransport(t: MeasuredTransport, rejected: boolean, level: number): TransportComparison {
-  const seen = { ...detection(t.spread.sd, t.spread.baseline, t.spread.current, level), spreadPct: (Math.exp(t.spread.sd) - 1) * 100 };
+  const limits = t.spread.paired ? pairedDetection(t.spread.sd, t.spread.baseline, level) : detection(t.spread.sd, t.spread.baseline, t.spread.current, level);
+  const seen = { ...limits, spreadPct: (Math.exp(t.spread.sd) - 1) * 100, paired: t.spread.paired };
   return {
     transport: t.transport,
     cells: t.cells,

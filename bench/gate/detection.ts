@@ -6,6 +6,7 @@
 
 import { normal } from '../stats/random.ts';
 import { criticalU } from './mann-whitney.ts';
+import { criticalW } from './wilcoxon.ts';
 
 const POWER = 0.8;
 /** Simulated comparisons per power estimate: 4,000 for the stated limit (±0.6% of power), 400 for the runs needed. */
@@ -74,3 +75,52 @@ function power(shift: number, sd: number, n1: number, n2: number, crit: number, 
 }
 
 /** Standard normal draws (Box-Muller) from a seeded generator: the same spread always states the same limit. */
+
+/**
+ * The same for runs in pairs (a gate's rounds): `sd` is the spread of the pairs' differences (log units), and the
+ * test is the signed-rank test on them; the runs a side for 5% and 10% are pairs.
+ */
+export function pairedDetection(sd: number, pairs: number, level: number): Detection {
+  const detects = (shift: number, n: number, simulations = SIMULATIONS) => {
+    const crit = criticalW(n, level);
+    return crit !== null && pairedPower(shift, sd, n, crit, simulations) >= POWER;
+  };
+  const limit = (): number | null => {
+    if (criticalW(pairs, level) === null) return null;
+    if (sd === 0) return 0;
+    let [lo, hi] = [0, 20 * sd];
+    for (let i = 0; i < 16; i++) {
+      const mid = (lo + hi) / 2;
+      if (detects(mid, pairs)) hi = mid;
+      else lo = mid;
+    }
+    return (Math.exp(hi) - 1) * 100;
+  };
+  const runsFor = (shift: number): number | null => {
+    if (!detects(shift, MAX_RUNS, QUICK_SIMULATIONS)) return null;
+    let [lo, hi] = [1, MAX_RUNS];
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (detects(shift, mid, QUICK_SIMULATIONS)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  };
+  return { detectablePct: limit(), runsFor5Pct: runsFor(Math.log(1.05)), runsFor10Pct: runsFor(Math.log(1.1)) };
+}
+
+/** The share of simulated pairs' differences (shift + normal noise of `sd`) whose signed-rank sum reaches `crit`. */
+function pairedPower(shift: number, sd: number, n: number, crit: number, simulations: number): number {
+  const random = normal(0x5eed);
+  let found = 0;
+  for (let s = 0; s < simulations; s++) {
+    const d = Array.from({ length: n }, () => shift + random() * sd);
+    const order = d.map((x, i) => [Math.abs(x), i] as const).sort((a, b) => a[0] - b[0]);
+    let w = 0;
+    order.forEach(([, i], rank) => {
+      if (d[i]! > 0) w += rank + 1;
+    });
+    if (w >= crit) found++;
+  }
+  return found / simulations;
+}

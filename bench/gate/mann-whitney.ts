@@ -85,7 +85,7 @@ function normalUpperTail(current: readonly number[], baseline: readonly number[]
   return 1 - normalCdf(z);
 }
 
-function normalCdf(z: number): number {
+export function normalCdf(z: number): number {
   // Abramowitz-Stegun 7.1.26, accurate to 1e-7: plenty for a p-value compared with 0.05
   const t = 1 / (1 + (0.3275911 * Math.abs(z)) / Math.SQRT2);
   const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(z * z) / 2);

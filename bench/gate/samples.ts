@@ -25,6 +25,8 @@ export interface CellSamples {
 export interface Side {
   unit: SampleUnit;
   cells: Map<string, CellSamples>;
+  /** Every report ran in a gate's round (meta.round): each sample's index is its round, and the two sides pair by it. */
+  paired: boolean;
 }
 
 export function groupBy<T, K>(items: Iterable<T>, key: (item: T) => K): Map<K, T[]> {
@@ -43,6 +45,10 @@ const runsOf = (cell: CellResult) => groupBy(cell.trials, (t) => t.run ?? 0);
 /** A side's samples per cell: one per run when it has several runs (files, or runs inside one file), else its trials. */
 export function sideOf(reports: Report[]): Side {
   const manyRuns = reports.length > 1 || reports.some((r) => r.results.some((c) => runsOf(c).size > 1));
+  const paired =
+    manyRuns &&
+    reports.every((r) => r.meta.round !== undefined && r.results.every((c) => runsOf(c).size <= 1)) &&
+    new Set(reports.map((r) => r.meta.round)).size === reports.length;
   const cells = new Map<string, CellSamples>();
   reports.forEach((report, file) => {
     for (const cell of report.results) {
@@ -55,8 +61,10 @@ export function sideOf(reports: Report[]): Side {
         if (values.length) entry.own[metric] = [...(entry.own[metric] ?? []), ...values];
       }
       if (!manyRuns) entry.samples.push(...cell.trials.map((stat, index) => ({ index, stat })));
-      else for (const [run, trials] of runsOf(cell)) entry.samples.push({ index: file * 100_000 + run, stat: medianOfTrials(trials) });
+      else
+        for (const [run, trials] of runsOf(cell))
+          entry.samples.push({ index: paired ? report.meta.round! : file * 100_000 + run, stat: medianOfTrials(trials) });
     }
   });
-  return { unit: manyRuns ? 'run' : 'trial', cells };
+  return { unit: manyRuns ? 'run' : 'trial', cells, paired };
 }

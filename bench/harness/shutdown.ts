@@ -2,8 +2,8 @@
 // finished is written before anything else can fail or take long), then whatever generates load (a client still
 // sending would recreate a queue or key its server just deleted), then the servers (which delete their queues and
 // keys), then the brokers' containers.
-export type ShutdownPhase = 'report' | 'clients' | 'servers' | 'brokers';
-const PHASES: ShutdownPhase[] = ['report', 'clients', 'servers', 'brokers'];
+export type ShutdownPhase = 'runs' | 'report' | 'clients' | 'servers' | 'brokers' | 'work trees';
+const PHASES: ShutdownPhase[] = ['runs', 'report', 'clients', 'servers', 'brokers', 'work trees'];
 /** The whole clean-up gets this long; a hook that hangs cannot keep the process from exiting. */
 const SHUTDOWN_MS = 5000;
 

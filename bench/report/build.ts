@@ -19,11 +19,20 @@ export interface ReportInput {
   /** What the report's readers need to know of each transport of the run, by name. */
   transports: Record<string, TransportInfo>;
   interrupted?: boolean;
+  /** The code under test where it is not rpcbench's own (its label, its plugins' commit), and a gate's round. */
+  subject?: ReportMeta['subject'];
+  round?: number;
 }
 
-export function buildReport({ options, run, startedAt, transports, interrupted = false }: ReportInput): Report {
+export function buildReport({ options, run, startedAt, transports, interrupted = false, subject, round }: ReportInput): Report {
   const brokers = run.brokers && Object.keys(run.brokers).length ? { brokers: run.brokers } : {};
-  const meta = { ...buildMeta(options, startedAt, transports), ...(interrupted ? { interrupted } : {}), ...brokers };
+  const meta = {
+    ...buildMeta(options, startedAt, transports),
+    ...(interrupted ? { interrupted } : {}),
+    ...brokers,
+    ...(subject ? { subject } : {}),
+    ...(round === undefined ? {} : { round }),
+  };
   return { schemaVersion: SCHEMA_VERSION, meta, results: run.results, skipped: run.skipped };
 }
 

@@ -25,3 +25,16 @@ export function gitCommit(): string | null {
   }
   return commit;
 }
+
+/** The commit of the git checkout holding `dir` (a plugin's directory), and whether it has uncommitted changes; null outside one. */
+export function commitOf(dir: string): { commit: string; dirty: boolean } | null {
+  const git = (args: string[]) =>
+    execFileSync('git', ['-C', dir, ...args], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 })
+      .toString()
+      .trim();
+  try {
+    return { commit: git(['rev-parse', 'HEAD']), dirty: git(['status', '--porcelain', '--untracked-files=no']) !== '' };
+  } catch {
+    return null;
+  }
+}
