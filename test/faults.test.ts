@@ -390,7 +390,23 @@ describe('stopping', { timeout: 60_000 }, () => {
 
   test('SIGTERM to a bench run: exit 143, servers gone, the finished cells written as an interrupted report', async () => {
     const out = tempDir();
-    const args = ['--transports', 'tcp,http', '--calls', 'fib', '--scenarios', 'latency', '--duration', '1s', '--trials', '2', '--no-wire', '--out', out];
+    const args = [
+      '--transports',
+      'tcp,http',
+      '--calls',
+      'fib',
+      '--scenarios',
+      'latency',
+      '--duration',
+      '1s',
+      '--trials',
+      '2',
+      '--order',
+      'sequential',
+      '--no-wire',
+      '--out',
+      out,
+    ];
     const run = spawnCli('bench.ts', args);
     try {
       assert.ok(await eventually(() => /http fib latency/.test(run.out.stderr), 30_000), run.out.stderr);
@@ -404,6 +420,28 @@ describe('stopping', { timeout: 60_000 }, () => {
       );
       assert.match(run.out.stderr, /interrupted: the 1 finished cell\(s\) written to/);
       assert.ok(await eventually(() => leftoverServers().length === 0, 3000), JSON.stringify(leftoverServers()));
+    } finally {
+      run.proc.kill('SIGKILL');
+    }
+  });
+
+  // issue 31: cells were handed over when their transport had finished all of them, so a Ctrl-C in a transport's
+  // second cell wrote "interrupted before any cell finished: nothing written" after its first had finished
+  test('Ctrl-C in the second cell of a transport: its first cell, finished, is written', async () => {
+    const out = tempDir();
+    const args = ['--transports', 'tcp', '--calls', 'getObj,fib', '--scenarios', 'latency', '--duration', '1s', '--trials', '2', '--order', 'sequential'];
+    const run = spawnCli('bench.ts', [...args, '--no-wire', '--out', out]);
+    try {
+      assert.ok(await eventually(() => /tcp fib latency/.test(run.out.stderr), 30_000), run.out.stderr);
+      run.proc.kill('SIGINT');
+      assert.equal(await run.exited, 130);
+      const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+      assert.equal(report.meta.interrupted, true);
+      assert.deepEqual(
+        report.results.map((c) => `${c.transport} ${c.call}`),
+        ['tcp getObj'],
+      );
+      assert.match(run.out.stderr, /interrupted: the 1 finished cell\(s\) written to/);
     } finally {
       run.proc.kill('SIGKILL');
     }

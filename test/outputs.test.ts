@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
+import { parseOptions } from '../bench/cli/bench-options.ts';
 import { hdrTag } from '../bench/formats/hdr-log.ts';
 import type { Report } from '../bench/report/types.ts';
 import { runCli, tempDir } from './helpers.ts';
@@ -92,4 +93,11 @@ test('--output with a name it does not know exits 2, naming the ones it does', (
   const r = runCli('bench.ts', ['--transports', 'tcp', '--output', 'json,xml']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--output: unknown "xml"; allowed: json, md, html, csv, openmetrics, hdr-log, benchmark-action/);
+});
+
+test('--output adds to json,md,html; only: writes those alone, json always (issue 31: --output csv wrote no md)', () => {
+  assert.deepEqual(parseOptions(['--transports', 'tcp', '--output', 'csv']).outputs, ['json', 'md', 'html', 'csv']);
+  assert.deepEqual(parseOptions(['--transports', 'tcp', '--output', 'only:csv']).outputs, ['json', 'csv']);
+  assert.deepEqual(parseOptions(['--transports', 'tcp', '--output', 'only:json']).outputs, ['json']);
+  assert.deepEqual(parseOptions(['--transports', 'tcp']).outputs, ['json', 'md', 'html']);
 });

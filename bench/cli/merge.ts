@@ -2,11 +2,11 @@
 // several hosts) merged into the report of the whole run, written as bench writes its own.
 
 import { mergeSegments } from '../cells/segments.ts';
-import { DEFAULT_OUTPUTS, OUTPUT_NAMES, type OutputName } from '../publish/outputs.ts';
+import { DEFAULT_OUTPUTS, ONLY, OUTPUT_NAMES, type OutputName } from '../publish/outputs.ts';
 import { checkWritableDir, publishRun, terminal } from '../publish/publish.ts';
 import { loadReport } from '../report/read.ts';
 import { outcomeSchemas } from '../scenarios/index.ts';
-import { given, names, parseFlags, UsageError } from './args.ts';
+import { given, outputsFlag, parseFlags, UsageError } from './args.ts';
 import { isEntry, runCommand } from './command.ts';
 
 const USAGE = `Usage: rpcbench merge SEGMENT.json SEGMENT.json ... [--out DIR] [--json]
@@ -18,7 +18,7 @@ Refuses reports of other plans or builds, a segment given twice or missing, and 
 at the same time. Exit code: 0 merged, 2 bad input.
 
   --out DIR      where the merged latest.json, latest.md and latest.html go (default reports)
-  --output a,b   formats written, as bench writes them (default json,md,html; also ${OUTPUT_NAMES.filter((n) => !DEFAULT_OUTPUTS.includes(n)).join(', ')})
+  --output a,b   formats written besides json,md,html, as bench writes them (${OUTPUT_NAMES.filter((n) => !DEFAULT_OUTPUTS.includes(n)).join(', ')}); only:a,b for those alone
   --json         print the merged report on stdout (the summary goes to stderr)
 `;
 
@@ -33,7 +33,7 @@ export function main(argv: string[]): number {
   if (positionals.length < 2) throw new UsageError(`expected the reports of two or more segments, got ${positionals.length} (see --help)`);
   const outDir = given('--out', values.out) ?? 'reports';
   const output = given('--output', values.output);
-  const outputs = output === undefined ? DEFAULT_OUTPUTS : (names('--output', output, OUTPUT_NAMES) as OutputName[]);
+  const outputs = output === undefined ? DEFAULT_OUTPUTS : (outputsFlag(output, OUTPUT_NAMES, DEFAULT_OUTPUTS, ONLY) as OutputName[]);
   checkWritableDir(outDir, '--out');
   const merged = mergeSegments(positionals.map((f) => loadReport(f, outcomeSchemas())));
   publishRun(merged, { outDir, outputs, terminal: terminal(values.json ?? false) });

@@ -57,3 +57,6 @@ export type OutputName = keyof typeof OUTPUTS;
 export const OUTPUT_NAMES = Object.keys(OUTPUTS) as OutputName[];
 /** What a run writes unless --output says otherwise; json is always written, being the record the others are made from. */
 export const DEFAULT_OUTPUTS: OutputName[] = ['json', 'md', 'html'];
+
+/** --output's words for "these and nothing else": `--output only:csv`. */
+export const ONLY = 'only:';
