@@ -29,8 +29,8 @@ export async function assertContract(client: ClientHandle, { nonIntegers = true 
 }
 
 /**
- * Starts a long-running peer and resolves with its process, the first match of `ready` in its stdout, and all it
- * printed so far (stdout and stderr), read again with each call of `output`.
+ * Starts a long-running peer and resolves with its process, the first match of `ready` in what it prints (stdout or
+ * stderr), and all it printed so far, read again with each call of `output`.
  */
 export function startPeer(
   cmd: string,
@@ -55,7 +55,8 @@ export function startPeer(
       }
     };
     proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    // some peers say they are ready on stderr (nats-server logs there)
+    proc.stderr!.on('data', onData);
     proc.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${cmd} exited with ${code} before ready: ${out}`));

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
 import { RemoteError, type Service, ServiceError } from './contract.ts';
 import { maskAddress, parseAddress, withParam } from './support/address.ts';
+import { ReplySender } from './support/amqp-replies.ts';
 import { BROKERS, brokerFinder, probeReason } from './support/broker.ts';
 import { errorPayload } from './support/errors.ts';
 import { PendingCalls } from './support/pending.ts';
@@ -143,7 +144,7 @@ async function serve(listen: string, service: Service, options: ServerOptions, v
     conn.on('error', () => {}); // 'close' follows with the reason
     conn.on('close', (err?: Error) => !closing && resolve(new Error(`RabbitMQ at ${address.masked} closed the connection${err ? `: ${err.message}` : ''}`)));
   });
-  const ch = await openChannel(conn, v.confirms);
+  const ch = await conn.createChannel(); // it consumes; replies go on their own connection
   const ours = address.queue.startsWith(OWN_PREFIX);
   await ch.assertQueue(address.queue, requestQueueOptions(v, ours));
   if (address.exchange) {
@@ -151,22 +152,24 @@ async function serve(listen: string, service: Service, options: ServerOptions, v
     await ch.bindQueue(address.queue, address.exchange, address.queue);
   }
   if (v.serverAck === 'manual') await ch.prefetch(v.prefetch);
+  // replies on a connection of their own: a request's poison reply address may cost that one, never the consumer's
+  const replies = new ReplySender(() => connectBroker(address, 10_000), v.confirms, 'amqp server');
   const onMessage = async (msg: ConsumeMessage) => {
-    const { replyTo, correlationId } = msg.properties as { replyTo?: string; correlationId?: string };
+    const { replyTo, correlationId } = msg.properties as { replyTo?: unknown; correlationId?: unknown };
     const reply = await answer(service, msg, options.maxMessageBytes);
     if (closing) return; // the channel is gone; an unacked request goes back to the queue
     try {
-      if (replyTo) {
-        const props: Options.Publish = { ...reply.props, correlationId, persistent: v.durable };
-        if (v.confirms) await publishConfirmed(ch as ConfirmChannel, '', replyTo, reply.body, props);
-        else ch.publish('', replyTo, reply.body, props);
-      } else console.error('amqp server: dropping a request without reply_to');
-      if (v.serverAck === 'manual') ch.ack(msg);
+      await replies.send(replyTo, correlationId, reply.body, { ...reply.props, persistent: v.durable });
     } catch (error) {
-      console.error(`amqp server: could not reply: ${(error as Error).message}`);
+      replies.refuse((error as Error).message);
+    } finally {
+      // answered or not, a request is done: back on the queue it would only fail again, and fill the prefetch
+      if (v.serverAck === 'manual') ch.ack(msg);
     }
   };
-  const { consumerTag } = await ch.consume(address.queue, (msg) => msg && void onMessage(msg), { noAck: v.serverAck === 'auto' });
+  // nothing a request carries may end the server: a failure of its handling is logged, never left unhandled
+  const handle = (msg: ConsumeMessage | null) => msg && void onMessage(msg).catch((e: Error) => console.error(`amqp server: a request failed: ${e.message}`));
+  const { consumerTag } = await ch.consume(address.queue, handle, { noAck: v.serverAck === 'auto' });
   return {
     address: withParam(listen, 'queue', address.queue),
     failed,
@@ -175,6 +178,7 @@ async function serve(listen: string, service: Service, options: ServerOptions, v
       // the run that named the queue owns it: it goes, durable or not (a crashed server leaves it for its restart)
       const exchange = address.exchange.startsWith(OWN_PREFIX) ? address.exchange : undefined;
       await stopConsuming(conn, ch, consumerTag, { queue: ours ? address.queue : undefined, exchange });
+      await replies.close();
     },
   };
 }

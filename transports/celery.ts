@@ -17,6 +17,7 @@ import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { connectBroker, forgetOwn, OWN_PREFIX, parseAmqpAddress, rabbitmq, stopConsuming } from './amqp.ts';
 import { RemoteError, type Service } from './contract.ts';
 import { withParam } from './support/address.ts';
+import { ReplySender } from './support/amqp-replies.ts';
 import { errorPayload } from './support/errors.ts';
 import { PendingCalls } from './support/pending.ts';
 import { RUN_ID } from './support/run-id.ts';
@@ -62,7 +63,7 @@ export const celery = {
 } satisfies TransportImpl;
 
 /** A task body's positional arguments; throws for anything that is not protocol v2's [args, kwargs, embed]. */
-function parseTask(body: string): unknown[] {
+export function parseTask(body: string): unknown[] {
   const value: unknown = JSON.parse(body);
   if (!Array.isArray(value) || value.length !== 3 || !Array.isArray(value[0]) || typeof value[1] !== 'object' || value[1] === null)
     throw new Error('a task body (protocol 2) is [args, kwargs, embed]');
@@ -90,7 +91,11 @@ async function serve(listen: string, service: Service, options: ServerOptions): 
   const ch = await conn.createChannel();
   await declareQueue(ch, address.queue);
   await ch.prefetch(100);
-  const { consumerTag } = await ch.consume(address.queue, (msg) => msg && void work(ch, msg, service, options, () => closing));
+  // results on a connection of their own: a task's poison reply address may cost that one, never the consumer's
+  const replies = new ReplySender(() => connectBroker(address, 10_000), false, 'celery worker');
+  const handle = (msg: ConsumeMessage | null) =>
+    msg && void work(ch, msg, service, options, replies, () => closing).catch((e: Error) => console.error(`celery worker: a task failed: ${e.message}`));
+  const { consumerTag } = await ch.consume(address.queue, handle);
   return {
     address: withParam(listen, 'queue', address.queue),
     failed,
@@ -99,15 +104,18 @@ async function serve(listen: string, service: Service, options: ServerOptions): 
       // the run that named the queue owns it (and its exchange, of the same name)
       const own = address.queue.startsWith(OWN_PREFIX) ? address.queue : undefined;
       await stopConsuming(conn, ch, consumerTag, { queue: own, exchange: own });
+      await replies.close();
     },
   };
 }
 
 /**
  * Runs one task and sends its result where the client waits for it. A message that is not a task of protocol 2
- * is rejected (never requeued) with a log line, as Celery's worker rejects an invalid task; the worker goes on.
+ * is rejected (never requeued) with a log line, as Celery's worker rejects an invalid task; the worker goes on. A
+ * result that cannot be sent (a bad reply address, a task id too long for a correlation id) is logged, and its task
+ * acked: never requeued to fail again (issue 32: one such task killed every worker that took it).
  */
-async function work(ch: Channel, msg: ConsumeMessage, service: Service, options: ServerOptions, closing: () => boolean): Promise<void> {
+async function work(ch: Channel, msg: ConsumeMessage, service: Service, options: ServerOptions, replies: ReplySender, closing: () => boolean): Promise<void> {
   const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
   const taskId = headers.id;
   const task = headers.task;
@@ -123,12 +131,18 @@ async function work(ch: Channel, msg: ConsumeMessage, service: Service, options:
   }
   const body = await resultOf(service, task, taskId, args);
   if (closing()) return; // its channel is gone: the task goes back to the queue
-  const replyTo = msg.properties.replyTo as string | undefined;
-  if (replyTo) {
-    const correlationId = (msg.properties.correlationId as string | undefined) ?? taskId;
-    ch.publish('', replyTo, Buffer.from(body), { correlationId, contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 1 });
+  const replyTo = msg.properties.replyTo as unknown;
+  try {
+    // Celery's rpc:// backend: no reply_to, no result (the task ran, as a fire-and-forget task does)
+    if (replyTo !== undefined) {
+      const correlationId = (msg.properties.correlationId as unknown) ?? taskId;
+      await replies.send(replyTo, correlationId, Buffer.from(body), { contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 1 });
+    }
+  } catch (error) {
+    replies.refuse((error as Error).message);
+  } finally {
+    ch.ack(msg);
   }
-  ch.ack(msg);
 }
 
 /** The task's result message: SUCCESS with its value, or FAILURE with the exception as Celery serializes one. */

@@ -20,34 +20,60 @@ export const DEFAULT_PAYLOAD_ENTRIES = 100;
 
 export type Obj = Record<string, number>;
 
-/** An error the service reports to its caller. `kind` follows Python's names because the interop peers are Python. */
-export class ServiceError extends Error {
-  constructor(
-    readonly kind: 'ValueError' | 'NameError' | 'TypeError',
-    message: string,
-  ) {
-    super(message);
-    this.name = kind;
-  }
+/**
+ * The contract's errors are told apart by a brand (a registered symbol), not by which copy of this module made them:
+ * a plugin that imports them from the installed package, while the harness runs from its own files, throws errors
+ * the harness still recognises with `instanceof`.
+ */
+function branded<T extends abstract new (...args: never[]) => Error>(name: string, cls: T): T {
+  const brand = Symbol.for(`rpcbench.${name}`);
+  Object.defineProperty(cls.prototype, brand, { value: true });
+  Object.defineProperty(cls, Symbol.hasInstance, {
+    value: (x: unknown) => typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[brand] === true,
+  });
+  return cls;
 }
+
+/** An error the service reports to its caller. `kind` follows Python's names because the interop peers are Python. */
+export const ServiceError = branded(
+  'ServiceError',
+  class ServiceError extends Error {
+    constructor(
+      readonly kind: 'ValueError' | 'NameError' | 'TypeError',
+      message: string,
+    ) {
+      super(message);
+      this.name = kind;
+    }
+  },
+);
+export type ServiceError = InstanceType<typeof ServiceError>;
 
 /** A client-side error carrying what the remote side reported. */
-export class RemoteError extends Error {
-  constructor(
-    readonly kind: string,
-    message: string,
-  ) {
-    super(`${kind}: ${message}`);
-    this.name = 'RemoteError';
-  }
-}
+export const RemoteError = branded(
+  'RemoteError',
+  class RemoteError extends Error {
+    constructor(
+      readonly kind: string,
+      message: string,
+    ) {
+      super(`${kind}: ${message}`);
+      this.name = 'RemoteError';
+    }
+  },
+);
+export type RemoteError = InstanceType<typeof RemoteError>;
 
-export class CallTimeoutError extends Error {
-  constructor(method: string, timeoutMs: number) {
-    super(`${method} timed out after ${timeoutMs} ms`);
-    this.name = 'CallTimeoutError';
-  }
-}
+export const CallTimeoutError = branded(
+  'CallTimeoutError',
+  class CallTimeoutError extends Error {
+    constructor(method: string, timeoutMs: number) {
+      super(`${method} timed out after ${timeoutMs} ms`);
+      this.name = 'CallTimeoutError';
+    }
+  },
+);
+export type CallTimeoutError = InstanceType<typeof CallTimeoutError>;
 
 export function makeObj(prefix: 'server' | 'client', entries: number): Obj {
   const obj: Obj = {};
@@ -82,12 +108,51 @@ function describe(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v).slice(0, 40)}`;
 }
 
-/** A caller's value as an error message shows it: JSON, cut at 60 characters, so that no request can make its
- *  own error reply larger than itself (a 525 KB argument once made a reply over NATS's max_payload). */
+/**
+ * A caller's value as an error message shows it: JSON, cut at 60 characters, so that no request can make its own
+ * error reply larger than itself (a 525 KB argument once made a reply over NATS's max_payload). Written by a walk
+ * that stops at the cut and visits at most PREVIEW_NODES values: a value decoded from back-references (Hessian's,
+ * a DAG of 505 bytes) is small in memory but vast as text, and JSON.stringify of it once took 20 s and 713 MB.
+ */
 export function quoted(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length <= 60 ? s : `${s.slice(0, 60)}… (${s.length} characters)`;
+  const out: string[] = [];
+  let length = 0;
+  let nodes = 0;
+  let cut = false;
+  const emit = (text: string) => {
+    if (cut) return;
+    out.push(text);
+    length += text.length;
+    if (length > PREVIEW_CHARS) cut = true;
+  };
+  const walk = (x: unknown, depth: number): void => {
+    if (cut) return;
+    if (++nodes > PREVIEW_NODES || depth > PREVIEW_DEPTH) {
+      cut = true;
+      return;
+    }
+    if (x === null || typeof x !== 'object') {
+      emit(JSON.stringify(x) ?? String(x));
+      return;
+    }
+    const entries = Array.isArray(x) ? x.map((e) => [null, e] as const) : Object.entries(x).map(([k, e]) => [k, e] as const);
+    emit(Array.isArray(x) ? '[' : '{');
+    entries.forEach(([k, e], i) => {
+      if (cut) return;
+      if (i) emit(',');
+      if (k !== null) emit(`${JSON.stringify(k)}:`);
+      walk(e, depth + 1);
+    });
+    emit(Array.isArray(x) ? ']' : '}');
+  };
+  walk(v, 0);
+  const s = out.join('');
+  return cut ? `${s.slice(0, PREVIEW_CHARS)}… (longer)` : s;
 }
+
+const PREVIEW_CHARS = 60;
+const PREVIEW_NODES = 200;
+const PREVIEW_DEPTH = 32;
 
 export function checkFibN(n: unknown): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_FIB_N) {

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import mqttLib, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Service } from './contract.ts';
-import { hostPort, maskAddress, parseAddress, withParam } from './support/address.ts';
+import { credentials, hostPort, maskAddress, parseAddress, withParam } from './support/address.ts';
 import { BROKERS, brokerFinder, probeReason } from './support/broker.ts';
 import { answer, decodeReply, decodeRequest, encode, encodeReply, envelopeCodec, outcome } from './support/envelope.ts';
 import { PendingCalls } from './support/pending.ts';
@@ -30,12 +30,13 @@ interface MqttAddress {
 function parseMqttAddress(address: string): MqttAddress {
   const url = parseAddress(address, ['mqtt:', 'mqtts:']);
   const { host, port } = hostPort(url, url.protocol === 'mqtts:' ? 8883 : 1883);
-  const credentials = url.username ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) } : {};
+  const found = url.username ? credentials(url) : null;
+  const login = found ? { username: found.user, password: found.password } : {};
   return {
     url: `${url.protocol}//${host.includes(':') ? `[${host}]` : host}:${port}`,
     masked: maskAddress(withParam(address, 'topic', url.searchParams.get('topic') || DEFAULT_TOPIC)),
     topic: url.searchParams.get('topic') || DEFAULT_TOPIC,
-    ...credentials,
+    ...login,
   };
 }
 

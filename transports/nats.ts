@@ -6,7 +6,7 @@
 // at once ("no responders"), never waits for its timeout. Message format: the broker envelope (support/envelope.ts).
 import { ClosedConnectionError, type Msg, type NatsConnection, connect as natsConnect, RequestError, TimeoutError } from '@nats-io/transport-node';
 import { CallTimeoutError, type Service } from './contract.ts';
-import { hostPort, maskAddress, parseAddress, withParam } from './support/address.ts';
+import { credentials, hostPort, maskAddress, parseAddress, withParam } from './support/address.ts';
 import { BROKERS, brokerFinder, probeReason } from './support/broker.ts';
 import { answer, decodeReply, decodeRequest, encode, encodeReply, envelopeCodec, outcome } from './support/envelope.ts';
 import { RUN_ID } from './support/run-id.ts';
@@ -19,6 +19,8 @@ interface NatsAddress {
   servers: string;
   user?: string;
   pass?: string;
+  /** nats://TOKEN@host: a user info of one word is NATS's token (its own URL form), not a user without a password. */
+  token?: string;
   masked: string;
   subject: string;
 }
@@ -29,16 +31,23 @@ function parseNatsAddress(address: string): NatsAddress {
   const { host, port } = hostPort(url, 4222);
   return {
     servers: `${host.includes(':') ? `[${host}]` : host}:${port}`,
-    ...(url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : {}),
+    ...credentialsOf(url),
     masked: maskAddress(withParam(address, 'subject', url.searchParams.get('subject') || DEFAULT_SUBJECT)),
     subject: url.searchParams.get('subject') || DEFAULT_SUBJECT,
   };
 }
 
+function credentialsOf(url: URL): Pick<NatsAddress, 'user' | 'pass' | 'token'> {
+  if (!url.username) return {};
+  const { user, password } = credentials(url);
+  return url.password === '' ? { token: user } : { user, pass: password };
+}
+
 /** No reconnect: a lost broker fails the calls in flight with the reason, and ends a server (which says why). */
 async function open(address: NatsAddress, timeoutMs: number): Promise<NatsConnection> {
   try {
-    return await natsConnect({ servers: address.servers, user: address.user, pass: address.pass, reconnect: false, timeout: timeoutMs, name: 'rpcbench' });
+    const auth = address.token === undefined ? { user: address.user, pass: address.pass } : { token: address.token };
+    return await natsConnect({ servers: address.servers, ...auth, reconnect: false, timeout: timeoutMs, name: 'rpcbench' });
   } catch (error) {
     throw new Error(`cannot connect to NATS at ${address.masked}: ${probeReason(error)} (set NATS_URL to a reachable server)`);
   }

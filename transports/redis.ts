@@ -36,10 +36,11 @@ const CLAIM_EVERY_MS = CLAIM_IDLE_MS / 2;
 
 /** What the take scripts put in place of a request over the size limit: NUL, then its size (no request is that). */
 const OVERSIZE = '\0';
-// Each script replaces every value over ARGV[1] bytes by OVERSIZE..size, so that it never leaves Redis.
+// Each script replaces every value over ARGV[1] bytes by OVERSIZE..size, so that it never leaves Redis; in a stream
+// entry, its field names too (issue 32: a 512 MB field name, not bounded, came out whole and ended the server).
 const BOUND = `local function bound(v) if #v > tonumber(ARGV[1]) then return '\\0' .. #v end return v end
-local function entries(es) for _, e in ipairs(es) do if e[2] then for i = 2, #e[2], 2 do e[2][i] = bound(e[2][i]) end end end return es end`;
-const SCRIPTS = {
+local function entries(es) for _, e in ipairs(es) do if e[2] then for i = 1, #e[2] do e[2][i] = bound(e[2][i]) end end end return es end`;
+export const TAKE_SCRIPTS = {
   /** list: up to ARGV[2] requests off the tail (oldest first), or none. */
   takeList: `${BOUND}
 local vs = redis.call('RPOP', KEYS[1], ARGV[2]) if not vs then return {} end
@@ -61,7 +62,7 @@ interface Scripted {
 }
 
 function scripted(r: Redis): Scripted {
-  for (const [name, lua] of Object.entries(SCRIPTS)) r.defineCommand(name, { numberOfKeys: 1, lua });
+  for (const [name, lua] of Object.entries(TAKE_SCRIPTS)) r.defineCommand(name, { numberOfKeys: 1, lua });
   return r as unknown as Scripted;
 }
 
@@ -129,6 +130,14 @@ async function connection(address: RedisAddress, timeoutMs: number, onLost: (why
     await r.connect();
   } catch (error) {
     throw new Error(`cannot connect to Redis at ${address.masked}: ${probeReason(error)} (set REDIS_URL to a reachable broker)`);
+  }
+  // the database the address names, for sure: a Redis with fewer refuses it, and that is said, not passed over
+  const db = Number(new URL(address.url).pathname.slice(1) || 0);
+  try {
+    await r.select(db);
+  } catch (error) {
+    r.disconnect();
+    throw new Error(`Redis at ${address.masked} refused database ${db}: ${(error as Error).message} (the path of REDIS_URL is the database number)`);
   }
   r.on('end', () => onLost(new Error(`Redis at ${address.masked} closed the connection${lastError ? `: ${lastError}` : ''}`)));
   return r;

@@ -163,46 +163,108 @@ export function thriftProtocol(name: 'binary' | 'compact') {
 /** Calls of one connection in progress at once, and replies it may leave unsent, before we stop reading it. */
 const MAX_IN_FLIGHT = 256;
 const MAX_UNSENT_BYTES = 1 << 20;
+/** Frames of one connection handed to the package in one turn of the event loop: the others' turn comes next. */
+const FRAMES_PER_TURN = 16;
+/** Frames waiting, over every connection, beyond which no connection is read until they go down. */
+const SERVER_WAITING_BYTES = 32 << 20;
+/** A connection whose unsent replies have not drained for this long is a reader that will not read: it is closed. */
+const SLOW_READER_MS = 10_000;
+
+/** What the connections of one server share: the bytes of frames waiting in all of them. */
+interface ServerLoad {
+  waitingBytes: number;
+  paused: Set<() => void>;
+}
 
 /**
  * Backpressure for the package's server, which answers every frame of a chunk it reads at once, whatever the client
  * does with the replies: a client that pipelined 5 MB of calls and never read took the server to 482 MB and stalled
  * every other client for 15 s (thrift:compact encodes a getObj reply in about 300 us, and 64 KB holds 3,600 calls).
  * Here the connection's frames go to the package one at a time, at most MAX_IN_FLIGHT unanswered, none while its
- * unsent replies exceed MAX_UNSENT_BYTES; the socket is not read while the frames waiting exceed the size limit.
+ * unsent replies exceed MAX_UNSENT_BYTES, at most FRAMES_PER_TURN in a turn (so that one client's burst does not
+ * stall the others: issue 32 measured 0.5-2.3 s); the socket is not read while its own frames waiting exceed the size
+ * limit, nor while all connections' exceed SERVER_WAITING_BYTES; and a client that does not read its replies for
+ * SLOW_READER_MS is cut off (twenty of them took the server to 503 MB).
  */
-function gate(socket: net.Socket, maxFrameBytes: number): void {
+function gate(socket: net.Socket, maxFrameBytes: number, load: ServerLoad): void {
   const [deliver] = socket.listeners('data') as Array<(chunk: Buffer) => void>;
   if (!deliver) return;
   socket.removeListener('data', deliver);
   const waiting: Buffer[] = [];
   let buffered: Buffer = Buffer.alloc(0);
   let inFlight = 0;
-  const pump = () => {
-    while (waiting.length && inFlight < MAX_IN_FLIGHT && socket.writableLength <= MAX_UNSENT_BYTES && !socket.destroyed) {
-      inFlight++;
-      deliver(waiting.shift()!);
+  let scheduled = false;
+  let stuckSince = 0;
+  const take = (frame: Buffer) => {
+    load.waitingBytes -= frame.length;
+    if (load.waitingBytes <= SERVER_WAITING_BYTES) for (const resume of [...load.paused]) resume();
+    return frame;
+  };
+  const mayRead = () => buffered.length + waiting.length * 32 <= maxFrameBytes && load.waitingBytes <= SERVER_WAITING_BYTES;
+  const resume = () => {
+    if (socket.isPaused() && mayRead() && !socket.destroyed) {
+      load.paused.delete(resume);
+      socket.resume();
     }
-    if (socket.isPaused() && buffered.length + waiting.length * 32 <= maxFrameBytes) socket.resume();
+  };
+  const pump = () => {
+    scheduled = false;
+    let turn = 0;
+    while (waiting.length && inFlight < MAX_IN_FLIGHT && socket.writableLength <= MAX_UNSENT_BYTES && !socket.destroyed) {
+      if (turn++ === FRAMES_PER_TURN) {
+        scheduled = true;
+        return void setImmediate(pump);
+      }
+      inFlight++;
+      deliver(take(waiting.shift()!));
+    }
+    resume();
+  };
+  const later = () => {
+    if (!scheduled) {
+      scheduled = true;
+      queueMicrotask(pump);
+    }
   };
   const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
   socket.write = ((...args: unknown[]) => {
     inFlight = Math.max(0, inFlight - 1); // one reply per call: the contract has no oneway method
-    queueMicrotask(pump);
+    later();
     return write(...args);
   }) as typeof socket.write;
-  socket.on('drain', pump);
+  socket.on('drain', () => {
+    stuckSince = 0;
+    later();
+  });
+  const watchdog = setInterval(() => {
+    if (socket.writableLength <= MAX_UNSENT_BYTES) return void (stuckSince = 0);
+    stuckSince ||= Date.now();
+    if (Date.now() - stuckSince < SLOW_READER_MS) return;
+    console.error(`thrift: closing a connection whose client has not read its replies for ${SLOW_READER_MS / 1000} s`);
+    socket.destroy();
+  }, 1000).unref();
+  socket.on('close', () => {
+    clearInterval(watchdog);
+    load.paused.delete(resume);
+    for (const frame of waiting.splice(0)) take(frame);
+  });
   socket.on('data', (chunk: Buffer) => {
     buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
     while (buffered.length >= 4) {
       const size = buffered.readUInt32BE(0);
       if (size > maxFrameBytes) return void deliver(buffered); // the package refuses it and ends the connection
       if (buffered.length < 4 + size) break;
-      waiting.push(buffered.subarray(0, 4 + size));
+      // a copy: a frame must not keep the whole chunk it came in alive
+      const frame = Buffer.from(buffered.subarray(0, 4 + size));
+      waiting.push(frame);
+      load.waitingBytes += frame.length;
       buffered = buffered.subarray(4 + size);
     }
-    if (buffered.length + waiting.length * 32 > maxFrameBytes) socket.pause();
-    pump();
+    if (!mayRead()) {
+      socket.pause();
+      load.paused.add(resume);
+    }
+    later();
   });
 }
 
@@ -228,7 +290,8 @@ async function serve(listenAt: string, service: Service, options: ServerOptions,
     maxLength: options.maxMessageBytes,
   });
   server.on('error', (error: Error) => console.error(`thrift: dropping a connection: ${error.message}`));
-  server.on('connection', (socket: net.Socket) => gate(socket, options.maxMessageBytes));
+  const load: ServerLoad = { waitingBytes: 0, paused: new Set() };
+  server.on('connection', (socket: net.Socket) => gate(socket, options.maxMessageBytes, load));
   const close = closerFor(server);
   const bound = await listen(server, host, port);
   return { address: `tcp://${host.includes(':') ? `[${host}]` : host}:${bound.port}`, close };

@@ -34,13 +34,13 @@ export function renderMarkdown(report: Report): string {
     );
   }
   const errors = errorLines(report);
-  if (errors.length) out.push('## Errors', '', ...errors.map((e) => `- ${e}`), '');
+  if (errors.length) out.push('## Errors', '', ...errors.map((e) => `- ${mdText(e)}`), '');
   const thresholds = thresholdLines(report);
   if (thresholds.length) out.push('## Thresholds', '', ...thresholds.map((t) => `- ${t}`), '');
   const warnings = notes(report);
   if (warnings.length) out.push(...warnings.map((w) => `> ${w}`), '');
   if (report.skipped.length) {
-    out.push('## Skipped', '', ...report.skipped.map((s) => `- ${skippedLine(s)}`), '');
+    out.push('## Skipped', '', ...report.skipped.map((s) => `- ${mdText(skippedLine(s))}`), '');
   }
   out.push('Throughput against calls in flight, bytes per call and the latency percentiles of every transport: `latest.html` (open it from disk).', '');
   return out.join('\n');
@@ -90,4 +90,18 @@ function mermaid(chart: BarChart): string[] {
       '',
     ];
   });
+}
+
+/**
+ * Text that came from outside (an error a plugin or a server raised) as markdown shows it, one line, inert: no line
+ * break to start a heading, no tag a renderer would run, no pipe to break a table (issue 32: a plugin's "<script>" went
+ * raw into latest.md).
+ */
+export function mdText(text: string): string {
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '\\|');
 }

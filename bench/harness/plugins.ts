@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { METHODS } from '../../transports/contract.ts';
+import { Worker } from 'node:worker_threads';
+import { CallTimeoutError, METHODS } from '../../transports/contract.ts';
 import { addTransports, allowedNames, type TransportEntry } from '../../transports/registry.ts';
 import { MEASURED, type Transport, type TransportTraits } from '../../transports/transport.ts';
 import { BadInput } from '../report/errors.ts';
@@ -27,13 +28,55 @@ export async function registerPlugins(paths: readonly string[], base = process.c
   return files;
 }
 
+/** How long a plugin may take to load: far more than a module needs, far less than a user waits for a hang (RPCBENCH_PLUGIN_LOAD_MS sets it: the tests' 2 s). */
+export const PLUGIN_LOAD_MS = Number(process.env.RPCBENCH_PLUGIN_LOAD_MS) || 10_000;
+
+/**
+ * A plugin's module, loaded first in a thread of its own (issue 32: a synchronous loop at import hung the tool, and
+ * an import that never settled hung it or, with nothing else to wait for, ended it with exit 0 and no word). The
+ * thread is stopped if the module is not loaded within PLUGIN_LOAD_MS; then it is imported here, under the same
+ * deadline.
+ */
 async function importPlugin(file: string, shown: string): Promise<Record<string, unknown>> {
   if (!existsSync(file)) throw new PluginError(`plugin ${shown}: no such file`);
+  await probeLoad(file, shown);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PluginError(`plugin ${shown} did not finish loading within ${PLUGIN_LOAD_MS / 1000} s`)), PLUGIN_LOAD_MS);
+  });
   try {
-    return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    return (await Promise.race([import(pathToFileURL(file).href), late])) as Record<string, unknown>;
   } catch (error) {
-    throw new PluginError(`plugin ${shown} does not load: ${String((error as Error).message ?? error).split('\n')[0]}`);
+    if (error instanceof PluginError) throw error;
+    throw new PluginError(`plugin ${shown} does not load: ${firstLine(error)}`);
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+const firstLine = (error: unknown) =>
+  String((error as Error)?.message ?? error)
+    .split('\n')[0]!
+    .slice(0, 300);
+
+/** Loads the module in a worker thread, which is stopped past the deadline: what a busy loop at import cannot hang. */
+function probeLoad(file: string, shown: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./plugin-probe.mjs', import.meta.url), { workerData: pathToFileURL(file).href, stdout: true, stderr: true });
+    const timer = setTimeout(() => {
+      void worker.terminate();
+      reject(new PluginError(`plugin ${shown} did not finish loading within ${PLUGIN_LOAD_MS / 1000} s (does it wait for something at import, or loop?)`));
+    }, PLUGIN_LOAD_MS);
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      void worker.terminate();
+      if (error) reject(error);
+      else resolve();
+    };
+    worker.on('message', (m: { ok: boolean; error?: string }) => done(m.ok ? undefined : new PluginError(`plugin ${shown} does not load: ${m.error}`)));
+    worker.on('error', (e) => done(new PluginError(`plugin ${shown} does not load: ${firstLine(e)}`)));
+    worker.on('exit', () => done(new PluginError(`plugin ${shown} ended its loading thread before it loaded`)));
+  });
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -78,5 +121,41 @@ function check(d: Record<string, unknown>, shown: string): Transport {
 
 function entryOf(transport: Transport, file: string): TransportEntry {
   const { name, summary, traits, schemes, defaultListen } = transport;
-  return { name, summary, traits, schemes, defaultListen, plugin: file, load: async () => transport };
+  return { name, summary, traits, schemes, defaultListen, plugin: file, load: async () => guarded(transport) };
+}
+
+/** What a plugin's close() may take before it is given up on. */
+const CLOSE_MS = 5000;
+
+/**
+ * A plugin's transport with deadlines the harness keeps itself (issue 32: a call that never settled hung a run past
+ * 200 s despite --timeout-ms 2000, and so did a close): each call fails with CallTimeoutError at the client's
+ * timeout, each close gives up after CLOSE_MS.
+ */
+function guarded(t: Transport): Transport {
+  const connect: Transport['connect'] = async (address, options) => {
+    const client = await t.connect(address, options);
+    return {
+      call: (method, args) => deadline(client.call(method, args), options.timeoutMs, () => new CallTimeoutError(method, options.timeoutMs)),
+      close: () => deadline(client.close(), CLOSE_MS, () => new Error(`the plugin's client did not close within ${CLOSE_MS / 1000} s`)).catch(() => {}),
+    };
+  };
+  const serve: Transport['serve'] =
+    t.serve &&
+    (async (listen, service, options) => {
+      const server = await t.serve!(listen, service, options);
+      return {
+        ...server,
+        close: () => deadline(server.close(), CLOSE_MS, () => new Error(`the plugin's server did not close within ${CLOSE_MS / 1000} s`)).catch(() => {}),
+      };
+    });
+  return { ...t, connect, ...(serve ? { serve } : {}) };
+}
+
+function deadline<T>(p: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(error()), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

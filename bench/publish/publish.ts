@@ -1,7 +1,7 @@
 // The one place that decides what is shown and written where: the terminal summary, the report files (by name, from
 // the output map), the gate's summary and exports. Entry points call it; the harness and the gate only return typed
 // results. Where human-readable text goes is the caller's Terminal, never a setting of this module.
-import { closeSync, mkdirSync, openSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, writeFileSync as fsWrite, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { poolReports } from '../cells/pool.ts';
 import { renderComparisonTerminal } from '../formats/compare-terminal.ts';
@@ -14,6 +14,23 @@ import type { History, HistoryPoint } from '../history/types.ts';
 import { BadInput } from '../report/errors.ts';
 import type { Report } from '../report/types.ts';
 import { DEFAULT_OUTPUTS, OUTPUTS, type OutputName } from './outputs.ts';
+
+/**
+ * A file this command writes, or a failure that names it: a disk that is full (ENOSPC on /dev/full), a directory
+ * gone since it was checked. One line and exit 1 (the run happened; its output could not be kept), never a stack.
+ */
+export class WriteFailed extends Error {
+  override name = 'WriteFailed';
+}
+
+function writeFileSync(file: string, text: string): void {
+  try {
+    fsWrite(file, text);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new WriteFailed(`cannot write ${file}: ${e.code ?? e.message}${e.code === 'ENOSPC' ? ' (no space left on the device)' : ''}`);
+  }
+}
 
 /**
  * Where a command's text goes: human-readable lines to stdout, unless stdout carries a machine-readable result

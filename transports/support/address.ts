@@ -43,18 +43,50 @@ export function withParam(address: string, key: string, value: string): string {
   return `${address}${url.search ? '&' : '?'}${key}=${value.replace(/[&#%+ ]/g, encodeURIComponent)}`;
 }
 
-// The user info of a URL as WHATWG parses it: after //, up to the last @ before the first / ? or # (greedy).
-const USER_INFO = /\/\/([^\s/?#"'`]*)@/g;
+/** Where a URL's user info may start: right after `scheme://`. */
+const AUTHORITY = /[a-z][a-z0-9+.-]*:\/\//gi;
+/** What follows the `@` that ends the user info: a host (a name, an IPv4 address, or an IPv6 one in brackets). */
+const HOST_AFTER = /^(\[[0-9a-f:.]+\]|[a-z0-9_-][a-z0-9_.-]*)/i;
 
 /**
- * The address, or any text quoting addresses (an error message), with every password replaced by ***: for every
- * message, log line and report. Works on text that is no valid URL too (a bad port, an unclosed [::1).
+ * Any text quoting addresses (an error message, a log line, a report) with every URL's user info masked: `user:***@`
+ * where it has a password, `***@` where it is one word (a NATS token, a bare secret). The user info runs from
+ * `scheme://` to the last `@` before the next `scheme://` (or the end) that a host follows, whatever lies between:
+ * a password may hold a raw `/`, `#`, space or quote, which WHATWG's parser would cut elsewhere (issue 32: `u:pw/s@h`
+ * leaked). A line may hold several URLs. Masking too much (an `@` in a later word) is the error it prefers.
  */
 export function maskAddress(text: string): string {
-  return text.replace(USER_INFO, (whole, info: string) => {
+  const schemes = [...text.matchAll(AUTHORITY)];
+  if (!schemes.length) return text;
+  let out = text.slice(0, schemes[0]!.index);
+  schemes.forEach((m, i) => {
+    // this URL's text: from after its `scheme://` to where the next URL's scheme begins
+    const start = m.index! + m[0].length;
+    const segment = text.slice(start, schemes[i + 1]?.index ?? text.length);
+    const at = userInfoEnd(segment);
+    const info = segment.slice(0, Math.max(0, at));
     const colon = info.indexOf(':');
-    return colon < 0 ? whole : `//${info.slice(0, colon)}:***@`; // the user may be empty: redis://:pw@
+    const masked = at < 0 ? segment : `${colon < 0 ? '***' : `${info.slice(0, colon)}:***`}${segment.slice(at)}`; // the user may be empty: redis://:pw@
+    out += m[0] + masked;
   });
+  return out;
+}
+
+/** Where a URL's user info ends: the last `@` a host follows, with no line break before it; -1 for none. */
+function userInfoEnd(segment: string): number {
+  for (let k = segment.lastIndexOf('@'); k >= 0; k = segment.lastIndexOf('@', k - 1)) {
+    if (HOST_AFTER.test(segment.slice(k + 1)) && !/[\r\n]/.test(segment.slice(0, k))) return k;
+  }
+  return -1;
+}
+
+/** A URL's user and password, percent-decoded; a bad escape is the user's mistake (bad input), never a URIError. */
+export function credentials(url: URL): { user: string; password: string } {
+  try {
+    return { user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+  } catch {
+    throw new Error(`bad address ${JSON.stringify(maskAddress(url.href))}: its user or password is not valid percent-encoding (write % as %25)`);
+  }
 }
 
 /** Ports of URL schemes that may leave the port out. */
@@ -65,8 +97,9 @@ export function addressProblem(address: string, schemes: readonly string[]): str
   try {
     const url = parseAddress(address, schemes);
     if (!url.hostname) return `${JSON.stringify(maskAddress(address))} has no host`;
+    credentials(url);
     firstHop(address);
-    return null;
+    return pathProblem(url);
   } catch (error) {
     return maskAddress((error as Error).message);
   }
@@ -76,4 +109,12 @@ export function addressProblem(address: string, schemes: readonly string[]): str
 export function firstHop(address: string): HostPort {
   const url = new URL(address);
   return hostPort(url, DEFAULT_PORTS[url.protocol]);
+}
+
+/** Redis's path is the database number: /0 to /N (a Redis has 16 unless configured for more). */
+function pathProblem(url: URL): string | null {
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return null;
+  const path = url.pathname.replace(/^\//, '');
+  if (path === '' || /^\d{1,6}$/.test(path)) return null;
+  return `${JSON.stringify(maskAddress(url.href))}: its path is the database number (/0 to /15 on a default Redis), not ${JSON.stringify(path.slice(0, 20))}`;
 }

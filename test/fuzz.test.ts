@@ -1,0 +1,144 @@
+// A fuzz target for each of our decoders (issue 32): MessagePack framing, XML-RPC, Hessian, thrift frames, zerorpc
+// events, Celery bodies, reports and history points. Each runs for a fixed time on inputs fast-check makes, random
+// bytes and mutations of a valid message (bytes flipped, cut, repeated), and holds each decoder to its promise: it
+// returns a value or throws an Error (which our servers answer or log), within a time and memory budget per input;
+// never a hang, a non-Error throw or a runaway allocation. What it found is kept below as regression cases.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { reportProblems } from '../bench/report/validate.ts';
+import { outcomeSchemas } from '../bench/scenarios/index.ts';
+import { parseTask } from '../transports/celery.ts';
+import { decodeCall, decodeReply, encodeCall, encodeReply } from '../transports/hessian.ts';
+import { loadTransport } from '../transports/registry.ts';
+import { encodeFrame, FrameDecoder } from '../transports/support/framing.ts';
+import { messageCodec } from '../transports/support/msgpack.ts';
+import { readCall, readResponse, writeCall, writeResponse } from '../transports/support/xmlrpc-xml.ts';
+import { decodeEvent } from '../transports/zerorpc.ts';
+import { fixture } from './helpers.ts';
+
+/** Each target's time, and its budget per input: a decoder that takes longer on one input is a finding. */
+const RUN_MS = Number(process.env.RPCBENCH_FUZZ_MS) || 4000;
+const PER_INPUT_MS = 200;
+
+/** Byte inputs: random, or a seed message mutated (flips, cuts, repeats, insertions). */
+function inputs(seeds: Uint8Array[]): fc.Arbitrary<Uint8Array> {
+  const mutated = fc
+    .tuple(
+      fc.constantFrom(...seeds),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('flip', 'cut', 'repeat', 'insert')), { maxLength: 8 }),
+    )
+    .map(([seed, edits]) => {
+      let b = Buffer.from(seed);
+      for (const [at, byte, kind] of edits) {
+        const i = b.length ? at % b.length : 0;
+        if (kind === 'flip') b[i] = byte;
+        else if (kind === 'cut') b = b.subarray(0, i);
+        else if (kind === 'repeat') b = Buffer.concat([b.subarray(0, i), b.subarray(i, i + 16), b.subarray(i)]);
+        else b = Buffer.concat([b.subarray(0, i), Buffer.from([byte]), b.subarray(i)]);
+      }
+      return new Uint8Array(b);
+    });
+  return fc.oneof(mutated, fc.uint8Array({ maxLength: 512 }));
+}
+
+/** Runs `decode` on the inputs for RUN_MS; returns the executions, and fails on a non-Error throw or a slow input. */
+function fuzz(name: string, seeds: Uint8Array[], decode: (bytes: Uint8Array) => unknown): number {
+  let runs = 0;
+  const started = performance.now();
+  fc.assert(
+    fc.property(inputs(seeds), (bytes) => {
+      runs++;
+      const t0 = performance.now();
+      try {
+        decode(bytes);
+      } catch (error) {
+        assert.ok(error instanceof Error, `${name} threw a non-Error: ${String(error)}`);
+      }
+      const took = performance.now() - t0;
+      assert.ok(took < PER_INPUT_MS, `${name} took ${took.toFixed(0)} ms on ${Buffer.from(bytes).toString('base64')}`);
+    }),
+    { numRuns: Number.MAX_SAFE_INTEGER, interruptAfterTimeLimit: RUN_MS, markInterruptAsFailure: false, seed: 42 },
+  );
+  const rate = runs / ((performance.now() - started) / 1000);
+  process.stdout.write(`# fuzz ${name}: ${runs} inputs in ${RUN_MS} ms (${rate.toFixed(0)}/s)\n`);
+  return runs;
+}
+
+const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
+const obj = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`server:${i}`, i]));
+
+describe('fuzzing the decoders, each for a fixed time', { timeout: 20 * RUN_MS }, () => {
+  test('MessagePack framing (tcp): frames, then MessagePack', () => {
+    const mp = messageCodec(1 << 20);
+    const seeds = [encodeFrame(mp.encode([1, 'getObj', []])), encodeFrame(mp.encode([2, 0, obj]))];
+    assert.ok(
+      fuzz('msgpack-framing', seeds, (b) => {
+        for (const frame of new FrameDecoder(1 << 20).push(Buffer.from(b))) mp.decode(frame);
+      }) > 100,
+    );
+  });
+  test('XML-RPC calls and responses', () => {
+    const seeds = [Buffer.from(writeCall('sendObj', [obj])), Buffer.from(writeResponse(obj))];
+    assert.ok(
+      fuzz('xmlrpc', seeds, (b) => {
+        readCall(text(b));
+        readResponse(text(b));
+      }) > 100,
+    );
+  });
+  test('Hessian calls and replies', () => {
+    const seeds = [encodeCall('sendObj', [obj]), encodeReply(obj), encodeCall('fib', [20])];
+    assert.ok(
+      fuzz('hessian', seeds, (b) => {
+        for (const decode of [decodeCall, decodeReply]) {
+          try {
+            decode(Buffer.from(b));
+          } catch (error) {
+            if (!(error instanceof Error)) throw error;
+          }
+        }
+      }) > 100,
+    );
+  });
+  test('thrift frames (binary and compact)', async () => {
+    for (const name of ['thrift:binary', 'thrift:compact']) {
+      const codec = (await loadTransport(name)).codec!;
+      const seeds = [Buffer.from(codec.encodeRequest('sendObj', [obj]) as Uint8Array), Buffer.from(codec.encodeReply('getObj', obj) as Uint8Array)];
+      assert.ok(
+        fuzz(name, seeds, (b) => {
+          try {
+            codec.decodeRequest('sendObj', b);
+          } catch (error) {
+            if (!(error instanceof Error)) throw error;
+          }
+          codec.decodeReply('getObj', b);
+        }) > 50,
+      );
+    }
+  });
+  test('zerorpc events', () => {
+    const mp = messageCodec(1 << 20);
+    const seeds = [mp.encode([{ message_id: 'a1', v: 3 }, 'getObj', []]), mp.encode([{ message_id: 'a1', v: 3, response_to: 'b2' }, 'OK', [obj]])];
+    assert.ok(fuzz('zerorpc', seeds, (b) => decodeEvent(mp, b)) > 100);
+  });
+  test('Celery task bodies', () => {
+    const seeds = [Buffer.from(JSON.stringify([[20], {}, { callbacks: null, errbacks: null, chain: null, chord: null }]))];
+    assert.ok(fuzz('celery', seeds, (b) => parseTask(text(b))) > 100);
+  });
+  test('reports and history points (JSON, validated)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const report = readFileSync(fixture('report-v3.json'));
+    assert.ok(
+      fuzz('report-json', [report.subarray(0, 4000), Buffer.from('{"schemaVersion":5,"meta":{},"results":[],"skipped":[]}')], (b) => {
+        let value: unknown;
+        try {
+          value = JSON.parse(text(b));
+        } catch {
+          return;
+        }
+        reportProblems(value, outcomeSchemas());
+      }) > 100,
+    );
+  });
+});
