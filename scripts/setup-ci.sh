@@ -2,7 +2,7 @@
 # What the tests need beyond npm packages, installed from Debian or started if missing (as root, or with sudo):
 #   Python peers for /usr/bin/python3 (interop tests, Celery included), Java with Caucho's Hessian (the Java peers,
 #   compiled at test time), rabbitmq-server (also a second, private node for the durability tests), Chromium (the
-#   HTML report test), iproute2 (network namespaces), promtool, Java HdrHistogram and strace (outputs and loading
+#   HTML report test), iproute2 (network namespaces), promtool and Python's OpenMetrics parser, Java HdrHistogram and strace (outputs and loading
 #   read back by their real consumers), and the brokers the suite talks to (RabbitMQ, Redis, NATS, Mosquitto),
 #   started if they are down.
 set -euo pipefail
@@ -25,6 +25,7 @@ check "command -v javac" default-jdk-headless
 check "test -f /usr/share/java/hessian.jar" libhessian-java
 check "test -f /usr/share/java/hdrhistogram.jar" libhdrhistogram-java
 check "command -v promtool" prometheus
+check "/usr/bin/python3 -c 'import prometheus_client.openmetrics.parser'" python3-prometheus-client
 check "command -v strace" strace
 check "command -v redis-server" redis-server
 check "command -v nats-server" nats-server

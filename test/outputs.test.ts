@@ -1,5 +1,5 @@
-// Outputs by name, each read back by its real consumer: CSV by a CSV parser, OpenMetrics by Prometheus's promtool,
-// the HdrHistogram log by Java HdrHistogram's own HistogramLogProcessor, with the report's percentiles.
+// Outputs by name, each read back by its real consumer: CSV by a CSV parser, OpenMetrics by Prometheus's promtool and
+// by Python prometheus_client's OpenMetrics parser (which holds names to their units), the HdrHistogram log by Java HdrHistogram's own HistogramLogProcessor, with the report's percentiles.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,10 +10,14 @@ import { parseOptions } from '../bench/cli/bench-options.ts';
 import { hdrTag } from '../bench/formats/hdr-log.ts';
 import type { Report } from '../bench/report/types.ts';
 import { runCli, tempDir } from './helpers.ts';
-import { command, file, need } from './require.ts';
+import { command, file, need, pythonModule } from './require.ts';
 
 const HDR_JAR = '/usr/share/java/hdrhistogram.jar';
 const promtool = need('promtool', command('promtool', 'apt-get install prometheus'));
+const openMetricsParser = need(
+  'an OpenMetrics parser',
+  pythonModule('prometheus_client.openmetrics.parser', 'apt-get install python3-prometheus-client'),
+);
 const hdrJava = need('Java HdrHistogram', command('java', 'apt-get install default-jdk-headless') || file(HDR_JAR, 'apt-get install libhdrhistogram-java'));
 
 describe('every output format from one real run', { timeout: 180_000 }, () => {
@@ -56,6 +60,42 @@ describe('every output format from one real run', { timeout: 180_000 }, () => {
     const cell = report.results.find((c) => c.transport === 'tcp' && c.scenario === 'latency' && c.call === 'fib')!;
     const line = /^rpcbench_call_latency_seconds\{transport="tcp",call="fib",scenario="latency",concurrency="1",payload_entries="100",quantile="0.5"\} (\S+)$/m;
     assert.equal(Number(line.exec(text)?.[1]), Number((cell.latencyUs.p50 / 1e6).toPrecision(12)));
+  });
+
+  test("OpenMetrics: a real OpenMetrics parser reads every family, and every cell's quantiles are the report's", { skip: openMetricsParser }, () => {
+    // prometheus_client's parser, as a scraper would: strict about units in names, types, labels and the EOF
+    const script = `import json, sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+out = []
+for family in text_string_to_metric_families(sys.stdin.read()):
+    for s in family.samples:
+        out.append([family.name, family.type, family.unit, s.name, s.labels, s.value])
+print(json.dumps(out))`;
+    const r = spawnSync('/usr/bin/python3', ['-c', script], { input: readFileSync(path.join(out, 'latest.prom'), 'utf8'), encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const samples = JSON.parse(r.stdout) as Array<[string, string, string, string, Record<string, string>, number]>;
+    const quantiles = { '0.5': 'p50', '0.9': 'p90', '0.99': 'p99', '0.999': 'p999', '1': 'max' } as const;
+    let compared = 0;
+    for (const cell of report.results) {
+      for (const [q, key] of Object.entries(quantiles)) {
+        const found = samples.filter(
+          ([, , , name, l]) =>
+            name === 'rpcbench_call_latency_seconds' &&
+            l.transport === cell.transport &&
+            l.call === cell.call &&
+            l.scenario === cell.scenario &&
+            l.concurrency === String(cell.concurrency) &&
+            l.quantile === q,
+        );
+        assert.equal(found.length, 1, `${cell.transport} ${cell.call} ${cell.scenario} q=${q}`);
+        assert.equal(found[0]![5], Number(((cell.latencyUs[key] as number) / 1e6).toPrecision(12)), `${cell.transport} ${cell.call} q=${q}`);
+        compared++;
+      }
+    }
+    assert.equal(compared, report.results.length * 5);
+    // every family with a unit names it last, as OpenMetrics requires (the parser refuses others): seconds and bytes both here
+    const units = new Set(samples.map(([, , unit]) => unit).filter(Boolean));
+    assert.deepEqual([...units].sort(), ['bytes', 'seconds']);
   });
 
   test("HdrHistogram log: Java's HistogramLogProcessor reads every cell back with the report's p50 and p99", { skip: hdrJava }, () => {

@@ -47,7 +47,7 @@ const FAMILIES: Family[] = [
   // a scenario's own metrics (capacity), each with the text fields its scenario gives it as labels (its bound)
   ...METRIC_NAMES.filter((m) => !(METRICS[m] as MetricSpec).ofCell).map(ownFamily),
   {
-    name: 'rpcbench_cpu_seconds_per_call',
+    name: 'rpcbench_call_cpu_seconds',
     type: 'gauge',
     unit: 'seconds',
     help: 'CPU time per call by side (client, server, broker where measured) and in all.',
@@ -60,19 +60,19 @@ const FAMILIES: Family[] = [
       ];
       return sides
         .filter(([, us]) => us !== null && us !== undefined)
-        .map(([side, us]) => line('rpcbench_cpu_seconds_per_call', more(l, `side="${side}"`), us! * SEC));
+        .map(([side, us]) => line('rpcbench_call_cpu_seconds', more(l, `side="${side}"`), us! * SEC));
     },
   },
   {
-    name: 'rpcbench_bytes_per_call',
+    name: 'rpcbench_call_wire_bytes',
     type: 'gauge',
     unit: 'bytes',
     help: 'Bytes of TCP payload per call on the wire, by direction.',
     samples: (c, l) =>
       c.bytesPerCall
         ? [
-            line('rpcbench_bytes_per_call', more(l, 'direction="request"'), c.bytesPerCall.request),
-            line('rpcbench_bytes_per_call', more(l, 'direction="response"'), c.bytesPerCall.response),
+            line('rpcbench_call_wire_bytes', more(l, 'direction="request"'), c.bytesPerCall.request),
+            line('rpcbench_call_wire_bytes', more(l, 'direction="response"'), c.bytesPerCall.response),
           ]
         : [],
   },
