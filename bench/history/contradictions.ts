@@ -23,7 +23,7 @@ export function contradictions(points: readonly HistoryPoint[]): Contradiction[]
   return found;
 }
 
-/** "getObj lowest p50: tcp clearly ahead of http in 2026-12-06… (abc1234), the other way in 2026-12-05… (def5678)". */
+/** "getObj lowest p50: X clearly ahead of Y in 2026-12-06… (abc1234), the other way in 2026-12-05… (def5678)". */
 export function contradictionText(c: Contradiction): string {
   return `${c.call} ${c.goal} (${c.where}): ${c.ahead} clearly ahead of ${c.behind} in the report of ${c.now}, ${c.behind} clearly ahead of ${c.ahead} in that of ${c.before}: a lead that flips between runs is their noise (pool runs: --runs 3)`;
 }
