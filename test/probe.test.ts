@@ -374,7 +374,8 @@ describe('finding 11: Ctrl-C', { timeout: 120_000 }, () => {
     let stderr = '';
     proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise((r) => proc.on('close', r));
-    assert.ok(await eventually(() => /http fib latency/.test(stderr), 60_000), stderr);
+    // the first cell done (rounds run both side by side): stopped while the other still runs
+    assert.ok(await eventually(() => /finished \S+ fib latency/.test(stderr), 60_000), stderr);
     process.kill(-proc.pid!, 'SIGINT');
     await new Promise((r) => setTimeout(r, 50));
     process.kill(-proc.pid!, 'SIGINT');

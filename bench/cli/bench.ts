@@ -141,7 +141,10 @@ async function runWithPartialReport(plan: Plan, options: BenchOptions, startedAt
   const progress = createProgress(estimatePlan(plan));
   const events: RunEvents = {
     ...progress,
-    cellDone: (r) => addCell(done, r),
+    cellDone: (r) => {
+      addCell(done, r);
+      progress.cellDone?.(r);
+    },
     skipped: (e) => {
       skipped.push(e);
       progress.skipped?.(e);

@@ -25,8 +25,11 @@ export function createProgress(estimate: PlanEstimate, stream: NodeJS.WriteStrea
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
   if (!stream.isTTY) {
+    // rounds run cells side by side: a log says when each one finishes too, not only when it starts
+    let finished = 0;
     return {
       cellStart: (cell, i, total) => stream.write(`[${i + 1}/${total}] ${label(cell)} (about ${formatDuration(timeLeft(estimate, i, elapsed()))} left)\n`),
+      cellDone: (cell) => stream.write(`finished ${label(cell)} (${++finished} of ${estimate.cells.length})\n`),
       skipped: (e) => stream.write(`${skippedLine(e)}\n`),
       stop: () => {},
     };
