@@ -127,6 +127,18 @@ describe('history of real reports', () => {
     assert.deepEqual(ownChangesOf(history, 'http'), []);
   });
 
+  test("a report of a user's code (bench --label, a plugin in a git repository) is kept under that code's commit, not rpcbench's", () => {
+    const [file] = reports(['s01']);
+    const report = JSON.parse(readFileSync(file!, 'utf8'));
+    const commit = 'abcdef0123456789abcdef0123456789abcdef01';
+    report.meta.subject = { label: 'main@abcdef0', commit, dirty: false };
+    writeFileSync(file!, JSON.stringify(report));
+    const { history, store } = historyOf([file!]);
+    assert.deepEqual(new Set(history.series.flatMap((s) => s.points.map((p) => p.commit))), new Set([commit]));
+    const [point] = readdirSync(store).map((f) => JSON.parse(readFileSync(path.join(store, f), 'utf8')) as HistoryPoint);
+    assert.deepEqual([point!.commit, point!.label], [commit, 'main@abcdef0']);
+  });
+
   test('12 reports of one build: no change of one transport; the noisy hour of reports 2-5, which slowed every series, is marked as the machine’s', () => {
     const { history } = historyOf(reports(SAME));
     assert.deepEqual([...ownChangesOf(history, 'tcp'), ...ownChangesOf(history, 'http')], []);

@@ -71,5 +71,19 @@ export function pointOf(report: Report): HistoryPoint {
       behind: i.others.filter((o) => o.clear).map((o) => o.transport),
     }))
     .filter((l) => l.behind.length);
-  return { schema: 1, id, commit: meta.gitCommit, date: meta.date, machine: machineOf(report), node: meta.node, options: options.join(', '), cells, leads };
+  // the code under test's commit where it is not rpcbench's own (a plugin's repository, bench --label): its history is the user's
+  const commit = meta.subject?.commit ?? meta.gitCommit;
+  const label = meta.subject?.label;
+  return {
+    schema: 1,
+    id,
+    commit,
+    ...(label ? { label } : {}),
+    date: meta.date,
+    machine: machineOf(report),
+    node: meta.node,
+    options: options.join(', '),
+    cells,
+    leads,
+  };
 }

@@ -56,6 +56,7 @@ function isPoint(v: unknown): v is HistoryPoint {
     typeof p.date === 'string' &&
     !Number.isNaN(Date.parse(p.date)) &&
     (p.commit === null || typeof p.commit === 'string') &&
+    (p.label === undefined || typeof p.label === 'string') &&
     !!p.machine &&
     typeof p.machine.key === 'string' &&
     typeof p.options === 'string' &&

@@ -29,7 +29,10 @@ export interface HistoryPoint {
   schema: 1;
   /** Stable for one report: adding it again replaces it. */
   id: string;
+  /** The commit of the code under test: a plugin's repository where the report names one (meta.subject), else rpcbench's. */
   commit: string | null;
+  /** The report's --label, where it has one. */
+  label?: string;
   date: string;
   machine: Machine;
   node: string;
