@@ -159,7 +159,7 @@ export const capacity: Scenario<CapacitySettings, CapacityOutcome> = {
     {
       name: 'slo',
       value: 'EXPR',
-      help: "the capacity scenario's latency objective, like a threshold: p99<10ms (the\ndefault), p99.9<=50ms; a step passes when it holds over all the step's calls,\nunder 0.1% are dropped, none fails and the server keeps up",
+      help: "the capacity scenario's latency objective, like a threshold: p99<10ms (the\ndefault), p99.9<=50ms; a step (three trials) passes when its median trial holds it,\nunder 0.1% are dropped, none fails and the server keeps up",
     },
     { name: 'capacity-start', value: 'N', help: "the search's first rate, calls/s (default: a quarter of a short closed loop's)" },
     { name: 'capacity-precision', value: 'P', help: 'stop bisecting once the last pass and first failure are within P (default 5%)' },
