@@ -14,10 +14,7 @@ import { command, file, need, pythonModule } from './require.ts';
 
 const HDR_JAR = '/usr/share/java/hdrhistogram.jar';
 const promtool = need('promtool', command('promtool', 'apt-get install prometheus'));
-const openMetricsParser = need(
-  'an OpenMetrics parser',
-  pythonModule('prometheus_client.openmetrics.parser', 'apt-get install python3-prometheus-client'),
-);
+const openMetricsParser = need('an OpenMetrics parser', pythonModule('prometheus_client.openmetrics.parser', 'apt-get install python3-prometheus-client'));
 const hdrJava = need('Java HdrHistogram', command('java', 'apt-get install default-jdk-headless') || file(HDR_JAR, 'apt-get install libhdrhistogram-java'));
 
 describe('every output format from one real run', { timeout: 180_000 }, () => {
