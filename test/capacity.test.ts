@@ -216,6 +216,27 @@ describe('the search', () => {
     assert.deepEqual([search.callsPerSec, search.bound], [800, 'client']);
   });
 
+  test('late sends at the first rate (the machine paused, at a rate our client carries easily) step down like a failure: never a capacity of 0 called a lower bound', async () => {
+    // a fresh-clone run found mqtt "0, client-bound": its first step, at 1,330/s, had sends late by 8 ms
+    const runner = scripted((rate) => (rate >= 1000 ? { latencyUs: 12_000, serviceUs: 3000 } : { latencyUs: 2000 }));
+    const search = await searchOf(runner, { ...settings, startPerSec: 1000 });
+    assert.ok(search.callsPerSec >= 500 && search.callsPerSec < 1000, String(search.callsPerSec));
+    assert.equal(search.bound, 'client');
+  });
+
+  test('late sends that a second step at the rate does not repeat were a moment of the machine: the search goes on up', async () => {
+    const runner = scripted((rate, attempt) => (rate === 800 && attempt === 1 ? { latencyUs: 12_000, serviceUs: 3000 } : saturating(1234)(rate)));
+    const search = await searchOf(runner);
+    assert.deepEqual(
+      search.steps.filter((s) => s.ratePerSec === 800).map((s) => [s.attempt ?? 1, s.pass]),
+      [
+        [1, false],
+        [2, true],
+      ],
+    );
+    assert.ok(search.callsPerSec > 800 && search.bound === 'server', `${search.callsPerSec} ${search.bound}`);
+  });
+
   test('a client that was the limit above a rate makes the figure a lower bound', async () => {
     const search = await searchOf(scripted((rate) => (rate > 2000 ? { latencyUs: 12_000, clientBound: true } : { latencyUs: 2000 })));
     assert.equal(search.bound, 'client');

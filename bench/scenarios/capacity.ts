@@ -502,23 +502,30 @@ async function search(cell: CellKey, runner: CellRunner, s: CapacitySettings): P
   const decide = async (rate: number): Promise<Decision> => {
     const first = await stepAt(rate);
     const once = verdictOf(first);
-    // a failure that a single pause or a noisy moment could explain is confirmed before it counts
-    if (once !== 'fail' || first.saturated) return once;
+    // a failure (or late sends) that a single pause or a noisy moment could explain is confirmed before it counts
+    if (once === 'pass' || once === 'unjudged' || first.saturated) return once;
     return verdictOf(await stepAt(rate, 2));
   };
   let pass: number | null = null;
   let fail: number | null = null;
+  // the lowest failing rate failed on our client (late sends, a busy load thread), not the server
+  let failOnClient = false;
   let bound: CapacitySearch['bound'] | null = null;
   // up, geometrically, from a low rate until a rate fails (or the highest rate passes)
   const start = s.startPerSec ?? Math.min(s.maxPerSec, Math.max(1, (await runner.probe(cell)) / PROBE_SHARE));
   for (let rate = nice(start); fail === null && bound === null && rate <= s.maxPerSec; rate = nice(rate * s.factor)) {
     const d = await decide(rate);
     if (d === 'pass') pass = rate;
-    else if (d === 'client') bound = 'client';
-    else fail = rate;
+    else if (d === 'client' && pass !== null) bound = 'client';
+    else [fail, failOnClient] = [rate, d === 'client'];
   }
-  // the first rate failed: down, geometrically, until one passes, the machine's floor shows, or no lower rate can be judged
-  if (pass === null && fail !== null && bound === null) bound = await down(fail, s, decide, steps, (p) => (pass = p));
+  // the first rate failed, or our sends were late before any rate passed (no lower bound yet: sends late at a low rate
+  // are the machine's jitter): down, geometrically, until one passes, the floor shows, or no lower rate can be judged
+  if (pass === null && fail !== null && bound === null)
+    bound = await down(fail, s, decide, steps, {
+      passed: (p) => (pass = p),
+      failed: (f, onClient) => ([fail, failOnClient] = [f, onClient]),
+    });
   // then bisect, geometrically, until the interval is narrower than the precision
   while (bound === null && pass !== null && fail !== null && fail / pass > 1 + s.precision) {
     const mid = nice(Math.sqrt(pass * fail));
@@ -528,7 +535,7 @@ async function search(cell: CellKey, runner: CellRunner, s: CapacitySettings): P
     else if (d === 'client') bound = 'client';
     else fail = mid;
   }
-  return resultOf(steps, measured, pass, bound ?? (pass === null ? 'none' : fail === null ? 'max-rate' : 'server'));
+  return resultOf(steps, measured, pass, bound ?? (pass === null ? 'none' : fail === null ? 'max-rate' : failOnClient ? 'client' : 'server'));
 }
 
 /** A pause worth its name is half the objective's limit: one that long and late calls cross it. */
@@ -541,25 +548,27 @@ function verdictOf(step: CapacityStep): Decision {
 }
 
 /**
- * Down from a failed first rate: halving until a rate passes (`found`), or until two failing rates in a row show a
- * latency that does not fall with the rate (`jitter`: the machine's floor), or no rate can be judged (`none`).
+ * Down from a failed first rate: halving until a rate passes (`passed`; each failing rate on the way is `failed`, so
+ * that the bisection starts from the lowest), or until two failing rates in a row show a latency that does not fall
+ * with the rate (`jitter`: the machine's floor), or no rate can be judged (`none`). Late sends count as a failure here:
+ * at rates this low they are the machine's pauses, not a busy client.
  */
 async function down(
   failed: number,
   s: CapacitySettings,
   decide: (rate: number) => Promise<Decision>,
   steps: CapacityStep[],
-  found: (rate: number) => void,
+  on: { passed: (rate: number) => void; failed: (rate: number, onClient: boolean) => void },
 ): Promise<CapacitySearch['bound'] | null> {
   let last = lastStepAt(steps, failed);
   for (let rate = nice(failed / s.factor); rate >= 1; rate = nice(rate / s.factor)) {
     const d = await decide(rate);
     if (d === 'pass') {
-      found(rate);
+      on.passed(rate);
       return null;
     }
-    if (d === 'client') return 'client';
     if (d === 'unjudged') return 'none';
+    on.failed(rate, d === 'client');
     const now = lastStepAt(steps, rate);
     if (last && now && !now.saturated && now.judgedUs >= FLAT * last.judgedUs) return 'jitter';
     last = now;
