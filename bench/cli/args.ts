@@ -7,12 +7,14 @@ import { BadInput } from '../report/errors.ts';
 export class UsageError extends BadInput {}
 
 type Spec = NonNullable<ParseArgsConfig['options']>;
+/** What parseFlags returns for a spec: parseArgs's own result type, named so that the package's declarations can say it. */
+type Parsed<S extends Spec> = ReturnType<typeof parseArgs<{ args: string[]; options: S; allowPositionals: boolean; strict: true }>>;
 
 /**
  * util.parseArgs with its errors rewritten as one line in our words: its own texts run to several lines
  * ("To specify a positional argument starting with a '-' ...") and mention things our commands do not have.
  */
-export function parseFlags<S extends Spec>(argv: string[], spec: S, positionals = false) {
+export function parseFlags<S extends Spec>(argv: string[], spec: S, positionals = false): Parsed<S> {
   try {
     return parseArgs({ args: argv, options: spec, allowPositionals: positionals, strict: true });
   } catch (error) {

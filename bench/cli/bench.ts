@@ -27,11 +27,45 @@ import { UsageError } from './args.ts';
 import { type BenchOptions, earlyFlags, help, parseOptions, parseThresholdFlag, reportOptions, transportInfo } from './bench-options.ts';
 import { gateExit, isEntry, runCommand } from './command.ts';
 
-export async function main(argv: string[]): Promise<number> {
-  // plugins first: the transport names the other options give may be theirs
+/** bench's options from its arguments, plugins first: the transport names the other options give may be theirs. */
+export async function benchOptions(argv: string[]): Promise<BenchOptions> {
   const early = earlyFlags(argv);
   await registerPlugins([...configPlugins(early.config), ...early.plugins]);
-  const options = parseOptions(argv);
+  return parseOptions(argv);
+}
+
+/** The run's thresholds, from the config and --threshold, each checked against the run's transports. */
+export function benchThresholds(options: BenchOptions): Threshold[] {
+  loadConfig(options.config);
+  const thresholds = [...configThresholds(options.config).map((t) => parseThresholdFlag(t, 'config "bench.thresholds"')), ...options.thresholds];
+  checkThresholdNames(thresholds, options.transports);
+  return thresholds;
+}
+
+/** The plan of a run, refused when every transport it names was skipped. */
+export async function benchPlan(options: BenchOptions): Promise<Plan> {
+  const plan = await makePlan(options);
+  if (plan.groups.length === 0) throw new UsageError('nothing to run: every chosen transport was skipped');
+  return plan;
+}
+
+/** A run's report: its cells, the verdict, and its thresholds checked (interrupted: the cells that finished). */
+export function benchReport(options: BenchOptions, run: RunOutput, startedAt: Date, thresholds: Threshold[], interrupted = false): Report {
+  const built = withVerdict(
+    buildReport({
+      options: reportOptions(options),
+      run,
+      startedAt,
+      transports: transportInfo(options),
+      ...(interrupted ? { interrupted } : {}),
+      ...subjectOf(options),
+    }),
+  );
+  return thresholds.length ? { ...built, thresholds: checkThresholds(built, thresholds) } : built;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const options = await benchOptions(argv);
   if (options.help || options.list) {
     process.stdout.write(options.help ? help() : listTransports());
     return 0;
@@ -43,20 +77,16 @@ export async function main(argv: string[]): Promise<number> {
       ?.split(',')
       .filter(Boolean)
       .map((f) => loadReport(f, outcomeSchemas())) ?? [];
-  loadConfig(options.config);
-  const thresholds = [...configThresholds(options.config).map((t) => parseThresholdFlag(t, 'config "bench.thresholds"')), ...options.thresholds];
-  checkThresholdNames(thresholds, options.transports);
+  const thresholds = benchThresholds(options);
   const term = terminal(options.json);
   const startedAt = new Date();
   onShutdown(releaseLoaded, 'brokers');
-  const plan = await makePlan(options);
-  if (plan.groups.length === 0) throw new UsageError('nothing to run: every chosen transport was skipped');
+  const plan = await benchPlan(options);
   if (options.dryRun) return dryRun(plan, options);
   const run = await runWithPartialReport(plan, options, startedAt, term);
   // stopped by a signal: its handler writes the cells that finished, marked interrupted, and exits
   if (shuttingDown()) await new Promise(() => {});
-  const built = withVerdict(buildReport({ options: reportOptions(options), run, startedAt, transports: transportInfo(options), ...subjectOf(options) }));
-  const report = thresholds.length ? { ...built, thresholds: checkThresholds(built, thresholds) } : built;
+  const report = benchReport(options, run, startedAt, thresholds);
   publishRun(report, { outDir: options.outDir, outputs: options.outputs, terminal: term });
   const failed = runFailed(report, options.allowErrors);
   if (!baselines.length) return failed ? 1 : 0;
@@ -131,10 +161,8 @@ async function runWithPartialReport(plan: Plan, options: BenchOptions, startedAt
       process.stderr.write(`rpcbench bench: interrupted before any cell finished: nothing written (what is in ${options.outDir} is from an earlier run)\n`);
       return;
     }
-    const run = { results: [...done.values()], skipped };
-    const partial = withVerdict(
-      buildReport({ options: reportOptions(options), run, startedAt, transports: transportInfo(options), interrupted: true, ...subjectOf(options) }),
-    );
+    // thresholds are judged on a whole run: a partial one would cross every threshold of the cells it never reached
+    const partial = benchReport(options, { results: [...done.values()], skipped }, startedAt, [], true);
     const files = publishRun(partial, { outDir: options.outDir, outputs: options.outputs, terminal: term });
     process.stderr.write(`rpcbench bench: interrupted: the ${done.size} finished cell(s) written to ${files.join(', ')}\n`);
   }, 'report');

@@ -5,7 +5,7 @@
 // and exits as the gate does. BENCH-ARGS are bench's options, run in each side's tree: a `--plugin ./myrpc/index.ts`
 // loads that side's plugin. A side that is an rpcbench checkout runs its own rpcbench (the gate of rpcbench itself).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { runGate } from '../gate/gate.ts';
 import { onShutdown } from '../harness/shutdown.ts';
 import { checkWritableDir, publishComparison, terminal } from '../publish/publish.ts';
 import { loadReport } from '../report/read.ts';
+import { PACKAGE_ROOT } from '../report/tool.ts';
 import type { Report } from '../report/types.ts';
 import { outcomeSchemas } from '../scenarios/index.ts';
 import { given, int, parseFlags, UsageError } from './args.ts';
@@ -31,8 +32,9 @@ them and exits as it does: 0 no regression, 1 regression, 2 undecided or bad inp
   --head REF        the version under test (default: the working tree of --repo, uncommitted changes and all)
   --repo DIR        your repository (default: the current directory)
   --runs N          rounds, each one run of each side (default 8: what a small matrix needs to decide)
-  --install CMD     how to install a side (default: npm ci where there is a package-lock.json, npm install
-                    where there is only a package.json; nothing otherwise); not run on the working tree
+  --install CMD     how to install a side (default: a side whose package-lock.json is the working tree's
+                    shares its node_modules; otherwise npm ci where there is a package-lock.json, npm
+                    install where there is only a package.json; nothing else); not run on the working tree
   --build CMD       run after the install in each side, e.g. "npm run build"
   --config FILE     the gate's thresholds (default: rpcbench.config.json in --repo)
   --out DIR         where each run's report, each side's log and compare.md go (default reports/gate)
@@ -59,7 +61,7 @@ const spec = {
 /** How long a side's install or build may take, and one bench run. */
 const SETUP_MS = 20 * 60_000;
 const RUN_MS = 30 * 60_000;
-const THIS_BIN = fileURLToPath(new URL('../../bin/rpcbench.mjs', import.meta.url));
+const THIS_BIN = fileURLToPath(new URL('bin/rpcbench.mjs', PACKAGE_ROOT));
 
 interface Side {
   name: 'base' | 'head';
@@ -101,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
   const unregister = onShutdown(cleanup, 'work trees');
   try {
     const sides = [side('base', baseCommit, repo, trees), headCommit === null ? workingTree(repo) : side('head', headCommit, repo, trees)] as const;
-    for (const s of sides) setUp(s, { install: given('--install', values.install) ?? null, build: given('--build', values.build) ?? null, out });
+    for (const s of sides) setUp(s, repo, { install: given('--install', values.install) ?? null, build: given('--build', values.build) ?? null, out });
     for (const s of sides) await check(s, benchArgs, out);
     const files = await rounds(sides, benchArgs, runs, out);
     const comparison = runGate({
@@ -197,11 +199,21 @@ function removeTrees(repo: string, trees: string, keep: boolean): void {
   }
 }
 
-/** A side's install and build (not for the working tree, which is the user's own, as installed). */
-function setUp(s: Side, o: { install: string | null; build: string | null; out: string }): void {
+/**
+ * A side's install and build (not for the working tree, which is the user's own, as installed). A side whose lockfile
+ * is the working tree's shares the working tree's node_modules (a link): most changes touch no dependency, and an
+ * install from a lockfile whose tarballs sit at paths relative to the repository would fail in a work tree elsewhere.
+ */
+function setUp(s: Side, repo: string, o: { install: string | null; build: string | null; out: string }): void {
   if (s.commit === null) return;
+  if (o.install === null && sharesModules(s.dir, repo)) {
+    symlinkSync(path.join(repo, 'node_modules'), path.join(s.dir, 'node_modules'), 'dir');
+    process.stderr.write(`gate: install of ${s.label}: its lockfile is the working tree's, so is its node_modules\n`);
+  }
+  const installed = existsSync(path.join(s.dir, 'node_modules'));
   const install =
-    o.install ?? (existsSync(path.join(s.dir, 'package-lock.json')) ? 'npm ci' : existsSync(path.join(s.dir, 'package.json')) ? 'npm install' : null);
+    o.install ??
+    (installed ? null : existsSync(path.join(s.dir, 'package-lock.json')) ? 'npm ci' : existsSync(path.join(s.dir, 'package.json')) ? 'npm install' : null);
   for (const [what, cmd] of [
     ['install', install],
     ['build', o.build],
@@ -215,6 +227,12 @@ function setUp(s: Side, o: { install: string | null; build: string | null; out: 
       throw new Error(`gate: the ${what} of ${s.label} failed (${cmd}): see ${log}`);
     }
   }
+}
+
+function sharesModules(dir: string, repo: string): boolean {
+  const lock = (d: string) => (existsSync(path.join(d, 'package-lock.json')) ? readFileSync(path.join(d, 'package-lock.json'), 'utf8') : null);
+  const mine = lock(dir);
+  return mine !== null && mine === lock(repo) && existsSync(path.join(repo, 'node_modules')) && !existsSync(path.join(dir, 'node_modules'));
 }
 
 /** BENCH-OPTIONS checked on each side before any run (a dry run): bad options are exit 2 now, not after a round. */

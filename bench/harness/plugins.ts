@@ -40,6 +40,7 @@ export const PLUGIN_LOAD_MS = Number(process.env.RPCBENCH_PLUGIN_LOAD_MS) || 10_
 async function importPlugin(file: string, shown: string): Promise<Record<string, unknown>> {
   if (!existsSync(file)) throw new PluginError(`plugin ${shown}: no such file`);
   await probeLoad(file, shown);
+  if (/\.[mc]?ts$/.test(file)) await typeScriptLoader();
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new PluginError(`plugin ${shown} did not finish loading within ${PLUGIN_LOAD_MS / 1000} s`)), PLUGIN_LOAD_MS);
@@ -58,6 +59,16 @@ const firstLine = (error: unknown) =>
   String((error as Error)?.message ?? error)
     .split('\n')[0]!
     .slice(0, 300);
+
+let tsx: Promise<void> | undefined;
+/**
+ * A TypeScript plugin needs tsx's loader in this thread: the checkout's bin has it already, the installed package (its
+ * JavaScript build) registers it here, once, for the plugins that need it.
+ */
+function typeScriptLoader(): Promise<void> {
+  tsx ??= import('tsx/esm/api').then(({ register }) => void register());
+  return tsx;
+}
 
 /** Loads the module in a worker thread, which is stopped past the deadline: what a busy loop at import cannot hang. */
 function probeLoad(file: string, shown: string): Promise<void> {

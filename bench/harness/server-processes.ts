@@ -2,6 +2,7 @@
 // whose traits say inProcess), or not at all (--target: a server somebody else runs).
 // Every request to a child has a deadline: a child that misses one is declared hung, killed, and reported.
 import { type ChildProcess, fork } from 'node:child_process';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createService, type ServiceOptions } from '../../transports/contract.ts';
 import { findTransport } from '../../transports/registry.ts';
@@ -37,7 +38,8 @@ const READY_TIMEOUT_MS = 20_000;
 /** A child that takes longer than this to report its CPU time is hung (SIGSTOPped, or stuck in a loop). */
 export const CHILD_ANSWER_MS = 2000;
 const tsxLoader = import.meta.resolve('tsx');
-const entry = fileURLToPath(new URL('./server-child.ts', import.meta.url));
+// the child's entry beside this module: .ts in a checkout, .js in the built package
+const entry = fileURLToPath(new URL(`./server-child${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 export function targetServer(address: string): RunningServer {
   return { address, cpuUsageUs: async () => null, deathReason: async () => null, stop: async () => {} };

@@ -1,9 +1,11 @@
 // Which build made a report: rpcbench's version (package.json) and the git commit of the checkout it runs from.
 // Read once per process; `--version` and every report's meta use these.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
-const ROOT = new URL('../../', import.meta.url);
+/** The package's root: two folders up from these sources, three from their build in dist/ (an installed package). */
+export const PACKAGE_ROOT = new URL(existsSync(new URL('../../package.json', import.meta.url)) ? '../../' : '../../../', import.meta.url);
+const ROOT = PACKAGE_ROOT;
 
 let pkg: { name: string; version: string } | undefined;
 export function tool(): { name: string; version: string } {
