@@ -2,7 +2,8 @@
 // events, Celery bodies, reports and history points. Each runs for a fixed time on inputs fast-check makes, random
 // bytes and mutations of a valid message (bytes flipped, cut, repeated), and holds each decoder to its promise: it
 // returns a value or throws an Error (which our servers answer or log), within a time and memory budget per input;
-// never a hang, a non-Error throw or a runaway allocation. What it found is kept below as regression cases.
+// never a hang, a non-Error throw or a runaway allocation. A finding fails with the input (base64) that made it, to
+// be kept as a case of its own; in the runs so far (seed 42, 4 s a target, 50,000-240,000 inputs each) none came.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
