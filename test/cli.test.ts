@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { Report } from '../bench/report/types.ts';
-import { childProcesses, ROOT, runCli, tempDir } from './helpers.ts';
+import { childProcesses, eventually, ROOT, runCli, spawnCli, tempDir } from './helpers.ts';
 
 const usageCases: Array<[string[], RegExp]> = [
   [['--transports', 'nope'], /--transports: unknown "nope"; allowed: inproc, tcp/],
@@ -212,9 +212,21 @@ test('--target GROUP=URL runs the client-side variants against the foreign serve
   );
 });
 
-test('serve --transport GROUP serves its first member and says which', async () => {
-  const { resolve } = await import('../transports/registry.ts');
+test('serve --transport GROUP serves its first member and says which', async (t) => {
+  const { resolve, loadTransport } = await import('../transports/registry.ts');
   assert.equal(resolve('amqp', 'one')[0]?.name, 'amqp:direct-reply');
-  const r = runCli('serve.ts', ['--help']);
-  assert.match(r.stdout, /amqp = amqp:direct-reply/);
+  assert.match(runCli('serve.ts', ['--help']).stdout, /amqp = amqp:direct-reply/);
+  // the group thrift served for real: it names its member, and a thrift:binary client's call is answered
+  const run = spawnCli('serve.ts', ['--transport', 'thrift', '--listen', 'tcp://127.0.0.1:0']);
+  t.after(() => void run.proc.kill('SIGTERM'));
+  assert.ok(await eventually(() => /^listening \S+ \(thrift:binary\)$/m.test(run.out.stdout), 20_000), run.out.stdout + run.out.stderr);
+  const address = /^listening (\S+)/m.exec(run.out.stdout)![1]!;
+  const client = await (await loadTransport('thrift:binary')).connect(address, { timeoutMs: 5000, maxMessageBytes: 1 << 20 });
+  try {
+    assert.equal(await client.call('fib', [10]), 55);
+  } finally {
+    await client.close();
+  }
+  run.proc.kill('SIGTERM');
+  assert.equal(await run.exited, 143);
 });
