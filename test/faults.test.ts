@@ -32,6 +32,9 @@ import {
   tempDir,
 } from './helpers.ts';
 
+/** Two cells of a second's trials each, tcp's and http's fib at one in flight: long enough to stop a run in the middle. */
+const TWO_FIB_CELLS = ['--transports', 'tcp,http', '--calls', 'fib', '--scenarios', 'latency', '--duration', '1s'];
+
 // A process named like one of our server children that no test here started: another user's bench, say. The tests
 // below stop, kill and count server children; each must find its own by pid, so this one must outlive them all.
 let decoy: ReturnType<typeof spawn>;
@@ -205,23 +208,7 @@ describe('deadlines', { timeout: 60_000 }, () => {
 
   test('a server stopped (SIGSTOP) mid-run is declared hung, killed and reported; the run ends in bounded time', async () => {
     const out = tempDir();
-    const args = [
-      '--transports',
-      'tcp,http',
-      '--calls',
-      'fib',
-      '--scenarios',
-      'latency',
-      '--duration',
-      '1s',
-      '--trials',
-      '3',
-      '--timeout-ms',
-      '1000',
-      '--no-wire',
-      '--out',
-      out,
-    ];
+    const args = [...TWO_FIB_CELLS, '--trials', '3', '--timeout-ms', '1000', '--no-wire', '--out', out];
     const run = spawnCli('bench.ts', args);
     const started = Date.now();
     let stopped: number | undefined;
@@ -390,23 +377,7 @@ describe('stopping', { timeout: 60_000 }, () => {
 
   test('SIGTERM to a bench run: exit 143, servers gone, the finished cells written as an interrupted report', async () => {
     const out = tempDir();
-    const args = [
-      '--transports',
-      'tcp,http',
-      '--calls',
-      'fib',
-      '--scenarios',
-      'latency',
-      '--duration',
-      '1s',
-      '--trials',
-      '2',
-      '--order',
-      'sequential',
-      '--no-wire',
-      '--out',
-      out,
-    ];
+    const args = [...TWO_FIB_CELLS, '--trials', '2', '--order', 'sequential', '--no-wire', '--out', out];
     const run = spawnCli('bench.ts', args);
     try {
       assert.ok(await eventually(() => /http fib latency/.test(run.out.stderr), 30_000), run.out.stderr);

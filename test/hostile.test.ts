@@ -22,6 +22,9 @@ import type { ClientHandle } from '../transports/transport.ts';
 import { fixture, isAlive, ROOT, rssMb, startPeer, stopPeer, tempDir } from './helpers.ts';
 import { broker, command, need } from './require.ts';
 
+/** The smallest run that makes calls: 20 fib calls at one in flight, one trial, no warm-up, no byte counting. */
+const TINY_RUN = ['--calls', 'fib', '--scenarios', 'latency', '--count', '20', '--trials', '1', '--warmup', '0', '--no-wire'];
+
 const BIN = path.join(ROOT, 'bin/rpcbench.mjs');
 const opts = { timeoutMs: 5000, maxMessageBytes: 4 << 20 };
 const unique = (what: string) => `${what}-${process.pid}-${Date.now()}`;
@@ -94,29 +97,9 @@ describe('NATS token auth (nats://TOKEN@host, its own URL form)', { skip: need('
     const server = await startPeer('nats-server', ['-a', '127.0.0.1', '-p', String(port), '--auth', token], /Server is ready/, 15_000);
     t.after(() => stopPeer(server.proc));
     const out = tempDir();
-    const r = rpcbench(
-      [
-        'bench',
-        '--transports',
-        'nats',
-        '--calls',
-        'fib',
-        '--scenarios',
-        'latency',
-        '--count',
-        '20',
-        '--trials',
-        '1',
-        '--warmup',
-        '0',
-        '--no-wire',
-        '--out',
-        out,
-      ],
-      {
-        NATS_URL: `nats://${token}@127.0.0.1:${port}`,
-      },
-    );
+    const r = rpcbench(['bench', '--transports', 'nats', ...TINY_RUN, '--out', out], {
+      NATS_URL: `nats://${token}@127.0.0.1:${port}`,
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.ok(
       ![r.stdout, r.stderr, readFileSync(path.join(out, 'latest.json'), 'utf8'), readFileSync(path.join(out, 'latest.md'), 'utf8')].some((x) =>
@@ -375,31 +358,7 @@ describe('a plugin cannot hang the tool or end it in silence', { timeout: 120_00
   };
   const env = { RPCBENCH_PLUGIN_LOAD_MS: '2000' };
   const run = (file: string, more: string[] = []) =>
-    rpcbench(
-      [
-        'bench',
-        '--plugin',
-        file,
-        '--transports',
-        'jsonl',
-        '--calls',
-        'fib',
-        '--scenarios',
-        'latency',
-        '--count',
-        '20',
-        '--trials',
-        '1',
-        '--warmup',
-        '0',
-        '--no-wire',
-        '--out',
-        path.join(dir, 'out'),
-        ...more,
-      ],
-      env,
-      60_000,
-    );
+    rpcbench(['bench', '--plugin', file, '--transports', 'jsonl', ...TINY_RUN, '--out', path.join(dir, 'out'), ...more], env, 60_000);
 
   test('an import that never settles (a timer keeps the process alive): exit 2 within the deadline', () => {
     oneLine(run(plugin('waits', (s) => `${s}\nsetInterval(() => {}, 1000);\nawait new Promise(() => {});\n`)), 2, /did not finish loading within 2 s/);
