@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# npm test. The suites that measure time or speed (a gate that must see a 2 ms slowdown, capacity against its ground
-# truth, deadlines, hosts 2 ms apart) run one file at a time, so that nothing else competes for the two cores; the
-# rest check correctness against real peers and brokers, and run two files at a time. Every file runs, whatever an
-# earlier one did; the exit code is 1 when any failed.
+# npm test. The suites that measure time or speed (the compare gate on real runs, capacity against its ground truth,
+# deadlines, hosts 2 ms apart) run one file at a time, so that nothing else competes for the two cores; the rest check
+# correctness against real peers and brokers, and run two files at a time. `rpcbench gate`'s test is among the rest:
+# the change it must find is 300 µs a call on a p50 of about 180 µs, paired by round, far beyond what a neighbour
+# moves. Every file runs, whatever an earlier one did; the exit code is 1 when any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-serial=(capacity cli compare faults gate harness merge netns probe promises report)
+serial=(capacity cli compare faults harness merge netns probe promises report)
 timed=()
 rest=()
 for file in test/*.test.ts; do

@@ -301,12 +301,23 @@ describe('ground truth: 2 ms of server work a call caps a server at 1e6 ÷ (2000
       const { cell } = capacityRun(['--transports', transport, '--server-work-us', `${transport}=2000`, '--duration', '0.5', '--trials', '2']);
       const out = cell.outcome as unknown as CapacityOutcome;
       const found = out.callsPerSec;
-      assert.ok(
-        // at most the ceiling, within the search's own precision (it bisects to 5%): the 2 ms of work is a wall-clock
-        // busy-wait in slices, so overlapping calls can finish a little early (measured: 501/s against 495/s)
-        found >= 0.9 * bound && found <= 1.05 * ceiling,
-        `${transport}: capacity ${found}/s against the bound ${bound.toFixed(0)}/s (2000 + ${cpuUs} µs a call)`,
-      );
+      const said = `${transport}: capacity ${found}/s against the bound ${bound.toFixed(0)}/s (2000 + ${cpuUs} µs a call)`;
+      // never above the ceiling, within the search's own precision (it bisects to 5%): the 2 ms of work is a wall-clock
+      // busy-wait in slices, so overlapping calls can finish a little early (measured: 501/s against 495/s)
+      assert.ok(found <= 1.05 * ceiling, said);
+      // at least 0.9 of the bound, unless the machine's pauses explain the shortfall: near its limit a server needs
+      // long to drain what a 20 ms stall piles up (at 84% load, 100 ms), so on a shared VM a search can end lower. A
+      // fresh-clone CI found nats 412/s against 491/s. Then every step that failed below the bound must have recorded
+      // a pause (the machine, shown in the report), and the figure still be above 0.6 of the bound: headroom for a VM
+      // that stalls for tens of ms a few times a second, never a search that halves away from a server keeping up.
+      const failedBelow = out.searches.flatMap((x) => x.steps).filter((x) => !x.pass && x.ratePerSec < 0.98 * bound);
+      if (found < 0.9 * bound) {
+        assert.ok(found >= 0.6 * bound, said);
+        assert.ok(
+          failedBelow.every((x) => x.pauseCount > 0),
+          `${said}; failed steps below the bound without a pause: ${failedBelow.filter((x) => !x.pauseCount).map((x) => x.ratePerSec)}`,
+        );
+      }
       assert.equal(out.bound, 'server');
       // what the server would do with a core of its own: about the same bound, from its CPU per call at capacity
       assert.ok(
