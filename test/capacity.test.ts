@@ -280,6 +280,15 @@ function capacityRun(args: string[], timeoutMs = 240_000): { report: Report; cel
   return { report, cell: report.results.find((c) => c.scenario === 'capacity')! };
 }
 
+/** Calls/s a transport's server sustains with 2 ms of work a call, from a short closed loop at 4 in flight (a queue at the server, never the client). */
+function closedLoopRate(transport: string): number {
+  const out = tempDir();
+  const args = ['--transports', transport, '--server-work-us', `${transport}=2000`, '--calls', 'getObj', '--scenarios', 'throughput', '--concurrency', '4'];
+  const r = runCli('bench.ts', [...args, '--duration', '1', '--trials', '1', '--no-wire', '--out', out]);
+  assert.equal(r.status, 0, r.stderr);
+  return (JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report).results[0]!.callsPerSec;
+}
+
 /** Server CPU µs per call of a transport's own server without extra work, from a short closed loop. */
 function serverCpuUs(transport: string): number {
   const out = tempDir();
@@ -315,21 +324,15 @@ describe('ground truth: 2 ms of server work a call caps a server at 1e6 ÷ (2000
       // never above the ceiling, within the search's own precision (it bisects to 5%): the 2 ms of work is a wall-clock
       // busy-wait in slices, so overlapping calls can finish a little early (measured: 501/s against 495/s)
       assert.ok(found <= 1.05 * ceiling, said);
-      // at least 0.9 of the bound, unless the machine's pauses explain the shortfall: near its limit a server needs
-      // long to drain what a 20 ms stall piles up (at 84% load, 100 ms), so on a shared VM a search can end lower (a
-      // fresh-clone CI found nats 412/s against 491/s). Then every step that failed below the bound must have recorded
-      // a pause, the machine's, shown in the report: a search that stepped down from a server keeping up without one
-      // still fails here. Such a run says nothing of the CPU figures (a busy-wait preempted burns less CPU than its time).
-      if (found < 0.9 * bound) {
-        const failedBelow = steps.filter((x) => !x.pass && x.ratePerSec < 0.98 * bound);
-        assert.ok(
-          failedBelow.length > 0 && failedBelow.every((x) => x.pauseCount > 0),
-          `${said}; failed steps below the bound without a pause: ${failedBelow.filter((x) => !x.pauseCount).map((x) => x.ratePerSec)}`,
-        );
-        assert.ok(out.bound === 'server' || out.bound === 'client', said);
-        return;
-      }
-      assert.equal(out.bound, 'server', said);
+      // never under 0.6 of what the server sustains here and now: a closed loop with the same work, measured in
+      // this test (the machine's share for the server: on a quiet VM about the bound, with stress-ng --cpu 1 beside it
+      // about half). The search at p99 < 10 ms ends below it by what the VM's stalls cost near the limit (a fresh-clone
+      // CI found nats at 0.84 of the bound on a quiet machine, tcp at 0.49 with stress-ng beside it); 0.6 is headroom
+      // for that, never room for a search that steps down from a server keeping up.
+      const sustained = closedLoopRate(transport);
+      assert.ok(found >= 0.6 * Math.min(sustained, bound), `${said}; a closed loop sustained ${sustained.toFixed(0)}/s`);
+      assert.ok(out.bound === 'server' || out.bound === 'client', said);
+      if (found < 0.9 * bound) return; // a machine that stalls: its CPU figures say nothing of the server's cost (a preempted busy-wait burns less CPU than its time)
       // what the server would do with a core of its own: about the same bound, from its CPU per call at capacity
       assert.ok(
         out.perCoreCallsPerSec !== null && out.perCoreCallsPerSec >= 0.85 * bound && out.perCoreCallsPerSec <= 1.02 * ceiling,
