@@ -48,8 +48,8 @@ async function serve(t: TestContext, transport: string, listen: string, ...args:
   return { address: peer.match[1]!, pid: peer.proc.pid!, stderr: () => peer.output() };
 }
 
-async function client(t: TestContext, transport: string, address: string): Promise<ClientHandle> {
-  const c = await (await loadTransport(transport)).connect(address, opts);
+async function client(t: TestContext, transport: string, address: string, timeoutMs = opts.timeoutMs): Promise<ClientHandle> {
+  const c = await (await loadTransport(transport)).connect(address, { ...opts, timeoutMs });
   t.after(() => c.close());
   return c;
 }
@@ -167,7 +167,9 @@ describe('a poison message on the RabbitMQ rows is refused, acked, and the next 
   test('celery: a task id over 255 characters, 0xFF ids and reply_to, a bogus direct reply-to: the worker lives, the queue empties', async (t) => {
     const queue = unique('rpcbench-hostile-celery');
     const server = await serve(t, 'celery', `${rabbit.url}?queue=${queue}`);
-    const c = await client(t, 'celery', `${rabbit.url}?queue=${queue}`);
+    // 20 s for the next call: RabbitMQ closes the worker's connection for the bogus direct reply-to, and the worker
+    // reconnects and takes its deliveries again (a fresh-clone CI once needed more than 5 s for it)
+    const c = await client(t, 'celery', `${rabbit.url}?queue=${queue}`, 20_000);
     const task = (id: string, props: Record<string, unknown>) => ({
       body: Buffer.from(JSON.stringify([[20], {}, { callbacks: null, errbacks: null, chain: null, chord: null }])),
       props: { headers: { task: 'fib', id }, content_type: 'application/json', content_encoding: 'utf-8', ...props },
