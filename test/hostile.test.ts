@@ -263,24 +263,7 @@ describe('files the tool reads: regular, bounded, checked', () => {
   });
 
   test('merge refuses hostile histograms at once: a zero run of -2^40, a payload length of 2^31-1, bad base64, 99 digits, low above high', () => {
-    const run = rpcbench([
-      'bench',
-      '--transports',
-      'tcp',
-      '--calls',
-      'fib',
-      '--scenarios',
-      'latency',
-      '--count',
-      '50',
-      '--trials',
-      '1',
-      '--warmup',
-      '0',
-      '--no-wire',
-      '--out',
-      dir,
-    ]);
+    const run = rpcbench(['bench', '--transports', 'tcp', ...TINY_RUN, '--out', dir]);
     assert.equal(run.status, 0, run.stderr);
     writeFileSync(good, readFileSync(path.join(dir, 'latest.json')));
     const h = newHistogram();
