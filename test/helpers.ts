@@ -85,6 +85,18 @@ export function runCli(script: string, args: string[], timeoutMs = 120_000, env:
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * A --start-at time far enough ahead for generators started now to be ready by then: three times what `bench
+ * --dry-run` with the same arguments takes here and now (loading, parsing: a baseline of this machine's present
+ * speed), plus the warm-up and 2 s to connect. A fixed 5 s was too little on a busy machine.
+ */
+export function startAtAhead(benchArgs: string[], warmupSec: number): string {
+  const started = performance.now();
+  const dry = runCli('bench.ts', [...benchArgs, '--dry-run']);
+  if (dry.status !== 0) throw new Error(`bench --dry-run failed: ${dry.stderr}`);
+  return new Date(Date.now() + 3 * (performance.now() - started) + warmupSec * 1000 + 2000).toISOString();
+}
+
 export function runAsync(cmd: string, args: string[], timeoutMs = 60_000, env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve) => {
     const proc = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, env: { ...process.env, ...env } });
@@ -122,9 +134,16 @@ export function isAlive(pid: number): boolean {
 }
 
 const temps: string[] = [];
-process.on('exit', () => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
+const removeTemps = () => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+};
+process.on('exit', removeTemps);
+// the test runner stops a file that outlived its time with SIGTERM, a user with Ctrl-C: the directories go then too
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    removeTemps();
+    process.kill(process.pid, signal);
+  });
 
 /** A temporary directory, removed when the test process exits. */
 export function tempDir(prefix = 'rpcbench-'): string {
@@ -176,6 +195,30 @@ export function killHard(pid: number | undefined): void {
 export function rssMb(pid: number): number {
   const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
   return Number(kb) / 1024;
+}
+
+/** CPU seconds a process has used (utime + stime, in clock ticks of 10 ms). */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Waits until process `pid` is working: 20 ms of CPU within 100 ms. A server is, once a trial's calls reach it: a
+ * test that must act inside a trial waits for that, not a fixed time after the cell's line.
+ */
+export async function busy(pid: number, timeoutMs = 30_000): Promise<boolean> {
+  let last = cpuSeconds(pid);
+  return eventually(
+    () => {
+      const now = cpuSeconds(pid);
+      const working = now - last >= 0.02;
+      last = now;
+      return working;
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 /** Waits until `check` holds, polling; false if it did not within `timeoutMs`. */
@@ -239,6 +282,19 @@ export function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> 
 }
 
 /** Whether RabbitMQ at `url` holds `queue`: checkQueue on a channel of its own (a missing queue closes the channel). */
+/** Deletes `queue` on the broker at `url` if it is there: a test's own cleanup, which must not fail. */
+export async function amqpDeleteQueue(url: string, queue: string): Promise<void> {
+  const { default: amqp } = await import('amqplib');
+  const conn = await amqp.connect(url);
+  try {
+    const ch = await conn.createChannel();
+    ch.on('error', () => {});
+    await ch.deleteQueue(queue).catch(() => {});
+  } finally {
+    await conn.close().catch(() => {});
+  }
+}
+
 export async function amqpQueueExists(url: string, queue: string): Promise<boolean> {
   const { default: amqp } = await import('amqplib');
   const conn = await amqp.connect(url);

@@ -17,7 +17,21 @@ import { natsBroker } from '../transports/nats.ts';
 import { redisBroker } from '../transports/redis.ts';
 import { loadTransport } from '../transports/registry.ts';
 import type { ClientHandle } from '../transports/transport.ts';
-import { amqpQueueExists, eventually, isAlive, killHard, ROOT, rssMb, serverChildren, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
+import {
+  amqpDeleteQueue,
+  amqpQueueExists,
+  cpuSeconds,
+  eventually,
+  isAlive,
+  killHard,
+  ROOT,
+  rssMb,
+  serverChildren,
+  spawnCli,
+  startPeer,
+  stopPeer,
+  tempDir,
+} from './helpers.ts';
 import { broker } from './require.ts';
 
 const opts = { timeoutMs: 5000, maxMessageBytes: 4 << 20 };
@@ -53,12 +67,6 @@ async function peakRssMb(pid: number, during: () => Promise<unknown>): Promise<n
     clearInterval(timer);
   }
   return peak;
-}
-
-/** CPU seconds a process has used (utime + stime, in clock ticks of 10 ms). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function client(t: TestContext, transport: string, address: string, options = opts): Promise<ClientHandle> {
@@ -110,7 +118,10 @@ describe('finding 3, redis: requests over the size limit are never read whole', 
       const queue = `rpcbench:${unique('probe')}:${transport}`;
       const server = await serve(t, transport, `${redis.url}?queue=${queue}`);
       const r = new Redis(redis.url);
-      t.after(() => r.quit());
+      t.after(async () => {
+        await r.del(queue); // 200 MB on the shared Redis, whatever happened
+        await r.quit();
+      });
       const before = rssMb(server.pid);
       const huge = `{"id":"x","reply_to":"rpcbench:probe:nobody","method":"fib","args":["${'x'.repeat(20 << 20)}"]}`;
       const peak = await peakRssMb(server.pid, async () => {
@@ -123,9 +134,9 @@ describe('finding 3, redis: requests over the size limit are never read whole', 
         assert.ok(await eventually(() => (server.output().match(/exceeds the limit/g) ?? []).length === 10, 30_000), server.output());
       });
       // before: read in one batch, 200 MB and more; now at most one (an idle server's wait reads one natively)
+      t.diagnostic(`grew by ${(peak - before).toFixed(0)} MB (bound 80 MB)`);
       assert.ok(peak - before < 80, `the server grew from ${before.toFixed(0)} to ${peak.toFixed(0)} MB`);
       assert.equal(await (await client(t, transport, server.address)).call('fib', [20]), fib(20));
-      await r.del(queue);
     });
   }
 });
@@ -161,18 +172,30 @@ describe('finding 4, redis:streams: a server killed with -9 and restarted at onc
   });
 });
 
-/** A client that opens `streams` GetObj streams on one connection and never takes a reply (a receive window of 0). */
-async function neverReading(address: string, streams: number): Promise<() => void> {
+/**
+ * A client that opens `streams` GetObj streams on one connection and never takes a reply (a receive window of 0).
+ * `held()`: its streams the server has taken and not ended (their response headers came; flow control holds the
+ * rest); `cancelled()`: those the server ended with CANCEL.
+ */
+async function neverReading(address: string, streams: number) {
   const session = http2.connect(address.replace('grpc://', 'http://'), { settings: { initialWindowSize: 0 } });
   session.on('error', () => {});
+  const all: http2.ClientHttp2Stream[] = [];
+  const answered = new WeakSet<http2.ClientHttp2Stream>(); // its response headers came: the server took it
   const body = Buffer.alloc(5); // an empty protobuf message behind the 5-byte gRPC prefix
   for (let i = 0; i < streams && !session.destroyed; i++) {
     const s = session.request({ ':method': 'POST', ':path': '/rpcbench.Rpcbench/GetObj', 'content-type': 'application/grpc', te: 'trailers' });
     s.on('error', () => {});
+    s.once('response', () => answered.add(s));
     s.end(body);
+    all.push(s);
     if (i % 500 === 499) await new Promise((r) => setImmediate(r));
   }
-  return () => session.destroy();
+  return {
+    stop: () => session.destroy(),
+    held: () => all.filter((s) => answered.has(s) && !s.closed).length,
+    cancelled: () => all.filter((s) => s.closed && s.rstCode === http2.constants.NGHTTP2_CANCEL).length,
+  };
 }
 
 describe('finding 5, grpc: a connection that opens streams fast and never reads', { timeout: 120_000 }, () => {
@@ -182,14 +205,60 @@ describe('finding 5, grpc: a connection that opens streams fast and never reads'
       const before = rssMb(server.pid);
       const c = await client(t, transport, server.address);
       const peak = await peakRssMb(server.pid, async () => {
-        const stop = await neverReading(server.address, 40_000);
+        const attacker = await neverReading(server.address, 40_000);
         try {
           await bystander(c, 50);
         } finally {
-          stop();
+          attacker.stop();
         }
       });
+      t.diagnostic(`grew by ${(peak - before).toFixed(0)} MB (bound 100 MB)`);
       assert.ok(peak - before < 100, `the server grew from ${before.toFixed(0)} to ${peak.toFixed(0)} MB`);
+      await bystander(c, 5);
+    });
+  }
+});
+
+describe('finding 5, grpc: a hundred connections that open streams and never read', { timeout: 180_000 }, () => {
+  for (const transport of ['grpc', 'grpc:connect']) {
+    test(`${transport}: the server's streams are bounded, the stalled ones cancelled after 10 s, and other clients keep their deadlines`, async (t) => {
+      const server = await serve(t, transport, 'grpc://127.0.0.1:0');
+      const c = await client(t, transport, server.address);
+      await bystander(c, 5);
+      const before = rssMb(server.pid);
+      const wave = async (connections: number) => {
+        const attackers = await Promise.all(Array.from({ length: connections }, () => neverReading(server.address, 300)));
+        const sum = (count: (a: (typeof attackers)[number]) => number) => attackers.reduce((n, a) => n + count(a), 0);
+        let most = 0;
+        const sampler = setInterval(
+          () =>
+            (most = Math.max(
+              most,
+              sum((a) => a.held()),
+            )),
+          100,
+        );
+        try {
+          // a connection gets its fair share of the server's streams, so another client still gets its calls through
+          await bystander(c, 50);
+          // the server cancels the streams it holds for a client that does not read, after 10 s without progress
+          assert.ok(await eventually(() => sum((a) => a.cancelled()) > 0, 30_000, 200), 'no held stream was cancelled');
+          // and it never holds more than its 1,024 streams and a share for each connection at once, refusing the others
+          assert.ok(most <= 2 * 1024 + connections + 1, `${most} streams held at once`);
+        } finally {
+          clearInterval(sampler);
+          for (const a of attackers) a.stop();
+        }
+        return most;
+      };
+      // before: 100 connections of 300 streams took grpc up by 338 MB and grpc:connect by 481 MB within 8 s, more the
+      // longer they stayed (1.36 GB), and more with every connection (400: 1.51 GB); now about 55 and 105 MB, so
+      // 200 MB is the bound, with headroom
+      let most = 0;
+      const first = await peakRssMb(server.pid, async () => (most = await wave(100)));
+      t.diagnostic(`at most ${most} streams held at once`);
+      t.diagnostic(`100 connections: grew by ${(first - before).toFixed(0)} MB (bound 200 MB)`);
+      assert.ok(first - before < 200, `the server grew from ${before.toFixed(0)} to ${first.toFixed(0)} MB`);
       await bystander(c, 5);
     });
   }
@@ -202,20 +271,32 @@ async function thriftGetObj(transport: string): Promise<Buffer> {
   return frame;
 }
 
-describe('finding 6, thrift: a client that pipelines 5 MB of calls and never reads', { timeout: 120_000 }, () => {
-  for (const transport of ['thrift:binary', 'thrift:compact']) {
-    test(`${transport}: bounded memory, and other clients keep their deadlines`, async (t) => {
+describe('finding 6, thrift: clients that pipeline 5 MB of calls each and never read', { timeout: 180_000 }, () => {
+  for (const [transport, attackers] of [
+    ['thrift:binary', 1],
+    ['thrift:compact', 1],
+    ['thrift:binary', 20], // before: twenty took binary to 503 MB, and other clients' calls timed out
+    ['thrift:compact', 20],
+  ] as const) {
+    test(`${transport}, ${attackers} such client(s): bounded memory, and other clients keep their deadlines`, async (t) => {
       const server = await serve(t, transport, 'tcp://127.0.0.1:0');
       const { hostname, port } = new URL(server.address);
       const c = await client(t, transport, server.address);
       const call = await thriftGetObj(transport);
       const before = rssMb(server.pid);
+      const copies = Math.ceil((5 << 20) / call.length);
+      const calls = Buffer.concat(Array.from({ length: copies }, () => call));
       const peak = await peakRssMb(server.pid, async () => {
-        const attacker = net.connect({ host: hostname, port: Number(port) });
-        attacker.pause(); // never reads a reply
-        await new Promise((r) => attacker.once('connect', r));
-        const copies = Math.ceil((5 << 20) / call.length);
-        attacker.write(Buffer.concat(Array.from({ length: copies }, () => call)));
+        const sockets = await Promise.all(
+          Array.from({ length: attackers }, async () => {
+            const attacker = net.connect({ host: hostname, port: Number(port) });
+            attacker.on('error', () => {}); // the server may cut it off: it is a reader that will not read
+            attacker.pause(); // never reads a reply
+            await new Promise((r) => attacker.once('connect', r));
+            attacker.write(calls);
+            return attacker;
+          }),
+        );
         try {
           await new Promise((r) => setTimeout(r, 500));
           await bystander(c, 50);
@@ -226,12 +307,14 @@ describe('finding 6, thrift: a client that pipelines 5 MB of calls and never rea
             await new Promise((r) => setTimeout(r, 500));
             return cpuSeconds(server.pid) - from < 0.05;
           };
-          assert.ok(await eventually(idle, 8000, 0), 'the server kept working for the client that never reads');
+          assert.ok(await eventually(idle, 8000, 0), 'the server kept working for the clients that never read');
         } finally {
-          attacker.destroy();
+          for (const s of sockets) s.destroy();
         }
       });
+      t.diagnostic(`grew by ${(peak - before).toFixed(0)} MB (bound 100 MB)`);
       assert.ok(peak - before < 100, `the server grew from ${before.toFixed(0)} to ${peak.toFixed(0)} MB`);
+      await bystander(c, 5);
     });
   }
 });
@@ -341,7 +424,14 @@ describe('finding 10: a server child killed with -9 leaves nothing on the broker
     const runId = `probe${process.pid}`;
     const args = ['--transports', 'amqp:persistent-confirms,redis:streams', '--calls', 'fib', '--scenarios', 'latency', '--duration', '2s', '--trials', '2'];
     const run = spawnCli('bench.ts', [...args, '--no-wire', '--out', tempDir()], { RPCBENCH_RUN_ID: runId, AMQP_URL: rabbit.url, REDIS_URL: redis.url });
-    t.after(() => void run.proc.kill('SIGKILL'));
+    t.after(async () => {
+      run.proc.kill('SIGKILL');
+      // what the run should have deleted goes, if this test failed before it
+      await amqpDeleteQueue(rabbit.url, `rpcbench-${runId}-persistent-confirms`);
+      const r = new Redis(redis.url);
+      for (const key of await r.keys(`rpcbench:${runId}:*`)) await r.del(key);
+      r.disconnect();
+    });
     for (const cell of ['amqp:persistent-confirms fib latency', 'redis:streams fib latency']) {
       assert.ok(await eventually(() => run.out.stderr.includes(cell), 60_000), run.out.stderr);
       await new Promise((r) => setTimeout(r, 500));

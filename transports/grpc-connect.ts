@@ -11,7 +11,7 @@ import { CallTimeoutError, RemoteError, type Service } from './contract.ts';
 import { Rpcbench } from './generated/connect/rpcbench_pb.ts';
 import { hostPort, parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
-import { SESSION_BOUNDS } from './support/http2-bounds.ts';
+import { boundServer, SESSION_BOUNDS } from './support/http2-bounds.ts';
 import { closerFor, listen } from './support/sockets.ts';
 import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 
@@ -76,6 +76,7 @@ async function serve(listenAt: string, contract: Service, options: ServerOptions
     { maxSessionMemory: SESSION_BOUNDS.sessionMemoryMb(options.maxMessageBytes), settings: { maxConcurrentStreams: SESSION_BOUNDS.maxConcurrentStreams } },
     handler,
   );
+  boundServer(server);
   const close = closerFor(server as unknown as import('node:net').Server);
   const bound = await listen(server as unknown as import('node:net').Server, host, port);
   return { address: `grpc://${host.includes(':') ? `[${host}]` : host}:${bound.port}`, close };

@@ -5,13 +5,14 @@
 // TypeError are INVALID_ARGUMENT, NameError (an unknown method) UNIMPLEMENTED; the contract's kind also travels in
 // the trailing metadata (x-rpcbench-kind), so it comes back exactly from our server and by its code from others.
 
+import type http2 from 'node:http2';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { CallTimeoutError, RemoteError, type Service } from './contract.ts';
 import { hostPort, parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
-import { SESSION_BOUNDS } from './support/http2-bounds.ts';
+import { boundServer, SESSION_BOUNDS } from './support/http2-bounds.ts';
 import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 
 const PROTO = fileURLToPath(new URL('./idl/rpcbench.proto', import.meta.url));
@@ -59,6 +60,7 @@ async function serve(listen: string, contract: Service, options: ServerOptions):
     'grpc.max_concurrent_streams': SESSION_BOUNDS.maxConcurrentStreams,
     'grpc-node.max_session_memory': SESSION_BOUNDS.sessionMemoryMb(options.maxMessageBytes),
   });
+  boundServersOf(server);
   const handlers = Object.fromEntries(
     Object.entries(CALLS).map(([method, c]) => [
       c.rpc,
@@ -85,6 +87,22 @@ async function serve(listen: string, contract: Service, options: ServerOptions):
         server.forceShutdown();
         resolve();
       }),
+  };
+}
+
+/**
+ * The server-wide bounds on every HTTP/2 server grpc-js makes for this one. grpc-js has options for one connection
+ * only, and keeps its HTTP/2 servers to itself: they come from its createHttp2Server, which sets up their handlers
+ * (a method of grpc-js 1.14, not of its typed API; a grpc-js without it fails here, at start, not silently unbounded).
+ */
+function boundServersOf(server: grpc.Server): void {
+  const inner = server as unknown as { createHttp2Server?: (...args: unknown[]) => http2.Http2Server };
+  const create = inner.createHttp2Server;
+  if (typeof create !== 'function') throw new Error('grpc: this @grpc/grpc-js has no createHttp2Server; the server-wide bounds cannot be set');
+  inner.createHttp2Server = (...args) => {
+    const made = create.apply(server, args);
+    boundServer(made);
+    return made;
   };
 }
 
