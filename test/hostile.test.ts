@@ -10,16 +10,20 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { deflateSync, inflateSync } from 'node:zlib';
+import { connect as natsConnect } from '@nats-io/transport-node';
 import hessian from 'hessian.js';
 import { Redis } from 'ioredis';
+import mqtt from 'mqtt';
 import { encodeHistogram, newHistogram } from '../bench/harness/stats.ts';
 import { rabbitmq } from '../transports/amqp.ts';
 import { makeObj } from '../transports/contract.ts';
+import { mqttBroker } from '../transports/mqtt.ts';
+import { natsBroker } from '../transports/nats.ts';
 import { redisBroker, TAKE_SCRIPTS } from '../transports/redis.ts';
 import { loadTransport } from '../transports/registry.ts';
 import { addressProblem, credentials, maskAddress } from '../transports/support/address.ts';
 import type { ClientHandle } from '../transports/transport.ts';
-import { fixture, isAlive, ROOT, rssMb, startPeer, stopPeer, tempDir } from './helpers.ts';
+import { amqpDeleteQueue, eventually, fixture, isAlive, ROOT, rssMb, startPeer, stopPeer, tempDir } from './helpers.ts';
 import { broker, command, need } from './require.ts';
 
 /** The smallest run that makes calls: 20 fib calls at one in flight, one trial, no warm-up, no byte counting. */
@@ -28,7 +32,13 @@ const TINY_RUN = ['--calls', 'fib', '--scenarios', 'latency', '--count', '20', '
 const BIN = path.join(ROOT, 'bin/rpcbench.mjs');
 const opts = { timeoutMs: 5000, maxMessageBytes: 4 << 20 };
 const unique = (what: string) => `${what}-${process.pid}-${Date.now()}`;
-const [rabbit, redis] = await Promise.all([broker(rabbitmq, 'RabbitMQ'), broker(redisBroker, 'Redis')]);
+const [rabbit, redis, nats, mosquitto] = await Promise.all([
+  broker(rabbitmq, 'RabbitMQ'),
+  broker(redisBroker, 'Redis'),
+  broker(natsBroker, 'NATS'),
+  broker(mqttBroker, 'Mosquitto'),
+]);
+const ff = (n: number) => Buffer.alloc(n, 0xff);
 
 function rpcbench(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000) {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, ...env } });
@@ -145,24 +155,31 @@ describe('a poison message on the RabbitMQ rows is refused, acked, and the next 
       await conn.close();
     }
   }
-  const ff = (n: number) => Buffer.alloc(n, 0xff);
-
-  test('amqp:direct-reply: a bogus direct reply-to (RabbitMQ closes a connection for it) and 150 requests with undecodable ids', async (t) => {
-    const queue = unique('rpcbench-hostile-amqp');
-    const server = await serve(t, 'amqp:direct-reply', `${rabbit.url}?queue=${queue}`);
-    // the server prints its address with the password masked: the client is given the real one
-    const c = await client(t, 'amqp:direct-reply', `${rabbit.url}?queue=${queue}`);
-    publish(queue, [{ body: Buffer.from('[]'), props: { reply_to: 'amq.rabbitmq.reply-to.g1h2AA==.bogus', correlation_id: 'x', type: 'getObj' } }]);
-    const poison = Array.from({ length: 150 }, (_, i) => ({
-      body: Buffer.from('20'),
-      props: { reply_to: i % 2 ? ff(200) : 'nowhere', correlation_id: ff(200), type: 'fib' },
-    }));
-    publish(queue, poison);
-    assert.deepEqual(await c.call('getObj', []), makeObj('server', 100));
-    assert.ok(isAlive(server.pid));
-    assert.equal(await depth(queue), 0, 'every poison message acked');
-    assert.match(server.stderr(), /dropping the reply of a request/);
-  });
+  // every variant with a server of its own (exclusive-queue is a client's choice, served by direct-reply's server)
+  for (const variant of ['direct-reply', 'auto-ack', 'prefetch-1', 'persistent', 'persistent-confirms', 'workers-2']) {
+    test(`amqp:${variant}: a bogus direct reply-to (RabbitMQ closes a connection for it), a body that is no request, and 150 requests with undecodable ids`, async (t) => {
+      const queue = unique(`rpcbench-hostile-${variant}`);
+      const listen = `${rabbit.url}?queue=${queue}`;
+      // a durable variant's queue outlives its server: it goes after the test, whatever happened
+      t.after(() => amqpDeleteQueue(rabbit.url, queue));
+      const server = await serve(t, `amqp:${variant}`, listen);
+      // the server prints its address with the password masked: the client is given the real one
+      const c = await client(t, `amqp:${variant}`, listen, 20_000);
+      publish(queue, [
+        { body: Buffer.from('[]'), props: { reply_to: 'amq.rabbitmq.reply-to.g1h2AA==.bogus', correlation_id: 'x', type: 'getObj' } },
+        { body: ff(64), props: { reply_to: 'nowhere', correlation_id: 'y', type: 'fib' } },
+        { body: Buffer.from('20'), props: { reply_to: 'nowhere', correlation_id: 'z', type: ff(40) } },
+      ]);
+      const poison = Array.from({ length: 150 }, (_, i) => ({
+        body: Buffer.from('20'),
+        props: { reply_to: i % 2 ? ff(200) : 'nowhere', correlation_id: ff(200), type: 'fib' },
+      }));
+      publish(queue, poison);
+      assert.deepEqual(await c.call('getObj', []), makeObj('server', 100));
+      assert.ok(isAlive(server.pid));
+      assert.ok(await eventually(async () => (await depth(queue)) === 0, 10_000), `${await depth(queue)} poison message(s) left on the queue`);
+    });
+  }
 
   test('celery: a task id over 255 characters, 0xFF ids and reply_to, a bogus direct reply-to: the worker lives, the queue empties', async (t) => {
     const queue = unique('rpcbench-hostile-celery');
@@ -183,6 +200,72 @@ describe('a poison message on the RabbitMQ rows is refused, acked, and the next 
     assert.equal(await c.call('fib', [20]), 6765);
     assert.ok(isAlive(server.pid));
     assert.equal(await depth(queue), 0);
+  });
+});
+
+describe('a poison message on Redis, NATS and MQTT is dropped with a log line, and the next call answered', { timeout: 120_000 }, () => {
+  const garbage = Buffer.from([0xff, 0xfe, 0x00, 0x7b]);
+  const requests = (reply: string) => [
+    garbage,
+    Buffer.from('{"method": 1}'),
+    Buffer.from(JSON.stringify({ id: 'x'.repeat(300), method: 'fib', args: [20] })), // no reply address
+    Buffer.from(JSON.stringify({ id: 1, reply_to: reply, method: 'fib', args: [20] })), // an id that is not a string
+    Buffer.from(JSON.stringify({ id: 'a', reply_to: reply, method: 'fib', args: 'x' })),
+  ];
+
+  for (const transport of ['redis', 'redis:streams']) {
+    test(`${transport}: nothing is left in the queue or pending`, { skip: redis.skip }, async (t) => {
+      const queue = unique(`rpcbench-hostile-${transport.replace(':', '-')}`);
+      // a reply address that is a key of another type: the reply fails, the server goes on
+      const wrongType = `${queue}:wrong-type`;
+      const r = new Redis(redis.url);
+      t.after(async () => {
+        await r.del(queue, wrongType);
+        await r.quit();
+      });
+      const server = await serve(t, transport, `${redis.url}?queue=${queue}`);
+      await r.set(wrongType, 'a string');
+      const poison = [...requests('rpcbench:hostile:nobody'), Buffer.from(JSON.stringify({ id: 'b', reply_to: wrongType, method: 'fib', args: [20] }))];
+      for (const message of poison) {
+        if (transport === 'redis') await r.lpush(queue, message);
+        else await r.xadd(queue, '*', 'request', message);
+      }
+      if (transport === 'redis:streams') await r.xadd(queue, '*', 'only-a-name', ''); // a field with no request
+      const c = await client(t, transport, `${redis.url}?queue=${queue}`);
+      assert.equal(await c.call('fib', [20]), 6765);
+      assert.ok(isAlive(server.pid));
+      if (transport === 'redis') assert.equal(await r.llen(queue), 0);
+      else assert.equal(((await r.xpending(queue, 'rpcbench')) as [number])[0], 0, 'nothing pending');
+      assert.match(server.stderr(), /dropping a malformed request/);
+    });
+  }
+
+  test('nats: malformed requests and reply subjects NATS refuses', { skip: nats.skip }, async (t) => {
+    const subject = unique('rpcbench.hostile');
+    const server = await serve(t, 'nats', `${nats.url}?subject=${subject}`);
+    const nc = await natsConnect({ servers: new URL(nats.url).host });
+    t.after(() => nc.close());
+    for (const message of requests('_INBOX.nobody')) nc.publish(subject, message, { reply: '_INBOX.nobody' });
+    for (const message of requests('')) nc.publish(subject, message);
+    await nc.flush();
+    const c = await client(t, 'nats', server.address);
+    assert.equal(await c.call('fib', [20]), 6765);
+    assert.ok(isAlive(server.pid));
+    assert.match(server.stderr(), /nats: dropping a malformed request/);
+  });
+
+  test('mqtt: malformed requests', { skip: mosquitto.skip }, async (t) => {
+    const topic = unique('rpcbench/hostile');
+    const server = await serve(t, 'mqtt', `${mosquitto.url}?topic=${topic}`);
+    const m = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 5 });
+    t.after(() => m.endAsync());
+    for (const message of requests('rpcbench/hostile/nobody'))
+      await m.publishAsync(topic, message, { properties: { responseTopic: 'rpcbench/hostile/nobody', correlationData: ff(8) } });
+    for (const message of requests('')) await m.publishAsync(topic, message);
+    const c = await client(t, 'mqtt', server.address);
+    assert.equal(await c.call('fib', [20]), 6765);
+    assert.ok(isAlive(server.pid));
+    assert.match(server.stderr(), /mqtt: dropping/);
   });
 });
 
