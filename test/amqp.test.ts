@@ -11,7 +11,20 @@ import type { Report } from '../bench/report/types.ts';
 import { amqpVariant, OWN_PREFIX, rabbitmq } from '../transports/amqp.ts';
 import { createService, fib, makeObj } from '../transports/contract.ts';
 import { transports } from '../transports/registry.ts';
-import { amqpQueueExists, childProcesses, eventually, fixture, isAlive, runAsync, runCli, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
+import {
+  amqpDeleteQueue,
+  amqpQueueExists,
+  childProcesses,
+  eventually,
+  fixture,
+  isAlive,
+  runAsync,
+  runCli,
+  spawnCli,
+  startPeer,
+  stopPeer,
+  tempDir,
+} from './helpers.ts';
 import { broker, need, pythonModule } from './require.ts';
 
 const { url, skip: noBroker } = await broker(rabbitmq, 'RabbitMQ');
@@ -24,16 +37,7 @@ const uniqueQueue = (what: string) => `${OWN_PREFIX}test-${what}-${process.pid}-
 const queueExists = (queue: string) => amqpQueueExists(url, queue);
 
 /** Removes a queue a failed test may have left on the shared broker. */
-async function deleteQueue(queue: string): Promise<void> {
-  const conn = await amqp.connect(url);
-  try {
-    const ch = await conn.createChannel();
-    ch.on('error', () => {});
-    await ch.deleteQueue(queue).catch(() => {});
-  } finally {
-    await conn.close().catch(() => {});
-  }
-}
+const deleteQueue = (queue: string) => amqpDeleteQueue(url, queue);
 
 describe('pika interop (RabbitMQ tutorial six)', { skip }, () => {
   test('our client benchmarks calls against the tutorial pika server', async () => {
@@ -51,6 +55,7 @@ describe('pika interop (RabbitMQ tutorial six)', { skip }, () => {
       }
     } finally {
       await stopPeer(proc);
+      await deleteQueue(queue); // the tutorial's queue outlives its server
     }
   });
 
