@@ -24,7 +24,7 @@ import {
 } from '../bench/scenarios/capacity.ts';
 import { outcomeSchemas } from '../bench/scenarios/index.ts';
 import type { CellRunner, Measurement, MeasureOptions } from '../bench/scenarios/scenario.ts';
-import { childProcesses, eventually, fixture, runCli, spawnCli, tempDir } from './helpers.ts';
+import { busy, childProcesses, eventually, fixture, runCli, spawnCli, tempDir } from './helpers.ts';
 
 const cell: CellKey = { transport: 't', call: 'getObj', scenario: 'capacity', concurrency: 256, ratePerSec: null, payloadEntries: 100, variant: 'p99<10ms' };
 const settings: CapacitySettings = { ...DEFAULT_CAPACITY, startPerSec: 100 };
@@ -351,9 +351,10 @@ test('a server stopped for 300 ms in a step shows as a pause of about 300 ms; th
   let stopped: number | undefined;
   try {
     assert.ok(await eventually(() => /tcp getObj\(100\) capacity/.test(run.out.stderr), 30_000), run.out.stderr);
-    await new Promise((r) => setTimeout(r, 800)); // the codec timing, then into the first step's one trial
     const [server] = childProcesses(run.proc.pid!).filter((c) => c.cmdline.includes('server-child'));
     assert.ok(server, 'no server child of this run');
+    // into the first step's one trial (warm-up 0): the first calls the server works on are that step's
+    assert.ok(await busy(server.pid), 'the server never got to work');
     stopped = server.pid;
     process.kill(server.pid, 'SIGSTOP');
     await new Promise((r) => setTimeout(r, 300));

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type * as hdr from 'hdr-histogram-js';
 import { decodeHistogram, encodeHistogram, latencyUs, newHistogram } from '../bench/report/histograms.ts';
 import type { Report } from '../bench/report/types.ts';
-import { ROOT, startPeer, stopPeer, tempDir } from './helpers.ts';
+import { ROOT, startAtAhead, startPeer, stopPeer, tempDir } from './helpers.ts';
 
 const BIN = path.join(ROOT, 'bin/rpcbench.mjs');
 const dir = tempDir('rpcbench-merge-');
@@ -33,9 +33,9 @@ let server: Awaited<ReturnType<typeof startPeer>> | undefined;
 
 before(async () => {
   server = await startPeer(process.execPath, [BIN, 'serve', '--transport', 'tcp'], /listening (\S+)/);
-  const startAt = new Date(Date.now() + 5000).toISOString();
   const outs = [path.join(dir, 's0'), path.join(dir, 's1')];
   const args = ['--target', `tcp=${server.match[1]}`, '--calls', 'getObj', '--scenarios', 'throughput', '--concurrency', '4', '--duration', '300ms'];
+  const startAt = startAtAhead([...args, '--trials', '2', '--segment', '0/2'], 0.2);
   const runs = await Promise.all(
     outs.map((out, i) => bench([...args, '--trials', '2', '--warmup', '0.2', '--no-wire', '--segment', `${i}/2`, '--start-at', startAt, '--out', out])),
   );

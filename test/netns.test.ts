@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { decodeHistogram, latencyUs, newHistogram } from '../bench/report/histograms.ts';
 import type { Report } from '../bench/report/types.ts';
-import { ROOT, startPeer, stopPeer, tempDir } from './helpers.ts';
+import { ROOT, startAtAhead, startPeer, stopPeer, tempDir } from './helpers.ts';
 import { need } from './require.ts';
 
 const PREFIX = `rt${process.pid % 100000}`;
@@ -45,9 +45,10 @@ test('two generators on two hosts, one server on a third, 2 ms apart: their repo
     { RPCBENCH_NETNS: PREFIX },
   );
   try {
-    const startAt = new Date(Date.now() + 8000).toISOString();
     const outs = [tempDir(), tempDir()];
     const plan = ['--target', `tcp=tcp://${address}:4242`, '--calls', 'fib', '--scenarios', 'latency,throughput', '--concurrency', '8'];
+    // the generators start through scripts/netns.sh and `ip netns exec`: 2 s more than a plain start, as headroom
+    const startAt = new Date(Date.parse(startAtAhead([...plan, '--duration', '1s', '--trials', '2'], 0.3)) + 2000).toISOString();
     const timing = ['--duration', '1s', '--trials', '2', '--warmup', '0.3', '--no-wire', '--start-at', startAt];
     const runs = await Promise.all(outs.map((out, i) => generator(`c${i + 1}`, [...plan, ...timing, '--segment', `${i}/2`, '--out', out])));
     for (const r of runs) assert.equal(r.status, 0, r.output);
