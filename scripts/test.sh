@@ -7,7 +7,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-serial=(capacity cli compare faults harness merge netns probe promises report)
+serial=(capacity cli compare faults harness merge netns options probe promises report)
 timed=()
 rest=()
 for file in test/*.test.ts; do

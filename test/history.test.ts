@@ -127,6 +127,22 @@ describe('history of real reports', () => {
     assert.deepEqual(ownChangesOf(history, 'http'), []);
   });
 
+  test("--alpha sets the level of every change point's test: below what 999 permutations can reach, nothing is a change", () => {
+    const strict = historyOf(reports(CHANGE), '--alpha', '0.0005').history;
+    assert.equal(strict.options.alpha, 0.0005);
+    assert.deepEqual(
+      strict.series.flatMap((s) => s.changes),
+      [],
+    );
+    // and a level it can reach finds the step the default finds
+    assert.ok(ownChangesOf(historyOf(reports(CHANGE), '--alpha', '0.01').history, 'tcp').length >= 1);
+    for (const bad of ['0', '0.5', 'x']) {
+      const r = runCli('history.ts', ['--store', historyOf(reports(['s01'])).store, '--alpha', bad]);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /^rpcbench history: error: --alpha: .* is not a level between 0 and 0.5/);
+    }
+  });
+
   test("a report of a user's code (bench --label, a plugin in a git repository) is kept under that code's commit, not rpcbench's", () => {
     const [file] = reports(['s01']);
     const report = JSON.parse(readFileSync(file!, 'utf8'));
