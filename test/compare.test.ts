@@ -582,6 +582,23 @@ describe('bench --baseline: run, then gate', () => {
     const same = compare(file, file);
     assert.equal(same.status, 0, same.stdout);
     assert.match(same.stdout, /Samples: 8 baseline vs 8 current runs/);
+    // not only itself: its eight runs as eight rounds, against the same runs in reverse order. Paired by round, the
+    // differences are real and nonzero, but each has its opposite (round k's is minus round 7-k's): a gate that
+    // pairs, signs and normalises them right finds no direction in them, whatever the machine did
+    const rounds = (order: (run: number) => number) =>
+      Array.from({ length: 8 }, (_, run) => {
+        const one = JSON.parse(readFileSync(file, 'utf8')) as Report;
+        for (const cell of one.results) cell.trials = cell.trials.filter((t) => t.run === run).map((t) => ({ ...t, run: 0 }));
+        one.meta.round = order(run);
+        return save(one);
+      }).join(',');
+    const reversed = compare(
+      rounds((run) => run),
+      rounds((run) => 7 - run),
+    );
+    assert.equal(reversed.status, 0, reversed.stdout);
+    assert.match(reversed.stdout, /paired by round/i);
+    for (const transport of ['tcp', 'http']) assert.match(reversed.stdout, new RegExp(`\\| ${transport} \\| (✅ )?unchanged`));
     const slowed = JSON.parse(readFileSync(file, 'utf8')) as Report;
     const http = slowed.results.filter((c) => c.transport === 'http');
     const keys = ['p50', 'p90', 'p99'] as const;

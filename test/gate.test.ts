@@ -79,7 +79,11 @@ describe('rpcbench gate on a repository with a plugin', { timeout: 900_000 }, ()
   test('a commit against itself passes (exit 0), and the work trees are gone afterwards', () => {
     const r = gate(repo, 'HEAD', 'HEAD', 8);
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
-    assert.match(readFileSync(path.join(r.out, 'compare.md'), 'utf8'), /\| jsonl \| (✅ unchanged|🟡 within noise|🟢 improved)/);
+    // never a regression; which of the other verdicts depends on the machine's noise in those minutes (a fresh-clone
+    // CI once saw +12.6% between two runs of one commit: "too few samples", rightly, with 8 runs of 12% spread)
+    const md = readFileSync(path.join(r.out, 'compare.md'), 'utf8');
+    assert.match(md, /\| jsonl \| (✅ unchanged|🟡 within noise|🟢 improved|⚪ too few samples) \|/);
+    assert.match(md, /\*\*No regression\.\*\*/);
     const trees = execFileSync('git', ['-C', repo, 'worktree', 'list'], { encoding: 'utf8' }).trim().split('\n');
     assert.equal(trees.length, 1, trees.join('\n'));
   });
