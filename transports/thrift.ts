@@ -170,9 +170,10 @@ const SERVER_WAITING_BYTES = 32 << 20;
 /** A connection whose unsent replies have not drained for this long is a reader that will not read: it is closed. */
 const SLOW_READER_MS = 10_000;
 
-/** What the connections of one server share: the bytes of frames waiting in all of them. */
+/** What the connections of one server share: the bytes of frames waiting in all of them, and how many there are. */
 interface ServerLoad {
   waitingBytes: number;
+  connections: number;
   paused: Set<() => void>;
 }
 
@@ -183,8 +184,9 @@ interface ServerLoad {
  * Here the connection's frames go to the package one at a time, at most MAX_IN_FLIGHT unanswered, none while its
  * unsent replies exceed MAX_UNSENT_BYTES, at most FRAMES_PER_TURN in a turn (so that one client's burst does not
  * stall the others: issue 32 measured 0.5-2.3 s); the socket is not read while its own frames waiting exceed the size
- * limit, nor while all connections' exceed SERVER_WAITING_BYTES; and a client that does not read its replies for
- * SLOW_READER_MS is cut off (twenty of them took the server to 503 MB).
+ * limit, nor while all connections' exceed SERVER_WAITING_BYTES unless its own are under its fair share of them (so
+ * that twenty clients who fill the server do not stop a twenty-first from being read: they did, for 5 s and more);
+ * and a client that does not read its replies for SLOW_READER_MS is cut off (twenty of them took the server to 503 MB).
  */
 function gate(socket: net.Socket, maxFrameBytes: number, load: ServerLoad): void {
   const [deliver] = socket.listeners('data') as Array<(chunk: Buffer) => void>;
@@ -195,12 +197,17 @@ function gate(socket: net.Socket, maxFrameBytes: number, load: ServerLoad): void
   let inFlight = 0;
   let scheduled = false;
   let stuckSince = 0;
+  let mine = 0; // bytes of this connection's frames waiting
+  load.connections++;
   const take = (frame: Buffer) => {
     load.waitingBytes -= frame.length;
+    mine -= frame.length;
     if (load.waitingBytes <= SERVER_WAITING_BYTES) for (const resume of [...load.paused]) resume();
     return frame;
   };
-  const mayRead = () => buffered.length + waiting.length * 32 <= maxFrameBytes && load.waitingBytes <= SERVER_WAITING_BYTES;
+  const mayRead = () =>
+    buffered.length + waiting.length * 32 <= maxFrameBytes &&
+    (load.waitingBytes <= SERVER_WAITING_BYTES || mine < SERVER_WAITING_BYTES / Math.max(1, load.connections));
   const resume = () => {
     if (socket.isPaused() && mayRead() && !socket.destroyed) {
       load.paused.delete(resume);
@@ -245,6 +252,7 @@ function gate(socket: net.Socket, maxFrameBytes: number, load: ServerLoad): void
   }, 1000).unref();
   socket.on('close', () => {
     clearInterval(watchdog);
+    load.connections--;
     load.paused.delete(resume);
     for (const frame of waiting.splice(0)) take(frame);
   });
@@ -258,6 +266,7 @@ function gate(socket: net.Socket, maxFrameBytes: number, load: ServerLoad): void
       const frame = Buffer.from(buffered.subarray(0, 4 + size));
       waiting.push(frame);
       load.waitingBytes += frame.length;
+      mine += frame.length;
       buffered = buffered.subarray(4 + size);
     }
     if (!mayRead()) {
@@ -290,7 +299,7 @@ async function serve(listenAt: string, service: Service, options: ServerOptions,
     maxLength: options.maxMessageBytes,
   });
   server.on('error', (error: Error) => console.error(`thrift: dropping a connection: ${error.message}`));
-  const load: ServerLoad = { waitingBytes: 0, paused: new Set() };
+  const load: ServerLoad = { waitingBytes: 0, connections: 0, paused: new Set() };
   server.on('connection', (socket: net.Socket) => gate(socket, options.maxMessageBytes, load));
   const close = closerFor(server);
   const bound = await listen(server, host, port);
