@@ -316,10 +316,17 @@ describe('ground truth: 2 ms of server work a call caps a server at 1e6 ÷ (2000
       if (out.bound === 'jitter' || out.bound === 'none') {
         // a machine whose own floor breaks the objective at every rate (a fresh-clone CI with stress-ng --cpu 1 beside
         // it found nats "0": three processes and 2 ms of work a call on the one core left): nothing to check the search's
-        // accuracy against. Then it must claim no capacity, and its slowest step must have broken the objective too.
-        const slowest = steps.reduce((a, b) => (b.ratePerSec < a.ratePerSec ? b : a));
+        // accuracy against. Then it must claim no capacity: no step passed, and every step it could judge broke the
+        // objective (the lowest may have too few calls to judge: tcp under stress-ng, down to 49.5/s, 495 of 1,000).
         assert.equal(found, 0, said);
-        assert.ok(!slowest.pass && slowest.judgedUs >= 10_000, `${said}: the lowest rate tried, ${slowest.ratePerSec}/s, ${slowest.reason}`);
+        for (const step of steps) {
+          assert.ok(!step.pass, `${said}: ${step.ratePerSec}/s passed`);
+          const judged = !/too few calls/.test(step.reason ?? '');
+          assert.ok(
+            !judged || step.judgedUs >= 10_000 || /dropped|error|grew|completed/.test(step.reason ?? ''),
+            `${said}: ${step.ratePerSec}/s, ${step.reason}`,
+          );
+        }
         return;
       }
       // never above the ceiling, within the search's own precision (it bisects to 5%): the 2 ms of work is a wall-clock
