@@ -281,31 +281,28 @@ export function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> 
   });
 }
 
-/** Whether RabbitMQ at `url` holds `queue`: checkQueue on a channel of its own (a missing queue closes the channel). */
-/** Deletes `queue` on the broker at `url` if it is there: a test's own cleanup, which must not fail. */
-export async function amqpDeleteQueue(url: string, queue: string): Promise<void> {
+/** `use` on a channel of its own on RabbitMQ at `url` (a channel error, such as a missing queue, is `use`'s to see). */
+async function withAmqpChannel<T>(url: string, use: (ch: import('amqplib').Channel) => Promise<T>): Promise<T> {
   const { default: amqp } = await import('amqplib');
   const conn = await amqp.connect(url);
   try {
     const ch = await conn.createChannel();
     ch.on('error', () => {});
-    await ch.deleteQueue(queue).catch(() => {});
+    return await use(ch);
   } finally {
     await conn.close().catch(() => {});
   }
 }
 
-export async function amqpQueueExists(url: string, queue: string): Promise<boolean> {
-  const { default: amqp } = await import('amqplib');
-  const conn = await amqp.connect(url);
-  try {
-    const ch = await conn.createChannel();
-    ch.on('error', () => {});
-    return await ch.checkQueue(queue).then(
+/** Deletes `queue` on the broker at `url` if it is there: a test's own cleanup, which must not fail. */
+export const amqpDeleteQueue = (url: string, queue: string): Promise<void> =>
+  withAmqpChannel(url, async (ch) => void (await ch.deleteQueue(queue).catch(() => {})));
+
+/** Whether RabbitMQ at `url` holds `queue` (a missing queue closes the channel: checkQueue rejects). */
+export const amqpQueueExists = (url: string, queue: string): Promise<boolean> =>
+  withAmqpChannel(url, (ch) =>
+    ch.checkQueue(queue).then(
       () => true,
       () => false,
-    );
-  } finally {
-    await conn.close().catch(() => {});
-  }
-}
+    ),
+  );
