@@ -179,6 +179,23 @@ export async function stopFor(pid: number, ms: number): Promise<void> {
   }
 }
 
+/**
+ * Runs `work` while process `pid` is stopped, and lets it go again afterwards, also when `work` throws: what `work`
+ * sends the process waits in its socket, and is read all at once when it goes on.
+ */
+export async function whileStopped(pid: number, work: () => Promise<void> | void): Promise<void> {
+  process.kill(pid, 'SIGSTOP');
+  try {
+    await work();
+  } finally {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // it is gone already
+    }
+  }
+}
+
 /** Ends a process the test started, stopped or not: SIGCONT first (a stopped process does not act on SIGKILL's queue-mates), then SIGKILL. */
 export function killHard(pid: number | undefined): void {
   if (pid === undefined) return;

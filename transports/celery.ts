@@ -226,7 +226,6 @@ function settle(msg: ConsumeMessage, pending: PendingCalls<string>, maxBytes: nu
   } catch (error) {
     return void pending.reject(id, new Error(`a result that is not JSON: ${(error as Error).message}`));
   }
-  if (process.env.DBG && !pending.has(id)) console.error('stray reply', id, result.status);
   if (result.status === 'SUCCESS') pending.resolve(id, result.result);
   else if (result.status === 'FAILURE') pending.reject(id, failure(result.result));
 }

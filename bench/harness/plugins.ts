@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CallTimeoutError, METHODS } from '../../transports/contract.ts';
 import { addTransports, allowedNames, type TransportEntry } from '../../transports/registry.ts';
+import { deadline } from '../../transports/support/deadline.ts';
 import { MEASURED, type Transport, type TransportTraits } from '../../transports/transport.ts';
 import { BadInput } from '../report/errors.ts';
 
@@ -161,12 +162,4 @@ function guarded(t: Transport): Transport {
       };
     });
   return { ...t, connect, ...(serve ? { serve } : {}) };
-}
-
-function deadline<T>(p: Promise<T>, ms: number, error: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(error()), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
