@@ -10,6 +10,7 @@ import { renderMarkdown } from '../bench/formats/markdown.ts';
 import { renderSummary } from '../bench/formats/summary.ts';
 import { detection } from '../bench/gate/detection.ts';
 import { mannWhitneyGreater } from '../bench/gate/mann-whitney.ts';
+import { signedRankGreater } from '../bench/gate/wilcoxon.ts';
 import { findBroker } from '../bench/harness/broker-cpu.ts';
 import type { Report } from '../bench/report/types.ts';
 import { verdictGoals } from '../bench/scenarios/index.ts';
@@ -150,6 +151,21 @@ describe("the gate's detection limit", () => {
     }
     return found / 400;
   }
+
+  test("the paired test (Wilcoxon's signed ranks) by hand: direction, rank sums, zeros dropped, and the normal tail", () => {
+    // five pairs: 2^5 sign patterns, one with every difference above zero (W = 15), one more with only the smallest below (W = 14)
+    assert.equal(signedRankGreater([1, 2, 3, 4, 5]).p, 1 / 32);
+    assert.equal(signedRankGreater([-1, 2, 3, 4, 5]).p, 2 / 32);
+    assert.equal(signedRankGreater([-1, -2, -3, -4, -5]).p, 1);
+    assert.equal(signedRankGreater([0, 0, 1, 2, 3, 4, 5]).p, 1 / 32);
+    assert.equal(signedRankGreater([0, 0]).p, 1);
+    // 80 pairs with ties: the normal approximation; a shift up is found, a symmetric set is not, a shift down is not
+    const up = Array.from({ length: 80 }, (_, i) => (i % 10) - 2);
+    assert.ok(signedRankGreater(up).p < 0.001, String(signedRankGreater(up).p));
+    assert.ok(signedRankGreater(up.map((x) => -x)).p > 0.999);
+    const even = Array.from({ length: 80 }, (_, i) => (i % 2 ? 1 : -1) * (1 + (i >> 1)));
+    assert.ok(Math.abs(signedRankGreater(even).p - 0.5) < 0.1, String(signedRankGreater(even).p));
+  });
 
   test('at the stated limit the test finds the change about 80% of the time, at half of it far less often', () => {
     const d = detection(0.05, 8, 8, 0.025);
