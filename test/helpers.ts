@@ -238,6 +238,19 @@ export async function busy(pid: number, timeoutMs = 30_000): Promise<boolean> {
   );
 }
 
+/** Waits until process `pid` is idle: under 50 ms of CPU within 500 ms (a server done with what a test sent it). */
+export async function idle(pid: number, timeoutMs = 30_000): Promise<boolean> {
+  return eventually(
+    async () => {
+      const from = cpuSeconds(pid);
+      await new Promise((r) => setTimeout(r, 500));
+      return cpuSeconds(pid) - from < 0.05;
+    },
+    timeoutMs,
+    0,
+  );
+}
+
 /** Waits until `check` holds, polling; false if it did not within `timeoutMs`. */
 export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5000, everyMs = 50): Promise<boolean> {
   const end = Date.now() + timeoutMs;

@@ -36,7 +36,10 @@ export const SERVER_BOUNDS = {
  * Puts the server-wide bounds on an HTTP/2 server whose 'stream' listeners are already in place (Connect's adapter,
  * or grpc-js's handler): a refused stream never reaches them. Over the server's limit a connection still gets streams
  * up to its fair share (the limit over the connections open), so that clients who fill the server cannot lock out
- * one that asks for a few: the streams open stay under twice the limit and one a connection. A connection refused a stream is told to open
+ * one that asks for a few. Twice the limit is a hard cap: there, a stream within its connection's share is made room
+ * for by cancelling the oldest stream of the connection furthest over its share. (A share is the one of its moment:
+ * connections that came one by one got the larger shares of fewer connections, and a second wave of 100 held 4,009
+ * streams at once where the first, all at once, held 2,080.) A connection refused a stream is told to open
  * no more than it has (SETTINGS_MAX_CONCURRENT_STREAMS), until the server is down to half its limit: a client that
  * keeps to the protocol then waits instead of sending streams to be refused, each of which costs the server CPU and
  * memory (100 connections of 300 streams were 27,000 refusals, and their garbage 100 MB).
@@ -45,12 +48,27 @@ export function boundServer(server: http2.Http2Server, log: (line: string) => vo
   server.maxConnections = SERVER_BOUNDS.maxConnections;
   const handlers = server.listeners('stream') as Array<(...args: unknown[]) => void>;
   server.removeAllListeners('stream');
-  const bySession = new Map<http2.Http2Session, number>();
+  const bySession = new Map<http2.Http2Session, Set<http2.ServerHttp2Stream>>();
   const throttled = new Set<http2.Http2Session>();
   let open = 0;
   let refused = 0;
   const share = () => SERVER_BOUNDS.maxStreams / Math.max(1, bySession.size);
-  const admit = (session: http2.Http2Session) => open < SERVER_BOUNDS.maxStreams || (bySession.get(session) ?? 0) < share();
+  const held = (session: http2.Http2Session) => bySession.get(session)?.size ?? 0;
+  const admit = (session: http2.Http2Session) => {
+    if (open < SERVER_BOUNDS.maxStreams) return true;
+    if (held(session) >= share()) return false;
+    return open < 2 * SERVER_BOUNDS.maxStreams || makeRoom();
+  };
+  // the connection furthest over its share gives up its oldest stream (a Set keeps the order they came in)
+  const makeRoom = () => {
+    let most: Set<http2.ServerHttp2Stream> | undefined;
+    for (const streams of bySession.values()) if (!most || streams.size > most.size) most = streams;
+    const oldest = most && most.size > share() ? most.values().next().value : undefined;
+    if (!oldest) return false;
+    most!.delete(oldest);
+    oldest.close(http2.constants.NGHTTP2_CANCEL);
+    return true;
+  };
   const limit = (session: http2.Http2Session, streams: number) => {
     if (session.destroyed || session.closed) return;
     try {
@@ -58,7 +76,7 @@ export function boundServer(server: http2.Http2Server, log: (line: string) => vo
     } catch {} // too many SETTINGS not yet acknowledged: the refusals go on for that client
   };
   server.on('session', (session: http2.ServerHttp2Session) => {
-    bySession.set(session, 0);
+    bySession.set(session, new Set());
     session.once('close', () => {
       bySession.delete(session);
       throttled.delete(session);
@@ -75,17 +93,17 @@ export function boundServer(server: http2.Http2Server, log: (line: string) => vo
       if (refused++ % 1000 === 0) log(`http2: ${open} streams open, the server's limit: refusing new ones beyond a connection's share (${refused} so far)`);
       if (!throttled.has(session)) {
         throttled.add(session);
-        limit(session, bySession.get(session) ?? 0);
+        limit(session, held(session));
       }
       // closing with an error code emits 'error' on the stream, which no handler of ours or theirs has seen yet
       stream.on('error', () => {});
       return void stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
     }
     open++;
-    bySession.set(session, (bySession.get(session) ?? 0) + 1);
+    bySession.get(session)?.add(stream);
     stream.once('close', () => {
       open--;
-      if (bySession.has(session)) bySession.set(session, bySession.get(session)! - 1);
+      bySession.get(session)?.delete(stream);
       if (throttled.size && open < SERVER_BOUNDS.maxStreams / 2) {
         for (const s of throttled) limit(s, SESSION_BOUNDS.maxConcurrentStreams);
         throttled.clear();
