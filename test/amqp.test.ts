@@ -240,6 +240,7 @@ describe('cleanup and dispatch', { skip }, () => {
         workers.push(await startPeer(process.execPath, serveArgs(0), /listening/));
         client = await amqpVariant(variant).connect(listen, { ...opts, timeoutMs: 30_000 });
         const waited: boolean[] = [];
+        const started = performance.now();
         // 4 calls in flight, 5 each: queueing behind fast calls alone never reaches 100 ms
         await Promise.all(
           Array.from({ length: 4 }, async () => {
@@ -250,7 +251,7 @@ describe('cleanup and dispatch', { skip }, () => {
             }
           }),
         );
-        return waited.filter(Boolean).length / waited.length;
+        return { share: waited.filter(Boolean).length / waited.length, waited: waited.filter(Boolean).length, ms: performance.now() - started };
       } finally {
         await client?.close();
         await Promise.all(workers.map((w) => stopPeer(w.proc)));
@@ -258,8 +259,14 @@ describe('cleanup and dispatch', { skip }, () => {
     };
     const fair = await slowShare('prefetch-1');
     const roundRobin = await slowShare('direct-reply');
-    console.log(`slow worker share: prefetch 1 ${Math.round(fair * 100)}%, prefetch 100 ${Math.round(roundRobin * 100)}%`);
-    assert.ok(fair <= 0.25, `prefetch 1: ${Math.round(fair * 100)}% of calls waited on the slow worker`);
-    assert.ok(roundRobin >= 0.35, `prefetch 100: ${Math.round(roundRobin * 100)}% of calls waited on the slow worker`);
+    const said = `slow worker share: prefetch 1 ${Math.round(fair.share * 100)}% in ${fair.ms.toFixed(0)} ms, prefetch 100 ${Math.round(roundRobin.share * 100)}%`;
+    console.log(said);
+    // prefetch 1: the slow worker holds one call at a time, so it takes at most one per 200 ms of the run, however slow
+    // the machine makes the fast one (a busy fresh-clone CI: 30% of 20 calls, where a quiet one gives 5-15%); and
+    // well under round-robin, which deals it half of them and queues more behind it (50% in every run measured; 0.15
+    // is the headroom between that and the busiest prefetch-1 run seen)
+    assert.ok(fair.waited <= Math.ceil(fair.ms / 200) + 1, said);
+    assert.ok(fair.share <= roundRobin.share - 0.15, said);
+    assert.ok(roundRobin.share >= 0.35, said);
   });
 });
