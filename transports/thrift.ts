@@ -216,12 +216,12 @@ function gate(socket: net.Socket, maxFrameBytes: number, load: ServerLoad): void
     scheduled = false;
     let turn = 0;
     while (inFlight < MAX_IN_FLIGHT && socket.writableLength <= MAX_UNSENT_BYTES && !socket.destroyed) {
-      if ((waiting.nextSize() ?? 0) > maxFrameBytes) {
+      const size = waiting.nextSize();
+      if ((size ?? 0) > maxFrameBytes) {
         const all = waiting.drain();
         release(all.length);
         return void deliver(all); // the package refuses it and ends the connection
       }
-      const size = waiting.nextSize();
       if (size === null || waiting.bytes < 4 + size) break;
       if (turn++ === FRAMES_PER_TURN) {
         scheduled = true;
