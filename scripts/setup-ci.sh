@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What the tests need beyond npm packages, installed from Debian or started if missing (as root, or with sudo):
-#   Python peers for /usr/bin/python3 (interop tests, Celery included), Java with Caucho's Hessian (the Java peers,
+#   Python peers for /usr/bin/python3 (interop tests, Celery included) and, from PyPI in a venv, zerorpc-python, Java with Caucho's Hessian (the Java peers,
 #   compiled at test time), rabbitmq-server (also a second, private node for the durability tests), Chromium (the
 #   HTML report test), iproute2 (network namespaces), promtool and Python's OpenMetrics parser, Java HdrHistogram and strace (outputs and loading
 #   read back by their real consumers), and the brokers the suite talks to (RabbitMQ, Redis, NATS, Mosquitto),
@@ -39,4 +39,6 @@ if [ ${#need[@]} -gt 0 ]; then
   (sudo_ apt-get update -qq && sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") >/dev/null
 fi
 
+# the peers that come from PyPI (zerorpc-python), in the project's own venv
+bash scripts/python-peers.sh >/dev/null
 bash scripts/ensure-brokers.sh

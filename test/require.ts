@@ -35,6 +35,16 @@ export function pythonModule(module: string, install: string): string | false {
 }
 
 /**
+ * The python of the project's venv of PyPI peers (scripts/python-peers.sh makes it; .ci/run through setup-ci.sh), and
+ * whether it imports `module`, or why not.
+ */
+export function pypiPeer(module: string): { python: string; missing: string | false } {
+  const python = spawnSync('bash', ['scripts/python-peers.sh', '--path'], { encoding: 'utf8', timeout: 10_000 }).stdout.trim();
+  const ok = python !== '' && spawnSync(python, ['-c', `import ${module}`], { timeout: 30_000 }).status === 0;
+  return { python, missing: ok ? false : `${python || 'the PyPI venv'} cannot import ${module} (bash scripts/python-peers.sh)` };
+}
+
+/**
  * A broker, found as a run finds it, waiting a while for one that is still starting (CI starts them just before
  * the tests): up to 20 s under RPCBENCH_REQUIRE=all, 2 s otherwise. Returns its URL and the skip option.
  */

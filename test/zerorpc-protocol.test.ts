@@ -1,5 +1,5 @@
-// ZeroRPC at the frame level, since no Python zerorpc runs in CI: raw ZeroMQ sockets play the
-// zerorpc-python peer and check the exact frames our server answers and our client sends.
+// ZeroRPC at the frame level: raw ZeroMQ sockets play the zerorpc-python peer and check the exact frames our server
+// answers and our client sends (test/interop-zerorpc.test.ts runs zerorpc-python itself).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decode, encode } from '@msgpack/msgpack';
