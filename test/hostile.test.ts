@@ -11,12 +11,14 @@ import path from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { connect as natsConnect } from '@nats-io/transport-node';
+import { Producer } from '@platformatic/kafka';
 import hessian from 'hessian.js';
 import { Redis } from 'ioredis';
 import mqtt from 'mqtt';
 import { encodeHistogram, newHistogram } from '../bench/harness/stats.ts';
 import { rabbitmq } from '../transports/amqp.ts';
 import { makeObj } from '../transports/contract.ts';
+import { HEADERS, kafkaBroker, kafka as kafkaImpl, parseKafkaAddress } from '../transports/kafka.ts';
 import { mqttBroker } from '../transports/mqtt.ts';
 import { natsBroker } from '../transports/nats.ts';
 import { redisBroker, TAKE_SCRIPTS } from '../transports/redis.ts';
@@ -32,13 +34,15 @@ const TINY_RUN = ['--calls', 'fib', '--scenarios', 'latency', '--count', '20', '
 const BIN = path.join(ROOT, 'bin/rpcbench.mjs');
 const opts = { timeoutMs: 5000, maxMessageBytes: 4 << 20 };
 const unique = (what: string) => `${what}-${process.pid}-${Date.now()}`;
-const [rabbit, redis, nats, mosquitto] = await Promise.all([
+const [rabbit, redis, nats, mosquitto, kafka] = await Promise.all([
   broker(rabbitmq, 'RabbitMQ'),
   broker(redisBroker, 'Redis'),
   broker(natsBroker, 'NATS'),
   broker(mqttBroker, 'Mosquitto'),
+  broker(kafkaBroker, 'Kafka'),
 ]);
 const ff = (n: number) => Buffer.alloc(n, 0xff);
+const kafkaForget = (listen: string) => kafkaImpl.forget(listen);
 /** A moment for what was published to reach a consumer's socket (half a second: a round trip is under 1 ms). */
 const settle = () => new Promise((r) => setTimeout(r, 500));
 
@@ -218,7 +222,7 @@ describe('a poison message on the RabbitMQ rows is refused, acked, and the next 
   });
 });
 
-describe('a poison message on Redis, NATS and MQTT is dropped with a log line, and the next call answered', { timeout: 120_000 }, () => {
+describe('a poison message on Redis, NATS, MQTT and Kafka is dropped with a log line, and the next call answered', { timeout: 120_000 }, () => {
   const garbage = Buffer.from([0xff, 0xfe, 0x00, 0x7b]);
   const requests = (reply: string) => [
     garbage,
@@ -281,6 +285,49 @@ describe('a poison message on Redis, NATS and MQTT is dropped with a log line, a
     assert.equal(await c.call('fib', [20]), 6765);
     assert.ok(isAlive(server.pid));
     assert.match(server.stderr(), /mqtt: dropping/);
+  });
+
+  test('kafka: bad bytes, a huge value, missing and bad headers, a reply topic that does not exist', { skip: kafka.skip }, async (t) => {
+    const topic = unique('rpcbench-hostile-kafka');
+    const listen = `${kafka.url}?topic=${topic}`;
+    const server = await serve(t, 'kafka', listen);
+    t.after(() => kafkaForget(listen));
+    const producer = new Producer({ clientId: 'hostile', bootstrapBrokers: parseKafkaAddress(kafka.url).brokers, acks: 1 });
+    t.after(() => producer.close());
+    const h = (replyTopic: string, correlationId: Buffer, extra: [string, Buffer][] = []) =>
+      new Map(
+        [[HEADERS.replyTopic, Buffer.from(replyTopic)], [HEADERS.correlationId, correlationId], ...extra].map(([k, v]) => [
+          Buffer.from(k as string),
+          v as Buffer,
+        ]),
+      );
+    const good = Buffer.from(JSON.stringify({ method: 'fib', args: [20] }));
+    const nobody = `${topic}.nobody`;
+    const records = [
+      { value: garbage, headers: h(nobody, ff(16)) },
+      { value: Buffer.alloc(900_000, 0x7b), headers: h(nobody, ff(16)) },
+      { value: good }, // no headers at all
+      { value: good, headers: h('not a topic!', ff(16)) },
+      { value: good, headers: h(nobody, ff(300)) },
+      { value: good, headers: h(nobody, ff(16), [[HEADERS.replyPartition, ff(3)]]) },
+      { value: good, headers: h(nobody, ff(16)) }, // a reply topic nobody made: the reply fails, the server goes on
+      ...requests(nobody).map((value) => ({ value, headers: h(nobody, ff(16)) })),
+    ];
+    for (const record of records) await producer.send({ messages: [{ topic, ...record }] });
+    const c = await client(t, 'kafka', server.address, 20_000);
+    assert.equal(await c.call('fib', [20]), 6765);
+    assert.ok(isAlive(server.pid));
+    // the 900 KB value is refused as not JSON: Kafka's own limit (message.max.bytes, 1 MB) is below ours (4 MB)
+    const dropped = [
+      '0: not JSON',
+      '1: not JSON',
+      '2: no valid kafka_replyTopic',
+      '3: no valid kafka_replyTopic',
+      '4: no kafka_correlationId header of 1-256 bytes',
+      '5: a kafka_replyPartition header of 3 bytes',
+    ];
+    for (const why of dropped) assert.match(server.stderr(), new RegExp(`kafka: dropping .*at offset ${why}`));
+    assert.ok(await eventually(() => /kafka: could not reply on/.test(server.stderr()), 20_000), server.stderr());
   });
 });
 

@@ -169,6 +169,15 @@ const BUILT_IN: readonly TransportEntry[] = [
       () => import('./mqtt.ts').then((m) => m.mqttQos(qos)),
     ),
   ),
+  line(
+    {
+      name: 'kafka',
+      summary: "RPC over Apache Kafka: Spring Kafka's request/reply headers, a reply topic per client, servers in a consumer group",
+      ...brokered(BROKERS.kafka),
+      schemes: ['kafka:'],
+    },
+    () => import('./kafka.ts').then((m) => m.kafka),
+  ),
 ];
 
 /** Built-in transports, then those plugins added (in the order given). */

@@ -15,8 +15,11 @@ export interface BrokerKind {
   defaultUrl: string;
   /** How to start one here, for the message when none answers. */
   startHint: string;
-  /** testcontainers 11 runs on Node 20 (12 needs Node 22); images are pinned so runs compare. */
-  container: { image: string; port: number; command?: string[]; waitFor: RegExp; url(host: string, port: number): string };
+  /**
+   * testcontainers 11 runs on Node 20 (12 needs Node 22); images are pinned so runs compare. Absent where a plain
+   * container would not do (Kafka advertises the port it listens on, not the one Docker maps).
+   */
+  container?: { image: string; port: number; command?: string[]; waitFor: RegExp; url(host: string, port: number): string };
 }
 
 export const BROKERS = {
@@ -53,6 +56,12 @@ export const BROKERS = {
       waitFor: /mosquitto version .* running/,
       url: (host, port) => `mqtt://${host}:${port}`,
     },
+  },
+  kafka: {
+    name: 'Kafka',
+    envVar: 'KAFKA_URL',
+    defaultUrl: 'kafka://127.0.0.1:9092',
+    startHint: 'bash scripts/kafka.sh start',
   },
 } satisfies Record<string, BrokerKind>;
 
@@ -117,6 +126,11 @@ async function locate(spec: BrokerSpec, url: string, waitMs: number, onContainer
   const problem = await probeFor(spec, url, waitMs);
   if (!problem) return { url, reason: null };
   const fix = `set ${spec.envVar} to a broker, or start ${spec.name} (${spec.startHint}), or start Docker`;
+  if (!spec.container)
+    return {
+      url: null,
+      reason: `no ${spec.name} broker at ${maskAddress(url)} (${problem}): set ${spec.envVar} to a broker, or start ${spec.name} (${spec.startHint})`,
+    };
   if (!dockerReachable()) return { url: null, reason: `no ${spec.name} broker at ${maskAddress(url)} (${problem}) and no Docker engine to start one: ${fix}` };
   try {
     return { url: await startContainer(spec, onContainer), reason: null };
@@ -135,7 +149,7 @@ function dockerReachable(): boolean {
 async function startContainer(spec: BrokerSpec, onContainer: (cleanup: () => Promise<void>) => void): Promise<string> {
   // imported lazily: runs without Docker never load testcontainers
   const { GenericContainer, Wait } = await import('testcontainers');
-  const c = spec.container;
+  const c = spec.container!;
   let container = new GenericContainer(c.image).withExposedPorts(c.port).withWaitStrategy(Wait.forLogMessage(c.waitFor));
   if (c.command) container = container.withCommand(c.command);
   const started = await container.start();

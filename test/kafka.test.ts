@@ -1,0 +1,46 @@
+// The kafka row's footprint on a shared broker: what a run makes there (its request topic, the servers' consumer
+// group, each client's reply topic and group) is gone when it ends, also when its server child was killed with -9.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Admin } from '@platformatic/kafka';
+import { kafkaBroker, parseKafkaAddress } from '../transports/kafka.ts';
+import { eventually, killHard, serverChildren, spawnCli, tempDir } from './helpers.ts';
+import { broker } from './require.ts';
+
+const { url, skip } = await broker(kafkaBroker, 'Kafka');
+
+/** Topics and consumer groups on the broker whose names contain `runId`. */
+async function leftovers(runId: string): Promise<string[]> {
+  const admin = new Admin({ clientId: 'test', bootstrapBrokers: parseKafkaAddress(url).brokers });
+  try {
+    const topics = await admin.listTopics();
+    const groups = [...(await admin.listGroups()).keys()];
+    return [...topics, ...groups].filter((name) => name.includes(runId)).sort();
+  } finally {
+    await admin.close();
+  }
+}
+
+describe('kafka: a run leaves nothing on the broker', { skip, timeout: 120_000 }, () => {
+  const args = ['--transports', 'kafka', '--calls', 'fib', '--scenarios', 'latency', '--trials', '2', '--no-wire'];
+
+  test('after a run that ended well: no topic, no group of the run', async () => {
+    const runId = `kafka-ok-${process.pid}`;
+    const run = spawnCli('bench.ts', [...args, '--duration', '0.3', '--out', tempDir()], { RPCBENCH_RUN_ID: runId, KAFKA_URL: url });
+    assert.equal(await run.exited, 0, run.out.stderr);
+    assert.deepEqual(await leftovers(runId), []);
+  });
+
+  test('after its server child was killed with -9: the request topic and the servers group are deleted by the run', async (t) => {
+    const runId = `kafka-kill-${process.pid}`;
+    const run = spawnCli('bench.ts', [...args, '--duration', '3s', '--out', tempDir()], { RPCBENCH_RUN_ID: runId, KAFKA_URL: url });
+    t.after(() => run.proc.kill('SIGKILL'));
+    assert.ok(await eventually(() => /kafka fib latency/.test(run.out.stderr) || serverChildren(run.proc.pid!).length > 0, 60_000), run.out.stderr);
+    // the cell is running: its server has joined and calls are flowing
+    assert.ok(await eventually(async () => (await leftovers(runId)).some((n) => n.endsWith('.servers')), 30_000), 'the servers group exists');
+    for (const s of serverChildren(run.proc.pid!)) killHard(s.pid);
+    assert.equal(await run.exited, 1, run.out.stderr); // the killed cell failed
+    assert.match(run.out.stdout, /server process exited \(SIGKILL\)/);
+    assert.deepEqual(await leftovers(runId), []);
+  });
+});
