@@ -29,9 +29,10 @@ jars() { # the broker's jars, resolved once per hash of what they are made from;
     mkdir -p "$tmp"
     say "resolving Kafka's jars from Maven Central into $dir" >&2
     # a deadline, so that an unreachable Maven Central fails this step instead of hanging CI
-    if ! timeout 900 mvn -q -B -Dstyle.color=never -f "$conf/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp/lib" >&2; then
-      rm -rf "$tmp"; say "could not resolve Kafka's jars (mvn, Maven Central)" >&2; exit 1
+    if ! timeout 900 mvn -q -B -f "$conf/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp/lib" > "$tmp.log" 2>&1; then
+      grep -a ERROR "$tmp.log" | head -5 >&2; rm -rf "$tmp" "$tmp.log"; say "could not resolve Kafka's jars (mvn, Maven Central)" >&2; exit 1
     fi
+    rm -f "$tmp.log"
     mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
   fi
   echo "$dir/lib"

@@ -96,11 +96,12 @@ async function ensureTopic(admin: Admin, topic: string): Promise<void> {
 async function forget(listen: string): Promise<void> {
   const address = parseKafkaAddress(listen);
   if (!address.topic.startsWith(OWN_PREFIX)) return;
-  await withAdmin(address, 5000, async (admin) => {
+  await withAdmin(address, 10_000, async (admin) => {
+    await admin.deleteTopics({ topics: [address.topic] }).catch((error) => console.error(`kafka: could not delete ${address.topic}: ${describe(error)}`));
     // a server killed with -9 stays a member until its session times out, and a group with members cannot be deleted
     await admin.removeMembersFromConsumerGroup({ groupId: serverGroup(address.topic) }).catch(() => {});
-    await admin.deleteGroups({ groups: [serverGroup(address.topic)] }).catch(() => {});
-    await admin.deleteTopics({ topics: [address.topic] }).catch(() => {});
+    const group = serverGroup(address.topic);
+    await admin.deleteGroups({ groups: [group] }).catch((error) => console.error(`kafka: could not delete the group ${group}: ${describe(error)}`));
   }).catch(() => {}); // the broker is gone, and with it what we would delete
 }
 
