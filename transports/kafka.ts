@@ -67,7 +67,7 @@ export const kafkaBroker = brokerFinder(BROKERS.kafka, async (url) => {
     await withAdmin(address, 3000, (admin) => admin.metadata({ topics: [] }));
     return null;
   } catch (error) {
-    return probeReason((error as Error & { errors?: Error[] }).errors?.[0] ?? error);
+    return probeReason(rootCause(error));
   }
 });
 
@@ -103,6 +103,17 @@ async function forget(listen: string): Promise<void> {
     const group = serverGroup(address.topic);
     await admin.deleteGroups({ groups: [group] }).catch((error) => console.error(`kafka: could not delete the group ${group}: ${describe(error)}`));
   }).catch(() => {}); // the broker is gone, and with it what we would delete
+}
+
+/** What went wrong underneath: the library wraps a refused connection as MultipleErrors > NetworkError > ECONNREFUSED. */
+function rootCause(error: unknown): unknown {
+  let e = error as Error & { errors?: Error[] };
+  for (let depth = 0; depth < 10; depth++) {
+    const next = (e.errors?.[0] ?? e.cause) as typeof e | undefined;
+    if (!next) break;
+    e = next;
+  }
+  return e;
 }
 
 /** A library error's message, with the first of the errors it wraps (it reports "Multiple errors" with the causes). */
@@ -230,7 +241,7 @@ async function connect(address: string, options: ClientOptions): Promise<ClientH
       const reply = pending.add(id.toString('hex'), method);
       producer
         .send({ messages: [{ topic: target.topic, value: encode({ method, args }), headers: headersFor(id) }] })
-        .catch((error) => pending.reject(id.toString('hex'), new Error(`Kafka refused the request on ${JSON.stringify(target.topic)}: ${describe(error)}`)));
+        .catch((error) => pending.reject(id.toString('hex'), sendError(error, target)));
       return reply;
     },
     async close() {
@@ -243,4 +254,11 @@ async function connect(address: string, options: ClientOptions): Promise<ClientH
       await removeReplyTopic();
     },
   };
+}
+
+/** A request Kafka would not take; a topic that does not exist is one no server reads (servers create theirs). */
+function sendError(error: unknown, target: KafkaAddress): Error {
+  const why = describe(error);
+  if (/unknown topic/i.test(why)) return new Error(`no server subscribes to ${JSON.stringify(target.topic)} on Kafka at ${target.masked} (no such topic)`);
+  return new Error(`Kafka refused the request on ${JSON.stringify(target.topic)}: ${why}`);
 }
