@@ -42,7 +42,6 @@ const [rabbit, redis, nats, mosquitto, kafka] = await Promise.all([
   broker(kafkaBroker, 'Kafka'),
 ]);
 const ff = (n: number) => Buffer.alloc(n, 0xff);
-const kafkaForget = (listen: string) => kafkaImpl.forget(listen);
 /** A moment for what was published to reach a consumer's socket (half a second: a round trip is under 1 ms). */
 const settle = () => new Promise((r) => setTimeout(r, 500));
 
@@ -291,7 +290,7 @@ describe('a poison message on Redis, NATS, MQTT and Kafka is dropped with a log 
     const topic = unique('rpcbench-hostile-kafka');
     const listen = `${kafka.url}?topic=${topic}`;
     const server = await serve(t, 'kafka', listen);
-    t.after(() => kafkaForget(listen));
+    t.after(() => kafkaImpl.forget(listen));
     const producer = new Producer({ clientId: 'hostile', bootstrapBrokers: parseKafkaAddress(kafka.url).brokers, acks: 1 });
     t.after(() => producer.close());
     const h = (replyTopic: string, correlationId: Buffer, extra: [string, Buffer][] = []) =>
