@@ -46,4 +46,22 @@ describe('kafka: a run leaves nothing on the broker', { skip, timeout: 120_000 }
     let left: string[] = [];
     assert.ok(await eventually(async () => (left = await leftovers(runId)).length === 0, 15_000, 500), `${left.join(', ')}\n${run.out.stderr}`);
   });
+
+  // a server makes its topic first and then joins its group, and says it is ready only after that: killed in
+  // between (a CI run under load did so by chance), it had made both and the run had not yet taken it as started
+  test('after its server child was killed with -9 while starting: its topic and group are deleted too', async (t) => {
+    const runId = `kafka-start-${process.pid}`;
+    const run = spawnCli('bench.ts', [...args, '--duration', '3s', '--out', tempDir()], { RPCBENCH_RUN_ID: runId, KAFKA_URL: url });
+    t.after(() => run.proc.kill('SIGKILL'));
+    const topic = `rpcbench-${runId}-kafka`;
+    assert.ok(await eventually(async () => (await leftovers(runId)).includes(topic), 60_000, 20), run.out.stderr);
+    const killedBeforeReady = !/kafka fib latency/.test(run.out.stderr);
+    for (const s of serverChildren(run.proc.pid!)) killHard(s.pid);
+    assert.equal(await run.exited, 1, run.out.stderr);
+    let left: string[] = [];
+    assert.ok(
+      await eventually(async () => (left = await leftovers(runId)).length === 0, 15_000, 500),
+      `${left.join(', ')} (killed ${killedBeforeReady ? 'before' : 'after'} the cell began)\n${run.out.stderr}`,
+    );
+  });
 });

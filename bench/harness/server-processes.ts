@@ -53,29 +53,40 @@ export async function startServer(transport: Transport, config: Omit<ServerProce
   }
   const count = transport.traits.serverProcesses;
   const plugin = findTransport(transport.name)?.plugin;
+  // a child makes its broker state (a queue, a topic, a group) before it says it is ready: one that dies before
+  // that, or a Ctrl-C then, leaves it too
+  const forget = transport.forget ? forgetter(config.listen, transport.forget) : undefined;
   const started = await Promise.allSettled(Array.from({ length: count }, () => startChild({ ...config, transport: transport.name, plugin })));
   const children = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failure = started.find((s) => s.status === 'rejected');
   if (failure) {
     await Promise.all(children.map((c) => c.stop()));
+    await forget?.();
     throw (failure as PromiseRejectedResult).reason;
   }
   const server = count === 1 ? children[0]! : combine(children);
-  return transport.forget ? forgetting(server, config.listen, transport.forget) : server;
+  return forget ? forgetting(server, forget) : server;
+}
+
+/** Deletes the state at Ctrl-C (after the servers stopped), or when called: then no longer at Ctrl-C. */
+function forgetter(listen: string, forget: (listen: string) => Promise<void>): () => Promise<void> {
+  const unregister = onShutdown(() => forget(listen), 'brokers');
+  return () => {
+    unregister();
+    return forget(listen);
+  };
 }
 
 /**
  * A server whose broker state the run deletes itself once its processes are stopped: a child killed with -9
  * (or that crashed) left its queue or stream for a restart that will not come. Also on Ctrl-C.
  */
-function forgetting(server: RunningServer, listen: string, forget: (listen: string) => Promise<void>): RunningServer {
-  const unregister = onShutdown(() => forget(listen), 'brokers'); // after the servers stopped
+function forgetting(server: RunningServer, forget: () => Promise<void>): RunningServer {
   return {
     ...server,
     stop: async () => {
       await server.stop();
-      unregister();
-      await forget(listen);
+      await forget();
     },
   };
 }
