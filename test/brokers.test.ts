@@ -8,13 +8,28 @@ import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { startRelay } from '../bench/harness/byte-count.ts';
 import type { Report } from '../bench/report/types.ts';
+import { rabbitmq } from '../transports/amqp.ts';
 import { createService } from '../transports/contract.ts';
 import { kafka, kafkaBroker } from '../transports/kafka.ts';
 import { mqttBroker, mqttQos } from '../transports/mqtt.ts';
 import { nats, natsBroker } from '../transports/nats.ts';
 import { OWN_KEYS, redisBroker, redisKind } from '../transports/redis.ts';
 import type { TransportImpl } from '../transports/transport.ts';
-import { assertContract, fixture, runAsync, runCli, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
+import {
+  amqpDeleteQueue,
+  amqpQueueExists,
+  assertContract,
+  eventually,
+  fixture,
+  killHard,
+  runAsync,
+  runCli,
+  serverChildren,
+  spawnCli,
+  startPeer,
+  stopPeer,
+  tempDir,
+} from './helpers.ts';
 import { broker, need, pythonModule } from './require.ts';
 
 const PY = '/usr/bin/python3';
@@ -25,6 +40,7 @@ const redis = await broker(redisBroker, 'Redis');
 const natsFound = await broker(natsBroker, 'NATS');
 const mqtt = await broker(mqttBroker, 'Mosquitto');
 const kafkaFound = await broker(kafkaBroker, 'Kafka');
+const rabbit = await broker(rabbitmq, 'RabbitMQ');
 const [redisUrl, natsUrl, mqttUrl] = [redis.skip ? null : redis.url, natsFound.skip ? null : natsFound.url, mqtt.skip ? null : mqtt.url];
 const kafkaUrl = kafkaFound.skip ? null : kafkaFound.url;
 const pythonRedis = need('python3-redis', pythonModule('redis', 'apt-get install python3-redis'));
@@ -222,4 +238,35 @@ test('a bench run over Redis leaves no key behind, also when stopped with SIGTER
   } finally {
     run.proc.kill('SIGKILL');
   }
+});
+
+// issue 23's finding 10 (not timed, so not with the other findings in probe.test.ts, which run one file at a time)
+describe('finding 10: a server child killed with -9 leaves nothing on the broker after the run', { skip: redis.skip || rabbit.skip, timeout: 120_000 }, () => {
+  test('the durable queue and the stream are deleted by the run itself', async (t) => {
+    const runId = `probe${process.pid}`;
+    const args = ['--transports', 'amqp:persistent-confirms,redis:streams', '--calls', 'fib', '--scenarios', 'latency', '--duration', '2s', '--trials', '2'];
+    const run = spawnCli('bench.ts', [...args, '--no-wire', '--out', tempDir()], { RPCBENCH_RUN_ID: runId, AMQP_URL: rabbit.url, REDIS_URL: redis.url });
+    t.after(async () => {
+      run.proc.kill('SIGKILL');
+      // what the run should have deleted goes, if this test failed before it
+      await amqpDeleteQueue(rabbit.url, `rpcbench-${runId}-persistent-confirms`);
+      const r = new Redis(redis.url);
+      for (const key of await r.keys(`rpcbench:${runId}:*`)) await r.del(key);
+      r.disconnect();
+    });
+    for (const cell of ['amqp:persistent-confirms fib latency', 'redis:streams fib latency']) {
+      assert.ok(await eventually(() => run.out.stderr.includes(cell), 60_000), run.out.stderr);
+      await new Promise((r) => setTimeout(r, 500));
+      for (const s of serverChildren(run.proc.pid!)) killHard(s.pid);
+    }
+    assert.equal(await run.exited, 1, run.out.stderr); // the killed cells failed
+    assert.match(run.out.stdout, /server process exited \(SIGKILL\)/);
+    assert.equal(await amqpQueueExists(rabbit.url, `rpcbench-${runId}-persistent-confirms`), false, 'the durable queue is gone');
+    const r = new Redis(redis.url);
+    try {
+      assert.deepEqual(await r.keys(`rpcbench:${runId}:*`), [], 'the stream and every key of the run are gone');
+    } finally {
+      r.disconnect();
+    }
+  });
 });
