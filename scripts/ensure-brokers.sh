@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure the brokers the suite talks to answer on their ports: RabbitMQ (AMQP_URL, default 127.0.0.1:5672),
-# Redis (6379), NATS (4222), Mosquitto (1883), Kafka (KAFKA_URL, 9092). A broker that is down is started with the
-# command this machine kind uses; one that is not installed is reported, and its transports then skip with that
-# reason. Kafka is no Debian package: scripts/kafka.sh runs Apache's own jars from Maven Central.
+# Redis (6379), NATS (4222), Mosquitto (1883), Kafka (KAFKA_URL, 9092), RocketMQ (ROCKETMQ_URL, its NameServer at
+# 9876). A broker that is down is started with the command this machine kind uses; one that is not installed is
+# reported, and its transports then skip with that reason. Kafka and RocketMQ are no Debian packages:
+# scripts/kafka.sh and scripts/rocketmq.sh run Apache's own jars from Maven Central.
 set -uo pipefail
 
 hostport() { local u="${1#*://}"; u="${u#*@}"; u="${u%%/*}"; u="${u%%\?*}"; echo "$u"; }
@@ -32,6 +33,7 @@ ensure NATS "${NATS_URL:-nats://127.0.0.1:4222}" 4222 nats-server \
 ensure Mosquitto "${MQTT_URL:-mqtt://127.0.0.1:1883}" 1883 mosquitto mosquitto -d -c "$(dirname "$0")/brokers/mosquitto.conf"
 if command -v java >/dev/null && command -v mvn >/dev/null; then
   bash "$(dirname "$0")/kafka.sh" start || exit 1
+  bash "$(dirname "$0")/rocketmq.sh" start || exit 1
 else
-  echo "ensure-brokers: no java or mvn here, so no Kafka: its transports will skip" >&2
+  echo "ensure-brokers: no java or mvn here, so no Kafka and no RocketMQ: their transports will skip" >&2
 fi
