@@ -14,6 +14,7 @@ import { kafka, kafkaBroker } from '../transports/kafka.ts';
 import { mqttBroker, mqttQos } from '../transports/mqtt.ts';
 import { nats, natsBroker } from '../transports/nats.ts';
 import { OWN_KEYS, redisBroker, redisKind } from '../transports/redis.ts';
+import { rocketmq, rocketmqBroker } from '../transports/rocketmq.ts';
 import type { TransportImpl } from '../transports/transport.ts';
 import {
   amqpDeleteQueue,
@@ -43,6 +44,8 @@ const kafkaFound = await broker(kafkaBroker, 'Kafka');
 const rabbit = await broker(rabbitmq, 'RabbitMQ');
 const [redisUrl, natsUrl, mqttUrl] = [redis.skip ? null : redis.url, natsFound.skip ? null : natsFound.url, mqtt.skip ? null : mqtt.url];
 const kafkaUrl = kafkaFound.skip ? null : kafkaFound.url;
+const rocketmqFound = await broker(rocketmqBroker, 'RocketMQ');
+const rocketmqUrl = rocketmqFound.skip ? null : rocketmqFound.url;
 const pythonRedis = need('python3-redis', pythonModule('redis', 'apt-get install python3-redis'));
 const pythonMqtt = need('python3-paho-mqtt', pythonModule('paho.mqtt', 'apt-get install python3-paho-mqtt'));
 const unique = (what: string) => `${what}-${process.pid}-${Date.now()}`;
@@ -134,6 +137,17 @@ const brokers = [
     param: 'topic',
     nobody: `rpcbench.${unique('nobody')}`,
     noBroker: 'kafka://127.0.0.1:1',
+    relayable: false,
+  },
+  // likewise RocketMQ: the NameServer names the broker's own address
+  {
+    name: 'rocketmq',
+    transport: rocketmq,
+    url: rocketmqUrl,
+    envVar: 'ROCKETMQ_URL',
+    param: 'topic',
+    nobody: `rpcbench-${unique('nobody')}`,
+    noBroker: 'rocketmq://127.0.0.1:1',
     relayable: false,
   },
 ];

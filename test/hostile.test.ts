@@ -23,7 +23,9 @@ import { mqttBroker } from '../transports/mqtt.ts';
 import { natsBroker } from '../transports/nats.ts';
 import { redisBroker, TAKE_SCRIPTS } from '../transports/redis.ts';
 import { loadTransport } from '../transports/registry.ts';
+import { parseRocketmqAddress, rocketmqBroker, rocketmq as rocketmqImpl } from '../transports/rocketmq.ts';
 import { addressProblem, credentials, maskAddress } from '../transports/support/address.ts';
+import { encodeProperties, lenientJson, REQUEST, RemotingConnection } from '../transports/support/rocketmq-remoting.ts';
 import type { ClientHandle } from '../transports/transport.ts';
 import { amqpDeleteQueue, eventually, fixture, isAlive, ROOT, rssMb, startPeer, stopPeer, tempDir, whileStopped } from './helpers.ts';
 import { broker, command, need } from './require.ts';
@@ -34,12 +36,13 @@ const TINY_RUN = ['--calls', 'fib', '--scenarios', 'latency', '--count', '20', '
 const BIN = path.join(ROOT, 'bin/rpcbench.mjs');
 const opts = { timeoutMs: 5000, maxMessageBytes: 4 << 20 };
 const unique = (what: string) => `${what}-${process.pid}-${Date.now()}`;
-const [rabbit, redis, nats, mosquitto, kafka] = await Promise.all([
+const [rabbit, redis, nats, mosquitto, kafka, rocket] = await Promise.all([
   broker(rabbitmq, 'RabbitMQ'),
   broker(redisBroker, 'Redis'),
   broker(natsBroker, 'NATS'),
   broker(mqttBroker, 'Mosquitto'),
   broker(kafkaBroker, 'Kafka'),
+  broker(rocketmqBroker, 'RocketMQ'),
 ]);
 const ff = (n: number) => Buffer.alloc(n, 0xff);
 /** A moment for what was published to reach a consumer's socket (half a second: a round trip is under 1 ms). */
@@ -327,6 +330,63 @@ describe('a poison message on Redis, NATS, MQTT and Kafka is dropped with a log 
     ];
     for (const why of dropped) assert.match(server.stderr(), new RegExp(`kafka: dropping .*at offset ${why}`));
     assert.ok(await eventually(() => /kafka: could not reply on/.test(server.stderr()), 20_000), server.stderr());
+  });
+
+  test('rocketmq: bad bytes, missing and bad properties, bodies that do not inflate, a client that is not there', { skip: rocket.skip }, async (t) => {
+    const topic = unique('rpcbench-hostile-rocketmq');
+    const listen = `${rocket.url}?topic=${topic}`;
+    const server = await serve(t, 'rocketmq', listen);
+    t.after(() => rocketmqImpl.forget(listen));
+    const { host, port } = parseRocketmqAddress(rocket.url);
+    const ns = await RemotingConnection.open({ host, port, timeoutMs: 5000, maxFrameBytes: 1 << 20 });
+    const route = lenientJson((await ns.call(REQUEST.GET_ROUTEINFO_BY_TOPIC, { topic }, 'the route')).body!.toString()) as {
+      brokerDatas: { brokerAddrs: Record<string, string> }[];
+    };
+    ns.close();
+    const [bHost, bPort] = route.brokerDatas[0]!.brokerAddrs['0']!.split(':');
+    const broker = await RemotingConnection.open({ host: bHost!, port: Number(bPort), timeoutMs: 5000, maxFrameBytes: 1 << 20 });
+    t.after(() => broker.close());
+    const send = async (body: Buffer, properties: Record<string, string>, sysFlag = 0) => {
+      const fields = {
+        producerGroup: 'hostile',
+        topic,
+        defaultTopic: 'TBW102',
+        defaultTopicQueueNums: 4,
+        queueId: 0,
+        sysFlag,
+        bornTimestamp: Date.now(),
+        flag: 0,
+      };
+      await broker.call(REQUEST.SEND_MESSAGE, { ...fields, properties: encodeProperties(properties), reconsumeTimes: 0, unitMode: false }, 'a request', body);
+    };
+    const p = (over: Record<string, string> = {}) => ({ CORRELATION_ID: 'c1', REPLY_TO_CLIENT: 'nobody@1', TTL: '3000', ...over });
+    const good = Buffer.from(JSON.stringify({ method: 'fib', args: [20] }));
+    const { deflateSync } = await import('node:zlib');
+    await send(garbage, p()); // 0
+    await send(good, { REPLY_TO_CLIENT: 'nobody@1' }); // 1: no correlation id
+    await send(good, p({ CORRELATION_ID: 'x'.repeat(300) })); // 2
+    await send(good, { CORRELATION_ID: 'c1' }); // 3: nobody to reply to
+    await send(good, p({ TTL: 'soon' })); // 4
+    await send(garbage, p(), 0x1); // 5: "compressed" bytes that are not zlib
+    await send(deflateSync(Buffer.alloc(64 << 20)), p(), 0x1); // 6: 64 MB of zeros in 64 KB
+    await send(good, p(), 0x1 | (0x1 << 8)); // 7: LZ4, which we do not read
+    await send(good, p()); // 8: a client that is not there: the reply fails, the server goes on
+    for (const body of requests('nobody')) await send(body, p());
+    const c = await client(t, 'rocketmq', server.address, 20_000);
+    assert.equal(await c.call('fib', [20]), 6765);
+    assert.ok(isAlive(server.pid));
+    const dropped = [
+      '0: .*not JSON',
+      '1: no CORRELATION_ID',
+      '2: no CORRELATION_ID property of 1-256',
+      '3: no REPLY_TO_CLIENT',
+      '4: a TTL property that is not a number',
+      '5: a compressed body that does not inflate',
+      '6: a compressed body that does not inflate within 4194304 bytes',
+      '7: a body compressed with type 1, not zlib',
+    ];
+    for (const why of dropped) assert.match(server.stderr(), new RegExp(`rocketmq: dropping .*at offset ${why}`));
+    assert.ok(await eventually(() => /rocketmq: could not reply to "nobody@1"/.test(server.stderr()), 20_000), server.stderr());
   });
 });
 

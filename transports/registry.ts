@@ -178,6 +178,15 @@ const BUILT_IN: readonly TransportEntry[] = [
     },
     () => import('./kafka.ts').then((m) => m.kafka),
   ),
+  line(
+    {
+      name: 'rocketmq',
+      summary: 'RPC over Apache RocketMQ: its own request/reply (a reply pushed by the broker to the client that asked), in its remoting protocol',
+      ...brokered(BROKERS.rocketmq),
+      schemes: ['rocketmq:'],
+    },
+    () => import('./rocketmq.ts').then((m) => m.rocketmq),
+  ),
 ];
 
 /** Built-in transports, then those plugins added (in the order given). */

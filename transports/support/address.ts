@@ -90,7 +90,7 @@ export function credentials(url: URL): { user: string; password: string } {
 }
 
 /** Ports of URL schemes that may leave the port out. */
-const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443, 'amqp:': 5672, 'amqps:': 5671, 'kafka:': 9092 };
+const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443, 'amqp:': 5672, 'amqps:': 5671, 'kafka:': 9092, 'rocketmq:': 9876 };
 
 /** Why `address` is not a usable address of one of `schemes` (a URL with a host and a port), or null when it is. */
 export function addressProblem(address: string, schemes: readonly string[]): string | null {

@@ -63,6 +63,12 @@ export const BROKERS = {
     defaultUrl: 'kafka://127.0.0.1:9092',
     startHint: 'bash scripts/kafka.sh start',
   },
+  rocketmq: {
+    name: 'RocketMQ',
+    envVar: 'ROCKETMQ_URL',
+    defaultUrl: 'rocketmq://127.0.0.1:9876',
+    startHint: 'bash scripts/rocketmq.sh start',
+  },
 } satisfies Record<string, BrokerKind>;
 
 /** The broker's URL as configured: its *_URL variable, else the local default. */
