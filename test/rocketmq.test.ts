@@ -3,6 +3,9 @@
 // child was killed with -9, before or after it said it was ready.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { measureBytesPerCall } from '../bench/harness/byte-count.ts';
+import { callSpec, createService } from '../transports/contract.ts';
+import { loadTransport } from '../transports/registry.ts';
 import { parseRocketmqAddress, rocketmqBroker } from '../transports/rocketmq.ts';
 import { lenientJson, RemotingConnection } from '../transports/support/rocketmq-remoting.ts';
 import { eventually, killHard, serverChildren, spawnCli, tempDir } from './helpers.ts';
@@ -60,5 +63,22 @@ describe('rocketmq: a run leaves nothing on the broker', { skip, timeout: 120_00
       let left: string[] = [];
       assert.ok(await eventually(async () => (left = await leftovers(runId)).length === 0, 10_000, 500), `${left.join(', ')}\n${run.out.stderr}`);
     });
+  }
+});
+
+// the relay between a client and its first hop sees none of the calls (the client goes to the broker the first hop
+// names), so the calls are counted on the client's own sockets
+test('bytes on the wire: getObj is counted, its reply at least the JSON of 100 entries', { skip, timeout: 60_000 }, async () => {
+  const transport = await loadTransport('rocketmq');
+  const listen = `${url}?topic=rpcbench-bytes-${process.pid}-rocketmq`;
+  const server = await transport.serve!(listen, createService({ payloadEntries: 100, serverWorkUs: 0 }), { maxMessageBytes: 1 << 20 });
+  try {
+    const spec = callSpec('getObj', { payloadEntries: 100, fibN: 20 });
+    const bytes = await measureBytesPerCall(transport, server.address, spec, { timeoutMs: 5000, maxMessageBytes: 1 << 20 });
+    const floor = spec.payloadBytes.response;
+    assert.ok(bytes && bytes.request > 30 && bytes.response >= floor, `${JSON.stringify(bytes)} against a reply of ${floor} B`);
+  } finally {
+    await server.close();
+    await transport.forget!(listen);
   }
 });
