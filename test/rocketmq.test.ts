@@ -2,8 +2,12 @@
 // the NameServer, and its servers' subscription group with its offsets) is gone when it ends, also when its server
 // child was killed with -9, before or after it said it was ready.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, test } from 'node:test';
+import { findBroker } from '../bench/harness/broker-cpu.ts';
 import { measureBytesPerCall } from '../bench/harness/byte-count.ts';
+import type { Report } from '../bench/report/types.ts';
 import { callSpec, createService } from '../transports/contract.ts';
 import { loadTransport } from '../transports/registry.ts';
 import { parseRocketmqAddress, rocketmqBroker } from '../transports/rocketmq.ts';
@@ -23,13 +27,20 @@ async function table(host: string, port: number, code: number): Promise<Record<s
   }
 }
 
+/** Each broker's master, as the NameServer lists them. */
+async function brokers(): Promise<{ host: string; port: number }[]> {
+  const { host, port } = parseRocketmqAddress(url);
+  const cluster = (await table(host, port, 106)) as { brokerAddrTable: Record<string, { brokerAddrs: Record<string, string> }> };
+  return Object.values(cluster.brokerAddrTable).map((x) => {
+    const at = x.brokerAddrs['0']!.lastIndexOf(':');
+    return { host: x.brokerAddrs['0']!.slice(0, at), port: Number(x.brokerAddrs['0']!.slice(at + 1)) };
+  });
+}
+
 /** Topics (at the NameServer and on the broker) and subscription groups whose names contain `runId`. */
 async function leftovers(runId: string): Promise<string[]> {
   const { host, port } = parseRocketmqAddress(url);
-  const cluster = (await table(host, port, 106)) as { brokerAddrTable: Record<string, { brokerAddrs: Record<string, string> }> };
-  const [b] = Object.values(cluster.brokerAddrTable).map((x) => x.brokerAddrs['0']!);
-  const at = b!.lastIndexOf(':');
-  const [bHost, bPort] = [b!.slice(0, at), Number(b!.slice(at + 1))];
+  const [{ host: bHost, port: bPort }] = (await brokers()) as [{ host: string; port: number }];
   const names = [
     ...((await table(host, port, 206)) as { topicList: string[] }).topicList.map((t) => `namesrv topic ${t}`),
     ...Object.keys(((await table(bHost, bPort, 21)) as { topicConfigTable: object }).topicConfigTable).map((t) => `broker topic ${t}`),
@@ -41,12 +52,19 @@ async function leftovers(runId: string): Promise<string[]> {
 describe('rocketmq: a run leaves nothing on the broker', { skip, timeout: 120_000 }, () => {
   const args = ['--transports', 'rocketmq', '--calls', 'fib', '--scenarios', 'latency', '--trials', '2', '--no-wire'];
 
-  test('after a run that ended well: no topic, no group of the run', async () => {
+  test("after a run that ended well: no topic, no group of the run; its broker CPU was the broker's, not the NameServer's", async () => {
     const runId = `rmq-ok-${process.pid}`;
-    const run = spawnCli('bench.ts', [...args, '--duration', '0.3', '--out', tempDir()], { RPCBENCH_RUN_ID: runId, ROCKETMQ_URL: url });
+    const out = tempDir();
+    const run = spawnCli('bench.ts', [...args, '--duration', '0.3', '--out', out], { RPCBENCH_RUN_ID: runId, ROCKETMQ_URL: url });
     assert.equal(await run.exited, 0, run.out.stderr);
     let left: string[] = [];
     assert.ok(await eventually(async () => (left = await leftovers(runId)).length === 0, 10_000, 500), `${left.join(', ')}\n${run.out.stderr}`);
+    const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+    const { host, port } = parseRocketmqAddress(url);
+    const [b] = await brokers();
+    const [broker, nameServer] = [findBroker(b!.host, b!.port), findBroker(host, port)];
+    assert.ok('pid' in broker && 'pid' in nameServer && broker.pid !== nameServer.pid);
+    assert.equal(report.meta.brokers?.rocketmq, `measured: java (pid ${broker.pid})`);
   });
 
   for (const when of ['while it served calls', 'while starting'] as const) {

@@ -13,7 +13,7 @@
 // properties, or with bad ones, is dropped with a log line.
 import { randomBytes } from 'node:crypto';
 import { RemoteError, type Service } from './contract.ts';
-import { hostPort, maskAddress, parseAddress, withParam } from './support/address.ts';
+import { type HostPort, hostPort, maskAddress, parseAddress, withParam } from './support/address.ts';
 import { BROKERS, brokerFinder, probeReason } from './support/broker.ts';
 import { answer, decodeReply, decodeRequest, encode, encodeReply, envelopeCodec, outcome } from './support/envelope.ts';
 import { PendingCalls } from './support/pending.ts';
@@ -148,7 +148,16 @@ export const rocketmq = {
   forget,
   serve,
   connect,
+  brokerHop,
 } satisfies TransportImpl;
+
+/** The broker that holds the topic (its master): the process that does a call's broker work, not the NameServer. */
+async function brokerHop(address: string): Promise<HostPort> {
+  const target = parseRocketmqAddress(address);
+  const route = await withNameServer(target, 5000, (ns) => routeOf(ns, target.topic));
+  if (!route) throw new Error(`the NameServer knows no topic ${target.topic}`);
+  return split(route.broker);
+}
 
 /** The run's request topic and its servers' group (with its offsets), from every broker and the NameServer. */
 async function forget(listen: string): Promise<void> {

@@ -2,6 +2,7 @@
 // transports/registry.ts. The harness, the gate and the reporters know none of them by name: what they need
 // to know about a transport (its group, its role, whether it is charted) is data, in `traits`.
 import type { MethodName, Service } from './contract.ts';
+import type { HostPort } from './support/address.ts';
 
 export interface ServerOptions {
   /** Largest request the server decodes; bigger ones are rejected, never buffered without bound. */
@@ -108,6 +109,11 @@ export interface TransportImpl {
    * entries) once the run that named it is over: a server killed with -9 cannot. Only names the run owns.
    */
   forget?(listen: string): Promise<void>;
+  /**
+   * Where the broker that carries the calls listens, when that is not the address's first hop (RocketMQ: the address
+   * is the NameServer's, and the messages go through the broker it names): whose CPU the report counts as the broker's.
+   */
+  brokerHop?(address: string): Promise<HostPort>;
 }
 
 /** A loaded transport: its registry line and its file, one object. */

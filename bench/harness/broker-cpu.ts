@@ -6,7 +6,7 @@
 // container (its port is held by docker-proxy, or by nothing we can see) or in a process we may not read is
 // "not measured", never 0.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { firstHop } from '../../transports/support/address.ts';
+import { firstHop, type HostPort } from '../../transports/support/address.ts';
 
 export interface BrokerProcess {
   pid: number;
@@ -22,13 +22,16 @@ const PROXIES = new Set(['docker-proxy', 'rootlessport', 'slirp4netns', 'pasta',
 
 export type BrokerFound = BrokerProcess | { reason: string };
 
-/** The broker a brokered transport's address leads to (its first hop), or why its CPU cannot be measured. */
-export function brokerOf(address: string): BrokerFound {
-  let hop: { host: string; port: number };
+/**
+ * The broker a brokered transport's address leads to (its first hop, or the hop the transport names), or why its CPU
+ * cannot be measured.
+ */
+export async function brokerOf(address: string, brokerHop?: (address: string) => Promise<HostPort>): Promise<BrokerFound> {
+  let hop: HostPort;
   try {
-    hop = firstHop(address);
-  } catch {
-    return { reason: 'its address names no host and port' };
+    hop = brokerHop ? await brokerHop(address) : firstHop(address);
+  } catch (error) {
+    return { reason: brokerHop ? `its broker could not be found: ${(error as Error).message}` : 'its address names no host and port' };
   }
   return findBroker(hop.host, hop.port);
 }

@@ -83,7 +83,7 @@ export async function openGroup(group: PlanGroup, config: RunConfig, onBroker: P
     );
     const unregister = onShutdown(() => load.close(), 'clients');
     // a brokered transport's broker is found once, by the port the server's address leads to
-    const broker = group.transport.brokerEnv ? brokerOf(server.address) : undefined;
+    const broker = group.transport.brokerEnv ? await brokerOf(server.address, group.transport.brokerHop) : undefined;
     if (broker) onBroker(group.transport.name, brokerNote(broker));
     const up = server;
     return {
