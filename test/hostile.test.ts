@@ -293,7 +293,7 @@ describe('a poison message on Redis, NATS, MQTT and Kafka is dropped with a log 
     const topic = unique('rpcbench-hostile-kafka');
     const listen = `${kafka.url}?topic=${topic}`;
     const server = await serve(t, 'kafka', listen);
-    t.after(() => kafkaImpl.forget(listen));
+    t.after(() => kafkaImpl.forget!(listen));
     const producer = new Producer({ clientId: 'hostile', bootstrapBrokers: parseKafkaAddress(kafka.url).brokers, acks: 1 });
     t.after(() => producer.close());
     const h = (replyTopic: string, correlationId: Buffer, extra: [string, Buffer][] = []) =>

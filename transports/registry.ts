@@ -172,11 +172,24 @@ const BUILT_IN: readonly TransportEntry[] = [
   line(
     {
       name: 'kafka',
-      summary: "RPC over Apache Kafka: Spring Kafka's request/reply headers, a reply topic per client, servers in a consumer group",
+      summary: "RPC over Apache Kafka: Spring Kafka's request/reply headers, a reply topic per client, servers in a consumer group; acks=1",
+      traits: { group: 'kafka' },
       ...brokered(BROKERS.kafka),
       schemes: ['kafka:'],
     },
     () => import('./kafka.ts').then((m) => m.kafka),
+  ),
+  line(
+    {
+      name: 'kafka:acks-all',
+      // not in the default matrix: on one broker (replication 1) it differs from kafka only by the idempotent
+      // producer's bookkeeping; --transports kafka:acks-all (or kafka:*) runs it
+      summary: 'kafka with acks=all and the idempotent producer, for requests and replies',
+      traits: { group: 'kafka', inDefault: false },
+      ...brokered(BROKERS.kafka),
+      schemes: ['kafka:'],
+    },
+    () => import('./kafka.ts').then((m) => m.kafkaRow({ acks: -1, idempotent: true }, '-acks-all')),
   ),
   line(
     {
