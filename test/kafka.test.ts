@@ -1,9 +1,12 @@
 // The kafka row's footprint on a shared broker: what a run makes there (its request topic, the servers' consumer
 // group, each client's reply topic and group) is gone when it ends, also when its server child was killed with -9.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
 import { measureBytesPerCall } from '../bench/harness/byte-count.ts';
+import type { Report } from '../bench/report/types.ts';
 import { callSpec, createService } from '../transports/contract.ts';
 import { kafkaBroker, parseKafkaAddress } from '../transports/kafka.ts';
 import { loadTransport } from '../transports/registry.ts';
@@ -27,12 +30,19 @@ async function leftovers(runId: string): Promise<string[]> {
 describe('kafka: a run leaves nothing on the broker', { skip, timeout: 120_000 }, () => {
   const args = ['--transports', 'kafka', '--calls', 'fib', '--scenarios', 'latency', '--trials', '2', '--no-wire'];
 
-  test('after a run that ended well: no topic, no group of the run', async () => {
+  test('after a run that ended well: no topic, no group of the run; the report names the broker and its settings', async () => {
     const runId = `kafka-ok-${process.pid}`;
-    const run = spawnCli('bench.ts', [...args, '--duration', '0.3', '--out', tempDir()], { RPCBENCH_RUN_ID: runId, KAFKA_URL: url });
+    const out = tempDir();
+    const run = spawnCli('bench.ts', [...args, '--duration', '0.3', '--out', out], { RPCBENCH_RUN_ID: runId, KAFKA_URL: url });
     assert.equal(await run.exited, 0, run.out.stderr);
     let left: string[] = [];
     assert.ok(await eventually(async () => (left = await leftovers(runId)).length === 0, 15_000, 500), `${left.join(', ')}\n${run.out.stderr}`);
+    // the report names the broker's settings that change a call's cost, read from the broker
+    const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+    assert.match(
+      report.meta.brokers?.kafka ?? '',
+      /^measured: java \(pid \d+\); Apache Kafka .*: 1 partition\(s\), replication 1, min\.insync\.replicas 1, .*acks=1/,
+    );
   });
 
   test('after its server child was killed with -9: the request topic and the servers group are deleted by the run', async (t) => {

@@ -52,7 +52,7 @@ async function leftovers(runId: string): Promise<string[]> {
 describe('rocketmq: a run leaves nothing on the broker', { skip, timeout: 120_000 }, () => {
   const args = ['--transports', 'rocketmq', '--calls', 'fib', '--scenarios', 'latency', '--trials', '2', '--no-wire'];
 
-  test("after a run that ended well: no topic, no group of the run; its broker CPU was the broker's, not the NameServer's", async () => {
+  test("after a run that ended well: no topic, no group of the run; its broker CPU was the broker's, not the NameServer's, and its version is named", async () => {
     const runId = `rmq-ok-${process.pid}`;
     const out = tempDir();
     const run = spawnCli('bench.ts', [...args, '--duration', '0.3', '--out', out], { RPCBENCH_RUN_ID: runId, ROCKETMQ_URL: url });
@@ -64,7 +64,11 @@ describe('rocketmq: a run leaves nothing on the broker', { skip, timeout: 120_00
     const [b] = await brokers();
     const [broker, nameServer] = [findBroker(b!.host, b!.port), findBroker(host, port)];
     assert.ok('pid' in broker && 'pid' in nameServer && broker.pid !== nameServer.pid);
-    assert.equal(report.meta.brokers?.rocketmq, `measured: java (pid ${broker.pid})`);
+    // and the broker's version and settings, read from the broker
+    assert.match(
+      report.meta.brokers?.rocketmq ?? '',
+      new RegExp(`^measured: java \\(pid ${broker.pid}\\); Apache RocketMQ V\\d+_\\d+_\\d+, .*ASYNC_FLUSH.*: 1 queue`),
+    );
   });
 
   for (const when of ['while it served calls', 'while starting'] as const) {

@@ -8,7 +8,7 @@
 // (servers share its partitions) and creates it when it is missing; each client makes its own reply topic and group
 // at connect and deletes both at close. A record without those headers, or with bad ones, is dropped with a log line.
 import { randomBytes } from 'node:crypto';
-import { Admin, Consumer, type Message, Producer } from '@platformatic/kafka';
+import { Admin, ConfigResourceTypes, Consumer, type Message, Producer } from '@platformatic/kafka';
 import { RemoteError, type Service } from './contract.ts';
 import { hostPort, maskAddress, parseAddress, withParam } from './support/address.ts';
 import { BROKERS, brokerFinder, probeReason } from './support/broker.ts';
@@ -89,7 +89,34 @@ export const kafkaRow = (settings: KafkaSettings, suffix = ''): TransportImpl =>
   forget,
   serve: (listen, service, options) => serve(listen, service, options, settings),
   connect: (address, options) => connect(address, options, settings),
+  describeBroker: (address) => describeBroker(address, settings),
 });
+
+/**
+ * "Apache Kafka, 1 broker; topic T: 1 partition(s), replication 1, min.insync.replicas 1, flush.messages ...; producers
+ * acks=1, ...". The Kafka protocol does not say the broker's version.
+ */
+async function describeBroker(address: string, settings: KafkaSettings): Promise<string> {
+  const target = parseKafkaAddress(address);
+  return withAdmin(target, 5000, async (admin) => {
+    const meta = await admin.metadata({ topics: [target.topic] });
+    const topic = meta.topics.get(target.topic);
+    const keys = ['min.insync.replicas', 'flush.messages', 'flush.ms'];
+    const [config] = await admin.describeConfigs({
+      resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: target.topic, configurationKeys: keys }],
+    });
+    // Long.MAX_VALUE: never by count or time, the OS writes the pages out
+    const shown = (v: string | null | undefined) => (v === '9223372036854775807' ? 'off' : (v ?? '?'));
+    const values = keys.map((k) => `${k} ${shown(config?.configs.find((c) => c.name === k)?.value)}`);
+    const replication = topic?.partitions[0]?.replicas.length ?? '?';
+    const acks = settings.acks === 1 ? 'acks=1' : 'acks=all';
+    return [
+      `Apache Kafka (its protocol does not say its version), ${meta.brokers.size} broker(s)`,
+      `topic ${target.topic}: ${topic?.partitionsCount ?? '?'} partition(s), replication ${replication}, ${values.join(', ')}`,
+      `producers ${acks}${settings.idempotent ? ', idempotent, one send at a time' : ''}, no linger; consumers minBytes 1, maxWaitTime 10 ms`,
+    ].join('; ');
+  });
+}
 
 export const kafka = kafkaRow({ acks: 1, idempotent: false });
 

@@ -149,7 +149,25 @@ export const rocketmq = {
   serve,
   connect,
   brokerHop,
+  describeBroker,
 } satisfies TransportImpl;
+
+/** "Apache RocketMQ V5_5_0, broker rpcbench of DefaultCluster (ASYNC_MASTER, ASYNC_FLUSH); topic T: 1 queue; ..." */
+async function describeBroker(address: string): Promise<string> {
+  const target = parseRocketmqAddress(address);
+  const route = await withNameServer(target, 5000, (ns) => routeOf(ns, target.topic));
+  if (!route) throw new Error(`the NameServer knows no topic ${target.topic}`);
+  return onBroker(route.broker, 1 << 20, async (broker) => {
+    const runtime = lenientJson((await broker.call(REQUEST.GET_BROKER_RUNTIME_INFO, {}, 'the runtime info')).body?.toString('utf8') || '{}') as {
+      table?: Record<string, string>;
+    };
+    const config = (await broker.call(REQUEST.GET_BROKER_CONFIG, {}, 'the broker config')).body?.toString('utf8') ?? '';
+    const setting = (name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(config)?.[1]?.trim() ?? '?';
+    const version = runtime.table?.brokerVersionDesc ?? '(version not given)';
+    const broker1 = `Apache RocketMQ ${version}, broker ${setting('brokerName')} of ${route.cluster} (${setting('brokerRole')}, ${setting('flushDiskType')})`;
+    return `${broker1}; topic ${target.topic}: ${route.readQueues} queue(s); server pulls of ${PULL_BATCH}, long polling ${SUSPEND_MS / 1000} s`;
+  });
+}
 
 /** The broker that holds the topic (its master): the process that does a call's broker work, not the NameServer. */
 async function brokerHop(address: string): Promise<HostPort> {

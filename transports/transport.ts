@@ -114,6 +114,11 @@ export interface TransportImpl {
    * is the NameServer's, and the messages go through the broker it names): whose CPU the report counts as the broker's.
    */
   brokerHop?(address: string): Promise<HostPort>;
+  /**
+   * The broker's version and the settings of its own that change a call's cost (partitions, replication, flushing,
+   * acknowledgements), as one line for the report: what a reader needs to compare this row with another's run.
+   */
+  describeBroker?(address: string): Promise<string>;
 }
 
 /** A loaded transport: its registry line and its file, one object. */

@@ -84,7 +84,7 @@ export async function openGroup(group: PlanGroup, config: RunConfig, onBroker: P
     const unregister = onShutdown(() => load.close(), 'clients');
     // a brokered transport's broker is found once, by the port the server's address leads to
     const broker = group.transport.brokerEnv ? await brokerOf(server.address, group.transport.brokerHop) : undefined;
-    if (broker) onBroker(group.transport.name, brokerNote(broker));
+    if (broker) onBroker(group.transport.name, [brokerNote(broker), await brokerSettings(group.transport, server.address)].filter(Boolean).join('; '));
     const up = server;
     return {
       group,
@@ -103,6 +103,12 @@ export async function openGroup(group: PlanGroup, config: RunConfig, onBroker: P
     await server?.stop();
     throw error;
   }
+}
+
+/** The broker's version and settings, as the transport describes them; what kept it from saying so, never a failure. */
+async function brokerSettings(transport: PlanGroup['transport'], address: string): Promise<string | null> {
+  if (!transport.describeBroker) return null;
+  return transport.describeBroker(address).catch((error: Error) => `its version and settings not read: ${error.message}`);
 }
 
 /** Why a group failed, for its cells left: a dead server explains it better than the client's error (its exit may lag the socket close). */
