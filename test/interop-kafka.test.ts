@@ -9,7 +9,7 @@ import { assertContract, runAsync, startPeer, stopPeer } from './helpers.ts';
 import { broker, mavenPeer, need } from './require.ts';
 
 const { url, skip: noBroker } = await broker(kafkaBroker, 'Kafka');
-const peer = noBroker ? { classpath: '', missing: false as const } : mavenPeer('spring-kafka');
+const peer = noBroker ? { classpath: '', missing: false as const } : await mavenPeer('spring-kafka');
 const skip = noBroker || need('Spring Kafka peers (mvn)', peer.missing);
 const kafka = await loadTransport('kafka');
 const opts = { timeoutMs: 15_000, maxMessageBytes: 1 << 20 };

@@ -11,7 +11,7 @@ import { assertContract, runAsync, startPeer, stopPeer, tempDir } from './helper
 import { broker, mavenPeer, need } from './require.ts';
 
 const { url, skip: noBroker } = await broker(rocketmqBroker, 'RocketMQ');
-const peer = noBroker ? { classpath: '', missing: false as const } : mavenPeer('rocketmq-java');
+const peer = noBroker ? { classpath: '', missing: false as const } : await mavenPeer('rocketmq-java');
 const skip = noBroker || need('RocketMQ Java peers (mvn)', peer.missing);
 const rocketmq = await loadTransport('rocketmq');
 const opts = { timeoutMs: 15_000, maxMessageBytes: 1 << 20 };

@@ -3,12 +3,11 @@
 // need is a failing test that names it, so that CI can never pass by skipping.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { BrokerFinder } from '../transports/support/broker.ts';
+import { type MavenBuild, mavenBuild } from '../transports/support/maven.ts';
 import { ROOT } from './helpers.ts';
 
 export const REQUIRE_ALL = process.env.RPCBENCH_REQUIRE === 'all';
@@ -48,50 +47,9 @@ export function pypiPeer(module: string): { python: string; missing: string | fa
   return { python, missing: ok ? false : `${python || 'the PyPI venv'} cannot import ${module} (bash scripts/python-peers.sh)` };
 }
 
-/**
- * The Maven project in test/fixtures/NAME, built from Maven Central (compiled, and its runtime jars copied) once per
- * hash of its files and of the JDK, under RPCBENCH_CACHE (default ~/.cache/rpcbench): its classpath, or why not.
- * A build has a deadline of 15 minutes (a first one downloads the jars).
- */
-export function mavenPeer(name: string): { classpath: string; missing: string | false } {
-  const dir = join(ROOT, 'test', 'fixtures', name);
-  const noMaven = command('mvn', 'apt-get install maven') || command('javac', 'apt-get install default-jdk-headless');
-  if (noMaven) return { classpath: '', missing: noMaven };
-  const hash = createHash('sha256');
-  for (const file of filesUnder(dir)) hash.update(file).update(readFileSync(join(dir, file)));
-  hash.update(spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr);
-  const out = join(process.env.RPCBENCH_CACHE || join(homedir(), '.cache', 'rpcbench'), `maven-${name}-${hash.digest('hex').slice(0, 16)}`);
-  const classpath = `${join(out, 'classes')}:${join(out, 'lib', '*')}`;
-  if (existsSync(join(out, 'classes'))) return { classpath, missing: false };
-  const tmp = `${out}.tmp.${process.pid}`;
-  cpSync(dir, tmp, { recursive: true });
-  const args = ['-q', '-B', '-Dstyle.color=never', 'compile', 'dependency:copy-dependencies', '-DincludeScope=runtime', '-DoutputDirectory=lib'];
-  const r = spawnSync('mvn', args, { cwd: tmp, encoding: 'utf8', timeout: 900_000 });
-  if (r.status !== 0) {
-    rmSync(tmp, { recursive: true, force: true });
-    const errors = `${r.stdout}${r.stderr}`
-      .split('\n')
-      .filter((l) => l.includes('[ERROR]'))
-      .map((l) => l.slice(l.indexOf('[ERROR]')))
-      .slice(0, 6)
-      .join(' / ');
-    return { classpath: '', missing: `mvn could not build test/fixtures/${name}: ${errors || r.error?.message}` };
-  }
-  mkdirSync(out, { recursive: true });
-  renameSync(join(tmp, 'target', 'classes'), join(out, 'classes.new'));
-  renameSync(join(tmp, 'lib'), join(out, 'lib'));
-  renameSync(join(out, 'classes.new'), join(out, 'classes')); // last: its presence says the build is whole
-  rmSync(tmp, { recursive: true, force: true });
-  return { classpath, missing: false };
-}
-
-/** The files under `dir`, relative and sorted, without a build's own output. */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)))
-    .filter((f) => !f.startsWith('target/') && !f.startsWith('lib/'))
-    .sort();
+/** The Maven project in test/fixtures/NAME, built from Maven Central once per hash (transports/support/maven.ts). */
+export function mavenPeer(name: string): Promise<MavenBuild> {
+  return mavenBuild(join(ROOT, 'test', 'fixtures', name), name);
 }
 
 /**

@@ -59,6 +59,16 @@ const BUILT_IN: readonly TransportEntry[] = [
   line({ name: 'http', summary: 'HTTP/1.1 + JSON, keep-alive, one POST per call', ...local('http') }, () => import('./http.ts').then((m) => m.httpJson)),
   line(
     {
+      name: 'spring-cloud',
+      // not in the default matrix: its first run builds the server with Maven (a minute or two)
+      summary: "REST + JSON served by Spring Boot 4 (Spring MVC on Tomcat, Java: the reference's server), called by our HTTP/1.1 client",
+      traits: { inDefault: false },
+      ...local('http'),
+    },
+    () => import('./spring-cloud.ts').then((m) => m.springCloud),
+  ),
+  line(
+    {
       name: 'xmlrpc',
       summary: 'XML-RPC over HTTP/1.1 (streaming-parser codec), interoperates with Python xmlrpc',
       traits: { group: 'xmlrpc' },

@@ -20,6 +20,11 @@ export interface ServerHandle {
   address: string;
   /** Settles with the reason when the server can no longer serve (its broker went away); never, otherwise. */
   failed?: Promise<Error>;
+  /**
+   * CPU time, µs, of the processes this server started to serve (a reference server's JVM), which the server's own
+   * process time does not hold; null once they are gone.
+   */
+  childCpuUs?(): number | null;
   close(): Promise<void>;
 }
 

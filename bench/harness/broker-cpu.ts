@@ -7,6 +7,7 @@
 // "not measured", never 0.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { firstHop, type HostPort } from '../../transports/support/address.ts';
+import { processCpuUs } from '../../transports/support/process-cpu.ts';
 
 export interface BrokerProcess {
   pid: number;
@@ -91,23 +92,4 @@ function holderOf(inodes: Set<string>): number | null {
     }
   }
   return null;
-}
-
-/** The run time of every thread of `pid`, µs (schedstat's first field is ns on CPU); null when it is gone. */
-export function processCpuUs(pid: number): number | null {
-  let tasks: string[];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return null;
-  }
-  let ns = 0;
-  for (const task of tasks) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // a thread that ended between the listing and the read: its time is lost with it, as the kernel loses it
-    }
-  }
-  return ns / 1000;
 }
