@@ -1,6 +1,6 @@
 // npm run build (npm pack runs it): the package's JavaScript in dist/, from tsconfig.build.json, and beside it every
 // file the code reads at run time that is not TypeScript (the JSON schemas, the IDL, the generated Thrift code, the
-// .mjs entries of worker threads), at the same relative paths.
+// .mjs entries of worker threads, the reference servers' Maven projects), at the same relative paths.
 import { execFileSync } from 'node:child_process';
 import { cpSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -18,4 +18,6 @@ for (const dir of ['bench', 'transports']) {
     if (/\.(json|proto|thrift|js|mjs)$/.test(file)) cpSync(path.join(root, dir, file), path.join(dist, dir, file));
   }
 }
+// the reference servers a row builds with Maven on its first run (their pom.xml and Java sources)
+cpSync(path.join(root, 'transports/reference'), path.join(dist, 'transports/reference'), { recursive: true });
 console.error(`build: ${path.relative(root, dist)}/ written`);

@@ -105,6 +105,8 @@ describe('the package, packed and installed into another project', { timeout: 60
   test('it holds the JavaScript build, its declarations and the bin, and none of the TypeScript sources or tests', () => {
     assert.ok(files.includes('dist/bench/api/index.js') && files.includes('dist/bench/api/index.d.ts'), files.join(' '));
     assert.ok(files.includes('bin/rpcbench.mjs'));
+    // the spring-cloud row builds its server from these on its first run
+    assert.ok(files.includes('dist/transports/reference/spring-cloud/pom.xml'), files.join(' '));
     assert.deepEqual(
       files.filter((f) => (f.endsWith('.ts') && !f.endsWith('.d.ts')) || f.startsWith('test/')),
       [],
