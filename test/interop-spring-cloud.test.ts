@@ -3,9 +3,12 @@
 // (transports.test.ts runs its contract); here Spring Cloud OpenFeign, the reference client, calls our http server,
 // and the row's Spring server is shown to go with the run that started it, also after a kill -9 of its server child.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, test } from 'node:test';
+import type { Report } from '../bench/report/types.ts';
 import { mavenBuild } from '../transports/support/maven.ts';
-import { descendants, eventually, isAlive, killHard, ROOT, runAsync, serverChildren, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
+import { descendants, eventually, isAlive, killHard, ROOT, runAsync, runCli, serverChildren, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
 import { need } from './require.ts';
 
 const build = await mavenBuild(`${ROOT}/transports/reference/spring-cloud`, 'spring-cloud');
@@ -24,6 +27,19 @@ describe('spring-cloud and Spring', { skip, timeout: 180_000 }, () => {
     } finally {
       await stopPeer(server.proc);
     }
+  });
+
+  test("a run's report says whose server it was, and counts the JVM's CPU as the server's", () => {
+    const out = tempDir();
+    const args = ['--transports', 'spring-cloud', '--calls', 'fib', '--scenarios', 'latency', '--count', '200', '--trials', '1', '--warmup', '0'];
+    const r = runCli('bench.ts', [...args, '--no-wire', '--out', out], 120_000);
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+    assert.match(report.meta.transports['spring-cloud']?.referenceServer ?? '', /^Spring Boot \d/);
+    assert.match(readFileSync(path.join(out, 'latest.md'), 'utf8'), /servers not ours: spring-cloud: Spring Boot/);
+    // fib(20) recursive in Java takes tens of µs of the JVM's CPU; the server child alone only waits
+    const [cell] = report.results;
+    assert.ok((cell?.cpuUsPerCall.server ?? 0) > 20, JSON.stringify(cell?.cpuUsPerCall));
   });
 
   test("the row's Spring server is stopped with the run, and when its server child is killed with -9", async (t) => {

@@ -62,7 +62,7 @@ const BUILT_IN: readonly TransportEntry[] = [
       name: 'spring-cloud',
       // not in the default matrix: its first run builds the server with Maven (a minute or two)
       summary: "REST + JSON served by Spring Boot 4 (Spring MVC on Tomcat, Java: the reference's server), called by our HTTP/1.1 client",
-      traits: { inDefault: false },
+      traits: { inDefault: false, referenceServer: 'Spring Boot 4.0.7: Spring MVC on Tomcat (Java 17, heap 256 MB)' },
       ...local('http'),
     },
     () => import('./spring-cloud.ts').then((m) => m.springCloud),

@@ -62,6 +62,11 @@ export interface TransportTraits {
    * of RabbitMQ RPC): `--target GROUP=ADDRESS` runs every such member against that server.
    */
   clientSide: boolean;
+  /**
+   * Who wrote the server a bench run starts for this row, when it is not ours: the reference implementation, with
+   * its language and version ("Spring Boot 4.0.7, Spring MVC on Tomcat (Java 17)"). The client is always ours.
+   */
+  referenceServer?: string;
 }
 
 /** What goes on the wire: bytes, or text where the protocol is text (XML, JSON). */

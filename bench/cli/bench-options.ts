@@ -441,7 +441,12 @@ export function transportInfo(r: BenchOptions): Record<string, TransportInfo> {
     r.transports.map((name) => {
       const t = findTransport(name)!;
       const colour = transports().findIndex((x) => x.name === name);
-      return [name, { summary: t.summary, group: t.traits.group ?? null, role: t.traits.role, charted: t.traits.charted, target: name in r.targets, colour }];
+      // --target: the server is whoever the user pointed at, not the row's own
+      const reference = t.traits.referenceServer && !(name in r.targets) ? { referenceServer: t.traits.referenceServer } : {};
+      return [
+        name,
+        { summary: t.summary, group: t.traits.group ?? null, role: t.traits.role, charted: t.traits.charted, target: name in r.targets, colour, ...reference },
+      ];
     }),
   );
 }

@@ -99,6 +99,11 @@ export function notes(report: Report): string[] {
     if (cells.length) out.push(...(scenario.view?.notes?.(cells) ?? []));
   }
   if (report.meta.brokers) out.push(brokerNote(report.meta.brokers));
+  const reference = Object.entries(report.meta.transports).filter(([, t]) => t.referenceServer);
+  if (reference.length)
+    out.push(
+      `servers not ours: ${reference.map(([name, t]) => `${name}: ${t.referenceServer}`).join('; ')} (the reference implementation, started by the run; every client is ours)`,
+    );
   if (report.meta.interrupted) out.push('warning: the run was interrupted: this report holds the cells that finished');
   return out;
 }

@@ -139,6 +139,8 @@ export interface TransportInfo {
   target: boolean;
   /** Its place in the registry (plugins after the built-ins): its colour in every chart of every report. */
   colour?: number;
+  /** The run's server for this row was the reference implementation named here, not ours (the client is ours). */
+  referenceServer?: string;
 }
 
 /** An absolute threshold (`--threshold NAME:getObj:p99<2ms`) checked on every cell it applies to, failing cells first. */
