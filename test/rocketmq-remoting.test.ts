@@ -2,9 +2,20 @@
 // byte by byte from RocketMQ's own layout (RemotingCommand, MessageDecoder): the broker's side is tested against the
 // real broker elsewhere (transports.test.ts, interop-rocketmq.test.ts, hostile.test.ts).
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { describe, test } from 'node:test';
 import { deflateSync } from 'node:zlib';
-import { decodeCommand, decodeMessages, decodeProperties, encodeCommand, encodeProperties, lenientJson } from '../transports/support/rocketmq-remoting.ts';
+import { FrameDecoder } from '../transports/support/framing.ts';
+import {
+  type Command,
+  decodeCommand,
+  decodeMessages,
+  decodeProperties,
+  encodeCommand,
+  encodeProperties,
+  lenientJson,
+  RemotingConnection,
+} from '../transports/support/rocketmq-remoting.ts';
 
 /** A stored message as MessageDecoder.encode lays it out (magic V1: a 1-byte topic length; V2: 2 bytes). */
 function message(o: { body: Buffer; topic: string; props: Record<string, string>; sysFlag?: number; v2?: boolean; offset?: bigint }): Buffer {
@@ -106,5 +117,54 @@ describe('rocketmq remoting: frames, headers, properties and stored messages', (
     const bad = Buffer.from(m);
     bad.writeInt32BE(1, 4);
     assert.throws(() => decodeMessages(bad, 1024), /magic code 1/);
+  });
+
+  test('a connection matches responses to requests by opaque, answers a pushed request, and keeps every deadline', async () => {
+    const frames = new FrameDecoder(1 << 20);
+    let pushedAck: Command | undefined;
+    const server = net.createServer((socket) => {
+      socket.on('data', (chunk) => {
+        for (const frame of frames.push(chunk)) {
+          const c = decodeCommand(frame);
+          if (c.flag & 1)
+            pushedAck = c; // our answer to the push below
+          else if (c.code === 1) {
+            // answered after a push of the broker's own: the client answers that first
+            socket.write(encodeCommand({ code: 326, opaque: 900, flag: 0, extFields: { properties: 'CORRELATION_ID\u0001x\u0002' } }));
+            socket.write(encodeCommand({ code: 0, opaque: c.opaque, flag: 1, extFields: { echo: c.extFields.n! } }));
+          } // code 2: never answered
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as net.AddressInfo;
+    const pushed: Command[] = [];
+    const c = await RemotingConnection.open({
+      host: '127.0.0.1',
+      port,
+      timeoutMs: 300,
+      maxFrameBytes: 1 << 20,
+      onRequest: (r) => {
+        pushed.push(r);
+        return { code: 0 };
+      },
+    });
+    try {
+      const answers = await Promise.all([1, 2, 3].map((n) => c.call(1, { n }, `request ${n}`)));
+      assert.deepEqual(
+        answers.map((a) => a.extFields.echo),
+        ['1', '2', '3'],
+      );
+      assert.equal(pushed.length, 3);
+      const started = performance.now();
+      await assert.rejects(c.call(2, {}, 'the unanswered one'), /the unanswered one timed out after 300 ms/);
+      const took = performance.now() - started;
+      assert.ok(took >= 290 && took < 300 + 500, `took ${took.toFixed(0)} ms`); // the sweep runs every 75 ms here
+      // each push was answered, as a response with the push's opaque (the broker waits for it)
+      assert.ok(pushedAck && pushedAck.opaque === 900 && pushedAck.code === 0, JSON.stringify(pushedAck));
+    } finally {
+      c.close();
+      server.close();
+    }
   });
 });

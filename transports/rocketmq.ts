@@ -317,7 +317,13 @@ async function serve(listen: string, service: Service, options: ServerOptions): 
   );
   return {
     address: withParam(listen, 'topic', address.topic),
-    failed: Promise.race([failed, ...pulling.map((p) => p.then(() => new Promise<Error>(() => {})))]),
+    // a pull loop ends only when closing, or when a pull failed (its deadline passed): a server that no longer pulls is a failed one
+    failed: Promise.race([
+      failed,
+      ...pulling.map((p) =>
+        p.then((e) => (closing ? new Promise<Error>(() => {}) : new Error(`RocketMQ broker at ${route.broker}: pulling stopped: ${e.message}`))),
+      ),
+    ]),
     async close() {
       closing = true;
       resumed?.();
@@ -344,7 +350,9 @@ async function pullLoop(
   onMessage: (m: ReturnType<typeof decodeMessages>[number]) => void,
   state: { closing(): boolean; room(): Promise<void> },
 ): Promise<Error> {
-  let offset = await committedOffset(broker, q);
+  const start = await committedOffset(broker, q).catch((error: Error) => error);
+  if (start instanceof Error) return start;
+  let offset = start;
   while (!state.closing() && broker.isOpen) {
     await state.room();
     if (state.closing()) break;
