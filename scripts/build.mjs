@@ -18,6 +18,6 @@ for (const dir of ['bench', 'transports']) {
     if (/\.(json|proto|thrift|js|mjs)$/.test(file)) cpSync(path.join(root, dir, file), path.join(dist, dir, file));
   }
 }
-// the reference servers a row builds with Maven on its first run (their pom.xml and Java sources)
+// the reference servers a row builds on its first run (Maven projects, Go modules: their sources)
 cpSync(path.join(root, 'transports/reference'), path.join(dist, 'transports/reference'), { recursive: true });
 console.error(`build: ${path.relative(root, dist)}/ written`);

@@ -69,6 +69,25 @@ const BUILT_IN: readonly TransportEntry[] = [
   ),
   line(
     {
+      name: 'rpcx',
+      // not in the default matrix, as its rpcx:go sibling (whose first run builds rpcx's server with Go) is not
+      summary: 'the rpcx protocol (header, service, method, metadata, payload) with MessagePack over TCP, our server and client',
+      traits: { group: 'rpcx', inDefault: false },
+      ...local('rpcx'),
+    },
+    () => import('./rpcx.ts').then((m) => m.rpcx),
+  ),
+  line(
+    {
+      name: 'rpcx:go',
+      summary: "rpcx's own server (github.com/smallnest/rpcx, Go: the reference), called by our rpcx client",
+      traits: { group: 'rpcx', inDefault: false, referenceServer: "rpcx v1.9.3: its Go server, MessagePack codec (built with this machine's Go)" },
+      ...local('rpcx'),
+    },
+    () => import('./rpcx-go.ts').then((m) => m.rpcxGo),
+  ),
+  line(
+    {
       name: 'xmlrpc',
       summary: 'XML-RPC over HTTP/1.1 (streaming-parser codec), interoperates with Python xmlrpc',
       traits: { group: 'xmlrpc' },

@@ -9,18 +9,12 @@ import { errorPayload } from './support/errors.ts';
 import { encodeFrame, FrameDecoder } from './support/framing.ts';
 import { type MessageCodec, messageCodec } from './support/msgpack.ts';
 import { PendingCalls } from './support/pending.ts';
+import { servePipelined } from './support/pipelined.ts';
 import { closerFor, listen as listenOn } from './support/sockets.ts';
 import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 
 type Request = [number, string, unknown[]];
 type Response = [number, [string, string] | null, unknown];
-
-/**
- * Calls of one connection being worked on at once (only long, sliced server work is ever in flight for long).
- * Beyond it, and while the socket's send buffer is full, the server stops reading that connection: a client that
- * pipelines requests and never reads its replies is held to one send buffer, not the server's whole memory.
- */
-const MAX_IN_FLIGHT_PER_CONNECTION = 256;
 
 /** Encodes and decodes tcp messages: what the harness times as this transport's codec. */
 function tcpCodec(mp: MessageCodec): Codec {
@@ -44,46 +38,20 @@ async function serve(listen: string, service: Service, options: ServerOptions): 
 }
 
 function serveConnection(socket: net.Socket, service: Service, options: ServerOptions): void {
-  socket.setNoDelay(true);
   const frames = new FrameDecoder(options.maxMessageBytes);
   const mp = messageCodec(options.maxMessageBytes);
-  const queue: Buffer[] = [];
-  let inFlight = 0;
-  let sendBufferFull = false;
-  const reply = (response: Response | null) => {
-    if (response && !socket.destroyed && !socket.write(encodeFrame(mp.encode(response)))) sendBufferFull = true;
-  };
-  // Works through the decoded requests while replies can be sent; pauses reading otherwise.
-  const pump = () => {
-    while (queue.length && !sendBufferFull && inFlight < MAX_IN_FLIGHT_PER_CONNECTION) {
-      const answer = handleFrame(queue.shift()!, service, mp);
-      if (!(answer instanceof Promise)) reply(answer);
-      else {
-        inFlight++;
-        void answer.then((response) => {
-          inFlight--;
-          reply(response);
-          pump();
-        });
-      }
-    }
-    const busy = queue.length > 0 || sendBufferFull || inFlight >= MAX_IN_FLIGHT_PER_CONNECTION;
-    if (busy !== socket.isPaused()) busy ? socket.pause() : socket.resume();
-  };
-  socket.on('error', () => {}); // a client that goes away is not the server's problem
-  socket.on('drain', () => {
-    sendBufferFull = false;
-    pump();
-  });
-  socket.on('data', (chunk: Buffer) => {
-    try {
-      queue.push(...frames.push(chunk));
-    } catch (error) {
-      console.error(`tcp: dropping connection from ${socket.remoteAddress}: ${(error as Error).message}`);
-      return void socket.destroy();
-    }
-    pump();
-  });
+  const encode = (response: Response | null) => response && encodeFrame(mp.encode(response));
+  servePipelined(
+    socket,
+    {
+      push: (chunk) => frames.push(chunk),
+      handle(frame) {
+        const answer = handleFrame(frame, service, mp);
+        return answer instanceof Promise ? answer.then(encode) : encode(answer);
+      },
+    },
+    'tcp',
+  );
 }
 
 /** The reply to one request frame; a promise only when the service works asynchronously (long server work). */
