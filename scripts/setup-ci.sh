@@ -2,7 +2,7 @@
 # What the tests need beyond npm packages, installed from Debian or started if missing (as root, or with sudo):
 #   Python peers for /usr/bin/python3 (interop tests, Celery included) and, from PyPI in a venv, zerorpc-python, Maven
 #   (Kafka's jars and the Spring Kafka peers come from Maven Central), Java with Caucho's Hessian (the Java peers,
-#   compiled at test time), rabbitmq-server (also a second, private node for the durability tests), Chromium (the
+#   compiled at test time), Go (rpcx's server and client, built from the module proxy at test time), rabbitmq-server (also a second, private node for the durability tests), Chromium (the
 #   HTML report test), iproute2 (network namespaces), promtool and Python's OpenMetrics parser, Java HdrHistogram and strace (outputs and loading
 #   read back by their real consumers), and the brokers the suite talks to (RabbitMQ, Redis, NATS, Mosquitto),
 #   started if they are down.
@@ -24,6 +24,7 @@ check "/usr/bin/python3 -c 'import paho.mqtt'" python3-paho-mqtt
 check "/usr/bin/python3 -c 'import celery'" python3-celery
 check "command -v javac" default-jdk-headless
 check "command -v mvn" maven
+check "command -v go" golang-go
 check "test -f /usr/share/java/hessian.jar" libhessian-java
 check "test -f /usr/share/java/hdrhistogram.jar" libhdrhistogram-java
 check "command -v promtool" prometheus
