@@ -12,12 +12,11 @@ import hessian from 'hessian.js';
 import { RemoteError, type Service } from './contract.ts';
 import { errorPayload } from './support/errors.ts';
 import { BodyTooLargeError, documentClient, readBody, serveHttp } from './support/http.ts';
+import { javaException, kindOfJava } from './support/java-exceptions.ts';
 import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 
 const CONTENT_TYPE = 'x-application/hessian';
 const V2 = Buffer.from([0x48, 0x02, 0x00]);
-const KIND_TO_JAVA: Record<string, string> = { ValueError: 'java.lang.IllegalArgumentException', TypeError: 'java.lang.ClassCastException' };
-const JAVA_TO_KIND: Record<string, string> = Object.fromEntries(Object.entries(KIND_TO_JAVA).map(([k, v]) => [v, k]));
 const NO_METHOD = 'NoSuchMethodException';
 /** The contract's calls take at most one argument: a call claiming more is refused before its values are read. */
 const MAX_ARGS = 16;
@@ -45,8 +44,7 @@ export function encodeReply(result: unknown): Buffer {
 /** A fault as HessianSkeleton writes one: the exception as its detail, so that a Java client throws it. */
 export function encodeFault(kind: string, message: string): Buffer {
   if (kind === 'NameError') return envelope('F', { code: NO_METHOD, message, detail: null });
-  const javaClass = KIND_TO_JAVA[kind] ?? 'java.lang.RuntimeException';
-  return envelope('F', { code: 'ServiceException', message, detail: { $class: javaClass, $: { detailMessage: message } } });
+  return envelope('F', { code: 'ServiceException', message, detail: javaException(kind, message) });
 }
 
 /** A call, in either framing (see the top of this file); throws HessianError for anything else. */
@@ -97,7 +95,7 @@ function faultError(fault: Record<string, unknown>): RemoteError {
   if (code === NO_METHOD) return new RemoteError('NameError', String(fault.message ?? ''));
   const javaClass = detail?.name ?? code;
   const message = detail?.message ?? unescapeHtml(String(fault.message ?? ''));
-  return new RemoteError(JAVA_TO_KIND[javaClass] ?? javaClass.replace(/^.*\./, ''), message);
+  return new RemoteError(kindOfJava(javaClass), message);
 }
 
 /** HessianSkeleton escapes a fault's message as HTML (0 &lt;= n); its detail keeps the exception's own. */

@@ -69,6 +69,25 @@ const BUILT_IN: readonly TransportEntry[] = [
   ),
   line(
     {
+      name: 'dubbo',
+      // not in the default matrix, as its dubbo:java sibling (whose first run builds Dubbo's provider with Maven) is not
+      summary: "Apache Dubbo's dubbo protocol (16-byte header, Hessian 2 bodies) over TCP, our server and client",
+      traits: { group: 'dubbo', inDefault: false },
+      ...local('dubbo'),
+    },
+    () => import('./dubbo.ts').then((m) => m.dubbo),
+  ),
+  line(
+    {
+      name: 'dubbo:java',
+      summary: "Dubbo's own provider (Apache Dubbo 3.3, Java: the reference), called by our dubbo client",
+      traits: { group: 'dubbo', inDefault: false, referenceServer: 'Apache Dubbo 3.3.6: the dubbo protocol, Hessian 2, Netty 4 (Java 17, heap 256 MB)' },
+      ...local('dubbo'),
+    },
+    () => import('./dubbo-java.ts').then((m) => m.dubboJava),
+  ),
+  line(
+    {
       name: 'rpcx',
       // not in the default matrix, as its rpcx:go sibling (whose first run builds rpcx's server with Go) is not
       summary: 'the rpcx protocol (header, service, method, metadata, payload) with MessagePack over TCP, our server and client',

@@ -1,7 +1,9 @@
-// The part of hessian.js (which ships no types) that transports/hessian.ts uses.
+// The part of hessian.js (which ships no types) that transports/hessian.ts and support/dubbo-protocol.ts use.
 declare module 'hessian.js' {
   class Encoder {
     write(value: unknown): this;
+    writeInt(value: number): this;
+    writeNull(): this;
     get(): Buffer;
   }
   class Decoder {

@@ -1,0 +1,180 @@
+package rpcbench;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.apache.dubbo.common.URL;
+import org.apache.dubbo.config.ApplicationConfig;
+import org.apache.dubbo.config.ProtocolConfig;
+import org.apache.dubbo.config.ReferenceConfig;
+import org.apache.dubbo.config.RegistryConfig;
+import org.apache.dubbo.config.ServiceConfig;
+import org.apache.dubbo.config.bootstrap.DubboBootstrap;
+import org.apache.dubbo.rpc.service.GenericService;
+
+/**
+ * The rpcbench contract as Apache Dubbo serves and calls it: the dubbo protocol with Hessian 2 serialization, direct
+ * URLs, no registry.
+ *   server PORT ENTRIES WORK_US MAX_BYTES   a provider at 127.0.0.1:PORT (0: any free port); prints "listening URL"
+ *   client URL ENTRIES [SECONDS]            a consumer: every call and error, one "name=value" line each, then
+ *                                           getObj for SECONDS and "calls N"
+ */
+public final class DubboPeer {
+  public static void main(String[] args) throws Exception {
+    if (args.length < 3) throw new IllegalArgumentException("usage: server PORT ENTRIES WORK_US MAX_BYTES | client URL ENTRIES [SECONDS]");
+    System.setProperty("dubbo.application.logger", "jdk");
+    Logger.getLogger("").setLevel(Level.WARNING);
+    try {
+      if (args[0].equals("server")) server(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Long.parseLong(args[3]), Integer.parseInt(args[4]));
+      else client(args[1], Integer.parseInt(args[2]), args.length > 3 ? Double.parseDouble(args[3]) : 0);
+    } catch (Throwable e) {
+      e.printStackTrace();
+      System.exit(1);
+    }
+  }
+
+  static Map<String, Integer> obj(String side, int entries) {
+    Map<String, Integer> m = new HashMap<>();
+    for (int i = 0; i < entries; i++) m.put(side + ":" + i, i);
+    return m;
+  }
+
+  static ApplicationConfig application(String name) {
+    ApplicationConfig app = new ApplicationConfig(name);
+    app.setQosEnable(false); // no telnet console on port 22222
+    app.setMetadataType("local");
+    return app;
+  }
+
+  // ---- the provider
+
+  static final class Service implements Contract {
+    final Map<String, Integer> obj;
+    final int entries;
+    final long workNs;
+
+    Service(int entries, long workUs) {
+      this.obj = obj("server", entries);
+      this.entries = entries;
+      this.workNs = workUs * 1000;
+    }
+
+    void busy() {
+      if (workNs <= 0) return;
+      long end = System.nanoTime() + workNs;
+      while (System.nanoTime() < end) Thread.onSpinWait();
+    }
+
+    public Map<String, Integer> getObj() {
+      busy();
+      return obj;
+    }
+
+    public void sendObj(Map<String, Integer> m) {
+      busy();
+      if (m == null || m.size() != entries) throw new IllegalArgumentException("sendObj: expected " + entries + " entries, got " + (m == null ? "null" : m.size()));
+      for (int i = 0; i < entries; i++) {
+        Object v = m.get("client:" + i);
+        if (!(v instanceof Number) || ((Number) v).intValue() != i) throw new IllegalArgumentException("sendObj: entry client:" + i + " is " + v + ", expected " + i);
+      }
+    }
+
+    public Object fib(Object n) {
+      busy();
+      boolean whole = n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte
+          || (n instanceof Double && (Double) n == Math.rint((Double) n));
+      long v = whole ? ((Number) n).longValue() : -1;
+      if (!whole || v < 0 || v > 35) throw new IllegalArgumentException("fib(n) needs an integer 0 <= n <= 35, got " + n);
+      return fib((int) v);
+    }
+
+    static int fib(int n) {
+      return n < 2 ? n : fib(n - 1) + fib(n - 2);
+    }
+  }
+
+  static void server(int port, int entries, long workUs, int maxBytes) throws IOException {
+    ProtocolConfig protocol = new ProtocolConfig("dubbo", port == 0 ? -1 : port);
+    protocol.setHost("127.0.0.1");
+    // Dubbo binds every interface when its host is any 127.x address (NetUtils.isInvalidLocalHost: a loopback address
+    // cannot be registered); DUBBO_IP_TO_BIND, its setting for the address to bind, refuses 127.x too, but takes the
+    // IPv4-mapped form of the same address, which binds loopback only
+    System.setProperty("DUBBO_IP_TO_BIND", "::ffff:127.0.0.1");
+    protocol.setPayload(maxBytes);
+    protocol.setSerialization("hessian2");
+    ServiceConfig<Contract> service = new ServiceConfig<>();
+    service.setInterface(Contract.class);
+    service.setRef(new Service(entries, workUs));
+    DubboBootstrap bootstrap = DubboBootstrap.getInstance()
+        .application(application("rpcbench-provider"))
+        .registry(new RegistryConfig(RegistryConfig.NO_AVAILABLE))
+        .protocol(protocol)
+        .service(service)
+        .start();
+    List<URL> urls = service.getExportedUrls();
+    System.out.println("listening dubbo://127.0.0.1:" + urls.get(0).getPort());
+    System.out.flush();
+    Runtime.getRuntime().addShutdownHook(new Thread(bootstrap::stop));
+    // the process that started this server holds its stdin: when that process is gone (even killed with -9), stdin
+    // ends, and so does this server, which would otherwise outlive the run
+    while (System.in.read() != -1) {}
+    System.exit(0);
+  }
+
+  // ---- the consumer
+
+  static void client(String address, int entries, double seconds) {
+    // Dubbo's consumer connects to this machine's network address instead of any 127.x (NetUtils.filterLocalHost),
+    // where a provider bound to loopback is not; the IPv4-mapped form of the loopback address is kept as it is
+    String url = address.replace("//127.0.0.1:", "//[::ffff:127.0.0.1]:");
+    DubboBootstrap bootstrap = DubboBootstrap.getInstance().application(application("rpcbench-consumer"));
+    ReferenceConfig<Contract> ref = new ReferenceConfig<>();
+    ref.setInterface(Contract.class);
+    ref.setUrl(url);
+    ref.setTimeout(10_000);
+    ref.setRetries(0);
+    ref.setCheck(false);
+    ReferenceConfig<GenericService> generic = new ReferenceConfig<>();
+    generic.setInterface(Contract.class.getName());
+    generic.setGeneric("true");
+    generic.setUrl(url);
+    generic.setTimeout(10_000);
+    generic.setRetries(0);
+    bootstrap.reference(ref).reference(generic).start();
+    Contract c = ref.get();
+    line("getObj", c.getObj().equals(obj("server", entries)) ? "ok" : "wrong " + c.getObj());
+    c.sendObj(obj("client", entries));
+    line("sendObj", "ok");
+    line("fib", c.fib(20));
+    line("fibError", failure(() -> c.fib(40)));
+    line("fibFraction", failure(() -> c.fib(2.5)));
+    line("sendError", failure(() -> c.sendObj(obj("client", 1))));
+    GenericService g = generic.get();
+    line("genericFib", g.$invoke("fib", new String[] {"java.lang.Object"}, new Object[] {10}));
+    line("unknownError", failure(() -> g.$invoke("nope", new String[0], new Object[0])));
+    long calls = 0;
+    for (long end = System.nanoTime() + (long) (seconds * 1e9); System.nanoTime() < end; calls++) {
+      if (c.getObj().size() != entries) throw new IllegalStateException("getObj, call " + calls + ": wrong size");
+    }
+    line("calls", calls);
+    bootstrap.stop();
+    System.exit(0);
+  }
+
+  static void line(String name, Object value) {
+    System.out.println(name + "=" + value);
+  }
+
+  /** The exception a call throws, as "ClassName: message", or "none". */
+  static String failure(Runnable call) {
+    try {
+      call.run();
+      return "none";
+    } catch (RuntimeException e) {
+      return e.getClass().getName() + ": " + String.valueOf(e.getMessage()).split("\n")[0];
+    }
+  }
+}
