@@ -5,7 +5,6 @@
 // ValueError is IllegalArgumentException. Our server also answers Dubbo's generic calls ($invoke, as gateways make
 // them), $echo and heartbeats. Dubbo's Java consumer calls our server, and our client its provider:
 // test/interop-dubbo.test.ts, and the dubbo:java row, whose server is Dubbo's own.
-import net from 'node:net';
 import { RemoteError, type Service } from './contract.ts';
 import { hostPort, parseAddress } from './support/address.ts';
 import {
@@ -24,9 +23,9 @@ import {
 } from './support/dubbo-protocol.ts';
 import { errorPayload } from './support/errors.ts';
 import { javaException, kindOfJava } from './support/java-exceptions.ts';
-import { PendingCalls } from './support/pending.ts';
-import { servePipelined } from './support/pipelined.ts';
-import { closerFor, listen as listenOn } from './support/sockets.ts';
+import { multiplexedClient } from './support/multiplexed.ts';
+import type { PendingCalls } from './support/pending.ts';
+import { listenPipelined } from './support/pipelined.ts';
 import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 
 export const SERVICE = 'rpcbench.Contract';
@@ -50,15 +49,11 @@ const REPLY_TO = { serialization: HESSIAN2, idBytes: Buffer.alloc(8) } as DubboF
 
 export const dubbo = { codec: dubboCodec, serve, connect } satisfies TransportImpl;
 
-async function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
-  const { host, port } = hostPort(parseAddress(listen, ['dubbo:']));
-  const server = net.createServer((socket) => {
+function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
+  return listenPipelined(listen, 'dubbo', () => {
     const decoder = new DubboDecoder(options.maxMessageBytes);
-    servePipelined(socket, { push: (chunk) => decoder.push(chunk), handle: (f) => answer(f, service) }, 'dubbo');
+    return { push: (chunk) => decoder.push(chunk), handle: (f) => answer(f, service) };
   });
-  const close = closerFor(server);
-  const bound = await listenOn(server, host, port);
-  return { address: `dubbo://${host.includes(':') ? `[${host}]` : host}:${bound.port}`, close };
 }
 
 /** The reply to one frame, as Dubbo's provider makes it; none to a one-way call or to a reply. */
@@ -101,52 +96,12 @@ function call(inv: Invocation, service: Service): unknown {
 const methodOf = (inv: Invocation) => (GENERIC.has(inv.method) ? String(inv.args[0]) : inv.method);
 
 async function connect(address: string, options: ClientOptions): Promise<ClientHandle> {
-  const { host, port } = hostPort(parseAddress(address, ['dubbo:']));
-  const socket = net.connect({ host, port, noDelay: true });
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  const pending = new PendingCalls<number>(options.timeoutMs);
   const decoder = new DubboDecoder(options.maxMessageBytes);
-  let nextId = 0;
-  let closedReason: Error | null = null;
-
-  socket.on('data', (chunk: Buffer) => {
-    try {
-      for (const f of decoder.push(chunk)) if (!f.request && !f.event) settle(pending, f);
-    } catch (error) {
-      socket.destroy(error as Error);
-    }
+  return multiplexedClient('dubbo', address, hostPort(parseAddress(address, ['dubbo:'])), options, {
+    push: (chunk) => decoder.push(chunk),
+    request: (id, method, args) => encodeInvocation(id, invocation(method, args)),
+    settle: (pending, f) => !f.request && !f.event && settle(pending, f),
   });
-  socket.on('error', (error) => {
-    closedReason ??= new Error(`dubbo connection to ${address} failed: ${error.message}`);
-  });
-  socket.on('close', () => {
-    closedReason ??= new Error(`dubbo server at ${address} closed the connection`);
-    pending.rejectAll(closedReason);
-  });
-  // the calls of one event-loop turn leave in one write, as tcp's do (the same measured reason)
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    socket.uncork();
-  };
-  return {
-    call(method, args) {
-      if (closedReason) return Promise.reject(closedReason);
-      const id = nextId++ >>> 0;
-      if (!corked) {
-        corked = true;
-        socket.cork();
-        process.nextTick(uncork);
-      }
-      socket.write(encodeInvocation(id, invocation(method, args)));
-      return pending.add(id, method);
-    },
-    async close() {
-      closedReason ??= new Error('client closed');
-      pending.rejectAll(closedReason);
-      socket.destroy();
-    },
-  };
 }
 
 function settle(pending: PendingCalls<number>, f: DubboFrame): void {

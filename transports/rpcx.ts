@@ -3,15 +3,14 @@
 // each taking one argument (GetObj an empty struct, as rpcx needs one) and answering one value, as a Go service
 // declares them; an error is the text "Kind: message" (rpcx carries errors as text). Our server answers rpcx's Go
 // client, and our client its Go server: test/interop-rpcx.test.ts, and the rpcx:go row, whose server is rpcx's own.
-import net from 'node:net';
 import { RemoteError, type Service, ServiceError } from './contract.ts';
 import { hostPort, parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
 import { type MessageCodec, messageCodec } from './support/msgpack.ts';
-import { PendingCalls } from './support/pending.ts';
-import { servePipelined } from './support/pipelined.ts';
+import { multiplexedClient } from './support/multiplexed.ts';
+import type { PendingCalls } from './support/pending.ts';
+import { listenPipelined } from './support/pipelined.ts';
 import { ERROR_KEY, encodeReply, encodeRequest, MSGPACK, metadataValue, RpcxDecoder, type RpcxMessage } from './support/rpcx-protocol.ts';
-import { closerFor, listen as listenOn } from './support/sockets.ts';
 import type { ClientHandle, ClientOptions, Codec, ServerHandle, ServerOptions, TransportImpl, Wire } from './transport.ts';
 
 export const SERVICE = 'RPCBench';
@@ -36,18 +35,12 @@ const argument = (args: readonly unknown[]) => (args.length === 0 ? NO_ARGUMENT 
 
 export const rpcx = { codec: rpcxCodec(messageCodec(Number.MAX_SAFE_INTEGER)), serve, connect } satisfies TransportImpl;
 
-async function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
-  const { host, port } = hostPort(parseAddress(listen, ['rpcx:']));
-  const server = net.createServer((socket) => serveConnection(socket, service, options));
-  const close = closerFor(server);
-  const bound = await listenOn(server, host, port);
-  return { address: `rpcx://${host.includes(':') ? `[${host}]` : host}:${bound.port}`, close };
-}
-
-function serveConnection(socket: net.Socket, service: Service, options: ServerOptions): void {
-  const decoder = new RpcxDecoder(options.maxMessageBytes);
-  const mp = messageCodec(options.maxMessageBytes);
-  servePipelined(socket, { push: (chunk) => decoder.push(chunk), handle: (m) => answer(m, service, mp) }, 'rpcx');
+function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
+  return listenPipelined(listen, 'rpcx', () => {
+    const decoder = new RpcxDecoder(options.maxMessageBytes);
+    const mp = messageCodec(options.maxMessageBytes);
+    return { push: (chunk) => decoder.push(chunk), handle: (m) => answer(m, service, mp) };
+  });
 }
 
 /** The reply to one message, as rpcx's Go server makes it; none to a one-way call or to a reply. */
@@ -72,53 +65,13 @@ function answer(m: RpcxMessage, service: Service, mp: MessageCodec): Buffer | nu
 }
 
 async function connect(address: string, options: ClientOptions): Promise<ClientHandle> {
-  const { host, port } = hostPort(parseAddress(address, ['rpcx:']));
-  const socket = net.connect({ host, port, noDelay: true });
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  const pending = new PendingCalls<number>(options.timeoutMs);
   const decoder = new RpcxDecoder(options.maxMessageBytes);
   const mp = messageCodec(options.maxMessageBytes);
-  let nextSeq = 0;
-  let closedReason: Error | null = null;
-
-  socket.on('data', (chunk: Buffer) => {
-    try {
-      for (const m of decoder.push(chunk)) settle(pending, m, mp);
-    } catch (error) {
-      socket.destroy(error as Error);
-    }
+  return multiplexedClient('rpcx', address, hostPort(parseAddress(address, ['rpcx:'])), options, {
+    push: (chunk) => decoder.push(chunk),
+    request: (seq, method, args) => encodeRequest({ seq, servicePath: SERVICE, serviceMethod: rpcxName(method), payload: mp.encode(argument(args)) }),
+    settle: (pending, m) => settle(pending, m, mp),
   });
-  socket.on('error', (error) => {
-    closedReason ??= new Error(`rpcx connection to ${address} failed: ${error.message}`);
-  });
-  socket.on('close', () => {
-    closedReason ??= new Error(`rpcx server at ${address} closed the connection`);
-    pending.rejectAll(closedReason);
-  });
-  // the calls of one event-loop turn leave in one write, as tcp's do (the same measured reason)
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    socket.uncork();
-  };
-  return {
-    call(method, args) {
-      if (closedReason) return Promise.reject(closedReason);
-      const seq = nextSeq++ >>> 0;
-      if (!corked) {
-        corked = true;
-        socket.cork();
-        process.nextTick(uncork);
-      }
-      socket.write(encodeRequest({ seq, servicePath: SERVICE, serviceMethod: rpcxName(method), payload: mp.encode(argument(args)) }));
-      return pending.add(seq, method);
-    },
-    async close() {
-      closedReason ??= new Error('client closed');
-      pending.rejectAll(closedReason);
-      socket.destroy();
-    },
-  };
 }
 
 function settle(pending: PendingCalls<number>, m: RpcxMessage, mp: MessageCodec): void {

@@ -1,6 +1,9 @@
 // One connection of a server whose clients pipeline calls on it (tcp, rpcx): requests are handled in the order they
 // came, and replies written as they are ready, with bounded memory whatever the client does.
-import type net from 'node:net';
+import net from 'node:net';
+import type { ServerHandle } from '../transport.ts';
+import { hostPort, parseAddress } from './address.ts';
+import { closerFor, listen as listenOn } from './sockets.ts';
 
 /**
  * Calls of one connection being worked on at once (only long, sliced server work is ever in flight for long).
@@ -56,4 +59,16 @@ export function servePipelined<Frame>(socket: net.Socket, pipeline: Pipeline<Fra
     }
     pump();
   });
+}
+
+/**
+ * A server at `listen` (SCHEME://HOST:PORT, port 0 for any) that serves each connection with the pipeline `connection`
+ * makes for it; its address names the port it got.
+ */
+export async function listenPipelined<Frame>(listen: string, scheme: string, connection: () => Pipeline<Frame>): Promise<ServerHandle> {
+  const { host, port } = hostPort(parseAddress(listen, [`${scheme}:`]));
+  const server = net.createServer((socket) => servePipelined(socket, connection(), scheme));
+  const close = closerFor(server);
+  const bound = await listenOn(server, host, port);
+  return { address: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${bound.port}`, close };
 }
