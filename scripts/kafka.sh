@@ -20,24 +20,6 @@ log=$home/kafka.log
 up() { (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; }
 say() { echo "kafka.sh: $*"; }
 
-jars() { # the broker's jars, resolved once per hash of what they are made from; prints the directory
-  local key dir tmp
-  key=$( (cat "$conf/pom.xml"; java -version 2>&1) | sha256sum | cut -c1-16)
-  dir=${RPCBENCH_CACHE:-$HOME/.cache/rpcbench}/kafka-$key
-  if [ ! -d "$dir/lib" ]; then
-    tmp=$dir.tmp.$$
-    mkdir -p "$tmp"
-    say "resolving Kafka's jars from Maven Central into $dir" >&2
-    # a deadline, so that an unreachable Maven Central fails this step instead of hanging CI
-    if ! timeout 900 mvn -q -B -f "$conf/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp/lib" > "$tmp.log" 2>&1; then
-      grep -a ERROR "$tmp.log" | head -5 >&2; rm -rf "$tmp" "$tmp.log"; say "could not resolve Kafka's jars (mvn, Maven Central)" >&2; exit 1
-    fi
-    rm -f "$tmp.log"
-    mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
-  fi
-  echo "$dir/lib"
-}
-
 settings() { # the broker's settings, for this port
   cat "$conf/server.properties"
   echo "listeners=PLAINTEXT://$host:$port,CONTROLLER://$host:$((port + 1))"
@@ -49,7 +31,7 @@ settings() { # the broker's settings, for this port
 start() {
   if up; then say "answers at $host:$port"; return; fi
   command -v java >/dev/null || { say "no java here (Debian: apt-get install default-jre-headless)" >&2; exit 1; }
-  local lib; lib=$(jars)
+  local lib; lib=$(bash "$here/maven-jars.sh" kafka "Kafka's jars")
   mkdir -p "$home"
   settings > "$home/server.properties"
   local java=(java "-Xms${KAFKA_HEAP:-512m}" "-Xmx${KAFKA_HEAP:-512m}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExplicitGCInvokesConcurrent

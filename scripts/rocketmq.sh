@@ -22,24 +22,6 @@ open() { (exec 3<>"/dev/tcp/$host/$1") 2>/dev/null; }
 up() { open "$port" && open "$bport"; }
 say() { echo "rocketmq.sh: $*"; }
 
-jars() { # the jars, resolved once per hash of what they are made from; prints the directory
-  local key dir tmp
-  key=$( (cat "$conf/pom.xml"; java -version 2>&1) | sha256sum | cut -c1-16)
-  dir=${RPCBENCH_CACHE:-$HOME/.cache/rpcbench}/rocketmq-$key
-  if [ ! -d "$dir/lib" ]; then
-    tmp=$dir.tmp.$$
-    mkdir -p "$tmp"
-    say "resolving RocketMQ's jars from Maven Central into $dir" >&2
-    # a deadline, so that an unreachable Maven Central fails this step instead of hanging CI
-    if ! timeout 900 mvn -q -B -f "$conf/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp/lib" > "$tmp.log" 2>&1; then
-      grep -a ERROR "$tmp.log" | head -5 >&2; rm -rf "$tmp" "$tmp.log"; say "could not resolve RocketMQ's jars (mvn, Maven Central)" >&2; exit 1
-    fi
-    rm -f "$tmp.log"
-    mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
-  fi
-  echo "$dir/lib"
-}
-
 launch() { # NAME HEAP CLASS ARGS...: its JVM started in the background, its pid in NAME.pid
   local name=$1 heap=$2; shift 2
   setsid nohup java "-Xms$heap" "-Xmx$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:MaxDirectMemorySize=256m \
@@ -60,7 +42,7 @@ wait_for() { # NAME PORT PATTERN: until its log says PATTERN and the port answer
 start() {
   if up; then say "answers at $host:$port (broker $host:$bport)"; return; fi
   command -v java >/dev/null || { say "no java here (Debian: apt-get install default-jre-headless)" >&2; exit 1; }
-  lib=$(jars)
+  lib=$(bash "$here/maven-jars.sh" rocketmq "RocketMQ's jars")
   mkdir -p "$home/store" "$home/namesrv" "$home/broker"
   if ! open "$port"; then
     { cat "$conf/namesrv.conf"; echo "listenPort=$port"; } > "$home/namesrv.conf"

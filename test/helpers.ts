@@ -7,7 +7,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fib, makeObj, RemoteError } from '../transports/contract.ts';
+import { measureBytesPerCall } from '../bench/harness/byte-count.ts';
+import { callSpec, createService, fib, makeObj, RemoteError } from '../transports/contract.ts';
+import { loadTransport } from '../transports/registry.ts';
 import type { ClientHandle } from '../transports/transport.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -336,3 +338,21 @@ export const amqpQueueExists = (url: string, queue: string): Promise<boolean> =>
       () => false,
     ),
   );
+
+/**
+ * A brokered row's bytes on the wire for getObj, counted on the client's own sockets (the client goes to the broker
+ * its first hop names, past any relay): the request more than its headers, the reply at least the JSON of 100 entries.
+ */
+export async function assertBytesOnTheWire(name: string, listen: string): Promise<void> {
+  const transport = await loadTransport(name);
+  const server = await transport.serve!(listen, createService({ payloadEntries: 100, serverWorkUs: 0 }), { maxMessageBytes: 1 << 20 });
+  try {
+    const spec = callSpec('getObj', { payloadEntries: 100, fibN: 20 });
+    const bytes = await measureBytesPerCall(transport, server.address, spec, { timeoutMs: 5000, maxMessageBytes: 1 << 20 });
+    const floor = spec.payloadBytes.response;
+    assert.ok(bytes && bytes.request > 30 && bytes.response >= floor, `${JSON.stringify(bytes)} against a reply of ${floor} B`);
+  } finally {
+    await server.close();
+    await transport.forget?.(listen);
+  }
+}

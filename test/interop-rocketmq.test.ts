@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadTransport } from '../transports/registry.ts';
-import { OWN_PREFIX, parseRocketmqAddress, rocketmqBroker } from '../transports/rocketmq.ts';
-import { lenientJson, REQUEST, RemotingConnection } from '../transports/support/rocketmq-remoting.ts';
+import { brokerMasters, OWN_PREFIX, parseRocketmqAddress, rocketmqBroker } from '../transports/rocketmq.ts';
+import { REQUEST, RemotingConnection } from '../transports/support/rocketmq-remoting.ts';
 import { assertContract, runAsync, startPeer, stopPeer, tempDir } from './helpers.ts';
 import { broker, mavenPeer, need } from './require.ts';
 
@@ -35,21 +35,17 @@ const java = (...args: string[]) => [
 async function forgetJava(group: string): Promise<void> {
   const { host, port } = parseRocketmqAddress(url);
   const open = (h: string, p: number) => RemotingConnection.open({ host: h, port: p, timeoutMs: 10_000, maxFrameBytes: 1 << 20 });
+  for (const b of await brokerMasters(url)) {
+    const broker = await open(b.host, b.port);
+    try {
+      await broker.call(REQUEST.DELETE_SUBSCRIPTIONGROUP, { groupName: group, cleanOffset: true }, group);
+      await broker.call(REQUEST.DELETE_TOPIC_IN_BROKER, { topic: `%RETRY%${group}` }, group);
+    } finally {
+      broker.close();
+    }
+  }
   const ns = await open(host, port);
   try {
-    const info = lenientJson((await ns.call(REQUEST.GET_BROKER_CLUSTER_INFO, {}, 'the cluster')).body!.toString()) as {
-      brokerAddrTable: Record<string, { brokerAddrs: Record<string, string> }>;
-    };
-    for (const b of Object.values(info.brokerAddrTable)) {
-      const at = b.brokerAddrs['0']!.lastIndexOf(':');
-      const broker = await open(b.brokerAddrs['0']!.slice(0, at), Number(b.brokerAddrs['0']!.slice(at + 1)));
-      try {
-        await broker.call(REQUEST.DELETE_SUBSCRIPTIONGROUP, { groupName: group, cleanOffset: true }, group);
-        await broker.call(REQUEST.DELETE_TOPIC_IN_BROKER, { topic: `%RETRY%${group}` }, group);
-      } finally {
-        broker.close();
-      }
-    }
     await ns.call(REQUEST.DELETE_TOPIC_IN_NAMESRV, { topic: `%RETRY%${group}` }, group);
   } finally {
     ns.close();

@@ -6,13 +6,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { findBroker } from '../bench/harness/broker-cpu.ts';
-import { measureBytesPerCall } from '../bench/harness/byte-count.ts';
 import type { Report } from '../bench/report/types.ts';
-import { callSpec, createService } from '../transports/contract.ts';
-import { loadTransport } from '../transports/registry.ts';
-import { parseRocketmqAddress, rocketmqBroker } from '../transports/rocketmq.ts';
+import { brokerMasters, parseRocketmqAddress, rocketmqBroker } from '../transports/rocketmq.ts';
 import { lenientJson, RemotingConnection } from '../transports/support/rocketmq-remoting.ts';
-import { eventually, killHard, serverChildren, spawnCli, tempDir } from './helpers.ts';
+import { assertBytesOnTheWire, eventually, killHard, serverChildren, spawnCli, tempDir } from './helpers.ts';
 import { broker } from './require.ts';
 
 const { url, skip } = await broker(rocketmqBroker, 'RocketMQ');
@@ -27,20 +24,10 @@ async function table(host: string, port: number, code: number): Promise<Record<s
   }
 }
 
-/** Each broker's master, as the NameServer lists them. */
-async function brokers(): Promise<{ host: string; port: number }[]> {
-  const { host, port } = parseRocketmqAddress(url);
-  const cluster = (await table(host, port, 106)) as { brokerAddrTable: Record<string, { brokerAddrs: Record<string, string> }> };
-  return Object.values(cluster.brokerAddrTable).map((x) => {
-    const at = x.brokerAddrs['0']!.lastIndexOf(':');
-    return { host: x.brokerAddrs['0']!.slice(0, at), port: Number(x.brokerAddrs['0']!.slice(at + 1)) };
-  });
-}
-
 /** Topics (at the NameServer and on the broker) and subscription groups whose names contain `runId`. */
 async function leftovers(runId: string): Promise<string[]> {
   const { host, port } = parseRocketmqAddress(url);
-  const [{ host: bHost, port: bPort }] = (await brokers()) as [{ host: string; port: number }];
+  const [{ host: bHost, port: bPort }] = (await brokerMasters(url)) as [{ host: string; port: number }];
   const names = [
     ...((await table(host, port, 206)) as { topicList: string[] }).topicList.map((t) => `namesrv topic ${t}`),
     ...Object.keys(((await table(bHost, bPort, 21)) as { topicConfigTable: object }).topicConfigTable).map((t) => `broker topic ${t}`),
@@ -61,7 +48,7 @@ describe('rocketmq: a run leaves nothing on the broker', { skip, timeout: 120_00
     assert.ok(await eventually(async () => (left = await leftovers(runId)).length === 0, 10_000, 500), `${left.join(', ')}\n${run.out.stderr}`);
     const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
     const { host, port } = parseRocketmqAddress(url);
-    const [b] = await brokers();
+    const [b] = await brokerMasters(url);
     const [broker, nameServer] = [findBroker(b!.host, b!.port), findBroker(host, port)];
     assert.ok('pid' in broker && 'pid' in nameServer && broker.pid !== nameServer.pid);
     // and the broker's version and settings, read from the broker
@@ -88,19 +75,6 @@ describe('rocketmq: a run leaves nothing on the broker', { skip, timeout: 120_00
   }
 });
 
-// the relay between a client and its first hop sees none of the calls (the client goes to the broker the first hop
-// names), so the calls are counted on the client's own sockets
-test('bytes on the wire: getObj is counted, its reply at least the JSON of 100 entries', { skip, timeout: 60_000 }, async () => {
-  const transport = await loadTransport('rocketmq');
-  const listen = `${url}?topic=rpcbench-bytes-${process.pid}-rocketmq`;
-  const server = await transport.serve!(listen, createService({ payloadEntries: 100, serverWorkUs: 0 }), { maxMessageBytes: 1 << 20 });
-  try {
-    const spec = callSpec('getObj', { payloadEntries: 100, fibN: 20 });
-    const bytes = await measureBytesPerCall(transport, server.address, spec, { timeoutMs: 5000, maxMessageBytes: 1 << 20 });
-    const floor = spec.payloadBytes.response;
-    assert.ok(bytes && bytes.request > 30 && bytes.response >= floor, `${JSON.stringify(bytes)} against a reply of ${floor} B`);
-  } finally {
-    await server.close();
-    await transport.forget!(listen);
-  }
-});
+test('bytes on the wire: getObj is counted, its reply at least the JSON of 100 entries', { skip, timeout: 60_000 }, () =>
+  assertBytesOnTheWire('rocketmq', `${url}?topic=rpcbench-bytes-${process.pid}-rocketmq`),
+);

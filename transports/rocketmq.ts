@@ -130,6 +130,11 @@ const split = (hostAndPort: string) => {
   return { host: hostAndPort.slice(0, at), port: Number(hostAndPort.slice(at + 1)) };
 };
 
+/** Each broker group's master, as the NameServer at `url` lists them: where a topic's and a group's tables live. */
+export async function brokerMasters(url: string): Promise<{ host: string; port: number }[]> {
+  return (await withNameServer(parseRocketmqAddress(url), 5000, masters)).map(split);
+}
+
 export const rocketmqBroker = brokerFinder(BROKERS.rocketmq, async (url) => {
   try {
     const address = parseRocketmqAddress(url);
