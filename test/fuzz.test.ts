@@ -1,20 +1,24 @@
-// A fuzz target for each of our decoders (issue 32): MessagePack framing, XML-RPC, Hessian, thrift frames, zerorpc
-// events, Celery bodies, reports and history points. Each runs for a fixed time on inputs fast-check makes, random
-// bytes and mutations of a valid message (bytes flipped, cut, repeated), and holds each decoder to its promise: it
-// returns a value or throws an Error (which our servers answer or log), within a time and memory budget per input;
-// never a hang, a non-Error throw or a runaway allocation. A finding fails with the input (base64) that made it, to
-// be kept as a case of its own, below. Found so far: an 11-byte MessagePack array32 header declaring 27 million
-// elements, for which msgpackr made the array first (211 MB, 226 ms; a fresh-clone CI under load went past the budget).
+// A fuzz target for each of our decoders (issue 32): MessagePack framing, XML-RPC, Hessian, thrift frames, rpcx
+// messages, Dubbo frames, zerorpc events, Celery bodies, reports and history points. Each runs for a fixed time on
+// inputs fast-check makes, random bytes and mutations of a valid message (bytes flipped, cut, repeated), and holds
+// each decoder to its promise: it returns a value or throws an Error (which our servers answer or log), within a time
+// and memory budget per input; never a hang, a non-Error throw or a runaway allocation. A finding fails with the
+// input (base64) that made it, to be kept as a case of its own, below. Found so far: an 11-byte MessagePack array32
+// header declaring 27 million elements, for which msgpackr made the array first (211 MB, 226 ms; a fresh-clone CI
+// under load went past the budget).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { reportProblems } from '../bench/report/validate.ts';
 import { outcomeSchemas } from '../bench/scenarios/index.ts';
 import { parseTask } from '../transports/celery.ts';
 import { decodeCall, decodeReply, encodeCall, encodeReply } from '../transports/hessian.ts';
 import { loadTransport } from '../transports/registry.ts';
+import { DubboDecoder, decodeInvocation, decodeResult, encodeInvocation, encodeResult } from '../transports/support/dubbo-protocol.ts';
 import { encodeFrame, FrameDecoder } from '../transports/support/framing.ts';
 import { messageCodec } from '../transports/support/msgpack.ts';
+import { encodeRequest as encodeRpcx, metadataValue, RpcxDecoder } from '../transports/support/rpcx-protocol.ts';
 import { readCall, readResponse, writeCall, writeResponse } from '../transports/support/xmlrpc-xml.ts';
 import { decodeEvent } from '../transports/zerorpc.ts';
 import { fixture } from './helpers.ts';
@@ -135,6 +139,33 @@ describe('fuzzing the decoders, each for a fixed time', { timeout: 20 * RUN_MS }
         }) > 50,
       );
     }
+  });
+  test('rpcx messages: the header, the four parts, metadata, a gzipped payload, then MessagePack', () => {
+    const mp = messageCodec(1 << 20);
+    const request = encodeRpcx({ seq: 1, servicePath: 'RPCBench', serviceMethod: 'SendObj', payload: mp.encode(obj), metadata: { a: 'b' } });
+    const gzipped = Buffer.from(encodeRpcx({ seq: 2, servicePath: 'RPCBench', serviceMethod: 'Fib', payload: gzipSync(mp.encode(20)) }));
+    gzipped[2] = 1 << 2;
+    assert.ok(
+      fuzz('rpcx', [request, gzipped], (b) => {
+        for (const m of new RpcxDecoder(1 << 20).push(Buffer.from(b))) {
+          metadataValue(m.metadata, '__rpcx_error__');
+          mp.decode(m.payload);
+        }
+      }) > 100,
+    );
+  });
+  test('Dubbo frames: the header, then a call or a reply in Hessian 2', () => {
+    const call = encodeInvocation(1, { service: 'rpcbench.Contract', version: null, method: 'sendObj', desc: 'Ljava/util/Map;', args: [obj] });
+    const [frame] = new DubboDecoder(1 << 20).push(call);
+    const reply = encodeResult(frame!, { exception: { $class: 'java.lang.IllegalArgumentException', $: { detailMessage: 'x' } } });
+    assert.ok(
+      fuzz('dubbo', [call, reply], (b) => {
+        for (const f of new DubboDecoder(1 << 20).push(Buffer.from(b))) {
+          if (f.request) decodeInvocation(f.body);
+          else decodeResult(f);
+        }
+      }) > 100,
+    );
   });
   test('zerorpc events', () => {
     const mp = messageCodec(1 << 20);
