@@ -6,6 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../transports/support/sockets.ts';
 
 const run = promisify(execFile);
 
@@ -25,14 +26,6 @@ export function rabbitNodeMissing(): string | false {
   return spawnSync('sh', ['-c', 'command -v rabbitmq-server && command -v rabbitmqctl']).status === 0
     ? false
     : 'rabbitmq-server is not installed here (apt-get install rabbitmq-server): no private broker node can be started';
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 const answers = (port: number) =>

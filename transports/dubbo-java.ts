@@ -8,6 +8,7 @@ import { dubbo } from './dubbo.ts';
 import { hostPort, parseAddress } from './support/address.ts';
 import { type MavenBuild, mavenBuild } from './support/maven.ts';
 import { startReference } from './support/reference-server.ts';
+import { freePort } from './support/sockets.ts';
 import type { ServerHandle, ServerOptions, TransportImpl } from './transport.ts';
 
 const PROJECT = fileURLToPath(new URL('./reference/dubbo', import.meta.url));
@@ -36,7 +37,7 @@ async function serve(listen: string, service: Service, options: ServerOptions): 
   const b = await buildDubboPeer();
   if (b.missing) throw new Error(`the Dubbo provider cannot be built: ${b.missing}`);
   const { payloadEntries, serverWorkUs } = service.options;
-  const args = ['server', String(port), String(payloadEntries), String(serverWorkUs), String(options.maxMessageBytes)];
+  const args = ['server', String(port || (await freePort())), String(payloadEntries), String(serverWorkUs), String(options.maxMessageBytes)];
   return startReference({
     what: 'the Dubbo provider',
     command: 'java',

@@ -1,6 +1,7 @@
-// Closing a server for good: stop accepting, and destroy the connections it still has, since net.Server#close
-// waits for every open connection to end by itself (a keep-alive client may never end it).
-import type net from 'node:net';
+// Our servers' sockets: listening (the bind error as a rejection), a free port, and closing for good: stop accepting,
+// and destroy the connections still open, since net.Server#close waits for each to end by itself (a keep-alive
+// client may never end it).
+import net from 'node:net';
 
 /** Tracks the server's connections; the returned function closes the server and destroys them. */
 export function closerFor(server: net.Server): () => Promise<void> {
@@ -24,4 +25,15 @@ export function listen(server: net.Server, host: string, port: number): Promise<
       resolve(server.address() as net.AddressInfo);
     });
   });
+}
+
+/**
+ * A port free on 127.0.0.1 now, from the kernel's ephemeral range, for a program that cannot report the port it bound
+ * (Dubbo's provider, given none, takes the first free from 20880: two started at once would both try 20880).
+ */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  const { port } = await listen(server, '127.0.0.1', 0);
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
