@@ -6,8 +6,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { measureBytesPerCall } from '../bench/harness/byte-count.ts';
+import type { Report } from '../bench/report/types.ts';
 import { callSpec, createService, fib, makeObj, RemoteError } from '../transports/contract.ts';
 import { loadTransport } from '../transports/registry.ts';
 import type { ClientHandle } from '../transports/transport.ts';
@@ -355,4 +357,37 @@ export async function assertBytesOnTheWire(name: string, listen: string): Promis
     await server.close();
     await transport.forget?.(listen);
   }
+}
+
+/**
+ * The two tests of a row whose server is the reference implementation, run by our server child: a run's report names
+ * it (`named`, in the JSON and in latest.md) and counts its CPU as the server's (fib(20) takes tens of µs in it; the
+ * child only waits), and the reference's process (`isReference`, by its command line) goes when its server child is
+ * killed with -9 (its stdin ends).
+ */
+export function referenceServerTests(row: string, named: RegExp, isReference: (cmdline: string) => boolean): void {
+  test(`a run's report says whose server it was, and counts its CPU as the server's`, () => {
+    const out = tempDir();
+    const args = ['--transports', row, '--calls', 'fib', '--scenarios', 'latency', '--count', '200', '--trials', '1', '--warmup', '0'];
+    const r = runCli('bench.ts', [...args, '--no-wire', '--out', out], 120_000);
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+    assert.match(report.meta.transports[row]?.referenceServer ?? '', named);
+    assert.match(readFileSync(path.join(out, 'latest.md'), 'utf8'), new RegExp(`servers not ours: ${row}: ${named.source.replace(/^\^/, '')}`));
+    const [cell] = report.results;
+    assert.ok((cell?.cpuUsPerCall.server ?? 0) > 10, JSON.stringify(cell?.cpuUsPerCall));
+  });
+
+  test("the row's reference server goes when its server child is killed with -9", async (t) => {
+    const args = ['--transports', row, '--calls', 'fib', '--scenarios', 'latency', '--duration', '20s', '--trials', '1', '--no-wire'];
+    const run = spawnCli('bench.ts', [...args, '--out', tempDir()]);
+    t.after(() => run.proc.kill('SIGKILL'));
+    assert.ok(await eventually(() => run.out.stderr.includes(`${row} fib latency`), 120_000, 100), run.out.stderr);
+    const [ref] = descendants(run.proc.pid!).filter((p) => isReference(p.cmdline));
+    assert.ok(ref, 'the reference server runs under the server child');
+    t.after(() => killHard(ref.pid));
+    for (const s of serverChildren(run.proc.pid!)) killHard(s.pid);
+    assert.ok(await eventually(() => !isAlive(ref.pid), 15_000), `the reference server ${ref.pid} outlived its server child`);
+    assert.equal(await run.exited, 1, run.out.stderr);
+  });
 }

@@ -3,18 +3,14 @@
 // runs its contract); here rpcx's Go client calls our server, gzipped and with heartbeats too, and the row's Go
 // server is shown to count as the server in a run and to go with the run that started it.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, test } from 'node:test';
-import type { Report } from '../bench/report/types.ts';
 import { makeObj } from '../transports/contract.ts';
 import { buildRpcxPeer } from '../transports/rpcx-go.ts';
-import { descendants, eventually, isAlive, killHard, runAsync, runCli, serverChildren, spawnCli, startPeer, stopPeer, tempDir } from './helpers.ts';
+import { referenceServerTests, runAsync, startPeer, stopPeer } from './helpers.ts';
 import { need } from './require.ts';
 
 const build = await buildRpcxPeer();
 const skip = need("rpcx's Go server and client (go)", build.missing);
-const goOf = (pid: number) => descendants(pid).filter((p) => build.binary !== '' && p.cmdline.startsWith(build.binary));
 
 describe('rpcx and rpcx', { skip, timeout: 180_000 }, () => {
   test("rpcx's Go client against our server: values, ValueError, an unknown method in rpcx's words, gzip and heartbeats, then calls for a second", async () => {
@@ -36,30 +32,5 @@ describe('rpcx and rpcx', { skip, timeout: 180_000 }, () => {
     }
   });
 
-  test("a run's report says whose server it was, and counts the Go server's CPU as the server's", () => {
-    const out = tempDir();
-    const args = ['--transports', 'rpcx:go', '--calls', 'fib', '--scenarios', 'latency', '--count', '200', '--trials', '1', '--warmup', '0'];
-    const r = runCli('bench.ts', [...args, '--no-wire', '--out', out], 120_000);
-    assert.equal(r.status, 0, r.stderr);
-    const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
-    assert.match(report.meta.transports['rpcx:go']?.referenceServer ?? '', /^rpcx v\d/);
-    assert.match(readFileSync(path.join(out, 'latest.md'), 'utf8'), /servers not ours: rpcx:go: rpcx v/);
-    // fib(20) in Go takes tens of µs of the Go server's CPU; the server child alone only waits
-    const [cell] = report.results;
-    assert.ok((cell?.cpuUsPerCall.server ?? 0) > 10, JSON.stringify(cell?.cpuUsPerCall));
-  });
-
-  test("the row's Go server goes when its server child is killed with -9", async (t) => {
-    const args = ['--transports', 'rpcx:go', '--calls', 'fib', '--scenarios', 'latency', '--duration', '20s', '--trials', '1', '--no-wire'];
-    const run = spawnCli('bench.ts', [...args, '--out', tempDir()]);
-    t.after(() => run.proc.kill('SIGKILL'));
-    assert.ok(await eventually(() => /rpcx:go fib latency/.test(run.out.stderr), 60_000, 100), run.out.stderr);
-    const [go] = goOf(run.proc.pid!);
-    assert.ok(go, 'the Go server runs under the server child');
-    t.after(() => killHard(go.pid));
-    for (const s of serverChildren(run.proc.pid!)) killHard(s.pid);
-    // its stdin ends with the child that held it, and the Go server exits
-    assert.ok(await eventually(() => !isAlive(go.pid), 15_000), `the Go server ${go.pid} outlived its server child`);
-    assert.equal(await run.exited, 1, run.out.stderr);
-  });
+  referenceServerTests('rpcx:go', /^rpcx v\d/, (c) => build.binary !== '' && c.startsWith(build.binary));
 });
