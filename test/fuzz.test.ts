@@ -55,20 +55,32 @@ function fuzz(name: string, seeds: Uint8Array[], decode: (bytes: Uint8Array) => 
   fc.assert(
     fc.property(inputs(seeds), (bytes) => {
       runs++;
-      const t0 = performance.now();
-      try {
-        decode(bytes);
-      } catch (error) {
-        assert.ok(error instanceof Error, `${name} threw a non-Error: ${String(error)}`);
-      }
-      const took = performance.now() - t0;
-      assert.ok(took < PER_INPUT_MS, `${name} took ${took.toFixed(0)} ms on ${Buffer.from(bytes).toString('base64')}`);
+      const took = fastestOf(1, name, decode, bytes);
+      // A slow input is slow every time; a machine's stall (GC, a busy neighbour) is not: a fresh-clone CI saw one
+      // input, a 0.15 ms decode here, go over the budget once. So an input over it is timed again, thrice.
+      const retimed = took < PER_INPUT_MS ? took : fastestOf(3, name, decode, bytes);
+      assert.ok(retimed < PER_INPUT_MS, `${name} took ${retimed.toFixed(0)} ms on ${Buffer.from(bytes).toString('base64')}`);
     }),
     { numRuns: Number.MAX_SAFE_INTEGER, interruptAfterTimeLimit: RUN_MS, markInterruptAsFailure: false, seed: 42 },
   );
   const rate = runs / ((performance.now() - started) / 1000);
   process.stdout.write(`# fuzz ${name}: ${runs} inputs in ${RUN_MS} ms (${rate.toFixed(0)}/s)\n`);
   return runs;
+}
+
+/** The fastest of `times` decodes of `bytes`, in ms; fails on a non-Error throw. */
+function fastestOf(times: number, name: string, decode: (bytes: Uint8Array) => unknown, bytes: Uint8Array): number {
+  let fastest = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < times; i++) {
+    const t0 = performance.now();
+    try {
+      decode(bytes);
+    } catch (error) {
+      assert.ok(error instanceof Error, `${name} threw a non-Error: ${String(error)}`);
+    }
+    fastest = Math.min(fastest, performance.now() - t0);
+  }
+  return fastest;
 }
 
 const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
