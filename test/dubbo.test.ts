@@ -2,7 +2,6 @@
 // drops its connection only, a call that cannot be read or served is a status reply (as Dubbo's provider answers
 // it), and the next call is answered. Lengths are refused by what the header declares, before anything is buffered.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import hessian from 'hessian.js';
 import { createService, RemoteError } from '../transports/contract.ts';
@@ -17,6 +16,7 @@ import {
   HEADER_BYTES,
 } from '../transports/support/dubbo-protocol.ts';
 import type { ClientHandle, ServerHandle } from '../transports/transport.ts';
+import { rawExchange } from './helpers.ts';
 
 const LIMIT = 1 << 20;
 const SERVICE = 'rpcbench.Contract';
@@ -68,22 +68,8 @@ describe('our dubbo server under hostile input', () => {
     await server?.close();
   });
 
-  /** Sends `bytes` on a connection of its own; the frames that came back before the server closed it, or `wait` passed. */
-  async function raw(bytes: Buffer, wait = 500) {
-    const socket = net.connect({ host: '127.0.0.1', port: Number(new URL(server.address).port) });
-    const decoder = new DubboDecoder(LIMIT);
-    const replies: ReturnType<DubboDecoder['push']> = [];
-    socket.on('data', (d) => replies.push(...decoder.push(d)));
-    const closed = new Promise<boolean>((resolve) => {
-      socket.on('close', () => resolve(true));
-      socket.on('error', () => {});
-      setTimeout(() => resolve(false), wait);
-    });
-    socket.write(bytes);
-    const wasClosed = await closed;
-    socket.destroy();
-    return { replies, closed: wasClosed };
-  }
+  /** Sends `bytes` on a connection of its own: what came back before the server closed it, or `wait` passed. */
+  const raw = (bytes: Buffer, wait = 500) => rawExchange(server.address, bytes, new DubboDecoder(LIMIT), wait);
   const answered = async () => assert.equal(await client.call('fib', [20]), 6765);
 
   test("Dubbo's telnet console and a 2 GB declared body each close that connection at once; other clients are served", async () => {

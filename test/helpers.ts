@@ -315,6 +315,30 @@ export function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> 
   });
 }
 
+/**
+ * Sends `bytes` to `address`'s port on a connection of its own, reading replies with `decoder`: the replies that came
+ * back before the server closed the connection, or `waitMs` passed, and whether it closed it.
+ */
+export async function rawExchange<T>(
+  address: string,
+  bytes: Buffer,
+  decoder: { push(chunk: Buffer): T[] },
+  waitMs = 500,
+): Promise<{ replies: T[]; closed: boolean }> {
+  const socket = net.connect({ host: '127.0.0.1', port: Number(new URL(address).port) });
+  const replies: T[] = [];
+  socket.on('data', (d: Buffer) => replies.push(...decoder.push(d)));
+  const closed = new Promise<boolean>((resolve) => {
+    socket.on('close', () => resolve(true));
+    socket.on('error', () => {});
+    setTimeout(() => resolve(false), waitMs);
+  });
+  socket.write(bytes);
+  const wasClosed = await closed;
+  socket.destroy();
+  return { replies, closed: wasClosed };
+}
+
 /** `use` on a channel of its own on RabbitMQ at `url` (a channel error, such as a missing queue, is `use`'s to see). */
 async function withAmqpChannel<T>(url: string, use: (ch: import('amqplib').Channel) => Promise<T>): Promise<T> {
   const { default: amqp } = await import('amqplib');

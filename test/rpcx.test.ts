@@ -2,7 +2,6 @@
 // drops its connection only (rpcx's Go server does the same), a call that cannot be served is an error reply, and the
 // next call is answered. Lengths are refused by what they declare, before anything is buffered.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { createService, RemoteError } from '../transports/contract.ts';
@@ -10,6 +9,7 @@ import { loadTransport } from '../transports/registry.ts';
 import { messageCodec } from '../transports/support/msgpack.ts';
 import { encodeRequest, metadataValue, RpcxDecoder, RpcxProtocolError } from '../transports/support/rpcx-protocol.ts';
 import type { ClientHandle, ServerHandle } from '../transports/transport.ts';
+import { rawExchange } from './helpers.ts';
 
 const LIMIT = 1 << 20;
 const mp = messageCodec(LIMIT);
@@ -77,23 +77,8 @@ describe('our rpcx server under hostile input', () => {
     await server?.close();
   });
 
-  /** Sends `bytes` on a connection of its own; what came back before the server closed it, or `wait` passed. */
-  async function raw(bytes: Buffer, wait = 500): Promise<{ replies: ReturnType<RpcxDecoder['push']>; closed: boolean }> {
-    const port = Number(new URL(server.address).port);
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const decoder = new RpcxDecoder(LIMIT);
-    const replies: ReturnType<RpcxDecoder['push']> = [];
-    socket.on('data', (d) => replies.push(...decoder.push(d)));
-    const closed = new Promise<boolean>((resolve) => {
-      socket.on('close', () => resolve(true));
-      socket.on('error', () => {});
-      setTimeout(() => resolve(false), wait);
-    });
-    socket.write(bytes);
-    const wasClosed = await closed;
-    socket.destroy();
-    return { replies, closed: wasClosed };
-  }
+  /** Sends `bytes` on a connection of its own: what came back before the server closed it, or `wait` passed. */
+  const raw = (bytes: Buffer, wait = 500) => rawExchange(server.address, bytes, new RpcxDecoder(LIMIT), wait);
 
   const answered = async () => assert.equal(await client.call('fib', [20]), 6765);
 
