@@ -19,7 +19,7 @@ import type {
   Window,
 } from '../report/types.ts';
 import { type CellRunner, scenarioOf } from '../scenarios/index.ts';
-import type { Measurement, MeasureOptions } from '../scenarios/scenario.ts';
+import { MAX_TRIAL_MS, type Measurement, type MeasureOptions } from '../scenarios/scenario.ts';
 import { type BrokerFound, brokerNote, brokerOf } from './broker-cpu.ts';
 import { measureBytesPerCall } from './byte-count.ts';
 import { isClientBound } from './client-load.ts';
@@ -191,9 +191,6 @@ export async function measure(
   }
   return { warmup, trials, errorReasons: errorReasons(reasons) };
 }
-
-/** The longest a trial is made to get the calls a scenario asks of each (a capacity step at a low rate). */
-const MAX_TRIAL_MS = 10_000;
 
 /** A trial's length: the run's, a scenario's own, or long enough for `minTrialCalls` at the cell's rate. */
 function trialMs(cell: CellKey, config: RunConfig, how: MeasureOptions): number {

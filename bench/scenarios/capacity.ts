@@ -21,7 +21,7 @@ import { decodeHistogram, latencyUs, newHistogram } from '../report/histograms.t
 import { LATENCY_METRICS, METRICS, type MetricName, type MetricSpec, UNIT_SUFFIXES } from '../report/metrics.ts';
 import { median, medianCpu, round3 } from '../report/trials.ts';
 import type { CellKey, CellResult, CpuUsPerCall, LatencyUs, Pause, TrialResult } from '../report/types.ts';
-import { type CellRun, type CellRunner, type Measurement, outcomeOf, type Scenario, SettingsError as UsageError } from './scenario.ts';
+import { type CellRun, type CellRunner, MAX_TRIAL_MS, type Measurement, outcomeOf, type Scenario, SettingsError as UsageError } from './scenario.ts';
 import { type Chart, type ChartPlace, type Figure, type LineChart, type RowCells, timeChart, type ViewColumn, type ViewTable } from './view.ts';
 
 export interface CapacitySettings {
@@ -512,7 +512,7 @@ async function search(cell: CellKey, runner: CellRunner, s: CapacitySettings): P
   let failOnClient = false;
   let bound: CapacitySearch['bound'] | null = null;
   // up, geometrically, from a low rate until a rate fails (or the highest rate passes)
-  const start = s.startPerSec ?? Math.min(s.maxPerSec, Math.max(1, (await runner.probe(cell)) / PROBE_SHARE));
+  const start = s.startPerSec ?? Math.min(s.maxPerSec, Math.max(lowestJudged(s.slo), (await runner.probe(cell)) / PROBE_SHARE));
   for (let rate = nice(start); fail === null && bound === null && rate <= s.maxPerSec; rate = nice(rate * s.factor)) {
     const d = await decide(rate);
     if (d === 'pass') pass = rate;
@@ -537,6 +537,14 @@ async function search(cell: CellKey, runner: CellRunner, s: CapacitySettings): P
   }
   return resultOf(steps, measured, pass, bound ?? (pass === null ? 'none' : fail === null ? 'max-rate' : failOnClient ? 'client' : 'server'));
 }
+
+/**
+ * The lowest rate whose trials hold the calls a step is judged on, within the longest trial: the search starts no
+ * lower. Below it, a first step is "too few calls" however well the server does, and the search ended there with no
+ * capacity (seen: a closed-loop probe that met a stall said 234/s for a server of 480/s, and tcp started at 58.6/s,
+ * 586 of 1,000 calls in a 10 s trial).
+ */
+const lowestJudged = (o: Objective) => Math.ceil((callsNeeded(o) * 1.05) / (MAX_TRIAL_MS / 1000));
 
 /** A pause worth its name is half the objective's limit: one that long and late calls cross it. */
 const pauseMsOf = (o: Objective) => Math.max(1, o.limitUs / 2000);

@@ -50,11 +50,14 @@ export interface MeasureOptions {
   /** After the trials, more while the calls add up to fewer than this (at most `maxTrials` in all). */
   minCalls?: number;
   maxTrials?: number;
-  /** Open loop: each trial long enough for this many calls at its rate (at most MAX_TRIAL_SEC). */
+  /** Open loop: each trial long enough for this many calls at its rate (at most MAX_TRIAL_MS). */
   minTrialCalls?: number;
   /** Open loop: no completion for this long with calls in flight is a pause (default 5 ms). */
   pauseMs?: number;
 }
+
+/** The longest a trial is made to get the calls a scenario asks of each (`minTrialCalls`, a capacity step at a low rate). */
+export const MAX_TRIAL_MS = 10_000;
 
 /** What a scenario runs a cell with: the harness's warm-up and trials, at whatever load the scenario asks for. */
 export interface CellRunner {
