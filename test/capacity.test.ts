@@ -249,6 +249,14 @@ describe('the search', () => {
     assert.equal(runner.rates[0], 2000);
   });
 
+  test('a probe that met a stall never starts it below the lowest rate a 10 s trial can judge (1,050 calls for a p99)', async () => {
+    // a closed loop that said 234/s for a server of 480/s: a quarter of it, 58.6/s, holds 586 calls in 10 s
+    const runner = scripted(saturating(480), 234);
+    const search = (await capacity.run(cell, runner, { ...settings, startPerSec: null })).record as CapacitySearch;
+    assert.equal(runner.rates[0], 105);
+    assert.ok(search.callsPerSec > 400 && search.bound === 'server', JSON.stringify([search.callsPerSec, search.bound]));
+  });
+
   test('a first rate that fails steps down until one passes; a server failing every rate it can be judged at is "none", not a zero result', async () => {
     const down = await searchOf(scripted(saturating(300)), { ...settings, startPerSec: 1000 });
     assert.ok(down.callsPerSec > 0 && down.callsPerSec <= 300, String(down.callsPerSec));
@@ -302,7 +310,7 @@ function serverCpuUs(transport: string): number {
 describe('ground truth: 2 ms of server work a call caps a server at 1e6 ÷ (2000 + its own CPU µs per call), under 500/s', { timeout: 600_000 }, () => {
   // nats: a brokered transport whose server answers each request as it comes (redis's answers a batch at once: see the README)
   for (const transport of ['tcp', 'nats']) {
-    test(`${transport}, at the default objective`, () => {
+    test(`${transport}, at the default objective`, (t) => {
       const cpuUs = serverCpuUs(transport);
       // the server runs one call at a time: 2 ms of work a call is at most 500/s whatever it costs besides, and its own
       // CPU per call (measured without the work) lowers that a little
@@ -313,12 +321,19 @@ describe('ground truth: 2 ms of server work a call caps a server at 1e6 ÷ (2000
       const found = out.callsPerSec;
       const said = `${transport}: capacity ${found}/s (${out.bound}) against the bound ${bound.toFixed(0)}/s (2000 + ${cpuUs} µs a call)`;
       const steps = out.searches.flatMap((x) => x.steps);
+      t.diagnostic(said);
       if (out.bound === 'jitter' || out.bound === 'none') {
         // a machine whose own floor breaks the objective at every rate (a fresh-clone CI with stress-ng --cpu 1 beside
         // it found nats "0": three processes and 2 ms of work a call on the one core left): nothing to check the search's
         // accuracy against. Then it must claim no capacity: no step passed, and every step it could judge broke the
         // objective (the lowest may have too few calls to judge: tcp under stress-ng, down to 49.5/s, 495 of 1,000).
         assert.equal(found, 0, said);
+        // and it rests on a rate it judged: a search that could judge none (a first rate too low for a trial to hold
+        // the calls, as a probe that met a stall once made it) has not found the machine's floor
+        assert.ok(
+          steps.some((step) => !/too few calls/.test(step.reason ?? '')),
+          `${said}: no rate judged`,
+        );
         for (const step of steps) {
           assert.ok(!step.pass, `${said}: ${step.ratePerSec}/s passed`);
           const judged = !/too few calls/.test(step.reason ?? '');
@@ -342,14 +357,28 @@ describe('ground truth: 2 ms of server work a call caps a server at 1e6 ÷ (2000
         assert.ok(last.clientBound && why, `${said}: ${last.reason}, loop ${last.loopUtilization}`);
         return;
       }
-      // never under 0.6 of what the server sustains here and now: a closed loop with the same work, measured in this
-      // test (on a quiet VM about the bound, with stress-ng --cpu 1 beside it about half). The search at p99 < 10 ms
-      // ends below it by what the VM's stalls cost near the limit (a fresh-clone CI found nats at 0.84 of the bound on
-      // a quiet machine, tcp at 0.49 with stress-ng beside it); 0.6 is headroom for that, never room for a search that
-      // steps down from a server keeping up. (Started at 0.6 of the bound or of the closed loop to save time, the
+      // never under 0.6 of what the server sustains here and now (a closed loop with the same work, measured in this
+      // test: on a quiet VM about the bound, with stress-ng --cpu 1 beside it about half), unless the machine's stalls
+      // are in the search's own records. The search at p99 < 10 ms ends below the closed loop by what the VM's stalls
+      // cost near the limit (a fresh-clone CI found nats at 0.84 of the bound on a quiet machine; beside stress-ng, tcp
+      // at 0.49, and at 175/s against a closed loop's 438/s, q33 of issue 36). So under 0.6, every rate it failed that
+      // the closed loop carries must have failed on what it measured (p99 beyond 10 ms in the median trial, or calls
+      // in flight growing in every trial) with the stalls that explain it recorded: pauses, no call completing for
+      // 5 ms with calls in flight, where the server finishes one every 2 ms when it keeps up. A search that steps down
+      // from a server keeping up shows neither. (Started at 0.6 of the bound or of the closed loop to save time, the
       // search under stress-ng ended lower: nats 196/s against a closed loop's 388/s; from its own start it did not.)
       const sustained = closedLoopRate(transport);
-      assert.ok(found >= 0.6 * Math.min(sustained, bound), `${said}; a closed loop sustained ${sustained.toFixed(0)}/s`);
+      const floor = 0.6 * Math.min(sustained, bound);
+      t.diagnostic(`a closed loop sustained ${sustained.toFixed(0)}/s`);
+      if (found < floor) {
+        const failed = steps.filter((x) => !x.pass && x.ratePerSec <= sustained);
+        t.diagnostic(
+          `${said}; under ${floor.toFixed(0)}/s, the machine's stalls: ${failed.map((x) => `${x.ratePerSec}/s: ${x.reason}, ${x.pauseCount} pause(s)`).join('; ')}`,
+        );
+        assert.ok(failed.length > 0, said);
+        for (const x of failed)
+          assert.ok((x.judgedUs >= 10_000 || x.saturated) && x.pauseCount > 0, `${said}: ${x.ratePerSec}/s failed with ${x.pauseCount} pauses: ${x.reason}`);
+      }
       assert.equal(out.bound, 'server', said);
       if (found < 0.9 * bound) return; // a machine that stalls: its CPU figures say nothing of the server's cost (a preempted busy-wait burns less CPU than its time)
       // what the server would do with a core of its own: about the same bound, from its CPU per call at capacity
