@@ -144,7 +144,8 @@ const UNDER_ACHIEVED = 0.9;
 const FLAT = 0.7;
 
 /**
- * Without --capacity-start, the search starts at this fraction of a closed loop's calls/s, two doublings under it.
+ * Without --capacity-start, the search starts at this fraction of a closed loop's calls/s, two doublings under it (and
+ * no lower than lowestJudged).
  * Measured on the default matrix's getObj: from an eighth, 157 steps in 5m02s, and 18 of 19 searches passed their
  * first three steps (the other failed its second); a first step that fails costs a step down, no more.
  */
@@ -161,7 +162,11 @@ export const capacity: Scenario<CapacitySettings, CapacityOutcome> = {
       value: 'EXPR',
       help: "the capacity scenario's latency objective, like a threshold: p99<10ms (the\ndefault), p99.9<=50ms; a step (three trials) passes when its median trial holds it,\nunder 0.1% are dropped, none fails and the server keeps up",
     },
-    { name: 'capacity-start', value: 'N', help: "the search's first rate, calls/s (default: a quarter of a short closed loop's)" },
+    {
+      name: 'capacity-start',
+      value: 'N',
+      help: "the search's first rate, calls/s (default: a quarter of a short closed loop's,\nnot under the lowest rate a 10 s trial can judge)",
+    },
     { name: 'capacity-precision', value: 'P', help: 'stop bisecting once the last pass and first failure are within P (default 5%)' },
     { name: 'capacity-in-flight', value: 'N', help: 'the cap on calls in flight while searching (default 256)' },
   ],
