@@ -546,8 +546,8 @@ async function search(cell: CellKey, runner: CellRunner, s: CapacitySettings): P
 /**
  * The lowest rate whose trials hold the calls a step is judged on, within the longest trial: the search starts no
  * lower. Below it, a first step is "too few calls" however well the server does, and the search ended there with no
- * capacity (seen: a closed-loop probe that met a stall said 234/s for a server of 480/s, and tcp started at 58.6/s,
- * 586 of 1,000 calls in a 10 s trial).
+ * capacity (seen: a closed-loop probe that met a stall said 234/s for a server of 480/s, and the search started at
+ * 58.6/s, 586 of 1,000 calls in a 10 s trial).
  */
 const lowestJudged = (o: Objective) => Math.ceil((callsNeeded(o) * 1.05) / (MAX_TRIAL_MS / 1000));
 
