@@ -19,7 +19,7 @@ const variant = amqpVariant;
 const cmdlineOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
 const SECRET = `S3cret-${process.pid}-x7`;
 
-describe('a private RabbitMQ node', { skip, timeout: 240_000 }, () => {
+describe('a private RabbitMQ node', { skip, timeout: 480_000 }, () => {
   let node: RabbitNode;
   before(async () => {
     node = await startRabbitNode();

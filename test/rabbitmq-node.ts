@@ -56,9 +56,12 @@ export async function startRabbitNode(): Promise<RabbitNode> {
     RABBITMQ_PID_FILE: path.join(dir, 'pid'),
   };
   const ctl = async (...args: string[]) => (await run('rabbitmqctl', ['-n', name, ...args], { env, timeout: 60_000 })).stdout;
+  // a node boots in about 5 s on a quiet machine; three test files beside it, a fresh clone's took 33 s from its first
+  // log line and about 60 s in all, just past a wait of 60 s (q37): 150 s is that with headroom
+  const waitSec = 150;
   const start = async () => {
     spawn('rabbitmq-server', ['-detached'], { env, stdio: 'ignore' }).unref();
-    await ctl('wait', '--timeout', '60', env.RABBITMQ_PID_FILE);
+    await run('rabbitmqctl', ['-n', name, 'wait', '--timeout', String(waitSec), env.RABBITMQ_PID_FILE], { env, timeout: (waitSec + 10) * 1000 });
     for (let i = 0; i < 120 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 250));
     if (!(await answers(port))) throw new Error(`the private RabbitMQ node did not listen on ${port} within 30 s (logs in ${dir})`);
   };
