@@ -19,7 +19,7 @@ import type {
   Window,
 } from '../report/types.ts';
 import { type CellRunner, scenarioOf } from '../scenarios/index.ts';
-import { MAX_TRIAL_MS, type Measurement, type MeasureOptions } from '../scenarios/scenario.ts';
+import { type Measurement, type MeasureOptions, trialMsFor } from '../scenarios/scenario.ts';
 import { type BrokerFound, brokerNote, brokerOf } from './broker-cpu.ts';
 import { measureBytesPerCall } from './byte-count.ts';
 import { isClientBound } from './client-load.ts';
@@ -196,7 +196,7 @@ export async function measure(
 function trialMs(cell: CellKey, config: RunConfig, how: MeasureOptions): number {
   const base = how.durationMs ?? config.durationMs;
   if (how.minTrialCalls === undefined || cell.ratePerSec === null || !Number.isFinite(base)) return base;
-  return Math.max(base, Math.min(MAX_TRIAL_MS, Math.ceil(((how.minTrialCalls * 1.05) / cell.ratePerSec) * 1000)));
+  return Math.max(base, trialMsFor(how.minTrialCalls, cell.ratePerSec));
 }
 
 export const errorReasons = (reasons: Map<string, number>) => [...reasons].map(([message, count]) => ({ message, count }));

@@ -21,7 +21,7 @@ import { decodeHistogram, latencyUs, newHistogram } from '../report/histograms.t
 import { LATENCY_METRICS, METRICS, type MetricName, type MetricSpec, UNIT_SUFFIXES } from '../report/metrics.ts';
 import { median, medianCpu, round3 } from '../report/trials.ts';
 import type { CellKey, CellResult, CpuUsPerCall, LatencyUs, Pause, TrialResult } from '../report/types.ts';
-import { type CellRun, type CellRunner, MAX_TRIAL_MS, type Measurement, outcomeOf, type Scenario, SettingsError as UsageError } from './scenario.ts';
+import { type CellRun, type CellRunner, lowestRateFor, type Measurement, outcomeOf, type Scenario, SettingsError as UsageError } from './scenario.ts';
 import { type Chart, type ChartPlace, type Figure, type LineChart, type RowCells, timeChart, type ViewColumn, type ViewTable } from './view.ts';
 
 export interface CapacitySettings {
@@ -549,7 +549,7 @@ async function search(cell: CellKey, runner: CellRunner, s: CapacitySettings): P
  * capacity (seen: a closed-loop probe that met a stall said 234/s for a server of 480/s, and the search started at
  * 58.6/s, 586 of 1,000 calls in a 10 s trial).
  */
-const lowestJudged = (o: Objective) => Math.ceil((callsNeeded(o) * 1.05) / (MAX_TRIAL_MS / 1000));
+const lowestJudged = (o: Objective) => lowestRateFor(callsNeeded(o));
 
 /** A pause worth its name is half the objective's limit: one that long and late calls cross it. */
 const pauseMsOf = (o: Objective) => Math.max(1, o.limitUs / 2000);

@@ -57,7 +57,13 @@ export interface MeasureOptions {
 }
 
 /** The longest a trial is made to get the calls a scenario asks of each (`minTrialCalls`, a capacity step at a low rate). */
-export const MAX_TRIAL_MS = 10_000;
+const MAX_TRIAL_MS = 10_000;
+
+/** How long an open-loop trial at `ratePerSec` runs to hold `minTrialCalls` (5% over, for the calls still in flight), capped. */
+export const trialMsFor = (minTrialCalls: number, ratePerSec: number) => Math.min(MAX_TRIAL_MS, Math.ceil(((minTrialCalls * 1.05) / ratePerSec) * 1000));
+
+/** The lowest rate at which the longest trial holds `minTrialCalls`: below it, no trial does. */
+export const lowestRateFor = (minTrialCalls: number) => Math.ceil((minTrialCalls * 1.05) / (MAX_TRIAL_MS / 1000));
 
 /** What a scenario runs a cell with: the harness's warm-up and trials, at whatever load the scenario asks for. */
 export interface CellRunner {
