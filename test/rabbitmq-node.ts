@@ -2,11 +2,11 @@
 // directories, no plugins. The shared broker on 5672 is never touched. Removed (stopped, files deleted) by stop().
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../transports/support/sockets.ts';
+import { portAnswers } from './helpers.ts';
 
 const run = promisify(execFile);
 
@@ -28,15 +28,6 @@ export function rabbitNodeMissing(): string | false {
     : 'rabbitmq-server is not installed here (apt-get install rabbitmq-server): no private broker node can be started';
 }
 
-const answers = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
-
 export async function startRabbitNode(): Promise<RabbitNode> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rpcbench-rabbit-'));
   chmodSync(dir, 0o777); // Debian's rabbitmq-server drops root for the rabbitmq user, who must write here
@@ -55,15 +46,16 @@ export async function startRabbitNode(): Promise<RabbitNode> {
     RABBITMQ_CONFIG_FILE: path.join(dir, 'rabbitmq.conf'),
     RABBITMQ_PID_FILE: path.join(dir, 'pid'),
   };
-  const ctl = async (...args: string[]) => (await run('rabbitmqctl', ['-n', name, ...args], { env, timeout: 60_000 })).stdout;
+  const ctlWithin = async (timeoutMs: number, ...args: string[]) => (await run('rabbitmqctl', ['-n', name, ...args], { env, timeout: timeoutMs })).stdout;
+  const ctl = (...args: string[]) => ctlWithin(60_000, ...args);
   // a node boots in about 5 s on a quiet machine; three test files beside it, a fresh clone's took 33 s from its first
   // log line and about 60 s in all, just past a wait of 60 s (q37): 150 s is that with headroom
   const waitSec = 150;
   const start = async () => {
     spawn('rabbitmq-server', ['-detached'], { env, stdio: 'ignore' }).unref();
-    await run('rabbitmqctl', ['-n', name, 'wait', '--timeout', String(waitSec), env.RABBITMQ_PID_FILE], { env, timeout: (waitSec + 10) * 1000 });
-    for (let i = 0; i < 120 && !(await answers(port)); i++) await new Promise((r) => setTimeout(r, 250));
-    if (!(await answers(port))) throw new Error(`the private RabbitMQ node did not listen on ${port} within 30 s (logs in ${dir})`);
+    await ctlWithin((waitSec + 10) * 1000, 'wait', '--timeout', String(waitSec), env.RABBITMQ_PID_FILE);
+    for (let i = 0; i < 120 && !(await portAnswers(port)); i++) await new Promise((r) => setTimeout(r, 250));
+    if (!(await portAnswers(port))) throw new Error(`the private RabbitMQ node did not listen on ${port} within 30 s (logs in ${dir})`);
   };
   /** Stops our node: rabbitmqctl, else SIGKILL to the pid in its own pid file. True when it is gone. */
   const stopNode = async (): Promise<boolean> => {
@@ -75,11 +67,11 @@ export async function startRabbitNode(): Promise<RabbitNode> {
     )
       return true;
     const pid = Number(existsSync(env.RABBITMQ_PID_FILE) ? readFileSync(env.RABBITMQ_PID_FILE, 'utf8') : NaN);
-    if (!Number.isInteger(pid) || pid <= 0) return !(await answers(port));
+    if (!Number.isInteger(pid) || pid <= 0) return !(await portAnswers(port));
     try {
       process.kill(pid, 'SIGKILL');
     } catch {}
-    return !(await answers(port));
+    return !(await portAnswers(port));
   };
   try {
     await start();
