@@ -9,6 +9,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,17 +59,21 @@ public final class SpringCloudPeer {
 
   // ---- the server
 
-  static void server(String[] args) {
+  static void server(String[] args) throws IOException {
+    int[] port = {0};
     System.setProperty("rpcbench.entries", args[2]);
     System.setProperty("rpcbench.workUs", args[3]);
     System.setProperty("rpcbench.maxBytes", args[4]);
     ConfigurableApplicationContext ctx = new SpringApplicationBuilder(ServerApp.class)
         .web(WebApplicationType.SERVLET)
-        .listeners((ApplicationListener<WebServerInitializedEvent>) e -> {
-          System.out.println("listening http://127.0.0.1:" + e.getWebServer().getPort());
-          System.out.flush();
-        })
-        .run(concat(QUIET, "--server.address=127.0.0.1", "--server.port=" + args[1]));
+        .listeners((ApplicationListener<WebServerInitializedEvent>) e -> port[0] = e.getWebServer().getPort())
+        .run(concat(QUIET, "--server.address=127.0.0.1", "--server.port=" + args[1], "--spring.mvc.servlet.load-on-startup=1"));
+    // ready means it has answered a call: Spring MVC sets up its converters and handler on the first one, which on a
+    // busy machine took past a client's 5 s deadline (a fresh clone's CI: the first getObj of the contract timed out)
+    String url = "http://127.0.0.1:" + port[0];
+    answerOnce(url);
+    System.out.println("listening " + url);
+    System.out.flush();
     Runtime.getRuntime().addShutdownHook(new Thread(ctx::close));
     // the process that started this server holds its stdin: when that process is gone (even killed with -9), stdin
     // ends, and so does this server, which would otherwise outlive the run
@@ -80,6 +87,20 @@ public final class SpringCloudPeer {
     });
     watch.setDaemon(true);
     watch.start();
+  }
+
+  /** One getObj of its own, through the socket as a client's; within 60 s, or the server does not start. */
+  static void answerOnce(String url) throws IOException {
+    HttpURLConnection c = (HttpURLConnection) URI.create(url + "/rpc/getObj").toURL().openConnection();
+    c.setConnectTimeout(60_000);
+    c.setReadTimeout(60_000);
+    c.setRequestMethod("POST");
+    c.setRequestProperty("Content-Type", "application/json");
+    c.setDoOutput(true);
+    c.getOutputStream().write("[]".getBytes(StandardCharsets.UTF_8));
+    if (c.getResponseCode() != 200) throw new IOException("the server's own first getObj: HTTP " + c.getResponseCode());
+    c.getInputStream().readAllBytes();
+    c.disconnect();
   }
 
   static String[] concat(String[] a, String... b) {
