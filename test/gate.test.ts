@@ -107,9 +107,7 @@ describe('rpcbench gate on a repository with a plugin', { timeout: 900_000 }, ()
   });
 
   test('a commit against itself passes (exit 0), and the work trees are gone afterwards', () => {
-    // 4 rounds: too few for the paired test to name anything at α 0.001, which is what a commit against itself may get;
-    // the test is of the exit code and the clean-up, and each round is two bench runs (about 7 s each in a CI)
-    const r = gate(repo, 'HEAD', 'HEAD', 4);
+    const r = gate(repo, 'HEAD', 'HEAD', 8);
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     // never a regression; which of the other verdicts depends on the machine's noise in those minutes (a fresh-clone
     // CI once saw +12.6% between two runs of one commit: "too few samples", rightly, with 8 runs of 12% spread)
