@@ -42,6 +42,20 @@ if [ ${#need[@]} -gt 0 ]; then
   (sudo_ apt-get update -qq && sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") >/dev/null
 fi
 
+# the reference peers built from source (Maven, Go), built while the brokers start rather than in the tests: on a
+# fresh machine that is where their minutes of downloads and compiling fit (npm ci first: the builder runs on tsx)
+peers=
+peersLog=$(mktemp)
+if [ -d node_modules/tsx ]; then
+  node --import tsx scripts/build-peers.ts > "$peersLog" 2>&1 &
+  peers=$!
+fi
 # the peers that come from PyPI (zerorpc-python), in the project's own venv
 bash scripts/python-peers.sh >/dev/null
 bash scripts/ensure-brokers.sh
+if [ -n "$peers" ]; then
+  # a peer that did not build is not setup's failure: the tests that need it fail and say why
+  wait "$peers" || echo "setup-ci: a reference peer did not build (the tests that need it will say why)"
+  cat "$peersLog"
+fi
+rm -f "$peersLog"
