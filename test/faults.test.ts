@@ -370,7 +370,9 @@ describe('what a run counts', () => {
     const outcome = cell!.outcome as unknown as RateOutcome;
     assert.equal(outcome.saturated, true);
     assert.ok(outcome.achievedPerSec < 3000 && outcome.droppedShare > 0);
-    assert.match(run.out.stdout, /xmlrpc:package getObj\(100\) rate 3000\/s c=16 +3,000 +[\d,]+ +\d+% .* saturated/);
+    // achieved/s as the table prints it: three significant digits, so under 100/s with a decimal point (a fresh clone's
+    // CI, two test files beside it: 75.1/s, 97% dropped)
+    assert.match(run.out.stdout, /xmlrpc:package getObj\(100\) rate 3000\/s c=16 +3,000 +[\d,.]+ +\d+% .* saturated/);
   });
 });
 
