@@ -4,14 +4,11 @@
 // on the brokers, not the tests' own (where they ran beside two other test files on two cores). A build already in
 // the cache (same sources, same toolchain) is found, not made again. Exit 1 if one cannot be built, saying why.
 //   node --import tsx scripts/build-peers.ts
-import { fileURLToPath } from 'node:url';
+
+import { mavenPeer } from '../test/fixtures/maven-peer.ts';
 import { buildDubboPeer } from '../transports/dubbo-java.ts';
 import { buildRpcxPeer } from '../transports/rpcx-go.ts';
 import { springCloud } from '../transports/spring-cloud.ts';
-import { mavenBuild } from '../transports/support/maven.ts';
-
-/** A Maven project of test/fixtures, under the name test/require.ts's mavenPeer builds it with (the cache's key). */
-const mavenPeer = (name: string) => mavenBuild(fileURLToPath(new URL(`../test/fixtures/${name}`, import.meta.url)), name);
 
 const peers: [name: string, build: () => Promise<string | false | null>][] = [
   ['dubbo (Java provider and consumer)', async () => (await buildDubboPeer()).missing],

@@ -4,11 +4,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import type { BrokerFinder } from '../transports/support/broker.ts';
-import { type MavenBuild, mavenBuild } from '../transports/support/maven.ts';
-import { ROOT } from './helpers.ts';
 
 export const REQUIRE_ALL = process.env.RPCBENCH_REQUIRE === 'all';
 
@@ -47,10 +44,7 @@ export function pypiPeer(module: string): { python: string; missing: string | fa
   return { python, missing: ok ? false : `${python || 'the PyPI venv'} cannot import ${module} (bash scripts/python-peers.sh)` };
 }
 
-/** The Maven project in test/fixtures/NAME, built from Maven Central once per hash (transports/support/maven.ts). */
-export function mavenPeer(name: string): Promise<MavenBuild> {
-  return mavenBuild(join(ROOT, 'test', 'fixtures', name), name);
-}
+export { mavenPeer } from './fixtures/maven-peer.ts';
 
 /**
  * A broker, found as a run finds it, waiting a while for one that is still starting (CI starts them just before
