@@ -1,6 +1,6 @@
 // The capacity scenario: the search itself against scripted servers (where the answer is known exactly), then ground
 // truth on real ones: a server made to busy-wait 2 ms a call carries at most 500 calls/s, over tcp and over NATS, and a
-// server stopped for 300 ms in a step shows as a pause that a second step at the same rate confirms or clears. The
+// server stopped for 300 ms in a step shows as a pause, in one trial of the step or cleared by a second step. The
 // gate and thresholds read capacity like any metric.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -52,7 +52,9 @@ function trialAt(rate: number, b: Behaviour): TrialResult {
   const h = newHistogram();
   if (calls) h.recordValueWithCount(Math.round(b.latencyUs * 1000), calls);
   const us = (v: number) => ({ p50: v, p90: v, p99: v, p999: v, max: v, mean: v });
-  const client = { cpuCores: 0.5, loopUtilization: b.clientBound ? 0.95 : 0.3, sendLagUs: { p50: 50, p99: 200 } };
+  // sends late by what the latency from the due time has over the service time
+  const late = Math.max(200, b.latencyUs - (b.serviceUs ?? b.latencyUs));
+  const client = { cpuCores: 0.5, loopUtilization: b.clientBound ? 0.95 : 0.3, sendLagUs: { p50: 50, p99: late } };
   const base = { startedAtMs: Date.now(), calls, errors: b.errors ?? 0, timeouts: 0, dropped: b.dropped ?? 0, durationSec: 1, callsPerSec: calls };
   const pauses = (b.pauses ?? []).map((ms, i) => ({ atSec: 0.1 * i, ms }));
   const open = {
@@ -129,11 +131,13 @@ describe('the search', () => {
     const runner = scripted((rate, attempt) => (rate === 800 && attempt === 1 ? { latencyUs: 14_000, pauses: [30] } : saturating(1234)(rate)));
     const search = await searchOf(runner);
     const at800 = search.steps.filter((s) => s.ratePerSec === 800);
+    // all three trials of the first stalled, all of the second did not: a tie of trials, which a third step breaks
     assert.deepEqual(
       at800.map((s) => [s.attempt ?? 1, s.pass, s.pauseCount]),
       [
         [1, false, 3],
         [2, true, 0],
+        [3, true, 0],
       ],
     );
     assert.deepEqual(
@@ -192,11 +196,16 @@ describe('the search', () => {
       },
     };
     const search = await searchOf(oneBad);
+    // each step passes on its median trial; a split step is followed by a second at the rate, and the rate passes on the majority of their six trials
     const at800 = search.steps.filter((s) => s.ratePerSec === 800);
     assert.deepEqual(
-      at800.map((s) => [s.pass, s.judgedUs]),
-      [[true, 2000]],
+      at800.map((s) => [s.pass, s.judgedUs, s.trialsPassed]),
+      [
+        [true, 2000, 2],
+        [true, 2000, 2],
+      ],
     );
+    assert.ok(search.callsPerSec > 800, String(search.callsPerSec));
     assert.ok(n > 0 && at800[0]!.trialUs[0] === 40_000 && at800[0]!.pauseCount === 1);
   });
 
@@ -214,7 +223,8 @@ describe('the search', () => {
     const late = search.steps.find((s) => s.ratePerSec === 1600)!;
     assert.deepEqual([late.pass, late.clientBound], [false, true]);
     assert.match(late.reason!, /our sends were late, the service time met it/);
-    assert.deepEqual([search.callsPerSec, search.bound], [800, 'client']);
+    // and the search bisects below the rate our sends could not keep: the highest rate shown to pass, within 5%
+    assert.ok(search.callsPerSec >= 1600 / 1.05 && search.callsPerSec < 1600 && search.bound === 'client', `${search.callsPerSec} ${search.bound}`);
   });
 
   test('late sends at the first rate (the machine paused, at a rate our client carries easily) step down like a failure: never a capacity of 0 called a lower bound', async () => {
@@ -225,6 +235,35 @@ describe('the search', () => {
     assert.equal(search.bound, 'client');
   });
 
+  test('a rate near the knee is judged on the majority of all its trials: a split step brings a second, a tie a third; passing one of two steps is not enough', async () => {
+    // at 1,600/s the trials of the three steps meet the objective 1, 2 and 1 times of 3 (4 of 9): the rate fails,
+    // where taking the better of two steps passed it; every rate below passes all its trials
+    const met: Record<number, number> = { 1: 1, 2: 2, 3: 1 };
+    const base = scripted(saturating(5000));
+    let attempt = 0;
+    const runner: CellRunner = {
+      ...base,
+      async measure(c, how = {}) {
+        const m = await base.measure(c, how);
+        if (c.ratePerSec === 1600) {
+          attempt++;
+          m.trials = m.trials.map((t, i) => (i < met[attempt]! ? t : trialAt(1600, { latencyUs: 14_000, calls: t.calls })));
+        }
+        return m;
+      },
+    };
+    const search = await searchOf(runner, { ...settings, precision: 0.5 });
+    assert.deepEqual(
+      search.steps.filter((s) => s.ratePerSec === 1600).map((s) => [s.attempt ?? 1, s.pass, s.trialsPassed]),
+      [
+        [1, false, 1],
+        [2, true, 2],
+        [3, false, 1],
+      ],
+    );
+    assert.ok(search.callsPerSec < 1600, String(search.callsPerSec));
+  });
+
   test('late sends that a second step at the rate does not repeat were a moment of the machine: the search goes on up', async () => {
     const runner = scripted((rate, attempt) => (rate === 800 && attempt === 1 ? { latencyUs: 12_000, serviceUs: 3000 } : saturating(1234)(rate)));
     const search = await searchOf(runner);
@@ -233,9 +272,30 @@ describe('the search', () => {
       [
         [1, false],
         [2, true],
+        [3, true],
       ],
     );
     assert.ok(search.callsPerSec > 800 && search.bound === 'server', `${search.callsPerSec} ${search.bound}`);
+  });
+
+  test("a server at the edge (service p99 9.9 ms) with sends a little late (0.7 ms) is the server's limit, not our client's", async () => {
+    const runner = scripted((rate) => (rate >= 1600 ? { latencyUs: 10_600, serviceUs: 9900 } : { latencyUs: 2000 }));
+    const search = await searchOf(runner);
+    const edge = search.steps.find((s) => s.ratePerSec === 1600)!;
+    assert.deepEqual([edge.pass, edge.clientBound], [false, false]);
+    assert.equal(search.bound, 'server');
+  });
+
+  test("a rate whose first step failed on the server and whose second failed on late sends is the server's limit", async () => {
+    const runner = scripted((rate, attempt) =>
+      rate < 1600 ? { latencyUs: 2000 } : attempt === 1 ? { latencyUs: 12_000 } : { latencyUs: 12_000, serviceUs: 3000 },
+    );
+    const search = await searchOf(runner);
+    assert.deepEqual(
+      search.steps.filter((s) => s.ratePerSec === 1600).map((s) => s.clientBound),
+      [false, true],
+    );
+    assert.equal(search.bound, 'server');
   });
 
   test('a client that was the limit above a rate makes the figure a lower bound', async () => {
@@ -276,6 +336,28 @@ describe('the search', () => {
     const search = await searchOf(scripted((rate) => ({ latencyUs: 1000, dropped: rate >= 800 ? 10 : 0, errors: rate >= 400 && rate < 800 ? 1 : 0 })));
     assert.match(search.steps.find((s) => s.ratePerSec === 400)!.reason!, /\d+ error/);
     assert.equal(search.callsPerSec < 400, true);
+  });
+
+  test('dropped calls are judged trial by trial: a stall that drops calls in one trial of three does not fail the step, in two it does', async () => {
+    // at 800/s, calls are dropped (1%) in the first trial of a step, or in the first two at 1,600/s
+    const base = scripted(saturating(5000));
+    const dropping: CellRunner = {
+      ...base,
+      async measure(c, how = {}) {
+        const m = await base.measure(c, how);
+        const spoiled = c.ratePerSec === 800 ? 1 : c.ratePerSec === 1600 ? 2 : 0;
+        for (let i = 0; i < spoiled; i++) m.trials[i] = trialAt(c.ratePerSec!, { latencyUs: 2000, dropped: 20, calls: m.trials[i]!.calls });
+        return m;
+      },
+    };
+    const search = await searchOf(dropping);
+    const at = (rate: number) => search.steps.filter((s) => s.ratePerSec === rate).map((s) => [s.pass, s.reason]);
+    assert.deepEqual(at(800), [
+      [true, null],
+      [true, null],
+    ]);
+    assert.match(String(at(1600)[0]![1]), /% dropped \(2 of 3 trials past 0\.1%\)/);
+    assert.ok(search.callsPerSec < 1600, String(search.callsPerSec));
   });
 });
 
@@ -390,7 +472,7 @@ describe('ground truth: 2 ms of server work a call caps a server at 1e6 ÷ (2000
   }
 });
 
-test('a server stopped for 300 ms in a step shows as a pause of about 300 ms; the second step at that rate clears it, and the capacity is not lowered', {
+test('a server stopped for 300 ms in a step shows as a pause of about 300 ms in that step, which passes on its other trials or is cleared by a second step at the rate: the capacity is not lowered', {
   timeout: 240_000,
 }, async () => {
   const out = tempDir();
@@ -416,10 +498,16 @@ test('a server stopped for 300 ms in a step shows as a pause of about 300 ms; th
   const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
   const search = (report.results[0]!.outcome as unknown as CapacityOutcome).searches[0]!;
   const [first, second] = search.steps as [CapacityStep, CapacityStep];
-  assert.deepEqual([first.ratePerSec, first.pass], [2000, false], JSON.stringify(first.reason));
+  assert.equal(first.ratePerSec, 2000);
   const longest = Math.max(...first.pauses.map((p) => p.ms));
   assert.ok(longest >= 250 && longest < 1000, `the stall, as a pause: ${JSON.stringify(first.pauses)}`);
-  assert.deepEqual([second.ratePerSec, second.attempt], [2000, 2]);
+  if (first.pass) {
+    // the stall spoiled the one trial it fell in (its p99 and its dropped calls), and the step passed on the others
+    const spoiled = first.trialUs.filter((us) => us >= 10_000).length;
+    assert.ok(spoiled >= 1 && spoiled * 2 < first.trialUs.length, `trials' p99: ${first.trialUs}`);
+    return void assert.ok(search.callsPerSec >= 2000, String(search.callsPerSec));
+  }
+  assert.deepEqual([second.ratePerSec, second.attempt], [2000, 2], JSON.stringify(first.reason));
   // the one stall we made must not lower the capacity; a stall of the machine's own in the second step (a fresh-clone
   // CI saw p99 17.5 ms there with JVMs starting beside it) is another event, which that step's record must then show
   const own = Math.max(0, ...second.pauses.map((p) => p.ms));
