@@ -549,7 +549,10 @@ describe('bench --baseline: run, then gate', () => {
     const r = runCli('bench.ts', [...args, '--server-work-us', 'tcp=2000', '--out', after, '--baseline', path.join(before, 'latest.json')]);
     assert.equal(r.status, 1, r.stdout + r.stderr);
     const summary = readFileSync(path.join(after, 'compare.md'), 'utf8');
-    assert.match(summary, /\| tcp fib latency c=1 \| 🔴 regressed \| \*\*[\d,.]+ → [\d,]+ \(\+\d{3,}\.\d%, worse\)\*\*/);
+    // the cell is named regressed, its p50 worse; the p50 is bold (significant on its own) on a quiet machine, and on
+    // a busy one the baseline's nine trials can spread past it (a fresh clone, q47: baseline p50 1,087 µs where it is
+    // about 100 µs, the cell regressed on its CPU per call and p50 +115% not bold), so the bold is not asked for
+    assert.match(summary, /\| tcp fib latency c=1 \| 🔴 regressed \| (\*\*)?[\d,.]+ → [\d,]+ \(\+[\d,.]+%, worse\)/);
     assert.match(summary, /trials of a single run/);
     assert.match(summary, /server work differs/);
   });

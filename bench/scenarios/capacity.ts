@@ -434,7 +434,8 @@ function stepOf(rate: number, m: Measurement, s: CapacitySettings, attempt?: 2 |
   // dropped calls are judged trial by trial, as the latency is: a stall of 20 ms at 14,000/s fills the cap on calls in
   // flight and drops some, in the one trial it fell in (a fresh run's step passed its median trial's p99 and failed
   // on 1.1% dropped, all of them in that trial)
-  const droppingTrials = trials.filter((t) => t.dropped >= s.maxDroppedShare * Math.max(1, t.calls + t.errors + t.dropped)).length;
+  const dropping = (t: TrialResult) => t.dropped >= s.maxDroppedShare * Math.max(1, t.calls + t.errors + t.dropped);
+  const droppingTrials = trials.filter(dropping).length;
   const errors = sum(trials, (t) => t.errors);
   const latency = stepLatency(trials);
   // each trial's percentile, from its own calls; a trial with too few says nothing, so the step is judged on the median of those that can
@@ -447,9 +448,7 @@ function stepOf(rate: number, m: Measurement, s: CapacitySettings, attempt?: 2 |
   // growth of the calls in flight as queueing time at the offered rate: a server that keeps up holds it level
   const grewMs = backlog ? ((backlog.last - backlog.first) / rate) * 1000 : 0;
   const growth = (BACKLOG_GROWTH * o.limitUs) / 1000;
-  const behind = (t: TrialResult) =>
-    (t.open ? ((t.open.backlog.last - t.open.backlog.first) / rate) * 1000 >= growth : false) ||
-    t.dropped >= s.maxDroppedShare * Math.max(1, t.calls + t.errors + t.dropped);
+  const behind = (t: TrialResult) => (t.open ? ((t.open.backlog.last - t.open.backlog.first) / rate) * 1000 >= growth : false) || dropping(t);
   // one trial could be one pause's doing; the same in every trial of two or more is the server
   const saturated = trials.length >= 2 && trials.every(behind);
   const service = opens.length ? opens.map((t) => t.open!.serviceLatencyUs).reduce((a, b) => (b[latencyKey(o)] > a[latencyKey(o)] ? b : a)) : null;
