@@ -142,6 +142,8 @@ export const DEFAULT_CAPACITY: CapacitySettings = {
 const TAIL_CALLS = 10;
 /** A step's trials: three, so that its median trial is not the one a single stall spoiled. */
 const STEP_TRIALS = 3;
+/** The most steps at one rate: a third breaks a tie of the first two's trials (and `attempt` is 2 or 3). */
+const STEPS_A_RATE = 3;
 /** Calls in flight that grow by this share of the objective (as queueing time at the offered rate) through a step: the server fell behind. */
 const BACKLOG_GROWTH = 0.5;
 /** Completed under this share of the offered rate: the server fell behind. */
@@ -534,7 +536,7 @@ async function search(cell: CellKey, runner: CellRunner, s: CapacitySettings): P
     // from 11,200 on twice), and a rate that passed when either of two steps did came out high
     const at = [first];
     const tally = () => [sum(at, (x) => x.trialsPassed ?? 0), sum(at, (x) => x.trials.length)] as const;
-    while (at.length < 3 && (at.length === 1 || tally()[0] * 2 === tally()[1])) at.push(await stepAt(rate, (at.length + 1) as 2 | 3));
+    while (at.length < STEPS_A_RATE && (at.length === 1 || tally()[0] * 2 === tally()[1])) at.push(await stepAt(rate, (at.length + 1) as 2 | 3));
     const [met, all] = tally();
     if (met * 2 > all) return 'pass';
     // our client's limit only when every failed step says so: one that failed on the server makes it the server's
