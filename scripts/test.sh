@@ -3,8 +3,10 @@
 # compare gate on real runs, capacity against its ground truth, deadlines, hosts 2 ms apart) run one after another
 # in the first lane, never two of them at once; the other two lanes take the rest from a queue, the longest first,
 # and the first lane joins them when its own are done. The timed files ask only for what a busy machine gives (their
-# expectations come from the spread they measure, issue 36). probe.test.ts runs last, alone: its floods cost the
-# server CPU that a bystander's 5 s deadline must cover (grpc:connect's 100 connections, issue 32), and beside two
+# expectations come from the spread they measure, issue 36). Two run alone after the lanes. capacity-truth.test.ts:
+# beside two other files the machine's stalls broke p99 < 10 ms at every rate the search can judge, so it found
+# "none" and checked nothing of its accuracy (every fresh clone from q40 to q50). probe.test.ts runs last: its floods
+# cost the server CPU that a bystander's 5 s deadline must cover (grpc:connect's 100 connections, issue 32), and beside two
 # other files it missed that deadline (a fresh clone, q40), as it did beside stress-ng (q35). A file's output is
 # printed whole when it ends, with its time and CPU, never interleaved with another's. Every file runs, whatever an
 # earlier one did; the exit code is 1 when any failed.
@@ -12,13 +14,13 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-# a file's time limit: 600 s a test, 2.8 times the longest (capacity.test.ts's ground truth, 216 s on a quiet fresh
-# clone; with stress-ng beside it, 300 s was not enough); .ci/run's own 30 minutes bound the whole
+# a file's time limit: 600 s a test, 2.8 times the longest (capacity's ground truth, 216 s on a quiet fresh clone in a
+# lane; with stress-ng beside it, 300 s was not enough); .ci/run's own 30 minutes bound the whole
 run() { node --import tsx --test --test-concurrency="$1" --test-timeout=600000 "${@:2}"; }
 if [ $# -gt 0 ]; then run 3 "$@"; exit; fi
 
 timed=(capacity compare faults options merge netns)
-alone=(probe)
+alone=(capacity-truth probe)
 # the longest of the rest (1-4 minutes each in a fresh clone's lanes) start first, so that the lanes end together
 # rather than one long file running alone at the end
 first=(gate docs-commands brokers package cli hostile history amqp rocketmq plugins report cli-conventions kafka)
