@@ -7,11 +7,13 @@
 
 import { mavenPeer } from '../test/fixtures/maven-peer.ts';
 import { buildDubboPeer } from '../transports/dubbo-java.ts';
+import { buildMotanPeer } from '../transports/motan-java.ts';
 import { buildRpcxPeer } from '../transports/rpcx-go.ts';
 import { springCloud } from '../transports/spring-cloud.ts';
 
 const peers: [name: string, build: () => Promise<string | false | null>][] = [
   ['dubbo (Java provider and consumer)', async () => (await buildDubboPeer()).missing],
+  ['motan (Java provider and client)', async () => (await buildMotanPeer()).missing],
   ['spring-cloud (Spring Boot server, OpenFeign client)', () => springCloud.prepare()],
   ['rpcx (Go server and client)', async () => (await buildRpcxPeer()).missing],
   ['spring-kafka (test peer)', async () => (await mavenPeer('spring-kafka')).missing],

@@ -17,6 +17,7 @@ import { decodeCall, decodeReply, encodeCall, encodeReply } from '../transports/
 import { loadTransport } from '../transports/registry.ts';
 import { DubboDecoder, decodeInvocation, decodeResult, encodeInvocation, encodeResult } from '../transports/support/dubbo-protocol.ts';
 import { encodeFrame, FrameDecoder } from '../transports/support/framing.ts';
+import { decodeValues, encodeFrame as encodeMotanFrame, encodeValues, MotanDecoder } from '../transports/support/motan-protocol.ts';
 import { messageCodec } from '../transports/support/msgpack.ts';
 import { encodeRequest as encodeRpcx, metadataValue, RpcxDecoder } from '../transports/support/rpcx-protocol.ts';
 import { readCall, readResponse, writeCall, writeResponse } from '../transports/support/xmlrpc-xml.ts';
@@ -176,6 +177,19 @@ describe('fuzzing the decoders, each for a fixed time', { timeout: 20 * RUN_MS }
           if (f.request) decodeInvocation(f.body);
           else decodeResult(f);
         }
+      }) > 100,
+    );
+  });
+  test('Motan frames: the header, the meta lines, then values in the simple serialization', () => {
+    const meta: [string, string][] = [
+      ['M_p', 'rpcbench.Contract'],
+      ['M_m', 'sendObj'],
+    ];
+    const call = encodeMotanFrame({ request: true, id: 1, meta, body: encodeValues([obj, [1, 'a', 2.5], ['x'], { k: 'v' }]) });
+    const reply = encodeMotanFrame({ request: false, status: 1, id: 1, meta: [['M_e', '{"errcode":30001,"errmsg":"x","errtype":2}']] });
+    assert.ok(
+      fuzz('motan', [call, reply], (b) => {
+        for (const f of new MotanDecoder(1 << 20).push(Buffer.from(b))) decodeValues(f.body);
       }) > 100,
     );
   });

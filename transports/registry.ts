@@ -88,6 +88,25 @@ const BUILT_IN: readonly TransportEntry[] = [
   ),
   line(
     {
+      name: 'motan',
+      // not in the default matrix, as its motan:java sibling (whose first run builds Motan's provider with Maven) is not
+      summary: "Weibo Motan's motan2 protocol (13-byte header, meta lines, simple serialization) over TCP, our server and client",
+      traits: { group: 'motan', inDefault: false },
+      ...local('motan2'),
+    },
+    () => import('./motan.ts').then((m) => m.motan),
+  ),
+  line(
+    {
+      name: 'motan:java',
+      summary: "Motan's own provider (Weibo's Motan 1.2, Java: the reference), called by our motan client",
+      traits: { group: 'motan', inDefault: false, referenceServer: 'Motan 1.2.2: the motan2 protocol, simple serialization, Netty 4 (Java 17, heap 256 MB)' },
+      ...local('motan2'),
+    },
+    () => import('./motan-java.ts').then((m) => m.motanJava),
+  ),
+  line(
+    {
       name: 'rpcx',
       // not in the default matrix, as its rpcx:go sibling (whose first run builds rpcx's server with Go) is not
       summary: 'the rpcx protocol (header, service, method, metadata, payload) with MessagePack over TCP, our server and client',

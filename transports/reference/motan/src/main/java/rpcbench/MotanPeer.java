@@ -1,0 +1,155 @@
+package rpcbench;
+
+import com.weibo.api.motan.common.MotanConstants;
+import com.weibo.api.motan.config.ProtocolConfig;
+import com.weibo.api.motan.config.RefererConfig;
+import com.weibo.api.motan.config.RegistryConfig;
+import com.weibo.api.motan.config.ServiceConfig;
+import com.weibo.api.motan.util.MotanSwitcherUtil;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The rpcbench contract as Weibo's Motan serves and calls it: the motan2 protocol with simple serialization (Motan's
+ * cross-language wire format), a direct address, no registry.
+ *   server PORT ENTRIES WORK_US MAX_BYTES   a provider at 127.0.0.1:PORT; prints "listening motan2://127.0.0.1:PORT"
+ *   client ADDRESS ENTRIES [SECONDS]        a client of host:port: every call and error, one "name=value" line each,
+ *                                           then getObj for SECONDS and "calls=N"
+ */
+public final class MotanPeer {
+  public static void main(String[] args) throws Exception {
+    if (args.length < 3) throw new IllegalArgumentException("usage: server PORT ENTRIES WORK_US MAX_BYTES | client HOST:PORT ENTRIES [SECONDS]");
+    try {
+      if (args[0].equals("server")) server(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Long.parseLong(args[3]), Integer.parseInt(args[4]));
+      else client(args[1], Integer.parseInt(args[2]), args.length > 3 ? Double.parseDouble(args[3]) : 0);
+    } catch (Throwable e) {
+      e.printStackTrace();
+      System.exit(1);
+    }
+  }
+
+  static Map<String, Integer> obj(String side, int entries) {
+    Map<String, Integer> m = new HashMap<>();
+    for (int i = 0; i < entries; i++) m.put(side + ":" + i, i);
+    return m;
+  }
+
+  static ProtocolConfig protocol(int maxBytes) {
+    ProtocolConfig p = new ProtocolConfig();
+    p.setId("motan2");
+    p.setName("motan2");
+    p.setSerialization("simple");
+    p.setEndpointFactory("loopback"); // Motan's Netty 4 server, bound to loopback (LoopbackNettyServer)
+    if (maxBytes > 0) p.setMaxContentLength(maxBytes);
+    return p;
+  }
+
+  // ---- the provider
+
+  static final class Service implements Contract {
+    final Map<String, Integer> obj;
+    final int entries;
+    final long workNs;
+
+    Service(int entries, long workUs) {
+      this.obj = obj("server", entries);
+      this.entries = entries;
+      this.workNs = workUs * 1000;
+    }
+
+    void busy() {
+      if (workNs <= 0) return;
+      long end = System.nanoTime() + workNs;
+      while (System.nanoTime() < end) Thread.onSpinWait();
+    }
+
+    public Map<String, Integer> getObj() {
+      busy();
+      return obj;
+    }
+
+    public void sendObj(Map<String, Integer> m) {
+      busy();
+      if (m == null || m.size() != entries) throw new IllegalArgumentException("sendObj: expected " + entries + " entries, got " + (m == null ? "null" : m.size()));
+      for (int i = 0; i < entries; i++) {
+        Object v = m.get("client:" + i);
+        if (!(v instanceof Number) || ((Number) v).intValue() != i) throw new IllegalArgumentException("sendObj: entry client:" + i + " is " + v + ", expected " + i);
+      }
+    }
+
+    public Object fib(Object n) {
+      busy();
+      boolean whole = n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte
+          || (n instanceof Double && (Double) n == Math.rint((Double) n));
+      long v = whole ? ((Number) n).longValue() : -1;
+      if (!whole || v < 0 || v > 35) throw new IllegalArgumentException("fib(n) needs an integer 0 <= n <= 35, got " + n);
+      return fib((int) v);
+    }
+
+    static int fib(int n) {
+      return n < 2 ? n : fib(n - 1) + fib(n - 2);
+    }
+  }
+
+  static void server(int port, int entries, long workUs, int maxBytes) throws Exception {
+    ServiceConfig<Contract> service = new ServiceConfig<>();
+    service.setInterface(Contract.class);
+    service.setRef(new Service(entries, workUs));
+    RegistryConfig registry = new RegistryConfig();
+    registry.setRegProtocol("local");
+    registry.setCheck("false");
+    service.setRegistry(registry);
+    service.setProtocol(protocol(maxBytes));
+    service.setExport("motan2:" + port);
+    service.export();
+    MotanSwitcherUtil.setSwitcherValue(MotanConstants.REGISTRY_HEARTBEAT_SWITCHER, true);
+    System.out.println("listening motan2://127.0.0.1:" + port);
+    System.out.flush();
+    Runtime.getRuntime().addShutdownHook(new Thread(service::unexport));
+    // the process that started this server holds its stdin: when that process is gone (even killed with -9), stdin
+    // ends, and so does this server, which would otherwise outlive the run
+    while (System.in.read() != -1) {}
+    System.exit(0);
+  }
+
+  // ---- the client
+
+  static void client(String address, int entries, double seconds) {
+    RefererConfig<Contract> ref = new RefererConfig<>();
+    ref.setInterface(Contract.class);
+    ref.setProtocol(protocol(0));
+    ref.setDirectUrl(address);
+    ref.setRequestTimeout(10_000);
+    ref.setRetries(0);
+    ref.setCheck("false");
+    Contract c = ref.getRef();
+    line("getObj", c.getObj().equals(obj("server", entries)) ? "ok" : "wrong " + c.getObj());
+    c.sendObj(obj("client", entries));
+    line("sendObj", "ok");
+    line("fib", c.fib(20));
+    line("fibError", failure(() -> c.fib(40)));
+    line("fibFraction", failure(() -> c.fib(2.5)));
+    line("sendError", failure(() -> c.sendObj(obj("client", 1))));
+    long calls = 0;
+    for (long end = System.nanoTime() + (long) (seconds * 1e9); System.nanoTime() < end; calls++) {
+      if (c.getObj().size() != entries) throw new IllegalStateException("getObj, call " + calls + ": wrong size");
+    }
+    line("calls", calls);
+    ref.destroy();
+    System.exit(0);
+  }
+
+  static void line(String name, Object value) {
+    System.out.println(name + "=" + value);
+  }
+
+  /** The exception a call throws, as "ClassName: message", or "none". */
+  static String failure(Runnable call) {
+    try {
+      call.run();
+      return "none";
+    } catch (RuntimeException e) {
+      return e.getClass().getName() + ": " + String.valueOf(e.getMessage()).split("\n")[0];
+    }
+  }
+}
