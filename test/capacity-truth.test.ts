@@ -1,7 +1,10 @@
-// The capacity search's ground truth on real servers: a server made to busy-wait 2 ms a call carries at most 500
+// The capacity search's ground truth on real servers: a server made to busy-wait 1 ms a call carries at most 1,000
 // calls/s, over tcp and over NATS, and the search must find about that. It runs alone (scripts/test.sh): beside two
 // other test files, the machine's own stalls broke p99 < 10 ms at every rate a trial can judge, so that in every fresh
-// clone from q40 to q50 both came out "0/s (none)" and the test checked nothing of the search's accuracy.
+// clone from q40 to q50 both came out "0/s (none)" and the test checked nothing of the search's accuracy. For time,
+// 1 ms rather than issue 21's 2 ms (a step judges 1,000 calls a trial: 2.6 s a trial at 2 ms's 400/s), and a search
+// from 0.7 of a closed loop to 10%: with 2 ms, from half a closed loop to 5%, the file took 296 s alone in a fresh
+// clone (q51), where CI has 25 minutes for everything; now about 2 minutes.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { bench } from '../bench/api/index.ts';
@@ -11,6 +14,9 @@ import { reportProblems } from '../bench/report/validate.ts';
 import type { CapacityOutcome } from '../bench/scenarios/capacity.ts';
 import { outcomeSchemas } from '../bench/scenarios/index.ts';
 
+/** The server's busy-wait a call: a ceiling of 1e6 / WORK_US calls/s. */
+const WORK_US = 1000;
+
 /** The capacity cell of a real run (the API: the command's options, plan and runner, in this process), with its report. */
 async function capacityRun(args: string[]): Promise<{ report: Report; cell: CellResult }> {
   const report = await bench({ scenarios: ['capacity'], calls: ['getObj'], args: ['--no-wire', ...args] });
@@ -19,9 +25,9 @@ async function capacityRun(args: string[]): Promise<{ report: Report; cell: Cell
   return { report, cell: report.results.find((c) => c.scenario === 'capacity')! };
 }
 
-/** Calls/s a transport's server sustains with 2 ms of work a call, from a short closed loop at 4 in flight (a queue at the server, never the client). */
+/** Calls/s a transport's server sustains with WORK_US of work a call, from a short closed loop at 4 in flight (a queue at the server, never the client). */
 async function closedLoopRate(transport: string): Promise<number> {
-  const args = ['--server-work-us', `${transport}=2000`, '--no-wire'];
+  const args = ['--server-work-us', `${transport}=${WORK_US}`, '--no-wire'];
   const report = await bench({ transports: [transport], calls: ['getObj'], scenarios: ['throughput'], concurrency: [4], duration: 1, trials: 1, args });
   return report.results[0]!.callsPerSec;
 }
@@ -40,28 +46,27 @@ async function serverCpuUs(transport: string): Promise<number> {
   return report.results[0]!.cpuUsPerCall.server!;
 }
 
-describe('ground truth: 2 ms of server work a call caps a server at 1e6 ÷ (2000 + its own CPU µs per call), under 500/s', { timeout: 600_000 }, () => {
+describe(`ground truth: ${WORK_US} µs of server work a call caps a server at 1e6 ÷ (${WORK_US} + its own CPU µs per call)`, { timeout: 600_000 }, () => {
   // nats: a brokered transport whose server answers each request as it comes (redis's answers a batch at once: see the README)
   for (const transport of ['tcp', 'nats']) {
     test(`${transport}, at the default objective`, async (t) => {
       const cpuUs = await serverCpuUs(transport);
-      // the server runs one call at a time: 2 ms of work a call is at most 500/s whatever it costs besides, and its own
+      // the server runs one call at a time: 1 ms of work a call is at most 1,000/s whatever it costs besides, and its own
       // CPU per call (measured without the work) lowers that a little
-      const ceiling = 1e6 / 2000;
-      const bound = 1e6 / (2000 + cpuUs);
+      const ceiling = 1e6 / WORK_US;
+      const bound = 1e6 / (WORK_US + cpuUs);
       const sustained = await closedLoopRate(transport);
       t.diagnostic(`a closed loop sustained ${sustained.toFixed(0)}/s`);
-      // the search starts at half of what the server sustains, not at its own quarter of a short closed loop: at
-      // 105/s a step of trials that each judge 1,000 calls takes 30 s, and from there the search took 3 minutes a
-      // transport, run alone (tcp and nats, 5m54s in all)
-      const start = Math.round(0.5 * Math.min(sustained, bound));
+      // the search starts at 0.7 of what the server sustains and bisects to 10%, not from its own quarter of a short
+      // closed loop to 5%: for time (3m15s alone for both, at 1 ms of work)
+      const start = Math.round(0.7 * Math.min(sustained, bound));
       const { cell } = await capacityRun([
-        ...['--transports', transport, '--server-work-us', `${transport}=2000`, '--capacity-start', String(start)],
-        ...['--duration', '0.5', '--trials', '2'],
+        ...['--transports', transport, '--server-work-us', `${transport}=${WORK_US}`, '--capacity-start', String(start)],
+        ...['--capacity-precision', '10%', '--duration', '0.5', '--trials', '2'],
       ]);
       const out = cell.outcome as unknown as CapacityOutcome;
       const found = out.callsPerSec;
-      const said = `${transport}: capacity ${found}/s (${out.bound}) against the bound ${bound.toFixed(0)}/s (2000 + ${cpuUs} µs a call)`;
+      const said = `${transport}: capacity ${found}/s (${out.bound}) against the bound ${bound.toFixed(0)}/s (${WORK_US} + ${cpuUs} µs a call)`;
       const steps = out.searches.flatMap((x) => x.steps);
       t.diagnostic(said);
       if (out.bound === 'jitter' || out.bound === 'none') {
@@ -86,8 +91,8 @@ describe('ground truth: 2 ms of server work a call caps a server at 1e6 ÷ (2000
         }
         return;
       }
-      // never above the ceiling, within the search's own precision (it bisects to 5%): the 2 ms of work is a wall-clock
-      // busy-wait in slices, so overlapping calls can finish a little early (measured: 501/s against 495/s)
+      // never above the ceiling (a rate it passed, the server carried), but for this: the work is a wall-clock
+      // busy-wait, and a trial's rate can read a little over it (measured: 501/s against 495/s)
       assert.ok(found <= 1.05 * ceiling, said);
       if (out.bound === 'client') {
         // a lower bound, which the report marks as one ("≥", our client the limit): it claims only that the server
@@ -110,7 +115,7 @@ describe('ground truth: 2 ms of server work a call caps a server at 1e6 ÷ (2000
       // at 0.49, and at 175/s against a closed loop's 438/s, q33 of issue 36). So under 0.6, every rate it failed that
       // the closed loop carries must have failed on what it measured (p99 beyond 10 ms in the median trial, or calls
       // in flight growing in every trial) with the stalls that explain it recorded: pauses, no call completing for
-      // 5 ms with calls in flight, where the server finishes one every 2 ms when it keeps up. A search that steps down
+      // 5 ms with calls in flight, where the server finishes one every millisecond when it keeps up. A search that steps down
       // from a server keeping up shows neither.
       const floor = 0.6 * Math.min(sustained, bound);
       if (found < floor) {
