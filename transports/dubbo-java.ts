@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Service } from './contract.ts';
 import { dubbo } from './dubbo.ts';
 import { hostPort, parseAddress } from './support/address.ts';
-import { type MavenBuild, mavenBuild } from './support/maven.ts';
+import { JAVA_CONTRACT, type MavenBuild, mavenBuild } from './support/maven.ts';
 import { startReference } from './support/reference-server.ts';
 import { freePort } from './support/sockets.ts';
 import type { ServerHandle, ServerOptions, TransportImpl } from './transport.ts';
@@ -18,7 +18,7 @@ const READY_MS = 90_000;
 const HEAP = '256m';
 
 let built: Promise<MavenBuild> | undefined;
-export const buildDubboPeer = () => (built ??= mavenBuild(PROJECT, 'dubbo'));
+export const buildDubboPeer = () => (built ??= mavenBuild(PROJECT, 'dubbo', [JAVA_CONTRACT]));
 
 export const dubboJava = {
   codec: dubbo.codec,

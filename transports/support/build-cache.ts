@@ -17,19 +17,21 @@ export function toolMissing(tools: readonly (readonly [name: string, install: st
 }
 
 /** Where the build of the project in `dir` (called `name`) lives: a new hash of its files or toolchain, a new place. */
-export function buildDir(dir: string, name: string, toolchain: string): string {
-  return join(process.env.RPCBENCH_CACHE || join(homedir(), '.cache', 'rpcbench'), `${name}-${sourceHash(dir, toolchain)}`);
+export function buildDir(dir: string, name: string, toolchain: string, shared: string[] = []): string {
+  return join(process.env.RPCBENCH_CACHE || join(homedir(), '.cache', 'rpcbench'), `${name}-${sourceHash([dir, ...shared], toolchain)}`);
 }
 
-/** The hash of the project's files (not its build output) and of the toolchain that builds it. */
-function sourceHash(dir: string, toolchain: string): string {
+/** The hash of the projects' files (not their build output), sources they share included, and of the toolchain. */
+function sourceHash(dirs: string[], toolchain: string): string {
   const hash = createHash('sha256');
-  const files = readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)))
-    .filter((f) => !f.startsWith('target/') && !f.startsWith('lib/'))
-    .sort();
-  for (const file of files) hash.update(file).update(readFileSync(join(dir, file)));
+  for (const dir of dirs) {
+    const files = readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => relative(dir, join(e.parentPath, e.name)))
+      .filter((f) => !f.startsWith('target/') && !f.startsWith('lib/'))
+      .sort();
+    for (const file of files) hash.update(file).update(readFileSync(join(dir, file)));
+  }
   return hash.update(toolchain).digest('hex').slice(0, 16);
 }
 

@@ -3,7 +3,11 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildDir, runBuild, toolMissing } from './build-cache.ts';
+
+/** The contract's Java interface and service, which the peers that serve an interface (Dubbo, Motan) compile. */
+export const JAVA_CONTRACT = fileURLToPath(new URL('../reference/java-contract', import.meta.url));
 
 export type MavenBuild = { classpath: string; missing: false } | { classpath: ''; missing: string };
 
@@ -15,15 +19,20 @@ export function mavenMissing(): string | false {
   ]);
 }
 
-/** The classpath of the Maven project in `dir` (named `name` in the cache), built if it is not yet; or why not. */
-export async function mavenBuild(dir: string, name: string): Promise<MavenBuild> {
+/**
+ * The classpath of the Maven project in `dir` (named `name` in the cache), built if it is not yet; or why not.
+ * `shared` are directories of Java sources several projects compile (the contract's service: transports/reference/
+ * java-contract), copied into the project's sources for the build and part of its cache key.
+ */
+export async function mavenBuild(dir: string, name: string, shared: string[] = []): Promise<MavenBuild> {
   const missing = mavenMissing();
   if (missing) return { classpath: '', missing };
-  const out = buildDir(dir, `maven-${name}`, spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr ?? '');
+  const out = buildDir(dir, `maven-${name}`, spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr ?? '', shared);
   const classpath = `${join(out, 'classes')}:${join(out, 'lib', '*')}`;
   if (existsSync(join(out, 'classes'))) return { classpath, missing: false };
   const tmp = `${out}.tmp.${process.pid}`;
   cpSync(dir, tmp, { recursive: true });
+  for (const sources of shared) cpSync(sources, join(tmp, 'src', 'main', 'java'), { recursive: true });
   try {
     const args = ['-q', '-B', '-Dstyle.color=never', 'compile', 'dependency:copy-dependencies', '-DincludeScope=runtime', '-DoutputDirectory=lib'];
     const failed = await runBuild('mvn', args, tmp, (l) => l.includes('[ERROR]'));

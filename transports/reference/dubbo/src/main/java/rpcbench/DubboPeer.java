@@ -1,9 +1,7 @@
 package rpcbench;
 
 import java.io.IOException;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.dubbo.common.URL;
@@ -36,12 +34,6 @@ public final class DubboPeer {
     }
   }
 
-  static Map<String, Integer> obj(String side, int entries) {
-    Map<String, Integer> m = new HashMap<>();
-    for (int i = 0; i < entries; i++) m.put(side + ":" + i, i);
-    return m;
-  }
-
   static ApplicationConfig application(String name) {
     ApplicationConfig app = new ApplicationConfig(name);
     app.setQosEnable(false); // no telnet console on port 22222
@@ -50,51 +42,6 @@ public final class DubboPeer {
   }
 
   // ---- the provider
-
-  static final class Service implements Contract {
-    final Map<String, Integer> obj;
-    final int entries;
-    final long workNs;
-
-    Service(int entries, long workUs) {
-      this.obj = obj("server", entries);
-      this.entries = entries;
-      this.workNs = workUs * 1000;
-    }
-
-    void busy() {
-      if (workNs <= 0) return;
-      long end = System.nanoTime() + workNs;
-      while (System.nanoTime() < end) Thread.onSpinWait();
-    }
-
-    public Map<String, Integer> getObj() {
-      busy();
-      return obj;
-    }
-
-    public void sendObj(Map<String, Integer> m) {
-      busy();
-      if (m == null || m.size() != entries) throw new IllegalArgumentException("sendObj: expected " + entries + " entries, got " + (m == null ? "null" : m.size()));
-      for (int i = 0; i < entries; i++) {
-        Object v = m.get("client:" + i);
-        if (!(v instanceof Number) || ((Number) v).intValue() != i) throw new IllegalArgumentException("sendObj: entry client:" + i + " is " + v + ", expected " + i);
-      }
-    }
-
-    public Object fib(Object n) {
-      busy();
-      boolean whole = n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte
-          || (n instanceof Double && (Double) n == Math.rint((Double) n));
-      long v = whole ? ((Number) n).longValue() : -1;
-      if (!whole || v < 0 || v > 35) throw new IllegalArgumentException("fib(n) needs an integer 0 <= n <= 35, got " + n);
-      return fib((int) v);
-    }
-
-    static int fib(int n) {
-      return n < 2 ? n : fib(n - 1) + fib(n - 2);
-    }
-  }
 
   static void server(int port, int entries, long workUs, int maxBytes) throws IOException {
     ProtocolConfig protocol = new ProtocolConfig("dubbo", port == 0 ? -1 : port);
@@ -107,7 +54,7 @@ public final class DubboPeer {
     protocol.setSerialization("hessian2");
     ServiceConfig<Contract> service = new ServiceConfig<>();
     service.setInterface(Contract.class);
-    service.setRef(new Service(entries, workUs));
+    service.setRef(new ContractService(entries, workUs));
     DubboBootstrap bootstrap = DubboBootstrap.getInstance()
         .application(application("rpcbench-provider"))
         .registry(new RegistryConfig(RegistryConfig.NO_AVAILABLE))
@@ -145,13 +92,13 @@ public final class DubboPeer {
     generic.setRetries(0);
     bootstrap.reference(ref).reference(generic).start();
     Contract c = ref.get();
-    line("getObj", c.getObj().equals(obj("server", entries)) ? "ok" : "wrong " + c.getObj());
-    c.sendObj(obj("client", entries));
+    line("getObj", c.getObj().equals(ContractService.obj("server", entries)) ? "ok" : "wrong " + c.getObj());
+    c.sendObj(ContractService.obj("client", entries));
     line("sendObj", "ok");
     line("fib", c.fib(20));
     line("fibError", failure(() -> c.fib(40)));
     line("fibFraction", failure(() -> c.fib(2.5)));
-    line("sendError", failure(() -> c.sendObj(obj("client", 1))));
+    line("sendError", failure(() -> c.sendObj(ContractService.obj("client", 1))));
     GenericService g = generic.get();
     line("genericFib", g.$invoke("fib", new String[] {"java.lang.Object"}, new Object[] {10}));
     line("unknownError", failure(() -> g.$invoke("nope", new String[0], new Object[0])));

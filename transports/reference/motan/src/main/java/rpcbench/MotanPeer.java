@@ -6,8 +6,6 @@ import com.weibo.api.motan.config.RefererConfig;
 import com.weibo.api.motan.config.RegistryConfig;
 import com.weibo.api.motan.config.ServiceConfig;
 import com.weibo.api.motan.util.MotanSwitcherUtil;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * The rpcbench contract as Weibo's Motan serves and calls it: the motan2 protocol with simple serialization (Motan's
@@ -28,12 +26,6 @@ public final class MotanPeer {
     }
   }
 
-  static Map<String, Integer> obj(String side, int entries) {
-    Map<String, Integer> m = new HashMap<>();
-    for (int i = 0; i < entries; i++) m.put(side + ":" + i, i);
-    return m;
-  }
-
   static ProtocolConfig protocol(int maxBytes) {
     ProtocolConfig p = new ProtocolConfig();
     p.setId("motan2");
@@ -46,55 +38,10 @@ public final class MotanPeer {
 
   // ---- the provider
 
-  static final class Service implements Contract {
-    final Map<String, Integer> obj;
-    final int entries;
-    final long workNs;
-
-    Service(int entries, long workUs) {
-      this.obj = obj("server", entries);
-      this.entries = entries;
-      this.workNs = workUs * 1000;
-    }
-
-    void busy() {
-      if (workNs <= 0) return;
-      long end = System.nanoTime() + workNs;
-      while (System.nanoTime() < end) Thread.onSpinWait();
-    }
-
-    public Map<String, Integer> getObj() {
-      busy();
-      return obj;
-    }
-
-    public void sendObj(Map<String, Integer> m) {
-      busy();
-      if (m == null || m.size() != entries) throw new IllegalArgumentException("sendObj: expected " + entries + " entries, got " + (m == null ? "null" : m.size()));
-      for (int i = 0; i < entries; i++) {
-        Object v = m.get("client:" + i);
-        if (!(v instanceof Number) || ((Number) v).intValue() != i) throw new IllegalArgumentException("sendObj: entry client:" + i + " is " + v + ", expected " + i);
-      }
-    }
-
-    public Object fib(Object n) {
-      busy();
-      boolean whole = n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte
-          || (n instanceof Double && (Double) n == Math.rint((Double) n));
-      long v = whole ? ((Number) n).longValue() : -1;
-      if (!whole || v < 0 || v > 35) throw new IllegalArgumentException("fib(n) needs an integer 0 <= n <= 35, got " + n);
-      return fib((int) v);
-    }
-
-    static int fib(int n) {
-      return n < 2 ? n : fib(n - 1) + fib(n - 2);
-    }
-  }
-
   static void server(int port, int entries, long workUs, int maxBytes) throws Exception {
     ServiceConfig<Contract> service = new ServiceConfig<>();
     service.setInterface(Contract.class);
-    service.setRef(new Service(entries, workUs));
+    service.setRef(new ContractService(entries, workUs));
     RegistryConfig registry = new RegistryConfig();
     registry.setRegProtocol("local");
     registry.setCheck("false");
@@ -123,13 +70,13 @@ public final class MotanPeer {
     ref.setRetries(0);
     ref.setCheck("false");
     Contract c = ref.getRef();
-    line("getObj", c.getObj().equals(obj("server", entries)) ? "ok" : "wrong " + c.getObj());
-    c.sendObj(obj("client", entries));
+    line("getObj", c.getObj().equals(ContractService.obj("server", entries)) ? "ok" : "wrong " + c.getObj());
+    c.sendObj(ContractService.obj("client", entries));
     line("sendObj", "ok");
     line("fib", c.fib(20));
     line("fibError", failure(() -> c.fib(40)));
     line("fibFraction", failure(() -> c.fib(2.5)));
-    line("sendError", failure(() -> c.sendObj(obj("client", 1))));
+    line("sendError", failure(() -> c.sendObj(ContractService.obj("client", 1))));
     long calls = 0;
     for (long end = System.nanoTime() + (long) (seconds * 1e9); System.nanoTime() < end; calls++) {
       if (c.getObj().size() != entries) throw new IllegalStateException("getObj, call " + calls + ": wrong size");
