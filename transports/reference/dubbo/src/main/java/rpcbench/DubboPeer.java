@@ -1,5 +1,8 @@
 package rpcbench;
 
+import static rpcbench.ContractClient.failure;
+import static rpcbench.ContractClient.line;
+
 import java.io.IOException;
 import java.util.List;
 import java.util.logging.Level;
@@ -92,36 +95,12 @@ public final class DubboPeer {
     generic.setRetries(0);
     bootstrap.reference(ref).reference(generic).start();
     Contract c = ref.get();
-    line("getObj", c.getObj().equals(ContractService.obj("server", entries)) ? "ok" : "wrong " + c.getObj());
-    c.sendObj(ContractService.obj("client", entries));
-    line("sendObj", "ok");
-    line("fib", c.fib(20));
-    line("fibError", failure(() -> c.fib(40)));
-    line("fibFraction", failure(() -> c.fib(2.5)));
-    line("sendError", failure(() -> c.sendObj(ContractService.obj("client", 1))));
     GenericService g = generic.get();
-    line("genericFib", g.$invoke("fib", new String[] {"java.lang.Object"}, new Object[] {10}));
-    line("unknownError", failure(() -> g.$invoke("nope", new String[0], new Object[0])));
-    long calls = 0;
-    for (long end = System.nanoTime() + (long) (seconds * 1e9); System.nanoTime() < end; calls++) {
-      if (c.getObj().size() != entries) throw new IllegalStateException("getObj, call " + calls + ": wrong size");
-    }
-    line("calls", calls);
+    ContractClient.run(c, entries, seconds, () -> {
+      line("genericFib", g.$invoke("fib", new String[] {"java.lang.Object"}, new Object[] {10}));
+      line("unknownError", failure(() -> g.$invoke("nope", new String[0], new Object[0])));
+    });
     bootstrap.stop();
     System.exit(0);
-  }
-
-  static void line(String name, Object value) {
-    System.out.println(name + "=" + value);
-  }
-
-  /** The exception a call throws, as "ClassName: message", or "none". */
-  static String failure(Runnable call) {
-    try {
-      call.run();
-      return "none";
-    } catch (RuntimeException e) {
-      return e.getClass().getName() + ": " + String.valueOf(e.getMessage()).split("\n")[0];
-    }
   }
 }

@@ -70,33 +70,8 @@ public final class MotanPeer {
     ref.setRetries(0);
     ref.setCheck("false");
     Contract c = ref.getRef();
-    line("getObj", c.getObj().equals(ContractService.obj("server", entries)) ? "ok" : "wrong " + c.getObj());
-    c.sendObj(ContractService.obj("client", entries));
-    line("sendObj", "ok");
-    line("fib", c.fib(20));
-    line("fibError", failure(() -> c.fib(40)));
-    line("fibFraction", failure(() -> c.fib(2.5)));
-    line("sendError", failure(() -> c.sendObj(ContractService.obj("client", 1))));
-    long calls = 0;
-    for (long end = System.nanoTime() + (long) (seconds * 1e9); System.nanoTime() < end; calls++) {
-      if (c.getObj().size() != entries) throw new IllegalStateException("getObj, call " + calls + ": wrong size");
-    }
-    line("calls", calls);
+    ContractClient.run(c, entries, seconds, () -> {});
     ref.destroy();
     System.exit(0);
-  }
-
-  static void line(String name, Object value) {
-    System.out.println(name + "=" + value);
-  }
-
-  /** The exception a call throws, as "ClassName: message", or "none". */
-  static String failure(Runnable call) {
-    try {
-      call.run();
-      return "none";
-    } catch (RuntimeException e) {
-      return e.getClass().getName() + ": " + String.valueOf(e.getMessage()).split("\n")[0];
-    }
   }
 }
