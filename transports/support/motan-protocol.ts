@@ -208,6 +208,14 @@ class Writer {
     this.at += 4 + bytes.length;
   }
 
+  /** A string, length-prefixed, written in place (no Buffer made for it). */
+  private text(s: string): void {
+    this.room(4 + 3 * s.length); // UTF-8 takes at most 3 bytes a UTF-16 unit
+    const n = this.buf.write(s, this.at + 4, 'utf8');
+    this.buf.writeUInt32BE(n, this.at);
+    this.at += 4 + n;
+  }
+
   /** A type byte, then a 4-byte size of what `body` writes. */
   private sized(type: number, body: () => void): void {
     this.byte(type);
@@ -223,7 +231,7 @@ class Writer {
     if (v === null || v === undefined) return this.byte(T.null);
     if (typeof v === 'string') {
       this.byte(T.string);
-      return this.lengthPrefixed(Buffer.from(v));
+      return this.text(v);
     }
     if (typeof v === 'boolean') return this.bytes([T.bool, v ? 1 : 0]);
     if (typeof v === 'number') return this.number(v);
@@ -268,7 +276,7 @@ class Writer {
     const strings = v.length > 0 && v.every((x) => typeof x === 'string' || x === null || x === undefined);
     if (strings) {
       return this.sized(T.stringArray, () => {
-        for (const s of v) if (typeof s === 'string') this.lengthPrefixed(Buffer.from(s));
+        for (const s of v) if (typeof s === 'string') this.text(s);
       });
     }
     this.sized(T.array, () => {
@@ -283,8 +291,8 @@ class Writer {
       return this.sized(T.stringMap, () => {
         for (const [k, x] of entries) {
           if (typeof x !== 'string') continue;
-          this.lengthPrefixed(Buffer.from(k));
-          this.lengthPrefixed(Buffer.from(x));
+          this.text(k);
+          this.text(x);
         }
       });
     }
@@ -318,6 +326,13 @@ class Reader {
     const n = this.size(what);
     this.at += n;
     return this.b.subarray(this.at - n, this.at);
+  }
+
+  /** A length-prefixed UTF-8 string, decoded in place (no Buffer made for it). */
+  private text(what: string): string {
+    const n = this.size(what);
+    this.at += n;
+    return this.b.toString('utf8', this.at - n, this.at);
   }
 
   private varint(): bigint {
@@ -367,43 +382,68 @@ class Reader {
     if (depth > MAX_DEPTH) throw new MotanProtocolError(`a value nested deeper than ${MAX_DEPTH}`);
     this.need(1, 'a type');
     const type = this.b[this.at++]!;
-    const fixed = (n: number, read: (at: number) => unknown) => {
-      this.need(n, `a value of type ${type}`);
-      this.at += n;
-      return read(this.at - n);
-    };
     switch (type) {
       case T.null:
         return null;
       case T.string:
-        return this.raw('a string').toString('utf8');
+        return this.text('a string');
       case T.bytes:
         return Buffer.from(this.raw('bytes'));
       case T.bool:
-        return fixed(1, (at) => this.b[at] === 1);
+        return this.b[this.fixed(1, type)] === 1;
       case T.byte:
-        return fixed(1, (at) => this.b.readInt8(at));
+        return this.b.readInt8(this.fixed(1, type));
       case T.int16:
-        return fixed(2, (at) => this.b.readInt16BE(at));
+        return this.b.readInt16BE(this.fixed(2, type));
       case T.int32:
         return this.zigzag(32);
       case T.int64:
         return this.zigzag(64);
       case T.float32:
-        return fixed(4, (at) => this.b.readFloatBE(at));
+        return this.b.readFloatBE(this.fixed(4, type));
       case T.float64:
-        return fixed(8, (at) => this.b.readDoubleBE(at));
+        return this.b.readDoubleBE(this.fixed(8, type));
       case T.stringArray:
-        return this.block('a string array', () => this.raw('a string').toString('utf8'));
+        return this.block('a string array', () => this.text('a string'));
       case T.array:
         return this.block('an array', () => this.value(depth + 1));
       case T.stringMap:
-        return Object.fromEntries(this.block('a string map', () => [this.raw('a key').toString('utf8'), this.raw('a value').toString('utf8')]));
+        return this.object(
+          'a string map',
+          () => this.text('a key'),
+          () => this.text('a value'),
+        );
       case T.map:
-        return Object.fromEntries(this.block('a map', () => [this.key(depth), this.value(depth + 1)]));
+        return this.object(
+          'a map',
+          () => this.key(depth),
+          () => this.value(depth + 1),
+        );
       default:
         throw new MotanProtocolError(`unknown simple-serialization type ${type}`);
     }
+  }
+
+  /** Where a fixed-size value of `n` bytes starts; past it afterwards. (A method, not a closure made per value.) */
+  private fixed(n: number, type: number): number {
+    if (this.at + n > this.b.length) this.need(n, `a value of type ${type}`);
+    this.at += n;
+    return this.at - n;
+  }
+
+  /** A map block as an object: keys as own properties, "__proto__" included (never the object's prototype). */
+  private object(what: string, key: () => string, value: () => unknown): Record<string, unknown> {
+    const bytes = this.size(what);
+    const end = this.at + bytes;
+    const o: Record<string, unknown> = {};
+    while (this.at < end) {
+      const k = key();
+      const v = value();
+      if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+      else o[k] = v;
+    }
+    if (this.at !== end) throw new MotanProtocolError(`${what}: its entries overrun its size`);
+    return o;
   }
 
   /** A map's key as an object's: a string or a number (Java's Map<Integer, …>), never a nested value. */
