@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm test: every test file, each in a process of its own, in three lanes. The files that measure time or speed (the
-# compare gate on real runs, capacity against its ground truth, deadlines, hosts 2 ms apart) run one after another
-# in the first lane, never two of them at once; the other two lanes take the rest from a queue, the longest first,
+# compare gate on real runs, a capacity search around a stalled server, deadlines, hosts 2 ms apart) run one after
+# another in the first lane, never two of them at once; the other two lanes take the rest from a queue, the longest first,
 # and the first lane joins them when its own are done. The timed files ask only for what a busy machine gives (their
 # expectations come from the spread they measure, issue 36). Two run alone after the lanes. capacity-truth.test.ts:
 # beside two other files the machine's stalls broke p99 < 10 ms at every rate the search can judge, so it found
@@ -14,8 +14,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-# a file's time limit: 600 s a test, 2.8 times the longest (capacity's ground truth, 216 s on a quiet fresh clone in a
-# lane; with stress-ng beside it, 300 s was not enough); .ci/run's own 30 minutes bound the whole
+# a file's time limit: 600 s a test, 2.8 times the longest a fresh clone has seen (capacity's ground truth with 2 ms of
+# work, 216 s in a lane; with stress-ng beside it, 300 s was not enough); .ci/run's own 30 minutes bound the whole
 run() { node --import tsx --test --test-concurrency="$1" --test-timeout=600000 "${@:2}"; }
 if [ $# -gt 0 ]; then run 3 "$@"; exit; fi
 

@@ -1,7 +1,7 @@
 // The capacity scenario: the search itself against scripted servers (where the answer is known exactly), and a real
 // server stopped for 300 ms in a step, which shows as a pause, in one trial of the step or cleared by a second step.
-// The gate and thresholds read capacity like any metric. The ground truth on real servers (2 ms of work a call, at most
-// 500 calls/s) is capacity-truth.test.ts, which runs alone.
+// The gate and thresholds read capacity like any metric. The ground truth on real servers (1 ms of work a call, at most
+// 1,000 calls/s) is capacity-truth.test.ts, which runs alone.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
