@@ -24,17 +24,10 @@ import org.apache.dubbo.rpc.service.GenericService;
  *                                           getObj for SECONDS and "calls N"
  */
 public final class DubboPeer {
-  public static void main(String[] args) throws Exception {
-    if (args.length < 3) throw new IllegalArgumentException("usage: server PORT ENTRIES WORK_US MAX_BYTES | client URL ENTRIES [SECONDS]");
+  public static void main(String[] args) {
     System.setProperty("dubbo.application.logger", "jdk");
     Logger.getLogger("").setLevel(Level.WARNING);
-    try {
-      if (args[0].equals("server")) server(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Long.parseLong(args[3]), Integer.parseInt(args[4]));
-      else client(args[1], Integer.parseInt(args[2]), args.length > 3 ? Double.parseDouble(args[3]) : 0);
-    } catch (Throwable e) {
-      e.printStackTrace();
-      System.exit(1);
-    }
+    PeerMain.run(args, DubboPeer::server, DubboPeer::client);
   }
 
   static ApplicationConfig application(String name) {

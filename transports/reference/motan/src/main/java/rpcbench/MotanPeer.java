@@ -15,15 +15,8 @@ import com.weibo.api.motan.util.MotanSwitcherUtil;
  *                                           then getObj for SECONDS and "calls=N"
  */
 public final class MotanPeer {
-  public static void main(String[] args) throws Exception {
-    if (args.length < 3) throw new IllegalArgumentException("usage: server PORT ENTRIES WORK_US MAX_BYTES | client HOST:PORT ENTRIES [SECONDS]");
-    try {
-      if (args[0].equals("server")) server(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Long.parseLong(args[3]), Integer.parseInt(args[4]));
-      else client(args[1], Integer.parseInt(args[2]), args.length > 3 ? Double.parseDouble(args[3]) : 0);
-    } catch (Throwable e) {
-      e.printStackTrace();
-      System.exit(1);
-    }
+  public static void main(String[] args) {
+    PeerMain.run(args, MotanPeer::server, MotanPeer::client);
   }
 
   static ProtocolConfig protocol(int maxBytes) {
