@@ -303,15 +303,17 @@ export function leftoverServers(): number[] {
   });
 }
 
-/** Whether something accepts TCP connections on 127.0.0.1:port. */
-export function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {
+/** Whether something accepts TCP connections on host:port (127.0.0.1 unless said) within timeoutMs. */
+export function portAnswers(port: number, host = '127.0.0.1', timeoutMs = 3000): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect({ port, host });
-    socket.on('connect', () => {
+    const socket = net.connect({ port, host, timeout: timeoutMs });
+    const done = (answered: boolean) => {
       socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
+      resolve(answered);
+    };
+    socket.on('connect', () => done(true));
+    socket.on('error', () => done(false));
+    socket.on('timeout', () => done(false)); // no answer within the deadline (a dropped SYN) is no answer
   });
 }
 

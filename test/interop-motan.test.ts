@@ -3,11 +3,10 @@
 // Motan's Java client calls our server and Motan's own provider and must see the same, line for line; and the row's
 // JVM is shown to listen on loopback only, to count as the server in a run, and to go with the run that started it.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import os from 'node:os';
 import { describe, test } from 'node:test';
 import { buildMotanPeer } from '../transports/motan-java.ts';
-import { referenceServerTests, runAsync, startPeer, stopPeer } from './helpers.ts';
+import { portAnswers, referenceServerTests, runAsync, startPeer, stopPeer } from './helpers.ts';
 import { need } from './require.ts';
 
 const build = await buildMotanPeer();
@@ -27,20 +26,12 @@ async function javaClientOf(row: string): Promise<{ seen: Record<string, string>
   }
 }
 
-/** Whether anything answers at `port` on this machine's first network address (none: no address but loopback). */
+/** Whether anything answers at `port` on this machine's first network address (null: no address but loopback). */
 function answersOutside(port: number): Promise<boolean | null> {
   const outside = Object.values(os.networkInterfaces())
     .flat()
     .find((a) => a && !a.internal && a.family === 'IPv4');
-  if (!outside) return Promise.resolve(null);
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: outside.address, port, timeout: 3000 });
-    socket
-      .once('connect', () => resolve(true))
-      .once('error', () => resolve(false))
-      .once('timeout', () => resolve(false));
-    socket.once('close', () => socket.destroy());
-  }).finally(() => undefined) as Promise<boolean>;
+  return outside ? portAnswers(port, outside.address) : Promise.resolve(null);
 }
 
 describe('motan and Weibo Motan', { skip, timeout: 300_000 }, () => {
