@@ -20,6 +20,13 @@ import { encodeFrame, FrameDecoder } from '../transports/support/framing.ts';
 import { decodeValues, encodeFrame as encodeMotanFrame, encodeValues, MotanDecoder } from '../transports/support/motan-protocol.ts';
 import { messageCodec } from '../transports/support/msgpack.ts';
 import { encodeRequest as encodeRpcx, metadataValue, RpcxDecoder } from '../transports/support/rpcx-protocol.ts';
+import {
+  decodeRequest as decodeTriple,
+  decodeResponse as decodeTripleReply,
+  encodeRequest as encodeTriple,
+  encodeResponse as encodeTripleReply,
+  UnaryMessage,
+} from '../transports/support/triple-protocol.ts';
 import { readCall, readResponse, writeCall, writeResponse } from '../transports/support/xmlrpc-xml.ts';
 import { decodeEvent } from '../transports/zerorpc.ts';
 import { fixture } from './helpers.ts';
@@ -190,6 +197,19 @@ describe('fuzzing the decoders, each for a fixed time', { timeout: 20 * RUN_MS }
     assert.ok(
       fuzz('motan', [call, reply], (b) => {
         for (const f of new MotanDecoder(1 << 20).push(Buffer.from(b))) decodeValues(f.body);
+      }) > 100,
+    );
+  });
+  test("Triple messages: gRPC's prefix, then Dubbo's protobuf wrapper of Hessian 2 values", () => {
+    const call = encodeTriple([obj, ['a', 'b'], 2.5], ['java.util.Map', '[Ljava.lang.String;', 'java.lang.Object']);
+    const reply = encodeTripleReply({ $class: 'java.lang.IllegalArgumentException', $: { detailMessage: 'x' } }, 'java.util.Map');
+    assert.ok(
+      fuzz('triple', [call, reply], (b) => {
+        const m = new UnaryMessage(1 << 20);
+        m.push(Buffer.from(b));
+        const body = m.body();
+        decodeTriple(body);
+        decodeTripleReply(body);
       }) > 100,
     );
   });

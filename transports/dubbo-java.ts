@@ -1,10 +1,12 @@
-// dubbo:java: the dubbo row with Dubbo's own provider (Apache Dubbo 3.3, Java: the dubbo protocol, Hessian 2, Netty),
-// built from Maven Central the first time the row runs (transports/reference/dubbo) and started by our server child,
-// which counts the JVM's CPU as the server's and stops it with itself. The client is ours, the dubbo row's; Dubbo's
-// Java consumer calls our server in test/interop-dubbo.test.ts.
+// dubbo:java and dubbo:triple-java: the dubbo and dubbo:triple rows with Dubbo's own provider (Apache Dubbo 3.3, Java,
+// Hessian 2, Netty; the dubbo protocol or Triple), built from Maven Central the first time a row runs
+// (transports/reference/dubbo) and started by our server child, which counts the JVM's CPU as the server's and stops it
+// with itself. The client is ours, the sibling row's; Dubbo's Java consumer calls our servers in
+// test/interop-dubbo.test.ts.
 import { fileURLToPath } from 'node:url';
 import type { Service } from './contract.ts';
 import { dubbo } from './dubbo.ts';
+import { dubboTriple } from './dubbo-triple.ts';
 import { hostPort, parseAddress } from './support/address.ts';
 import { JAVA_CONTRACT, type MavenBuild, mavenBuild } from './support/maven.ts';
 import { startReference } from './support/reference-server.ts';
@@ -20,19 +22,37 @@ const HEAP = '256m';
 let built: Promise<MavenBuild> | undefined;
 export const buildDubboPeer = () => (built ??= mavenBuild(PROJECT, 'dubbo', [JAVA_CONTRACT]));
 
-export const dubboJava = {
-  codec: dubbo.codec,
-  // the first run builds the provider (a minute or two: Maven downloads Dubbo's jars); later runs find it built
-  prepare: async () => {
-    const b = await buildDubboPeer();
-    return b.missing ? `the Dubbo provider cannot be built: ${b.missing}` : null;
-  },
-  serve,
-  connect: dubbo.connect,
-} satisfies TransportImpl;
+/** Dubbo's name of each protocol (its -Drpcbench.protocol), and our row that speaks it. */
+const PROTOCOLS = { dubbo: dubbo, tri: dubboTriple } as const;
+export type DubboProtocol = keyof typeof PROTOCOLS;
 
-async function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
-  const { host, port } = hostPort(parseAddress(listen, ['dubbo:']), 0);
+/** The JVM's arguments before the peer's own: the heap, the protocol, the class path. */
+export const dubboJvm = (protocol: DubboProtocol, classpath: string) => [
+  `-Xms${HEAP}`,
+  `-Xmx${HEAP}`,
+  `-Drpcbench.protocol=${protocol}`,
+  '-cp',
+  classpath,
+  'rpcbench.DubboPeer',
+];
+
+const providerRow = (protocol: DubboProtocol) =>
+  ({
+    codec: PROTOCOLS[protocol].codec,
+    // the first run builds the provider (a minute or two: Maven downloads Dubbo's jars); later runs find it built
+    prepare: async () => {
+      const b = await buildDubboPeer();
+      return b.missing ? `the Dubbo provider cannot be built: ${b.missing}` : null;
+    },
+    serve: (listen, service, options) => serve(protocol, listen, service, options),
+    connect: PROTOCOLS[protocol].connect,
+  }) satisfies TransportImpl;
+
+export const dubboJava = providerRow('dubbo');
+export const dubboTripleJava = providerRow('tri');
+
+async function serve(protocol: DubboProtocol, listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
+  const { host, port } = hostPort(parseAddress(listen, [`${protocol}:`]), 0);
   if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`the Dubbo provider listens on 127.0.0.1 only, not ${host}`);
   const b = await buildDubboPeer();
   if (b.missing) throw new Error(`the Dubbo provider cannot be built: ${b.missing}`);
@@ -41,8 +61,8 @@ async function serve(listen: string, service: Service, options: ServerOptions): 
   return startReference({
     what: 'the Dubbo provider',
     command: 'java',
-    args: [`-Xms${HEAP}`, `-Xmx${HEAP}`, '-cp', b.classpath, 'rpcbench.DubboPeer', ...args],
-    ready: /listening (dubbo:\/\/\S+)/,
+    args: [...dubboJvm(protocol, b.classpath), ...args],
+    ready: /listening ((?:dubbo|tri):\/\/\S+)/,
     readyMs: READY_MS,
   });
 }

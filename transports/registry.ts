@@ -88,6 +88,24 @@ const BUILT_IN: readonly TransportEntry[] = [
   ),
   line(
     {
+      name: 'dubbo:triple',
+      summary: "Dubbo 3's Triple protocol (gRPC over HTTP/2, Hessian 2 in Dubbo's protobuf wrappers), our server and client",
+      traits: { group: 'dubbo', inDefault: false },
+      ...local('tri'),
+    },
+    () => import('./dubbo-triple.ts').then((m) => m.dubboTriple),
+  ),
+  line(
+    {
+      name: 'dubbo:triple-java',
+      summary: "Dubbo's own Triple provider (Apache Dubbo 3.3, Java: the reference), called by our dubbo:triple client",
+      traits: { group: 'dubbo', inDefault: false, referenceServer: 'Apache Dubbo 3.3.6: Triple, Hessian 2 wrappers, Netty 4 HTTP/2 (Java 17, heap 256 MB)' },
+      ...local('tri'),
+    },
+    () => import('./dubbo-java.ts').then((m) => m.dubboTripleJava),
+  ),
+  line(
+    {
       name: 'motan',
       // not in the default matrix, as its motan:java sibling (whose first run builds Motan's provider with Maven) is not
       summary: "Weibo Motan's motan2 protocol (13-byte header, meta lines, simple serialization) over TCP, our server and client",

@@ -17,8 +17,8 @@ import org.apache.dubbo.config.bootstrap.DubboBootstrap;
 import org.apache.dubbo.rpc.service.GenericService;
 
 /**
- * The rpcbench contract as Apache Dubbo serves and calls it: the dubbo protocol with Hessian 2 serialization, direct
- * URLs, no registry.
+ * The rpcbench contract as Apache Dubbo serves and calls it, with Hessian 2 serialization, direct URLs, no registry:
+ * the dubbo protocol, or Triple (Dubbo 3's gRPC-compatible HTTP/2 protocol) with -Drpcbench.protocol=tri.
  *   server PORT ENTRIES WORK_US MAX_BYTES   a provider at 127.0.0.1:PORT (0: any free port); prints "listening URL"
  *   client URL ENTRIES [SECONDS]            a consumer: every call and error, one "name=value" line each, then
  *                                           getObj for SECONDS and "calls N"
@@ -39,8 +39,11 @@ public final class DubboPeer {
 
   // ---- the provider
 
+  /** The protocol served and called: "dubbo" or "tri". */
+  static final String PROTOCOL = System.getProperty("rpcbench.protocol", "dubbo");
+
   static void server(int port, int entries, long workUs, int maxBytes) throws IOException {
-    ProtocolConfig protocol = new ProtocolConfig("dubbo", port == 0 ? -1 : port);
+    ProtocolConfig protocol = new ProtocolConfig(PROTOCOL, port == 0 ? -1 : port);
     protocol.setHost("127.0.0.1");
     // Dubbo binds every interface when its host is any 127.x address (NetUtils.isInvalidLocalHost: a loopback address
     // cannot be registered); DUBBO_IP_TO_BIND, its setting for the address to bind, refuses 127.x too, but takes the
@@ -58,7 +61,7 @@ public final class DubboPeer {
         .service(service)
         .start();
     List<URL> urls = service.getExportedUrls();
-    System.out.println("listening dubbo://127.0.0.1:" + urls.get(0).getPort());
+    System.out.println("listening " + PROTOCOL + "://127.0.0.1:" + urls.get(0).getPort());
     System.out.flush();
     Runtime.getRuntime().addShutdownHook(new Thread(bootstrap::stop));
     // the process that started this server holds its stdin: when that process is gone (even killed with -9), stdin
