@@ -1,9 +1,10 @@
-// FrameQueue against the plain answer: whatever chunks a stream of frames comes in, and however pushes and takes
-// interleave, the frames taken are the frames sent, length prefix included, and `bytes` is what is left.
+// FrameQueue and FrameDecoder (FrameSplitter, which the dubbo, motan and rpcx decoders are too) against the plain
+// answer: whatever chunks a stream of frames comes in, and however pushes and takes interleave, the frames out are the
+// frames sent, in order; FrameQueue's `bytes` is what is left.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { encodeFrame, FrameQueue } from '../transports/support/framing.ts';
+import { encodeFrame, FrameDecoder, FrameQueue, FrameTooLargeError } from '../transports/support/framing.ts';
 
 test('FrameQueue: frames in any chunking come out whole and in order, and its byte count is what it holds', () => {
   fc.assert(
@@ -48,4 +49,35 @@ test('FrameQueue: a frame not yet whole is not taken; its declared size is known
   assert.equal(queue.nextSize(), 0xffffffff);
   assert.deepEqual(queue.drain(), Buffer.from([0xff, 0xff, 0xff, 0xff, 1]));
   assert.equal(queue.bytes, 0);
+});
+
+test('FrameDecoder: frames in any chunking come out whole and in order, each once', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 40 }),
+      fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 20 }),
+      (bodies, cuts) => {
+        const stream = Buffer.concat(bodies.map((b) => encodeFrame(b)));
+        const decoder = new FrameDecoder(1000);
+        const out: Buffer[] = [];
+        for (let at = 0, i = 0; at < stream.length; at += cuts[i++ % cuts.length]!) out.push(...decoder.push(stream.subarray(at, at + cuts[i % cuts.length]!)));
+        assert.deepEqual(
+          out.map((b) => Buffer.from(b)),
+          bodies.map((b) => Buffer.from(b)),
+        );
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('FrameDecoder: a size over the limit is refused from the 4 bytes that declare it, before its body comes', () => {
+  const decoder = new FrameDecoder(1000);
+  assert.deepEqual(decoder.push(Buffer.from([0, 0])), []);
+  assert.throws(() => decoder.push(Buffer.from([0x03, 0xe9])), FrameTooLargeError);
+  // a frame at the limit, in 1-byte chunks, comes out once it is whole
+  const frame = encodeFrame(Buffer.alloc(1000, 7));
+  const whole = new FrameDecoder(1000);
+  const out = [...frame].flatMap((b) => whole.push(Buffer.from([b])));
+  assert.deepEqual(out, [Buffer.alloc(1000, 7)]);
 });

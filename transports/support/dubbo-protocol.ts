@@ -11,6 +11,7 @@
 // Dubbo's decoder takes any length up to its payload setting (8 MB by default); ours refuses a length over the run's
 // limit from the header that declares it.
 import hessian from 'hessian.js';
+import { FrameSplitter } from './framing.ts';
 
 export const HEADER_BYTES = 16;
 const MAGIC = 0xdabb;
@@ -177,27 +178,22 @@ export function decodeResult(reply: DubboFrame): Result {
  * Cuts a byte stream into Dubbo frames. A body over `maxMessageBytes` is refused by the length its header declares,
  * before it is buffered; so is a stream that does not start with Dubbo's magic (Dubbo's telnet console is not served).
  */
-export class DubboDecoder {
-  private buffered: Buffer = Buffer.alloc(0);
+export class DubboDecoder extends FrameSplitter<DubboFrame> {
+  constructor(private readonly maxMessageBytes: number) {
+    super();
+  }
 
-  constructor(private readonly maxMessageBytes: number) {}
+  protected frameEnd(bytes: Buffer, at: number): number {
+    if (bytes.length - at < 2) return at + 2;
+    if (bytes.readUInt16BE(at) !== MAGIC) throw new DubboProtocolError('not Dubbo: the stream does not start with its magic 0xdabb');
+    if (bytes.length - at < HEADER_BYTES) return at + HEADER_BYTES;
+    const length = bytes.readUInt32BE(at + 12);
+    if (length > this.maxMessageBytes) throw new DubboProtocolError(`a body of ${length} bytes exceeds the limit of ${this.maxMessageBytes} bytes`);
+    return at + HEADER_BYTES + length;
+  }
 
-  push(chunk: Buffer): DubboFrame[] {
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    const frames: DubboFrame[] = [];
-    let at = 0;
-    while (this.buffered.length - at >= 2) {
-      if (this.buffered.readUInt16BE(at) !== MAGIC) throw new DubboProtocolError('not Dubbo: the stream does not start with its magic 0xdabb');
-      if (this.buffered.length - at < HEADER_BYTES) break;
-      const length = this.buffered.readUInt32BE(at + 12);
-      if (length > this.maxMessageBytes) throw new DubboProtocolError(`a body of ${length} bytes exceeds the limit of ${this.maxMessageBytes} bytes`);
-      const end = at + HEADER_BYTES + length;
-      if (this.buffered.length < end) break;
-      frames.push(parse(this.buffered.subarray(at, end)));
-      at = end;
-    }
-    this.buffered = at === this.buffered.length ? Buffer.alloc(0) : this.buffered.subarray(at);
-    return frames;
+  protected parse(bytes: Buffer, at: number, end: number): DubboFrame {
+    return parse(bytes.subarray(at, end));
   }
 }
 

@@ -15,25 +15,63 @@ export function encodeFrame(body: Uint8Array): Buffer {
   return frame;
 }
 
-export class FrameDecoder {
-  private buffered: Buffer = Buffer.alloc(0);
+/**
+ * Cuts a byte stream into a protocol's frames, given where a frame ends: `frameEnd(bytes, at)` returns the offset at
+ * which the frame starting at `at` ends, or, while that is not known yet, the least length the bytes must reach
+ * before it can say (a header's end, a length field's). Until then chunks are only kept, not joined, so that a large
+ * frame arriving in many chunks is copied once, not once a chunk. `frameEnd` throws for a stream that cannot be read
+ * on (a size over the limit, from the length that declares it; a wrong magic); the caller closes the connection.
+ * FrameDecoder below, and the dubbo, motan and rpcx decoders, are this with their own `frameEnd` and `parse`.
+ */
+export abstract class FrameSplitter<T> {
+  private readonly chunks: Buffer[] = [];
+  private held = 0;
+  /** Bytes to hold before `frameEnd` is asked again. */
+  private needed = 0;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  protected abstract frameEnd(bytes: Buffer, at: number): number;
+  /** The frame at bytes[at, end): given as offsets, so that a protocol that wants a part of it cuts one view, not two. */
+  protected abstract parse(bytes: Buffer, at: number, end: number): T;
 
-  /** Feeds a chunk and returns the whole frames it completes; throws FrameTooLargeError. */
-  push(chunk: Buffer): Buffer[] {
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    const frames: Buffer[] = [];
-    let offset = 0;
-    while (this.buffered.length - offset >= 4) {
-      const size = this.buffered.readUInt32BE(offset);
-      if (size > this.maxFrameBytes) throw new FrameTooLargeError(size, this.maxFrameBytes);
-      if (this.buffered.length - offset - 4 < size) break;
-      frames.push(this.buffered.subarray(offset + 4, offset + 4 + size));
-      offset += 4 + size;
+  /** Feeds a chunk and returns the whole frames it completes. */
+  push(chunk: Buffer): T[] {
+    this.held += chunk.length;
+    if (this.held < this.needed) {
+      this.chunks.push(chunk);
+      return [];
     }
-    this.buffered = offset === this.buffered.length ? Buffer.alloc(0) : this.buffered.subarray(offset);
+    const bytes = this.chunks.length === 0 ? chunk : Buffer.concat([...this.chunks, chunk], this.held);
+    const frames: T[] = [];
+    let at = 0;
+    let end = this.frameEnd(bytes, at);
+    while (end <= bytes.length) {
+      frames.push(this.parse(bytes, at, end));
+      at = end;
+      end = this.frameEnd(bytes, at);
+    }
+    this.needed = end - at;
+    this.chunks.length = 0;
+    if (at < bytes.length) this.chunks.push(bytes.subarray(at));
+    this.held = bytes.length - at;
     return frames;
+  }
+}
+
+/** Frames of a 4-byte big-endian length and the body; the body is what comes out. */
+export class FrameDecoder extends FrameSplitter<Buffer> {
+  constructor(private readonly maxFrameBytes: number) {
+    super();
+  }
+
+  protected frameEnd(bytes: Buffer, at: number): number {
+    if (bytes.length - at < 4) return at + 4;
+    const size = bytes.readUInt32BE(at);
+    if (size > this.maxFrameBytes) throw new FrameTooLargeError(size, this.maxFrameBytes);
+    return at + 4 + size;
+  }
+
+  protected parse(bytes: Buffer, at: number, end: number): Buffer {
+    return bytes.subarray(at + 4, end);
   }
 }
 

@@ -4,6 +4,8 @@
 // M_p, method M_m, parameter types M_md, an error M_e as JSON) and a body: the arguments, one value after another, or
 // the result. Every length is checked against what is left before it is read, and a value nests at most MAX_DEPTH deep.
 
+import { FrameSplitter } from './framing.ts';
+
 export const MAGIC = 0xf1f1;
 const HEADER_BYTES = 13;
 /** The serialization number of "simple" (Motan's numbers: 0 hessian, 2 json, 3 msgpack, 6 simple). */
@@ -88,40 +90,28 @@ const line = (s: string) => s.replace(/\n/g, ' ');
  * by its lengths, before it is buffered; so is a stream that does not start with motan2's magic (Motan 1's 0xdabb
  * frames are not served).
  */
-export class MotanDecoder {
-  private buffered: Buffer = Buffer.alloc(0);
-
-  constructor(private readonly maxMessageBytes: number) {}
-
-  push(chunk: Buffer): MotanFrame[] {
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    const frames: MotanFrame[] = [];
-    let at = 0;
-    for (;;) {
-      const end = this.frameEnd(at);
-      if (end === null) break;
-      frames.push(parse(this.buffered.subarray(at, end)));
-      at = end;
-    }
-    this.buffered = at === this.buffered.length ? Buffer.alloc(0) : this.buffered.subarray(at);
-    return frames;
+export class MotanDecoder extends FrameSplitter<MotanFrame> {
+  constructor(private readonly maxMessageBytes: number) {
+    super();
   }
 
-  /** Where the frame at `at` ends, or null while it is incomplete; throws for a frame that may never be read. */
-  private frameEnd(at: number): number | null {
-    const b = this.buffered;
-    if (b.length - at < 2) return null;
+  /** Where the frame at `at` ends, or the bytes it needs to say; throws for a frame that may never be read. */
+  protected frameEnd(b: Buffer, at: number): number {
+    if (b.length - at < 2) return at + 2;
     if (b.readUInt16BE(at) !== MAGIC) throw new MotanProtocolError('not motan2: the stream does not start with its magic 0xf1f1');
-    if (b.length - at < HEADER_BYTES + 4) return null;
+    if (b.length - at < HEADER_BYTES + 4) return at + HEADER_BYTES + 4;
     if (b[at + 3]! >> 3 !== 1) throw new MotanProtocolError(`protocol version ${b[at + 3]! >> 3} is not motan2's (1)`);
     const metaBytes = b.readUInt32BE(at + HEADER_BYTES);
     this.check(metaBytes);
     const bodyAt = at + HEADER_BYTES + 4 + metaBytes;
-    if (b.length < bodyAt + 4) return null;
+    if (b.length < bodyAt + 4) return bodyAt + 4;
     const bodyBytes = b.readUInt32BE(bodyAt);
     this.check(metaBytes + bodyBytes);
-    const end = bodyAt + 4 + bodyBytes;
-    return b.length < end ? null : end;
+    return bodyAt + 4 + bodyBytes;
+  }
+
+  protected parse(bytes: Buffer, at: number, end: number): MotanFrame {
+    return parse(bytes.subarray(at, end));
   }
 
   private check(bytes: number): void {

@@ -5,6 +5,7 @@
 //           metadata is key length, key, value length, value, ...; an error's text is under "__rpcx_error__".
 // rpcx's own decoder takes any length unless MaxMessageLength is set; ours always bounds it.
 import { gunzipSync } from 'node:zlib';
+import { FrameSplitter } from './framing.ts';
 
 export const MAGIC = 0x08;
 export const MSGPACK = 3;
@@ -114,68 +115,62 @@ export function metadataValue(metadata: Buffer, key: string): string | undefined
  * Cuts a byte stream into rpcx messages. A message over `maxMessageBytes` of payload (and 64 KB of names and
  * metadata) is refused by its declared length, before it is buffered; a gzipped payload inflates to at most the limit.
  */
-export class RpcxDecoder {
-  private buffered: Buffer = Buffer.alloc(0);
-
-  constructor(private readonly maxMessageBytes: number) {}
-
-  /** The whole messages a chunk completes; throws RpcxProtocolError for a stream that cannot be read on. */
-  push(chunk: Buffer): RpcxMessage[] {
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    const messages: RpcxMessage[] = [];
-    let at = 0;
-    while (this.buffered.length - at >= HEADER_BYTES + 4) {
-      if (this.buffered[at] !== MAGIC) throw new RpcxProtocolError(`not rpcx: the first byte is 0x${this.buffered[at]!.toString(16)}, not 0x08`);
-      const total = this.buffered.readUInt32BE(at + HEADER_BYTES);
-      if (total > this.maxMessageBytes + NAMES_BYTES + OVERHEAD)
-        throw new RpcxProtocolError(`a message of ${total} bytes exceeds the limit of ${this.maxMessageBytes} bytes`);
-      const end = at + HEADER_BYTES + 4 + total;
-      if (this.buffered.length < end) break;
-      messages.push(this.parse(this.buffered.subarray(at, end)));
-      at = end;
-    }
-    this.buffered = at === this.buffered.length ? Buffer.alloc(0) : this.buffered.subarray(at);
-    return messages;
+export class RpcxDecoder extends FrameSplitter<RpcxMessage> {
+  constructor(private readonly maxMessageBytes: number) {
+    super();
   }
 
-  private parse(frame: Buffer): RpcxMessage {
-    const header = frame.subarray(0, HEADER_BYTES);
-    let at = HEADER_BYTES + 4;
-    const field = (what: string, max: number) => {
-      if (frame.length - at < 4) throw new RpcxProtocolError(`the message ends before its ${what}`);
-      const len = frame.readUInt32BE(at);
-      if (len > frame.length - at - 4 || len > max) throw new RpcxProtocolError(`its ${what} of ${len} bytes runs past the message or its limit`);
-      at += 4 + len;
-      return frame.subarray(at - len, at);
-    };
-    const servicePath = field('service path', NAMES_BYTES).toString();
-    const serviceMethod = field('service method', NAMES_BYTES).toString();
-    const metadata = field('metadata', NAMES_BYTES);
-    let payload = field('payload', this.maxMessageBytes);
-    const flags = header[2]!;
-    const compression = (flags & 0x1c) >> 2;
-    if (compression === GZIP) payload = this.inflate(payload);
-    else if (compression !== 0) throw new RpcxProtocolError(`compression ${compression} is not rpcx's (0 none, 1 gzip)`);
-    return {
-      header,
-      response: (flags & RESPONSE) !== 0,
-      heartbeat: (flags & HEARTBEAT) !== 0,
-      oneway: (flags & ONEWAY) !== 0,
-      error: (flags & 0x03) === STATUS_ERROR,
-      serialization: header[3]! >> 4,
-      seq: header.readUInt32BE(8),
-      servicePath,
-      serviceMethod,
-      metadata,
-      payload,
-    };
+  protected frameEnd(bytes: Buffer, at: number): number {
+    if (bytes.length - at < HEADER_BYTES + 4) return at + HEADER_BYTES + 4;
+    if (bytes[at] !== MAGIC) throw new RpcxProtocolError(`not rpcx: the first byte is 0x${bytes[at]!.toString(16)}, not 0x08`);
+    const total = bytes.readUInt32BE(at + HEADER_BYTES);
+    if (total > this.maxMessageBytes + NAMES_BYTES + OVERHEAD)
+      throw new RpcxProtocolError(`a message of ${total} bytes exceeds the limit of ${this.maxMessageBytes} bytes`);
+    return at + HEADER_BYTES + 4 + total;
   }
 
-  private inflate(payload: Buffer): Buffer {
-    try {
-      return gunzipSync(payload, { maxOutputLength: this.maxMessageBytes });
-    } catch (error) {
-      throw new RpcxProtocolError(`a gzipped payload that does not inflate within ${this.maxMessageBytes} bytes: ${(error as Error).message}`);
-    }
+  protected parse(bytes: Buffer, at: number, end: number): RpcxMessage {
+    return parse(bytes.subarray(at, end), this.maxMessageBytes);
+  }
+}
+
+function parse(frame: Buffer, maxMessageBytes: number): RpcxMessage {
+  const header = frame.subarray(0, HEADER_BYTES);
+  let at = HEADER_BYTES + 4;
+  const field = (what: string, max: number) => {
+    if (frame.length - at < 4) throw new RpcxProtocolError(`the message ends before its ${what}`);
+    const len = frame.readUInt32BE(at);
+    if (len > frame.length - at - 4 || len > max) throw new RpcxProtocolError(`its ${what} of ${len} bytes runs past the message or its limit`);
+    at += 4 + len;
+    return frame.subarray(at - len, at);
+  };
+  const servicePath = field('service path', NAMES_BYTES).toString();
+  const serviceMethod = field('service method', NAMES_BYTES).toString();
+  const metadata = field('metadata', NAMES_BYTES);
+  let payload = field('payload', maxMessageBytes);
+  const flags = header[2]!;
+  const compression = (flags & 0x1c) >> 2;
+  if (compression === GZIP) payload = inflate(payload, maxMessageBytes);
+  else if (compression !== 0) throw new RpcxProtocolError(`compression ${compression} is not rpcx's (0 none, 1 gzip)`);
+  return {
+    header,
+    response: (flags & RESPONSE) !== 0,
+    heartbeat: (flags & HEARTBEAT) !== 0,
+    oneway: (flags & ONEWAY) !== 0,
+    error: (flags & 0x03) === STATUS_ERROR,
+    serialization: header[3]! >> 4,
+    seq: header.readUInt32BE(8),
+    servicePath,
+    serviceMethod,
+    metadata,
+    payload,
+  };
+}
+
+function inflate(payload: Buffer, maxMessageBytes: number): Buffer {
+  try {
+    return gunzipSync(payload, { maxOutputLength: maxMessageBytes });
+  } catch (error) {
+    throw new RpcxProtocolError(`a gzipped payload that does not inflate within ${maxMessageBytes} bytes: ${(error as Error).message}`);
   }
 }
