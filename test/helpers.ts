@@ -8,8 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { bench } from '../bench/api/index.ts';
+import { renderMarkdown } from '../bench/formats/markdown.ts';
 import { measureBytesPerCall } from '../bench/harness/byte-count.ts';
-import type { Report } from '../bench/report/types.ts';
 import { callSpec, createService, fib, makeObj, RemoteError } from '../transports/contract.ts';
 import { loadTransport } from '../transports/registry.ts';
 import type { ClientHandle } from '../transports/transport.ts';
@@ -392,15 +393,14 @@ export async function assertBytesOnTheWire(name: string, listen: string): Promis
  * killed with -9 (its stdin ends).
  */
 export function referenceServerTests(row: string, named: RegExp, isReference: (cmdline: string) => boolean): void {
-  test(`a run's report says whose server it was, and counts its CPU as the server's`, () => {
-    const out = tempDir();
-    const args = ['--transports', row, '--calls', 'fib', '--scenarios', 'latency', '--count', '200', '--trials', '1', '--warmup', '0'];
-    const r = runCli('bench.ts', [...args, '--no-wire', '--out', out], 120_000);
-    assert.equal(r.status, 0, r.stderr);
-    const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+  test(`a run's report says whose server it was, and counts its CPU as the server's`, async () => {
+    // the report is all this test reads: from the API, in this process (the command's files are outputs.test.ts's)
+    const report = await bench({ transports: [row], calls: ['fib'], scenarios: ['latency'], trials: 1, warmup: 0, args: ['--count', '200', '--no-wire'] });
+    assert.deepEqual(report.skipped, []);
     assert.match(report.meta.transports[row]?.referenceServer ?? '', named);
-    assert.match(readFileSync(path.join(out, 'latest.md'), 'utf8'), new RegExp(`servers not ours: ${row}: ${named.source.replace(/^\^/, '')}`));
+    assert.match(renderMarkdown(report), new RegExp(`servers not ours: ${row}: ${named.source.replace(/^\^/, '')}`));
     const [cell] = report.results;
+    assert.equal(cell?.errors, 0);
     assert.ok((cell?.cpuUsPerCall.server ?? 0) > 10, JSON.stringify(cell?.cpuUsPerCall));
   });
 
@@ -415,5 +415,6 @@ export function referenceServerTests(row: string, named: RegExp, isReference: (c
     for (const s of serverChildren(run.proc.pid!)) killHard(s.pid);
     assert.ok(await eventually(() => !isAlive(ref.pid), 15_000), `the reference server ${ref.pid} outlived its server child`);
     assert.equal(await run.exited, 1, run.out.stderr);
+    assert.match(run.out.stdout, /server process exited \(SIGKILL\)/);
   });
 }

@@ -1,13 +1,11 @@
 // XML-RPC interop with Python's standard library, both ways, and --target against a foreign server.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Report } from '../bench/report/types.ts';
+import { bench } from '../bench/api/index.ts';
 import { createService, fib, makeObj, RemoteError } from '../transports/contract.ts';
 import { xmlrpc } from '../transports/xmlrpc.ts';
-import { fixture, runAsync, runCli, startPeer, stopPeer, tempDir } from './helpers.ts';
+import { fixture, runAsync, startPeer, stopPeer } from './helpers.ts';
 
 const opts = { timeoutMs: 5000, maxMessageBytes: 1 << 20 };
 
@@ -34,11 +32,9 @@ describe('our xmlrpc client against Python SimpleXMLRPCServer', () => {
     }
   });
 
-  test('--target benchmarks it with no errors and no server CPU (not ours to measure)', () => {
-    const out = tempDir();
-    const r = runCli('bench.ts', ['--quick', '--target', `xmlrpc=${address}`, '--trials', '1', '--out', out]);
-    assert.equal(r.status, 0, r.stderr);
-    const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
+  test('--target benchmarks it with no errors and no server CPU (not ours to measure)', async () => {
+    const report = await bench({ quick: true, trials: 1, args: ['--target', `xmlrpc=${address}`] });
+    assert.deepEqual(report.skipped, []);
     assert.deepEqual([...new Set(report.results.map((c) => c.transport))], ['xmlrpc']);
     assert.equal(report.results.length, 4); // --quick: getObj and fib, latency and 16 in flight
     for (const cell of report.results) {
