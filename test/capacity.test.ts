@@ -385,8 +385,11 @@ test('a server stopped for 300 ms in a step shows as a pause of about 300 ms in 
   const search = (report.results[0]!.outcome as unknown as CapacityOutcome).searches[0]!;
   const [first, second] = search.steps as [CapacityStep, CapacityStep];
   assert.equal(first.ratePerSec, 2000);
+  // seen from the client, the stall can lose what the client's own delays around it covered: 248 ms of the 300 in a
+  // fresh clone with other tests beside it, whose machine's own pauses there were up to 94 ms. Two thirds of the stall
+  // still tells it from those
   const longest = Math.max(...first.pauses.map((p) => p.ms));
-  assert.ok(longest >= 250 && longest < 1000, `the stall, as a pause: ${JSON.stringify(first.pauses)}`);
+  assert.ok(longest >= 200 && longest < 1000, `the stall, as a pause: ${JSON.stringify(first.pauses)}`);
   if (first.pass) {
     // the stall spoiled the one trial it fell in (its p99 and its dropped calls), and the step passed on the others
     const spoiled = first.trialUs.filter((us) => us >= 10_000).length;
