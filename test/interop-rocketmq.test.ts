@@ -78,7 +78,7 @@ describe('rocketmq and the Apache RocketMQ Java client', { skip, timeout: 180_00
     );
     try {
       const r = await runAsync('java', java('client', namesrv(), topic, '1'), 120_000);
-      assert.equal(r.status, 0, r.stderr + r.stdout);
+      assert.equal(r.status, 0, `${r.stderr}${r.stdout}\nour server said: ${server.output()}`);
       assert.match(r.stdout, /^ok$/m);
       assert.match(r.stdout, /^calls\/s [1-9]\d*$/m);
     } finally {

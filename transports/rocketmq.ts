@@ -278,6 +278,17 @@ function replyOf(msg: PulledMessage): Record<string, string> | string {
   };
 }
 
+/**
+ * The broker's answer to a reply for a client whose heartbeat has not reached it yet. RocketMQ's Java client sends its
+ * first heartbeat to a broker after its first request() found the topic's route, and skips it when its scheduled
+ * heartbeat holds the lock (MQClientInstance.sendHeartbeatToAllBrokerWithLock: tryLock), so the first reply can come
+ * before the broker knows the client. Seen in a fresh clone under load: "push reply message fail, channel of <...> not
+ * found" at 02:51:32, the client's heartbeat in the same second, and its request() timed out 10 s later. Such a reply
+ * is sent again, after 50, 100, 200 ms and so on, while the request's TTL (at most MAX_REPLY_RETRY_MS) lasts.
+ */
+const NOT_YET_KNOWN = /channel of <.*> not found/;
+const MAX_REPLY_RETRY_MS = 10_000;
+
 async function serve(listen: string, service: Service, options: ServerOptions): Promise<ServerHandle> {
   const address = parseRocketmqAddress(listen);
   const group = serverGroup(address.topic);
@@ -300,7 +311,13 @@ async function serve(listen: string, service: Service, options: ServerOptions): 
     }
     const body = encodeReply(await answer(service, request), options.maxMessageBytes);
     const fields = sendFields(group, `${properties[PROPERTIES.cluster]}_REPLY_TOPIC`, 0, properties);
-    const r = await broker.invoke(REQUEST.SEND_REPLY_MESSAGE, fields, 'a reply', body).catch((error: Error) => ({ code: -1, remark: error.message }));
+    const send = () => broker.invoke(REQUEST.SEND_REPLY_MESSAGE, fields, 'a reply', body).catch((error: Error) => ({ code: -1, remark: error.message }));
+    const retryUntil = Date.now() + Math.min(Number(properties[PROPERTIES.ttl]), MAX_REPLY_RETRY_MS);
+    let r = await send();
+    for (let wait = 50; !closing && r.code !== RESPONSE.SUCCESS && NOT_YET_KNOWN.test(r.remark ?? '') && Date.now() + wait < retryUntil; wait *= 2) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      r = await send();
+    }
     // the asking client is gone (its call timed out, or it closed): nothing to do but say so
     if (r.code !== RESPONSE.SUCCESS && !closing)
       console.error(`rocketmq: could not reply to ${JSON.stringify(properties[PROPERTIES.replyTo])}: ${r.remark ?? `code ${r.code}`}`);
