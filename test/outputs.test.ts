@@ -22,14 +22,45 @@ describe('every output format from one real run', { timeout: 180_000 }, () => {
   let report: Report;
   before(() => {
     const args = ['--transports', 'tcp,http', '--calls', 'fib,getObj', '--scenarios', 'latency,throughput', '--concurrency', '4', '--duration', '0.2'];
-    const r = runCli('bench.ts', [...args, '--trials', '1', '--warmup', '0.2', '--output', 'json,md,html,csv,openmetrics,hdr-log', '--out', out]);
+    const r = runCli('bench.ts', [
+      ...args,
+      '--trials',
+      '1',
+      '--warmup',
+      '0.2',
+      '--output',
+      'json,md,html,csv,openmetrics,hdr-log,benchmark-action',
+      '--out',
+      out,
+    ]);
     assert.equal(r.status, 0, r.stderr);
     report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as Report;
   });
 
   test('each format in its file beside the others', () => {
-    for (const file of ['latest.json', 'latest.md', 'latest.html', 'latest.csv', 'latest.prom', 'latest.hlog'])
+    for (const file of ['latest.json', 'latest.md', 'latest.html', 'latest.csv', 'latest.prom', 'latest.hlog', 'benchmark-action.json'])
       assert.ok(existsSync(path.join(out, file)), file);
+  });
+
+  test("benchmark-action: github-action-benchmark's custom JSON, p50 smaller-is-better, calls/s bigger-is-better, each cell's value", () => {
+    type Entry = { name: string; unit: string; value: number };
+    const read = (file: string) => JSON.parse(readFileSync(path.join(out, file), 'utf8')) as Entry[];
+    const [smaller, bigger] = [read('benchmark-action.json'), read('benchmark-action.bigger.json')];
+    for (const e of [...smaller, ...bigger]) assert.ok(typeof e.name === 'string' && typeof e.unit === 'string' && Number.isFinite(e.value), JSON.stringify(e));
+    for (const cell of report.results) {
+      const named = (entries: Entry[], metric: string) =>
+        entries.filter((e) => e.name.endsWith(` ${metric}`) && e.name.includes(cell.transport) && e.name.includes(cell.call) && e.name.includes(cell.scenario));
+      assert.ok(
+        named(smaller, 'p50').some((e) => e.value === cell.latencyUs.p50 && e.unit === 'us'),
+        `${cell.transport} ${cell.call} ${cell.scenario} p50`,
+      );
+      if (cell.scenario === 'throughput')
+        assert.ok(
+          named(bigger, 'calls/s').some((e) => e.value === cell.callsPerSec),
+          `${cell.transport} ${cell.call} calls/s`,
+        );
+      assert.equal(named(bigger, 'p50').length, 0, 'p50 is not bigger-is-better');
+    }
   });
 
   test("CSV: one row per cell, units in the header, the report's values", () => {
