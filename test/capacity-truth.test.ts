@@ -72,7 +72,7 @@ describe(`ground truth: ${WORK_US} µs of server work a call caps a server at 1e
       if (out.bound === 'jitter' || out.bound === 'none') {
         // a machine whose own floor breaks the objective at every rate (a fresh-clone CI with stress-ng --cpu 1 beside
         // it found nats "0": three processes and 2 ms of work a call on the one core left): nothing to check the search's
-        // accuracy against. Then it must claim no capacity: no step passed, and every step it could judge broke the
+        // accuracy against. Then it must claim no capacity: no rate passed, and every failed step it could judge broke the
         // objective (the lowest may have too few calls to judge: tcp under stress-ng, down to 49.5/s, 495 of 1,000).
         assert.equal(found, 0, said);
         // and it rests on a rate it judged: a search that could judge none (a first rate too low for a trial to hold
@@ -81,13 +81,18 @@ describe(`ground truth: ${WORK_US} µs of server work a call caps a server at 1e
           steps.some((step) => !/too few calls/.test(step.reason ?? '')),
           `${said}: no rate judged`,
         );
-        for (const step of steps) {
-          assert.ok(!step.pass, `${said}: ${step.ratePerSec}/s passed`);
-          const judged = !/too few calls/.test(step.reason ?? '');
-          assert.ok(
-            !judged || step.judgedUs >= 10_000 || /dropped|error|grew|completed/.test(step.reason ?? ''),
-            `${said}: ${step.ratePerSec}/s, ${step.reason}`,
-          );
+        // no rate passed: a rate is decided on most of all its steps' trials, so a step that passed may be outvoted
+        // by the others at its rate (q59, under stress-ng: tcp "jitter" with a step at 506/s that passed, the rate
+        // failed on the majority); every failed step it could judge broke the objective
+        for (const rate of new Set(steps.map((step) => step.ratePerSec))) {
+          const at = steps.filter((step) => step.ratePerSec === rate);
+          const met = at.reduce((n, step) => n + (step.trialsPassed ?? 0), 0);
+          const all = at.reduce((n, step) => n + step.trials.length, 0);
+          assert.ok(met * 2 <= all, `${said}: ${rate}/s passed on ${met} of ${all} trials`);
+          for (const step of at.filter((x) => !x.pass)) {
+            const judged = !/too few calls/.test(step.reason ?? '');
+            assert.ok(!judged || step.judgedUs >= 10_000 || /dropped|error|grew|completed/.test(step.reason ?? ''), `${said}: ${rate}/s, ${step.reason}`);
+          }
         }
         return;
       }
