@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { bench } from '../bench/api/index.ts';
@@ -73,16 +74,30 @@ describe('capacity options', { timeout: 180_000 }, () => {
 });
 
 test('--client-workers with --target: two threads share the load on a server the run did not start', { timeout: 120_000 }, async (t) => {
-  const address = await serve(t, 'tcp');
+  const address = new URL(await serve(t, 'tcp'));
+  // a relay in front of the server counts the connections open at once: each load thread has its own
+  let open = 0;
+  let most = 0;
+  const relay = net.createServer((down) => {
+    most = Math.max(most, ++open);
+    const up = net.connect({ host: address.hostname, port: Number(address.port) });
+    for (const s of [down, up]) s.on('error', () => {}).on('close', () => (down.destroy(), up.destroy()));
+    down.once('close', () => open--);
+    down.pipe(up).pipe(down);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  t.after(() => relay.close());
+  const target = `tcp://127.0.0.1:${(relay.address() as net.AddressInfo).port}`;
   const report = await bench({
     ...SHORT,
     calls: ['fib'],
     scenarios: ['throughput'],
     concurrency: [8],
-    args: ['--target', `tcp=${address}`, '--client-workers', '2'],
+    args: ['--target', `tcp=${target}`, '--client-workers', '2', '--no-wire'],
   });
   assert.equal(report.meta.options.clientWorkers, 2);
-  assert.deepEqual(report.meta.options.targets, { tcp: address });
+  assert.ok(most >= 2, `${most} connection(s) open at once: the load did not come from two threads`);
+  assert.deepEqual(report.meta.options.targets, { tcp: target });
   const [cell] = report.results;
   assert.equal(cell!.transport, 'tcp');
   assert.ok(cell!.calls > 0 && cell!.errors === 0, JSON.stringify(cell!.errorReasons));
