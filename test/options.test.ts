@@ -81,7 +81,11 @@ test('--client-workers with --target: two threads share the load on a server the
   const relay = net.createServer((down) => {
     most = Math.max(most, ++open);
     const up = net.connect({ host: address.hostname, port: Number(address.port) });
-    for (const s of [down, up]) s.on('error', () => {}).on('close', () => (down.destroy(), up.destroy()));
+    const both = () => {
+      down.destroy();
+      up.destroy();
+    };
+    for (const s of [down, up]) s.on('error', () => {}).on('close', both);
     down.once('close', () => open--);
     down.pipe(up).pipe(down);
   });
