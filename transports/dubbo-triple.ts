@@ -8,7 +8,7 @@
 // dubbo:triple-java row, whose server is Dubbo's own.
 import http2 from 'node:http2';
 import { CallTimeoutError, RemoteError, type Service } from './contract.ts';
-import { SERVICE } from './dubbo.ts';
+import { calledMethod, dubboCall, isGeneric, noSuchMethod, RPC_EXCEPTION, SERVICE } from './dubbo.ts';
 import { hostPort, parseAddress } from './support/address.ts';
 import { errorPayload } from './support/errors.ts';
 import { boundServer, SESSION_BOUNDS } from './support/http2-bounds.ts';
@@ -35,8 +35,6 @@ const METHODS: Record<string, { argTypes: string[]; returns: string }> = {
   $invoke: { argTypes: ['java.lang.String', '[Ljava.lang.String;', '[Ljava.lang.Object;'], returns: 'java.lang.Object' },
   $echo: { argTypes: ['java.lang.Object'], returns: 'java.lang.Object' },
 };
-const GENERIC = new Set(['$invoke', '$invokeAsync']);
-const NO_METHOD = 'org.apache.dubbo.rpc.RpcException';
 const GRPC = { ok: '0', invalidArgument: '3', resourceExhausted: '8', unimplemented: '12', internal: '13' } as const;
 
 const bytes = (wire: Wire) => (typeof wire === 'string' ? Buffer.from(wire) : Buffer.from(wire.buffer, wire.byteOffset, wire.byteLength));
@@ -93,7 +91,7 @@ function answer(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHead
     const returns = METHODS[method]?.returns ?? 'java.lang.Object';
     const fail = (error: unknown) => failed(stream, method, args, returns, error);
     try {
-      const result = call(method, args, service);
+      const result = dubboCall(method, args, service);
       if (result instanceof Promise) result.then((value) => reply(stream, encodeResponse(value, returns), false), fail);
       else reply(stream, encodeResponse(result, returns), false);
     } catch (error) {
@@ -102,22 +100,12 @@ function answer(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHead
   });
 }
 
-/** A call by its method, or by name through Dubbo's generic service ($invoke(method, types, args)). */
-function call(method: string, args: unknown[], service: Service): unknown {
-  if (method === '$echo') return args[0];
-  if (!GENERIC.has(method)) return service.handle(method, args);
-  const [name, , generic] = args;
-  return service.handle(String(name), Array.isArray(generic) ? generic : []);
-}
-
 /** A method that threw: its Java exception as Dubbo's provider sends it; a method the interface lacks, as Dubbo words it. */
 function failed(stream: http2.ServerHttp2Stream, method: string, args: unknown[], returns: string, error: unknown): void {
   const { kind, message } = errorPayload(error);
-  if (kind === 'NameError' && !GENERIC.has(method)) return void status(stream, GRPC.unimplemented, `Method not found: ${SERVICE}/${method}`);
+  if (kind === 'NameError' && !isGeneric(method)) return void status(stream, GRPC.unimplemented, `Method not found: ${SERVICE}/${method}`);
   const exception =
-    kind === 'NameError'
-      ? { $class: NO_METHOD, $: { detailMessage: `No such method ${String(args[0])} in class interface ${SERVICE}` } }
-      : javaException(kind, message);
+    kind === 'NameError' ? { $class: RPC_EXCEPTION, $: { detailMessage: noSuchMethod(calledMethod(method, args)) } } : javaException(kind, message);
   reply(stream, encodeResponse(exception, returns), true);
 }
 

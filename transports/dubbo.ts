@@ -33,7 +33,7 @@ export const SERVICE = 'rpcbench.Contract';
 const DESC: Record<string, string> = { getObj: '', sendObj: 'Ljava/util/Map;', fib: 'Ljava/lang/Object;' };
 const descOf = (method: string, args: readonly unknown[]) => DESC[method] ?? args.map(() => 'Ljava/lang/Object;').join('');
 const GENERIC = new Set(['$invoke', '$invokeAsync']);
-const NO_METHOD = 'org.apache.dubbo.rpc.RpcException: No such method';
+export const RPC_EXCEPTION = 'org.apache.dubbo.rpc.RpcException';
 
 const invocation = (method: string, args: unknown[]) => ({ service: SERVICE, version: null, method, desc: descOf(method, args), args });
 
@@ -74,26 +74,30 @@ function answer(f: DubboFrame, service: Service): Buffer | null | Promise<Buffer
   const fail = (error: unknown) => {
     const { kind, message } = errorPayload(error);
     // Dubbo's provider answers a method its interface lacks with a status, not an exception: the same words here
-    if (kind === 'NameError') return reply(() => encodeStatus(f, STATUS.serviceError, `${NO_METHOD} ${methodOf(inv)} in class interface ${SERVICE}`));
+    if (kind === 'NameError') return reply(() => encodeStatus(f, STATUS.serviceError, `${RPC_EXCEPTION}: ${noSuchMethod(calledMethod(inv.method, inv.args))}`));
     return done({ exception: javaException(kind, message) });
   };
   try {
-    const result = call(inv, service);
+    const result = dubboCall(inv.method, inv.args, service);
     return result instanceof Promise ? result.then((value) => done({ value }), fail) : done({ value: result });
   } catch (error) {
     return fail(error);
   }
 }
 
-/** A call by its method, or by name through Dubbo's generic service ($invoke(method, types, args)). */
-function call(inv: Invocation, service: Service): unknown {
-  if (inv.method === '$echo') return inv.args[0];
-  if (!GENERIC.has(inv.method)) return service.handle(inv.method, inv.args);
-  const [, , args] = inv.args;
-  return service.handle(methodOf(inv), Array.isArray(args) ? args : []);
+/** A call by its method, or by name through Dubbo's generic service ($invoke(method, types, args)): both protocols'. */
+export function dubboCall(method: string, args: unknown[], service: Service): unknown {
+  if (method === '$echo') return args[0];
+  if (!GENERIC.has(method)) return service.handle(method, args);
+  const [, , generic] = args;
+  return service.handle(calledMethod(method, args), Array.isArray(generic) ? generic : []);
 }
 
-const methodOf = (inv: Invocation) => (GENERIC.has(inv.method) ? String(inv.args[0]) : inv.method);
+/** The contract's method a call names: its own, or the one a generic call names. */
+export const calledMethod = (method: string, args: readonly unknown[]) => (GENERIC.has(method) ? String(args[0]) : method);
+export const isGeneric = (method: string) => GENERIC.has(method);
+/** Dubbo's provider's words for a method its interface lacks (an RpcException's message). */
+export const noSuchMethod = (method: string) => `No such method ${method} in class interface ${SERVICE}`;
 
 async function connect(address: string, options: ClientOptions): Promise<ClientHandle> {
   const decoder = new DubboDecoder(options.maxMessageBytes);
