@@ -112,11 +112,7 @@ function failed(stream: http2.ServerHttp2Stream, method: string, args: unknown[]
 /** A request we cannot take: too large, compressed, not a wrapper, another serialization. */
 function refuse(stream: http2.ServerHttp2Stream, error: unknown): void {
   if (!(error instanceof TripleProtocolError)) throw error;
-  const code = /exceeds the limit/.test(error.message)
-    ? GRPC.resourceExhausted
-    : /not served here|compressed/.test(error.message)
-      ? GRPC.unimplemented
-      : GRPC.internal;
+  const code = { 'too-large': GRPC.resourceExhausted, 'not-served': GRPC.unimplemented, unreadable: GRPC.internal }[error.why];
   status(stream, code, error.message);
 }
 

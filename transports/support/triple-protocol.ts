@@ -19,7 +19,15 @@ export const BIZ_EXCEPTION = '3';
 const MAX_ARGS = 16;
 const PREFIX_BYTES = 5;
 
-export class TripleProtocolError extends Error {}
+/** A request we do not take, and why in gRPC's terms: too large, not served (compression, a serialization), or unreadable. */
+export class TripleProtocolError extends Error {
+  constructor(
+    message: string,
+    readonly why: 'too-large' | 'not-served' | 'unreadable' = 'unreadable',
+  ) {
+    super(message);
+  }
+}
 
 export interface RequestWrapper {
   serializeType: string;
@@ -109,7 +117,8 @@ function readWrapper<T>(body: Uint8Array, field: (w: T, no: number, r: BinaryRea
 }
 
 function checkSerialization(type: string): void {
-  if (!HESSIANS.has(type)) throw new TripleProtocolError(`serialization ${JSON.stringify(type.slice(0, 40))} is not served here (Hessian 2, "${HESSIAN}", is)`);
+  if (!HESSIANS.has(type))
+    throw new TripleProtocolError(`serialization ${JSON.stringify(type.slice(0, 40))} is not served here (Hessian 2, "${HESSIAN}", is)`, 'not-served');
 }
 
 function readHessian(bytes: Uint8Array): unknown {
@@ -137,9 +146,10 @@ export class UnaryMessage {
     this.have += chunk.length;
     if (this.expect < 0 && this.have >= PREFIX_BYTES) {
       const head = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-      if (head[0] !== 0) throw new TripleProtocolError('a compressed message (no grpc-encoding is served here)');
+      if (head[0] !== 0) throw new TripleProtocolError('a compressed message (no grpc-encoding is served here)', 'not-served');
       const length = head.readUInt32BE(1);
-      if (length > this.maxMessageBytes) throw new TripleProtocolError(`a message of ${length} bytes exceeds the limit of ${this.maxMessageBytes} bytes`);
+      if (length > this.maxMessageBytes)
+        throw new TripleProtocolError(`a message of ${length} bytes exceeds the limit of ${this.maxMessageBytes} bytes`, 'too-large');
       this.expect = PREFIX_BYTES + length;
     }
     if (this.expect >= 0 && this.have > this.expect) throw new TripleProtocolError('more than one message in a unary call');
