@@ -529,7 +529,10 @@ async function search(cell: CellKey, runner: CellRunner, s: CapacitySettings): P
   const decide = async (rate: number): Promise<Decision> => {
     const first = await stepAt(rate);
     const once = verdictOf(first);
-    if (once === 'unjudged' || first.saturated || (once === 'pass' && passedAll(first))) return once;
+    // calls in flight that grew are the server's limit, unless a stall as long as the objective's limit explains them:
+    // a 300 ms SIGSTOP at 2,000/s grew them from 11 to 48 in a fresh clone, and the search stepped down unconfirmed
+    const stalled = first.pauses.some((p) => p.ms * 1000 >= s.slo.limitUs);
+    if (once === 'unjudged' || (first.saturated && !stalled) || (once === 'pass' && passedAll(first))) return once;
     // a split step, or a failure (or late sends) that a single pause or a noisy moment could explain: a second step at
     // the rate, and a third on a tie, and the rate judged on the majority of all their trials. Near the knee a step of
     // three is a coin toss (fresh runs: a row passed 10,700/s on trials of 7.3, 14.1 and 4.3 ms, and failed every rate
