@@ -23,8 +23,11 @@ export const ESTIMATE = {
 };
 
 export interface PlanEstimate {
-  /** Seconds per cell, in the order the runner runs them (runs included), with what its group costs on top. */
-  cells: Array<{ cell: CellKey; sec: number }>;
+  /**
+   * Seconds per cell, in the order the runner runs them (runs included), with what its group costs on top; and
+   * how many turns it takes when transports run in rounds, so that progress can count a cell's part done.
+   */
+  cells: Array<{ cell: CellKey; sec: number; turns: number }>;
   totalSec: number;
 }
 
@@ -35,10 +38,12 @@ export function estimatePlan(plan: Plan): PlanEstimate {
     for (const group of plan.groups) {
       const seenCalls = new Set<string>();
       group.cells.forEach((cell, i) => {
-        let sec = cellSec(config, i === 0, scenarioOf(cell.scenario).measurementsPerCell ?? 1) + (i === 0 ? ESTIMATE.serverSec : 0);
+        const scenario = scenarioOf(cell.scenario);
+        const measurements = scenario.measurementsPerCell ?? 1;
+        let sec = cellSec(config, i === 0, measurements) + (i === 0 ? ESTIMATE.serverSec : 0);
         if (!seenCalls.has(cell.call)) sec += callSec(config);
         seenCalls.add(cell.call);
-        cells.push({ cell, sec });
+        cells.push({ cell, sec, turns: turnsOf(scenario.interleave ?? 'trials', measurements, config.trials) });
       });
     }
   }
@@ -48,6 +53,12 @@ export function estimatePlan(plan: Plan): PlanEstimate {
   if (!schedule) return { cells, totalSec };
   const scheduledSec = Math.max(0, (schedule.endMs - Date.now()) / 1000);
   return { cells: cells.map((c) => ({ ...c, sec: (c.sec * scheduledSec) / Math.max(totalSec, 1e-9) })), totalSec: scheduledSec };
+}
+
+/** A cell's turns in rounds (interleave.ts): a trial each, a measurement each, or one for its whole run. */
+function turnsOf(grain: 'trials' | 'measurements' | 'whole', measurements: number, trials: number): number {
+  if (grain === 'whole') return 1;
+  return grain === 'measurements' ? measurements : measurements * trials;
 }
 
 /** A cell: the fresh server's minimum, then for each of its measurements (a search's steps) a warm-up search and the trials. */

@@ -80,7 +80,9 @@ export async function runInRounds(groups: readonly PlanGroup[], config: RunConfi
       }
     }
     const rounds = new Rounds(mulberry32(seed));
-    await Promise.all(open.flatMap((g) => g.group.cells.map((cell) => runInTurns(cell, g, config, run, ev, rounds))));
+    // every cell joins before any takes a turn: the first round holds them all, not only the first to ask
+    const cells = open.flatMap((g) => g.group.cells.map((cell) => ({ cell, g, leave: rounds.join() })));
+    await Promise.all(cells.map(({ cell, g, leave }) => runInTurns(cell, g, config, run, ev, rounds, leave)));
   } finally {
     await Promise.all(open.map((g) => g.close()));
   }
@@ -89,8 +91,16 @@ export async function runInRounds(groups: readonly PlanGroup[], config: RunConfi
 /** Why a group stopped: the first of its cells to fail says it; its other cells skip without a turn. */
 const failures = new WeakMap<OpenGroup, string>();
 
-async function runInTurns(cell: CellKey, open: OpenGroup, config: RunConfig, run: number | null, ev: PassEvents, rounds: Rounds): Promise<void> {
-  const leave = rounds.join();
+/** One cell's measurements, each in its turn; `leave`: what joining the rounds returned, called when it is done. */
+async function runInTurns(
+  cell: CellKey,
+  open: OpenGroup,
+  config: RunConfig,
+  run: number | null,
+  ev: PassEvents,
+  rounds: Rounds,
+  leave: () => void,
+): Promise<void> {
   let started = false;
   const inTurn: InTurn = (job) =>
     rounds.turn(async () => {
@@ -98,7 +108,9 @@ async function runInTurns(cell: CellKey, open: OpenGroup, config: RunConfig, run
       if (failed !== undefined) throw new GroupFailed(failed);
       if (!started) ev.onStart(cell);
       started = true;
-      return job();
+      const result = await job();
+      ev.onTurn(cell);
+      return result;
     });
   try {
     const grain = scenarioOf(cell.scenario).interleave ?? 'trials';

@@ -38,6 +38,8 @@ import { warmUp } from './warmup.ts';
 export interface PassEvents {
   onStart(c: CellKey): void;
   onDone(r: CellResult): void;
+  /** A turn of the cell's ended (in rounds only): progress counts the cell's part done by them. */
+  onTurn(c: CellKey): void;
   onSkip(e: SkippedEntry): void;
   onWindow(c: CellKey, w: LiveWindow): void;
   /** A brokered transport's broker, as found: whose CPU its cells' broker figures are. */

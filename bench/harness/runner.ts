@@ -12,6 +12,8 @@ import { shuttingDown } from './shutdown.ts';
 export interface RunEvents {
   cellStart?(cell: CellKey, index: number, total: number): void;
   cellDone?(result: CellResult): void;
+  /** A cell's turn ended (transports in rounds): a trial, a capacity step, or a whole ramp of the cell is done. */
+  turnDone?(cell: CellKey): void;
   skipped?(entry: SkippedEntry): void;
   /** Each second of load as it ends, with the cell it belongs to (a capacity step: the cell at its rate). */
   window?(cell: CellKey, w: LiveWindow): void;
@@ -30,7 +32,8 @@ export async function runPlan(plan: Plan, events: RunEvents = {}): Promise<RunOu
   const total = plan.groups.reduce((n, g) => n + g.cells.length, 0) * config.runs;
   const schedule = makeSchedule(plan);
   if (schedule) await sleepUntil(schedule.startMs);
-  let done = 0;
+  // in rounds every cell starts in the first round, long before the first one finishes: a start counts starts
+  let started = 0;
   const ev: PassEvents = {
     onSkip: (entry) => {
       if (!skipped.has(JSON.stringify(entry))) events.skipped?.(entry);
@@ -38,9 +41,9 @@ export async function runPlan(plan: Plan, events: RunEvents = {}): Promise<RunOu
     },
     onWindow: (cell, w) => events.window?.(cell, w),
     onBroker: (transport, note) => void (brokers[transport] = note),
-    onStart: (cell) => events.cellStart?.(cell, Math.min(done, total - 1), total),
+    onStart: (cell) => events.cellStart?.(cell, Math.min(started++, total - 1), total),
+    onTurn: (cell) => events.turnDone?.(cell),
     onDone: (r) => {
-      done++;
       events.cellDone?.(r);
       addCell(cells, r);
     },
