@@ -33,6 +33,8 @@ export function mergeSegments(reports: Report[]): Report {
       interrupted: reports.some((r) => r.meta.interrupted) || undefined,
       options: { ...options, clientWorkers: reports.reduce((n, r) => n + r.meta.options.clientWorkers, 0) },
       merged: { reports: reports.length, segments: count },
+      // each segment's generator saw its own machine's hiccups: one list per run would mix them
+      hiccups: undefined,
     },
     results: [...byCell.entries()].map(([label, cells]) => mergeCell(label, cells)),
     skipped: reports.flatMap((r) => r.skipped),

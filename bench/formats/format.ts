@@ -4,7 +4,18 @@
 import { sectionTitle, serverWorkLabel } from '../cells/label.ts';
 import { cpuTotal, METRICS, type MetricSpec } from '../report/metrics.ts';
 import { NOISY_CV } from '../report/trials.ts';
-import type { CellResult, CodecUsPerCall, CpuUsPerCall, Report, SkippedEntry, ThresholdResult, VerdictItem, VerdictOther } from '../report/types.ts';
+import {
+  type CellResult,
+  type CodecUsPerCall,
+  type CpuUsPerCall,
+  type MachineHiccups,
+  type Report,
+  type SkippedEntry,
+  STALL_MS,
+  type ThresholdResult,
+  type VerdictItem,
+  type VerdictOther,
+} from '../report/types.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 import type { Figure, ViewTable } from '../scenarios/view.ts';
 import { cellName, cpuCell, rowCells, type Section, tabled } from './view.ts';
@@ -99,6 +110,7 @@ export function notes(report: Report): string[] {
     if (cells.length) out.push(...(scenario.view?.notes?.(cells) ?? []));
   }
   if (report.meta.brokers) out.push(brokerNote(report.meta.brokers));
+  if (report.meta.hiccups?.length) out.push(hiccupNote(report.meta.hiccups));
   const reference = Object.entries(report.meta.transports).filter(([, t]) => t.referenceServer);
   if (reference.length)
     out.push(
@@ -114,6 +126,14 @@ function brokerNote(brokers: Record<string, string>): string {
   for (const [transport, note] of Object.entries(brokers)) byNote.set(note, [...(byNote.get(note) ?? []), transport]);
   const parts = [...byNote].map(([note, names]) => `${names.join(', ')}: ${note}`);
   return `broker CPU (the third CPU figure; n/m = not measured, never 0): the broker's threads (/proc/PID/task/*/schedstat) over each trial, per call of ours; other clients of the same broker would count too. ${parts.join('; ')}`;
+}
+
+/** How much the machine stalled through each run: runs whose machine hiccuped more can differ for that alone. */
+function hiccupNote(runs: readonly MachineHiccups[]): string {
+  const one = (h: MachineHiccups) =>
+    `${h.p99Ms === null ? 'p99 under 1 ms' : `p99 ${num(h.p99Ms)} ms`}, longest ${num(h.maxMs)} ms, ${num(h.stalls)} of ${STALL_MS} ms or more (${num(h.stalledMs)} ms in all) in ${num(h.seconds)} s`;
+  const each = runs.length === 1 ? one(runs[0]!) : runs.map((h, i) => `run ${i + 1}: ${one(h)}`).join('; ');
+  return `machine hiccups (a thread of ours that sleeps 2 ms at a time: how late it woke): ${each}; runs whose machine stalled more can differ for that alone`;
 }
 
 /** Each cell with errors, with its distinct reasons and their counts (as ghz lists them). */

@@ -8,7 +8,7 @@ import { cellLabel, serverWorkLabel } from '../cells/label.ts';
 import { GATE_METRICS, METRICS, type MetricSpec } from '../report/metrics.ts';
 import { InputError } from '../report/read.ts';
 import { median } from '../report/trials.ts';
-import type { CellResult, Report } from '../report/types.ts';
+import { type CellResult, type Report, STALL_MS } from '../report/types.ts';
 import { metricOf } from '../scenarios/index.ts';
 import { type GateConfig, type Metric, thresholdsFor } from './config.ts';
 import { type Detection, detection, pairedDetection } from './detection.ts';
@@ -102,6 +102,8 @@ export function compareReports(baseline: Report[], current: Report[], config: Ga
   const warnings = optionWarnings(baseline[0]!, current[0]!);
   if (empty.length) warnings.push(`not compared, no successful call on one side: ${empty.join(', ')}`);
   if (base.unit !== cur.unit) warnings.push('one side is a single run and the other several: samples are trials, which understate run-to-run noise');
+  const stalls = hiccupWarning(baseline, current);
+  if (stalls) warnings.push(stalls);
   const pairs = matched.map((k) => [base.cells.get(k)!, cur.cells.get(k)!] as const);
   const mode = modeFor(config.normalize, pairs, Object.assign({}, ...[...baseline, ...current].map((r) => r.meta.transports)));
   const level = config.alpha / 2;
@@ -157,6 +159,24 @@ function subjectOf(reports: Report[]): string | null {
       }),
   );
   return names.size ? [...names].join(', ') : null;
+}
+
+/** Stalls of the machine a minute, over a side's runs (ReportMeta.hiccups); null where no report of it measured them. */
+function stallsPerMinute(reports: readonly Report[]): number | null {
+  const runs = reports.flatMap((r) => r.meta.hiccups ?? []);
+  const seconds = runs.reduce((s, h) => s + h.seconds, 0);
+  return seconds > 0 ? (60 * runs.reduce((n, h) => n + h.stalls, 0)) / seconds : null;
+}
+
+/**
+ * The machine stalled far more on one side (3x, and at least one stall a minute): its figures can differ for that
+ * alone. Said, not judged: which side's machine was the usual one, the reports cannot tell.
+ */
+function hiccupWarning(baseline: readonly Report[], current: readonly Report[]): string | null {
+  const [b, c] = [stallsPerMinute(baseline), stallsPerMinute(current)];
+  if (b === null || c === null || Math.max(b, c) < 1 || Math.max(b, c) < 3 * Math.min(b, c)) return null;
+  const rate = (x: number) => `${Number(x.toPrecision(2))}/min`;
+  return `the machine stalled more on one side: stalls of ${STALL_MS} ms or more ${rate(b)} in the baseline, ${rate(c)} now (a thread of ours that sleeps 2 ms at a time): a difference can be the machine's`;
 }
 
 function optionWarnings(baseline: Report, current: Report): string[] {

@@ -1,7 +1,8 @@
 import { addCell } from '../cells/pool.ts';
 import type { RunOutput } from '../report/build.ts';
-import type { CellKey, CellResult, SkippedEntry } from '../report/types.ts';
+import type { CellKey, CellResult, MachineHiccups, SkippedEntry } from '../report/types.ts';
 import { seedOf } from '../stats/random.ts';
+import { startHiccupMeter } from './hiccups.ts';
 import { runInRounds } from './interleave.ts';
 import type { LiveWindow } from './load-generator.ts';
 import { failureOf, type MeasureWith, measure, type OpenGroup, openGroup, type PassEvents, runCell } from './measure.ts';
@@ -48,12 +49,20 @@ export async function runPlan(plan: Plan, events: RunEvents = {}): Promise<RunOu
       addCell(cells, r);
     },
   };
+  const hiccups: MachineHiccups[] = [];
   for (let run = 0; run < config.runs; run++) {
     const runNo = config.runs > 1 ? run : null;
-    if (config.order === 'interleaved' && !schedule) await runInRounds(plan.groups, config, runNo, ev, seedOf(`${config.seed}|${run}`));
-    else for (const group of plan.groups) await runGroup(group, config, runNo, ev, schedule ? (cell, trial) => schedule.trialStartMs(run, cell, trial) : null);
+    const meter = startHiccupMeter();
+    try {
+      if (config.order === 'interleaved' && !schedule) await runInRounds(plan.groups, config, runNo, ev, seedOf(`${config.seed}|${run}`));
+      else
+        for (const group of plan.groups) await runGroup(group, config, runNo, ev, schedule ? (cell, trial) => schedule.trialStartMs(run, cell, trial) : null);
+    } finally {
+      const seen = await meter.stop();
+      if (seen) hiccups.push(seen);
+    }
   }
-  return { results: [...cells.values()], skipped: [...skipped.values()], brokers };
+  return { results: [...cells.values()], skipped: [...skipped.values()], brokers, hiccups };
 }
 
 /** One group after another (--order sequential, or a shared schedule): its server up, every cell, its server down. */

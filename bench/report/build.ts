@@ -3,13 +3,24 @@
 // added by whoever builds the report (cells/verdict.ts), where the scenarios' goals are known.
 import os from 'node:os';
 import { gitCommit, tool } from './tool.ts';
-import { type CellResult, type Report, type ReportMeta, type ReportOptions, SCHEMA_VERSION, type SkippedEntry, type TransportInfo } from './types.ts';
+import {
+  type CellResult,
+  type MachineHiccups,
+  type Report,
+  type ReportMeta,
+  type ReportOptions,
+  SCHEMA_VERSION,
+  type SkippedEntry,
+  type TransportInfo,
+} from './types.ts';
 
 export interface RunOutput {
   results: CellResult[];
   skipped: SkippedEntry[];
   /** Whose CPU the brokered transports' broker figures are, by transport (see ReportMeta.brokers). */
   brokers?: Record<string, string>;
+  /** The machine's hiccups through each run (see ReportMeta.hiccups). */
+  hiccups?: MachineHiccups[];
 }
 
 export interface ReportInput {
@@ -30,6 +41,7 @@ export function buildReport({ options, run, startedAt, transports, interrupted =
     ...buildMeta(options, startedAt, transports),
     ...(interrupted ? { interrupted } : {}),
     ...brokers,
+    ...(run.hiccups?.length ? { hiccups: run.hiccups } : {}),
     ...(subject ? { subject } : {}),
     ...(round === undefined ? {} : { round }),
   };

@@ -281,7 +281,27 @@ export interface ReportMeta {
    * or `not measured: why` (a remote broker, a container). Absent before schema 4's broker CPU.
    */
   brokers?: Record<string, string>;
+  /** The machine's hiccups through each run (harness/hiccups.ts), in run order; absent before they were measured. */
+  hiccups?: MachineHiccups[];
   options: ReportOptions;
+}
+
+/** A stall of the machine that matters: one of 5 ms spoils a p99 under 10 ms at a few hundred calls a second. */
+export const STALL_MS = 5;
+
+/** An idle thread of the bench process slept 2 ms at a time through a run: how late it woke. */
+export interface MachineHiccups {
+  seconds: number;
+  wakeups: number;
+  /** How late the latest 1% of wake-ups were, at least; null: fewer than 1% were 1 ms late or more. */
+  p99Ms: number | null;
+  /** The latest wake-up. */
+  maxMs: number;
+  /** Wake-ups 5 ms late or more, and their lateness summed. */
+  stalls: number;
+  stalledMs: number;
+  /** Late wake-ups (1 ms or more) past the 100,000 the meter keeps, counted only. */
+  notKept?: number;
 }
 
 /** The options a run used, as recorded in the report (enough to reproduce it). */
