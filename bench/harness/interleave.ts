@@ -108,6 +108,11 @@ async function runInTurns(
       if (failed !== undefined) throw new GroupFailed(failed);
       if (!started) ev.onStart(cell);
       started = true;
+      return job();
+    });
+  // a turn that measures (a trial, a step, a whole ramp) is what progress counts; the call's facts and a probe are not
+  const measuring: InTurn = (job) =>
+    inTurn(async () => {
       const result = await job();
       ev.onTurn(cell);
       return result;
@@ -116,8 +121,8 @@ async function runInTurns(
     const grain = scenarioOf(cell.scenario).interleave ?? 'trials';
     const direct: MeasureWith = (c, how) => measure(c, open, config, run, ev, how);
     const measureWith: MeasureWith =
-      grain === 'trials' ? (c, how) => trialsInTurns(c, open, config, run, ev, how, inTurn) : (c, how) => inTurn(() => direct(c, how));
-    const result = grain === 'whole' ? await inTurn(() => runCell(cell, open, config, direct)) : await runCell(cell, open, config, measureWith, inTurn);
+      grain === 'trials' ? (c, how) => trialsInTurns(c, open, config, run, ev, how, measuring) : (c, how) => measuring(() => direct(c, how));
+    const result = grain === 'whole' ? await measuring(() => runCell(cell, open, config, direct)) : await runCell(cell, open, config, measureWith, inTurn);
     ev.onDone(result);
   } catch (error) {
     if (shuttingDown()) return;

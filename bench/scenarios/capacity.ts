@@ -187,8 +187,8 @@ export const capacity: Scenario<CapacitySettings, CapacityOutcome> = {
   plan: (s) => `capacity within ${s.slo.text} (a search of the offered rate)`,
   load: (cell) => `${cell.variant ?? ''} ≤${cell.concurrency} in flight`.trim(),
   metrics: ['capacity'],
-  // steps per search, measured: 6-9 for the getObj of the default matrix, and a confirmation for a failure a pause could explain
-  measurementsPerCell: 10,
+  // steps per search, measured: 10-17, median 13, in three runs of issue 30's five transports (getObj, 7826841)
+  measurementsPerCell: 13,
   run: (cell, runner, s) => search(cell, runner, s),
   outcome: (_cell, trials, records) => outcomeFrom(records as CapacitySearch[], trials),
   recordsOf: (o) => o.searches,
