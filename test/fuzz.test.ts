@@ -10,6 +10,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import { contradictions } from '../bench/history/contradictions.ts';
+import { pointOf } from '../bench/history/point.ts';
+import { buildHistory, HISTORY_DEFAULTS } from '../bench/history/series.ts';
+import { parsePoint } from '../bench/history/store.ts';
+import { BadInput } from '../bench/report/errors.ts';
+import { loadReport } from '../bench/report/read.ts';
 import { reportProblems } from '../bench/report/validate.ts';
 import { outcomeSchemas } from '../bench/scenarios/index.ts';
 import { parseTask } from '../transports/celery.ts';
@@ -95,6 +101,17 @@ const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
 const obj = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`server:${i}`, i]));
 
 describe('what the fuzzing found, kept', () => {
+  test('a history point whose cell names a call this build does not know ("#ib", "constructor") is bad input, not a TypeError', () => {
+    const cell = { transport: 'tcp', scenario: 'latency', concurrency: 1, ratePerSec: null, payloadEntries: 100, values: {} };
+    const point = { schema: 1, id: 'x', commit: null, date: '2026-11-30T22:29:20.537Z', machine: { key: 'm', cpu: 'c', cores: 2 }, options: 'o' };
+    for (const call of ['#ib', 'constructor']) {
+      assert.throws(
+        () => parsePoint(JSON.stringify({ ...point, cells: [{ ...cell, call }] }), 'p.json'),
+        (e) => e instanceof BadInput,
+      );
+    }
+    assert.equal(parsePoint(JSON.stringify({ ...point, cells: [{ ...cell, call: 'fib' }] }), 'p.json').cells.length, 1);
+  });
   test('MessagePack: an array32 declaring 27 million elements in 11 bytes is refused at once, with no allocation', () => {
     const codec = messageCodec(1 << 20);
     const rss = process.memoryUsage().rss;
@@ -236,5 +253,31 @@ describe('fuzzing the decoders, each for a fixed time', { timeout: 20 * RUN_MS }
         reportProblems(value, outcomeSchemas());
       }) > 100,
     );
+  });
+
+  test('history store files: read as a point or refused as bad input, and a point read goes through the history whole', async () => {
+    const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+    const { gunzipSync } = await import('node:zlib');
+    const dir = mkdtempSync('/tmp/rpcbench-fuzz-');
+    try {
+      const file = `${dir}/s01.json`;
+      writeFileSync(file, gunzipSync(readFileSync(fixture('history/s01.json.gz'))));
+      const point = pointOf(loadReport(file, outcomeSchemas()));
+      const seeds = [Buffer.from(JSON.stringify(point)), Buffer.from(JSON.stringify({ ...point, cells: point.cells.slice(0, 2) }))];
+      assert.ok(
+        fuzz('store-json', seeds, (b) => {
+          try {
+            const read = parsePoint(text(b), 'point.json');
+            buildHistory([read, point], HISTORY_DEFAULTS);
+            contradictions([point, read]);
+          } catch (error) {
+            // bad input is the answer to a bad file; anything else is an internal error, which fails the fuzz
+            if (!(error instanceof BadInput)) throw `internal error: ${(error as Error).stack}`;
+          }
+        }) > 100,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,6 +4,7 @@
 // needs no native module. Adding a report twice replaces its file (the name holds the point's id).
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { CALL_TRAITS } from '../../transports/contract.ts';
 import { BadInput } from '../report/errors.ts';
 import { readBoundedText } from '../report/read.ts';
 import type { HistoryPoint } from './types.ts';
@@ -35,7 +36,9 @@ const isCell = (c: unknown): boolean => {
     !!pc &&
     typeof pc === 'object' &&
     typeof pc.transport === 'string' &&
+    // a call this build names (the store-json fuzz target found a point whose call "#ib" crashed the labels)
     typeof pc.call === 'string' &&
+    Object.hasOwn(CALL_TRAITS, pc.call) &&
     typeof pc.scenario === 'string' &&
     isNumber(pc.concurrency) &&
     isNumber(pc.payloadEntries) &&
@@ -75,14 +78,18 @@ export function readStore(dir: string): HistoryPoint[] {
     .sort()
     .map((f) => {
       const file = path.join(dir, f);
-      let value: unknown;
-      const text = readBoundedText(file, MAX_POINT_BYTES, 'a point of the history (a small JSON file)');
-      try {
-        value = JSON.parse(text);
-      } catch (error) {
-        throw new StoreError(`${file} is not JSON: ${(error as Error).message}`);
-      }
-      if (!isPoint(value)) throw new StoreError(`${file} is not a point of rpcbench's history (schema 1)`);
-      return value;
+      return parsePoint(readBoundedText(file, MAX_POINT_BYTES, 'a point of the history (a small JSON file)'), file);
     });
+}
+
+/** A store file's text as a point, or bad input that names the file. */
+export function parsePoint(text: string, file: string): HistoryPoint {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new StoreError(`${file} is not JSON: ${(error as Error).message}`);
+  }
+  if (!isPoint(value)) throw new StoreError(`${file} is not a point of rpcbench's history (schema 1)`);
+  return value;
 }
