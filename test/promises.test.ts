@@ -100,7 +100,7 @@ describe('one run with thresholds of every kind, against a target whose URL hold
     const copy = structuredClone(report);
     for (const c of copy.results) c.warmup.steady = true;
     assert.ok(!notes(copy).some((n) => /steady state/.test(n)), 'none when every cell got steady');
-    const cell = copy.results.find((c) => c.transport === 'tcp')!;
+    const cell = copy.results.find((c) => c.transport === 'tcp' && c.scenario === 'latency')!;
     cell.warmup.steady = false;
     const warning = /warning: 1 cell\(s\) did not reach a steady state within the warm-up cap of 0.1 s: tcp getObj\(100\) latency c=1/;
     assert.ok(notes(copy).some((n) => warning.test(n)));
