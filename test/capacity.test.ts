@@ -369,8 +369,11 @@ test('a server stopped for 300 ms in a step shows as a pause of about 300 ms in 
     assert.ok(await eventually(() => /tcp getObj\(100\) capacity/.test(run.out.stderr), 30_000), run.out.stderr);
     const [server] = childProcesses(run.proc.pid!).filter((c) => c.cmdline.includes('server-child'));
     assert.ok(server, 'no server child of this run');
-    // into the first step's one trial (warm-up 0): the first calls the server works on are that step's
+    // into the first step (warm-up 0, three trials of 2 s): the server gets busy as its first calls come, or a moment
+    // before, finishing its start while the client times its codec (q66: the stop landed there, before any step, and
+    // the step saw no stall); a second after that is inside the step's 6 s on either count
     assert.ok(await busy(server.pid), 'the server never got to work');
+    await new Promise((r) => setTimeout(r, 1000));
     stopped = server.pid;
     process.kill(server.pid, 'SIGSTOP');
     await new Promise((r) => setTimeout(r, 300));
