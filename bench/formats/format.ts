@@ -8,6 +8,7 @@ import {
   type CellResult,
   type CodecUsPerCall,
   type CpuUsPerCall,
+  HICCUP_SLEEP_MS,
   type MachineHiccups,
   type Report,
   type SkippedEntry,
@@ -133,7 +134,7 @@ function hiccupNote(runs: readonly MachineHiccups[]): string {
   const one = (h: MachineHiccups) =>
     `${h.p99Ms === null ? 'p99 under 1 ms' : `p99 ${num(h.p99Ms)} ms`}, longest ${num(h.maxMs)} ms, ${num(h.stalls)} of ${STALL_MS} ms or more (${num(h.stalledMs)} ms in all) in ${num(h.seconds)} s`;
   const each = runs.length === 1 ? one(runs[0]!) : runs.map((h, i) => `run ${i + 1}: ${one(h)}`).join('; ');
-  return `machine hiccups (a thread of ours that sleeps 2 ms at a time: how late it woke): ${each}; runs whose machine stalled more can differ for that alone`;
+  return `machine hiccups (a thread of ours that sleeps ${HICCUP_SLEEP_MS} ms at a time: how late it woke): ${each}; runs whose machine stalled more can differ for that alone`;
 }
 
 /** Each cell with errors, with its distinct reasons and their counts (as ghz lists them). */

@@ -8,7 +8,7 @@ import { cellLabel, serverWorkLabel } from '../cells/label.ts';
 import { GATE_METRICS, METRICS, type MetricSpec } from '../report/metrics.ts';
 import { InputError } from '../report/read.ts';
 import { median } from '../report/trials.ts';
-import { type CellResult, type Report, STALL_MS } from '../report/types.ts';
+import { type CellResult, HICCUP_SLEEP_MS, type Report, STALL_MS } from '../report/types.ts';
 import { metricOf } from '../scenarios/index.ts';
 import { type GateConfig, type Metric, thresholdsFor } from './config.ts';
 import { type Detection, detection, pairedDetection } from './detection.ts';
@@ -176,7 +176,7 @@ function hiccupWarning(baseline: readonly Report[], current: readonly Report[]):
   const [b, c] = [stallsPerMinute(baseline), stallsPerMinute(current)];
   if (b === null || c === null || Math.max(b, c) < 1 || Math.max(b, c) < 3 * Math.min(b, c)) return null;
   const rate = (x: number) => `${Number(x.toPrecision(2))}/min`;
-  return `the machine stalled more on one side: stalls of ${STALL_MS} ms or more ${rate(b)} in the baseline, ${rate(c)} now (a thread of ours that sleeps 2 ms at a time): a difference can be the machine's`;
+  return `the machine stalled more on one side: stalls of ${STALL_MS} ms or more ${rate(b)} in the baseline, ${rate(c)} now (a thread of ours that sleeps ${HICCUP_SLEEP_MS} ms at a time): a difference can be the machine's`;
 }
 
 function optionWarnings(baseline: Report, current: Report): string[] {

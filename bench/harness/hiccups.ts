@@ -5,13 +5,13 @@
 // beside its figures. The thread has its own event loop and heap, so neither the load's work nor its garbage
 // collection in the main thread delays it.
 import { Worker } from 'node:worker_threads';
-import { type MachineHiccups, STALL_MS } from '../report/types.ts';
+import { HICCUP_SLEEP_MS, type MachineHiccups, STALL_MS } from '../report/types.ts';
 
 /**
  * Its sleep: a stall shows as its length less up to this. Measured here (a worker alone, 8 s each): 1 ms sleeps cost
  * 4.6-5.9% of a core, 2 ms 3.4%, 5 ms 2.8%; 2 ms keeps a stall of 5 ms visible at a cost the load hardly feels.
  */
-const SLEEP_MS = 2;
+const SLEEP_MS = HICCUP_SLEEP_MS;
 /** Wake-ups later than this are kept one by one; the rest only counted (a Node timer wakes up to 1 ms late anyway). */
 const KEEP_LATE_MS = 1;
 /** At most this many late wake-ups kept (800 KB); past it they are counted, and the p99 reads the ones kept. */
@@ -83,14 +83,15 @@ export function summarize({ seconds, wakeups, late, counted }: MeterReply): Mach
   const sorted = [...late].sort((a, b) => b - a);
   const rank = Math.floor(wakeups / 100);
   const round = (ms: number) => Math.round(ms * 100) / 100;
+  const stalls = sorted.filter((ms) => ms >= STALL_MS);
   return {
     seconds: Math.round(seconds * 10) / 10,
     wakeups,
     // the p99 is the (1% of wake-ups)-th latest; fewer late wake-ups than that: under the kept threshold
     p99Ms: rank < sorted.length ? round(sorted[rank]!) : null,
     maxMs: round(sorted[0] ?? 0),
-    stalls: sorted.filter((ms) => ms >= STALL_MS).length,
-    stalledMs: Math.round(sorted.filter((ms) => ms >= STALL_MS).reduce((s, ms) => s + ms, 0)),
+    stalls: stalls.length,
+    stalledMs: Math.round(stalls.reduce((s, ms) => s + ms, 0)),
     ...(counted ? { notKept: counted } : {}),
   };
 }

@@ -288,6 +288,8 @@ export interface ReportMeta {
 
 /** A stall of the machine that matters: one of 5 ms spoils a p99 under 10 ms at a few hundred calls a second. */
 export const STALL_MS = 5;
+/** The meter's sleep (harness/hiccups.ts): a stall shows as its length less up to this; every text about it says it. */
+export const HICCUP_SLEEP_MS = 2;
 
 /** An idle thread of the bench process slept 2 ms at a time through a run: how late it woke. */
 export interface MachineHiccups {
