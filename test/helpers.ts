@@ -102,6 +102,14 @@ export function startAtAhead(benchArgs: string[], warmupSec: number): string {
   return new Date(Date.now() + 3 * (performance.now() - started) + warmupSec * 1000 + 2000).toISOString();
 }
 
+/**
+ * The environment for a child that runs test files itself: without the variable by which node:test marks its own
+ * children (a child that inherits it reports to a parent that is not listening, and runs nothing).
+ */
+export function withoutTestContext(env: Record<string, string>): Record<string, string> {
+  return { ...env, NODE_TEST_CONTEXT: undefined as unknown as string };
+}
+
 export function runAsync(cmd: string, args: string[], timeoutMs = 60_000, env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve) => {
     const proc = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, env: { ...process.env, ...env } });
