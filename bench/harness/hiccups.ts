@@ -7,11 +7,6 @@
 import { Worker } from 'node:worker_threads';
 import { HICCUP_SLEEP_MS, type MachineHiccups, STALL_MS } from '../report/types.ts';
 
-/**
- * Its sleep: a stall shows as its length less up to this. Measured here (a worker alone, 8 s each): 1 ms sleeps cost
- * 4.6-5.9% of a core, 2 ms 3.4%, 5 ms 2.8%; 2 ms keeps a stall of 5 ms visible at a cost the load hardly feels.
- */
-const SLEEP_MS = HICCUP_SLEEP_MS;
 /** Wake-ups later than this are kept one by one; the rest only counted (a Node timer wakes up to 1 ms late anyway). */
 const KEEP_LATE_MS = 1;
 /** At most this many late wake-ups kept (800 KB); past it they are counted, and the p99 reads the ones kept. */
@@ -24,17 +19,17 @@ const METER = `
 const { parentPort } = require('node:worker_threads');
 const { performance } = require('node:perf_hooks');
 const started = performance.now();
-let due = started + ${SLEEP_MS}, wakeups = 0, counted = 0, timer;
+let due = started + ${HICCUP_SLEEP_MS}, wakeups = 0, counted = 0, timer;
 const late = [];
 const tick = () => {
   const now = performance.now();
   const ms = now - due;
   wakeups++;
   if (ms >= ${KEEP_LATE_MS}) late.length < ${MAX_KEPT} ? late.push(ms) : counted++;
-  due = now + ${SLEEP_MS};
-  timer = setTimeout(tick, ${SLEEP_MS});
+  due = now + ${HICCUP_SLEEP_MS};
+  timer = setTimeout(tick, ${HICCUP_SLEEP_MS});
 };
-timer = setTimeout(tick, ${SLEEP_MS});
+timer = setTimeout(tick, ${HICCUP_SLEEP_MS});
 parentPort.once('message', () => {
   clearTimeout(timer);
   parentPort.postMessage({ seconds: (performance.now() - started) / 1000, wakeups, late, counted });
