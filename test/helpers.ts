@@ -103,11 +103,16 @@ export function startAtAhead(benchArgs: string[], warmupSec: number): string {
 }
 
 /**
- * The environment for a child that runs test files itself: without the variable by which node:test marks its own
- * children (a child that inherits it reports to a parent that is not listening, and runs nothing).
+ * Runs the contract suite against one transport in a child (test/fixtures/contract-of.ts), as transports.test.ts runs
+ * it for every transport, and asserts that it passed: the tests of what it leaves on a shared broker run it alone with
+ * their own run id. The child runs without the variable by which node:test marks its own children (a child that
+ * inherits it reports to a parent that is not listening, and runs nothing).
  */
-export function withoutTestContext(env: Record<string, string>): Record<string, string> {
-  return { ...env, NODE_TEST_CONTEXT: undefined as unknown as string };
+export async function runContractSuiteOf(transport: string, env: Record<string, string>): Promise<void> {
+  const childEnv = { ...env, RPCBENCH_CONTRACT_OF: transport, NODE_TEST_CONTEXT: undefined as unknown as string };
+  const r = await runAsync(process.execPath, ['--import', 'tsx', '--test', 'test/fixtures/contract-of.ts'], 60_000, childEnv);
+  assert.match(r.stdout, /^# pass [1-9]\d*$/m, r.stdout + r.stderr);
+  assert.match(r.stdout, /^# fail 0$/m, r.stdout + r.stderr);
 }
 
 export function runAsync(cmd: string, args: string[], timeoutMs = 60_000, env: Record<string, string> = {}): Promise<CliRun> {

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
 import type { Report } from '../bench/report/types.ts';
 import { kafkaBroker, parseKafkaAddress } from '../transports/kafka.ts';
-import { assertBytesOnTheWire, eventually, killHard, runAsync, serverChildren, spawnCli, tempDir, withoutTestContext } from './helpers.ts';
+import { assertBytesOnTheWire, eventually, killHard, runContractSuiteOf, serverChildren, spawnCli, tempDir } from './helpers.ts';
 import { broker } from './require.ts';
 
 const { url, skip } = await broker(kafkaBroker, 'Kafka');
@@ -44,9 +44,7 @@ describe('kafka: a run leaves nothing on the broker', { skip, timeout: 120_000 }
 
   test('after the contract suite (transports.test.ts, or a plugin author running it): no topic, no group', async () => {
     const runId = `kafka-contract-${process.pid}`;
-    const env = { RPCBENCH_RUN_ID: runId, KAFKA_URL: url, RPCBENCH_CONTRACT_OF: 'kafka' };
-    const r = await runAsync(process.execPath, ['--import', 'tsx', '--test', 'test/fixtures/contract-of.ts'], 60_000, withoutTestContext(env));
-    assert.match(r.stdout, /^# pass 7$/m, r.stdout + r.stderr);
+    await runContractSuiteOf('kafka', { RPCBENCH_RUN_ID: runId, KAFKA_URL: url });
     let left: string[] = [];
     assert.ok(await eventually(async () => (left = await leftovers(runId)).length === 0, 10_000, 500), left.join(', '));
   });

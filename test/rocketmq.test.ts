@@ -9,7 +9,7 @@ import { findBroker } from '../bench/harness/broker-cpu.ts';
 import type { Report } from '../bench/report/types.ts';
 import { brokerMasters, parseRocketmqAddress, rocketmqBroker } from '../transports/rocketmq.ts';
 import { lenientJson, RemotingConnection } from '../transports/support/rocketmq-remoting.ts';
-import { assertBytesOnTheWire, eventually, killHard, runAsync, serverChildren, spawnCli, tempDir, withoutTestContext } from './helpers.ts';
+import { assertBytesOnTheWire, eventually, killHard, runContractSuiteOf, serverChildren, spawnCli, tempDir } from './helpers.ts';
 import { broker } from './require.ts';
 
 const { url, skip } = await broker(rocketmqBroker, 'RocketMQ');
@@ -60,9 +60,7 @@ describe('rocketmq: a run leaves nothing on the broker', { skip, timeout: 120_00
 
   test('after the contract suite (transports.test.ts, or a plugin author running it): no topic, no group', async () => {
     const runId = `rmq-contract-${process.pid}`;
-    const env = { RPCBENCH_RUN_ID: runId, ROCKETMQ_URL: url, RPCBENCH_CONTRACT_OF: 'rocketmq' };
-    const r = await runAsync(process.execPath, ['--import', 'tsx', '--test', 'test/fixtures/contract-of.ts'], 60_000, withoutTestContext(env));
-    assert.match(r.stdout, /^# pass 7$/m, r.stdout + r.stderr);
+    await runContractSuiteOf('rocketmq', { RPCBENCH_RUN_ID: runId, ROCKETMQ_URL: url });
     let left: string[] = [];
     assert.ok(await eventually(async () => (left = await leftovers(runId)).length === 0, 10_000, 500), left.join(', '));
   });
