@@ -8,7 +8,7 @@ import { before, describe, test } from 'node:test';
 import { renderHtml } from '../bench/formats/html.ts';
 import { renderMarkdown } from '../bench/formats/markdown.ts';
 import { renderSummary } from '../bench/formats/summary.ts';
-import { detection } from '../bench/gate/detection.ts';
+import { detection, pairedDetection } from '../bench/gate/detection.ts';
 import { mannWhitneyGreater } from '../bench/gate/mann-whitney.ts';
 import { signedRankGreater } from '../bench/gate/wilcoxon.ts';
 import { findBroker } from '../bench/harness/broker-cpu.ts';
@@ -179,6 +179,21 @@ describe("the gate's detection limit", () => {
     assert.ok(detection(0.05, 16, 16, 0.025).detectablePct! < detection(0.05, 8, 8, 0.025).detectablePct!);
     const d = detection(0.05, 8, 8, 0.025);
     assert.ok(d.runsFor5Pct! > d.runsFor10Pct! && d.runsFor10Pct! >= 4, JSON.stringify(d));
+  });
+
+  test("paired rounds: the limit comes from the rounds' own differences, so one round far the other way raises it past that round", () => {
+    // twelve rounds at α/2 = 0.0005 pass only if at most the smallest difference leans better (a fresh clone's gate
+    // read "+288.6%, within noise" beside "can detect ≥ 133%": one round of 12 went the other way)
+    const level = 0.0005;
+    const within4Pct = [0.02, -0.03, 0.01, 0.04, -0.01, 0, 0.03, -0.02, 0.015, -0.025, 0.005];
+    const quiet = pairedDetection([...within4Pct, 0.01], level);
+    const oneOff = pairedDetection([...within4Pct, -1.4], level);
+    assert.ok(quiet.detectablePct! > 0 && quiet.detectablePct! < 20, JSON.stringify(quiet));
+    // a shift smaller than that round's 1.4 (log units: 4.06x) leaves it leaning better in most simulated comparisons
+    assert.ok(oneOff.detectablePct! > (Math.exp(1.3) - 1) * 100, JSON.stringify(oneOff));
+    assert.equal(pairedDetection(within4Pct.slice(0, 5), 0.025).detectablePct, null);
+    // rounds within ±4% lean worse every one under a 10% slowdown: the fewest rounds whose smallest p, 2^-n, reaches 0.0005
+    assert.equal(quiet.runsFor10Pct, 11, JSON.stringify(quiet));
   });
 });
 

@@ -55,5 +55,5 @@ export function runsForText(t: TransportComparison): string {
 export const DETECTION_NOTE =
   'can detect: the smallest p50 slowdown (over all its cells) the gate calls a regression: beyond its threshold (p50: 10% ' +
   "unless rpcbench.config.json says less), and found with 80% power by these runs at the transport test's level, given their " +
-  "run-to-run spread (robust: 1.4826 × MAD; simulated with the gate's own test: Mann-Whitney, or Wilcoxon signed-rank for runs paired by round). runs a side for: what would " +
+  "run-to-run spread (robust: 1.4826 × MAD; simulated with the gate's own test: Mann-Whitney, or for runs paired by round Wilcoxon signed-rank on pairs drawn from the rounds' own differences). runs a side for: what would " +
   'find a 5% and a 10% slowdown.';

@@ -267,8 +267,11 @@ interface MeasuredTransport extends Tested {
   transport: string;
   cells: number;
   changePct: number;
-  /** The spread of the samples the test compares (log units: the per-run scores pooled, or the pairs' differences), and the runs on each side. */
-  spread: { sd: number; baseline: number; current: number; paired: boolean };
+  /**
+   * The spread of the samples the test compares (log units: the per-run scores pooled, or the pairs' differences), and
+   * the runs on each side; for pairs, their differences about their median too (what the paired detection draws from).
+   */
+  spread: { sd: number; baseline: number; current: number; paired: boolean; residuals: number[] };
 }
 
 /**
@@ -320,7 +323,7 @@ function measureTransport(t: TransportCells, config: GateConfig): MeasuredTransp
       pBetter: signedRankGreater(d.map((x) => -x)).p,
       minP: test.minP,
       samples: rounds.length,
-      spread: { sd, baseline: rounds.length, current: rounds.length, paired: true },
+      spread: { sd, baseline: rounds.length, current: rounds.length, paired: true, residuals: d.map((x) => x - median(d)) },
     };
   }
   const test = mannWhitneyGreater(c, b);
@@ -334,12 +337,12 @@ function measureTransport(t: TransportCells, config: GateConfig): MeasuredTransp
     pBetter: ok ? mannWhitneyGreater(b, c).p : null,
     minP: test.minP,
     samples: Math.min(b.length, c.length),
-    spread: { sd: ok ? pooledSpread(b, c) : 0, baseline: b.length, current: c.length, paired: false },
+    spread: { sd: ok ? pooledSpread(b, c) : 0, baseline: b.length, current: c.length, paired: false, residuals: [] },
   };
 }
 
 function judgeTransport(t: MeasuredTransport, rejected: boolean, level: number): TransportComparison {
-  const limits = t.spread.paired ? pairedDetection(t.spread.sd, t.spread.baseline, level) : detection(t.spread.sd, t.spread.baseline, t.spread.current, level);
+  const limits = t.spread.paired ? pairedDetection(t.spread.residuals, level) : detection(t.spread.sd, t.spread.baseline, t.spread.current, level);
   const seen = { ...limits, spreadPct: (Math.exp(t.spread.sd) - 1) * 100, paired: t.spread.paired };
   return {
     transport: t.transport,
