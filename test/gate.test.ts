@@ -83,8 +83,9 @@ describe('rpcbench gate on a repository with a plugin', { timeout: 900_000 }, ()
   // from their spread. On a quiet machine that is a few percent, and the 300 µs (+100% or more) must be named; a
   // fresh clone beside stress-ng once spread the runs 124%, and "within noise" with that limit shown is the honest
   // answer. Named is required from 1.5 times the stated limit: the limit is what the test finds with 80% power in
-  // comparisons drawn from these rounds' own differences, and 1.5 times it far more often (q66 read +288.6% within
-  // noise beside a stated 133%, from a normal model that one round of 12 going the other way did not fit).
+  // comparisons drawn from these rounds' own differences, and 1.5 times it far more often (a fresh clone once read
+  // +288.6% within noise beside a stated 133%, from a normal model that one round of 12 going the other way did not
+  // fit).
   test('the commit that made the server 300 µs a call slower is named wherever the runs can see it: exit 1, regressed, each run labelled with its commit', (t) => {
     // 12 rounds: the paired transport test's smallest p is 1/2^rounds, which must be below α/2 = 0.0005
     const r = gate(repo, 'HEAD~1', 'HEAD', 12);

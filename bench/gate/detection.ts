@@ -80,7 +80,7 @@ function power(shift: number, sd: number, n1: number, n2: number, crit: number, 
  * a side for 5% and 10% are pairs. Drawn from the rounds, not from a normal spread: at α/2 = 0.0005 twelve rounds pass
  * only if at most the smallest difference goes the other way, so one round far off decides what the test can find, and
  * a normal model of the robust spread (which sets that round aside) stated "can detect ≥ 133%" for a comparison whose
- * +288.6% it could not find (a fresh clone's gate.test.ts, q66).
+ * +288.6% it could not find (gate.test.ts, once in a fresh clone).
  */
 export function pairedDetection(residuals: readonly number[], level: number): Detection {
   const pairs = residuals.length;
